@@ -1,0 +1,160 @@
+//! Decoding `extraoption=`: padded standard base64 of a JSON object with string fields
+//! `source`, `config`, `snapshotdir` and (from newer snapshotters) `fs_version`.
+
+use base64::Engine as _;
+use serde::Deserialize;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::json::{validate, JsonStr};
+use crate::mount::Mount;
+use crate::options::Item;
+
+/// The largest number of bytes a base64 value of `len` bytes decodes to: the buffer size
+/// [`decode`] needs.
+pub const fn decoded_len_max(len: usize) -> usize {
+    len.div_ceil(4) * 3
+}
+
+/// Decodes padded standard base64 (`+/`, `=`) into `out`, returning the bytes written.
+///
+/// Unpadded input is refused, as Go's `base64.StdEncoding` refuses it, and so are
+/// non-canonical trailing bits and white space.
+pub fn decode_base64(b64: &[u8], out: &mut [u8]) -> Result<usize> {
+    if out.len() < decoded_len_max(b64.len()) {
+        return Err(Error::new(ErrorKind::BufferTooSmall, 0));
+    }
+    base64::engine::general_purpose::STANDARD
+        .decode_slice(b64, out)
+        .map_err(|e| {
+            let at = match e {
+                base64::DecodeSliceError::DecodeError(
+                    base64::DecodeError::InvalidByte(i, _)
+                    | base64::DecodeError::InvalidLastSymbol(i, _),
+                ) => i,
+                _ => b64.len(),
+            };
+            Error::new(ErrorKind::Base64, at)
+        })
+}
+
+/// A decoded `extraoption`. Fields borrow from the decoded JSON, still escaped; unescape them
+/// with [`JsonStr::unescape_into`].
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct ExtraOption<'a> {
+    /// The RAFS bootstrap path.
+    pub source: Option<JsonStr<'a>>,
+    /// The whole nydusd configuration, itself JSON text (holds credentials).
+    pub config: Option<JsonStr<'a>>,
+    /// The snapshot directory.
+    pub snapshotdir: Option<JsonStr<'a>>,
+    /// `"v5"` or `"v6"`; absent from older snapshotters.
+    pub fs_version: Option<JsonStr<'a>>,
+}
+
+#[derive(Deserialize)]
+struct Raw<'a> {
+    #[serde(borrow)]
+    source: Option<JsonStr<'a>>,
+    #[serde(borrow)]
+    config: Option<JsonStr<'a>>,
+    #[serde(borrow)]
+    snapshotdir: Option<JsonStr<'a>>,
+    #[serde(borrow)]
+    fs_version: Option<JsonStr<'a>>,
+}
+
+/// Which consumer's validation rules to apply.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Rules {
+    /// Kata's Go runtime: the last `extraoption=` wins; `source`, `config` and `snapshotdir`
+    /// must be non-empty.
+    Go,
+    /// Kata's Rust runtime: exactly one `extraoption=`; all four fields present; `fs_version`
+    /// is `v5` or `v6`.
+    Rust,
+}
+
+/// Picks the `extraoption=` item that `rules` use from a parsed mount.
+pub fn select<'a>(mount: &Mount<'a>, rules: Rules) -> Result<Item<'a>> {
+    let last = mount
+        .extraoption()
+        .ok_or(Error::new(ErrorKind::NoExtraOption, mount.input().len()))?;
+    if rules == Rules::Rust && mount.extraoption_count() != 1 {
+        return Err(Error::new(ErrorKind::ExtraOptionNotUnique, last.offset));
+    }
+    Ok(last)
+}
+
+/// Decodes an `extraoption` value (base64, without the `extraoption=` prefix) into `buf`,
+/// which must hold [`decoded_len_max`] bytes, and maps the JSON.
+///
+/// ```
+/// use nydus_overlay_core::extra::{decode, decoded_len_max};
+/// let b64 = b"eyJzb3VyY2UiOiIvYiIsImNvbmZpZyI6Int9In0=";
+/// let mut buf = [0u8; 64];
+/// assert!(buf.len() >= decoded_len_max(b64.len()));
+/// let e = decode(b64, &mut buf).unwrap();
+/// assert_eq!(e.source.unwrap().raw(), "/b");
+/// assert_eq!(e.config.unwrap().raw(), "{}");
+/// assert!(e.fs_version.is_none());
+/// ```
+pub fn decode<'b>(b64: &[u8], buf: &'b mut [u8]) -> Result<ExtraOption<'b>> {
+    let n = decode_base64(b64, buf)?;
+    let buf: &'b [u8] = buf;
+    decode_json(&buf[..n])
+}
+
+/// Maps already decoded JSON text onto [`ExtraOption`] (strict, see [`crate::json::validate`]).
+pub fn decode_json(json: &[u8]) -> Result<ExtraOption<'_>> {
+    let text = validate(json, 1)?;
+    let raw: Raw<'_> = from_json(text)?;
+    Ok(ExtraOption {
+        source: raw.source,
+        config: raw.config,
+        snapshotdir: raw.snapshotdir,
+        fs_version: raw.fs_version,
+    })
+}
+
+/// Runs serde-json-core over validated text, turning its errors into ours.
+pub(crate) fn from_json<'a, T: Deserialize<'a>>(text: &'a str) -> Result<T> {
+    match serde_json_core::from_str::<T>(text) {
+        Ok((v, _)) => Ok(v),
+        // Fields are all optional and our own visitors raise no custom errors, so a custom
+        // error is serde's duplicate-field check.
+        Err(serde_json_core::de::Error::CustomError) => {
+            Err(Error::new(ErrorKind::DuplicateField, 0))
+        }
+        Err(_) => Err(Error::new(ErrorKind::JsonType, 0)),
+    }
+}
+
+impl ExtraOption<'_> {
+    /// Checks the fields by `rules`; the error names the field at fault.
+    pub fn check(&self, rules: Rules) -> Result<()> {
+        let fields = [
+            ("source", self.source),
+            ("config", self.config),
+            ("snapshotdir", self.snapshotdir),
+            ("fs_version", self.fs_version),
+        ];
+        for (name, value) in fields {
+            match (rules, value) {
+                (Rules::Rust, None) => {
+                    return Err(Error::new(ErrorKind::MissingField, 0).naming(name))
+                }
+                (Rules::Go, v) if name != "fs_version" && v.is_none_or(|s| s.is_empty()) => {
+                    return Err(Error::new(ErrorKind::EmptyField, 0).naming(name))
+                }
+                _ => {}
+            }
+        }
+        if rules == Rules::Rust {
+            let v = self.fs_version.unwrap_or_default();
+            if !v.eq_str("v5") && !v.eq_str("v6") {
+                return Err(Error::new(ErrorKind::BadFsVersion, 0).naming("fs_version"));
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,348 @@
+//! The parsed view of a whole option string: flags, layers, upper and work directories, the
+//! helper-only blobs, validation, and the kernel data.
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::flags::{apply, Class, HelperOnly};
+use crate::lowerdir::{layers, needs_layer_escape, Layer, Layers};
+use crate::options::{items, Item, Items, Unescape};
+
+/// The most lower layers overlayfs takes, counted after read-only folding.
+pub const MAX_LAYERS: usize = 500;
+
+/// A validated option string. Everything borrows from the input.
+///
+/// ```
+/// use nydus_overlay_core::{flags::ms, mount::Mount};
+/// let opts = b"lowerdir=/l1:/l2,upperdir=/u,workdir=/w,extraoption=e30=,dev,suid,nodev";
+/// let m = Mount::parse(opts).unwrap();
+/// assert_eq!(m.flags(), ms::NODEV);
+/// assert_eq!(m.lower_count(), 2);
+/// let mut buf = [0u8; 64];
+/// let n = m.write_data(&mut buf).unwrap();
+/// assert_eq!(&buf[..n], b"lowerdir=/l1:/l2,upperdir=/u,workdir=/w");
+/// assert_eq!(n, m.data_len());
+/// ```
+#[derive(Clone, Debug)]
+pub struct Mount<'a> {
+    input: &'a [u8],
+    flags: u64,
+    propagation: u64,
+    lower: Option<Item<'a>>,
+    upper: Option<Item<'a>>,
+    work: Option<Item<'a>>,
+    extra_count: usize,
+    extra_last: Option<Item<'a>>,
+    kata_count: usize,
+    normal_layers: usize,
+    data_layers: usize,
+    volatile: bool,
+}
+
+fn is_volatile(raw: &[u8]) -> bool {
+    raw == b"volatile" || raw == b"fsync=volatile"
+}
+
+impl<'a> Mount<'a> {
+    /// Tokenizes, classifies and validates an option string (SPEC section 3).
+    ///
+    /// Linear time in the input, no allocation.
+    pub fn parse(input: &'a [u8]) -> Result<Self> {
+        let mut m = Mount {
+            input,
+            flags: 0,
+            propagation: 0,
+            lower: None,
+            upper: None,
+            work: None,
+            extra_count: 0,
+            extra_last: None,
+            kata_count: 0,
+            normal_layers: 0,
+            data_layers: 0,
+            volatile: false,
+        };
+        for item in items(input) {
+            let item = item?;
+            match item.class() {
+                Class::HelperOnly(HelperOnly::ExtraOption) => {
+                    m.extra_count += 1;
+                    m.extra_last = Some(item);
+                }
+                Class::HelperOnly(HelperOnly::KataVolume) => m.kata_count += 1,
+                Class::HelperOnly(HelperOnly::Userspace) => {}
+                Class::Flag(f) => m.flags = apply(m.flags, f),
+                Class::Propagation(p) => m.propagation = p.flags,
+                Class::Refused(r) => {
+                    return Err(Error::new(ErrorKind::RefusedOption, item.offset).naming(r.word))
+                }
+                Class::AddLayer => return Err(Error::new(ErrorKind::AddLayerOption, item.offset)),
+                Class::LowerDir => set_once(&mut m.lower, item, "lowerdir")?,
+                Class::UpperDir => set_once(&mut m.upper, item, "upperdir")?,
+                Class::WorkDir => set_once(&mut m.work, item, "workdir")?,
+                Class::Data => m.volatile |= is_volatile(item.raw),
+            }
+        }
+        match (m.upper, m.work) {
+            (Some(u), None) => return Err(Error::new(ErrorKind::UpperWithoutWork, u.offset)),
+            (None, Some(w)) => return Err(Error::new(ErrorKind::WorkWithoutUpper, w.offset)),
+            _ => {}
+        }
+        let lower = m
+            .lower
+            .ok_or(Error::new(ErrorKind::NoLowerdir, input.len()))?;
+        for layer in layers(lower.value().unwrap_or_default(), lower.value_offset()) {
+            if layer?.data_only {
+                m.data_layers += 1;
+            } else {
+                m.normal_layers += 1;
+            }
+        }
+        if m.lower_count() > MAX_LAYERS {
+            return Err(Error::new(ErrorKind::TooManyLayers, lower.offset));
+        }
+        if m.upper_dir().is_none() && m.lower_count() < 2 {
+            return Err(Error::new(ErrorKind::TooFewLayers, lower.offset));
+        }
+        Ok(m)
+    }
+
+    /// The option string this view was parsed from.
+    pub fn input(&self) -> &'a [u8] {
+        self.input
+    }
+
+    /// The `MS_*` flags for `mount(2)`, every flag word applied in order.
+    pub fn flags(&self) -> u64 {
+        self.flags
+    }
+
+    /// The flags of the propagation call after the mount (`MS_SHARED | MS_REC`, ...), or 0.
+    pub fn propagation(&self) -> u64 {
+        self.propagation
+    }
+
+    /// `true` when the mount is read-only and has an upper directory: the upper directory then
+    /// becomes the top lower layer, and `workdir=`, `volatile` and `fsync=volatile` are dropped.
+    pub fn folded(&self) -> bool {
+        self.flags & crate::flags::ms::RDONLY != 0 && self.upper.is_some()
+    }
+
+    /// `true` when `volatile` or `fsync=volatile` is given (and not dropped by folding).
+    pub fn volatile(&self) -> bool {
+        self.volatile && !self.folded()
+    }
+
+    /// The upper directory item after folding (escaped), if any.
+    pub fn upper_dir(&self) -> Option<Item<'a>> {
+        self.upper.filter(|_| !self.folded())
+    }
+
+    /// The work directory item after folding (escaped), if any.
+    pub fn work_dir(&self) -> Option<Item<'a>> {
+        self.work.filter(|_| !self.folded())
+    }
+
+    /// The upper directory as given, before folding.
+    pub fn given_upper_dir(&self) -> Option<Item<'a>> {
+        self.upper
+    }
+
+    /// The work directory as given, before folding.
+    pub fn given_work_dir(&self) -> Option<Item<'a>> {
+        self.work
+    }
+
+    /// The number of lower layers after folding, data-only ones included.
+    pub fn lower_count(&self) -> usize {
+        self.normal_layers + self.data_layers + usize::from(self.folded())
+    }
+
+    /// The number of data-only layers.
+    pub fn data_only_count(&self) -> usize {
+        self.data_layers
+    }
+
+    /// The lower layers top first, after folding: with folding the upper directory comes first.
+    pub fn layers(&self) -> MountLayers<'a> {
+        let lower = self.lower.unwrap_or(Item {
+            raw: b"",
+            offset: 0,
+        });
+        MountLayers {
+            folded: self.upper.filter(|_| self.folded()),
+            rest: layers(lower.value().unwrap_or_default(), lower.value_offset()),
+        }
+    }
+
+    /// How many `extraoption=` items there are.
+    pub fn extraoption_count(&self) -> usize {
+        self.extra_count
+    }
+
+    /// The value of the last `extraoption=` (the one Kata's Go rules use), if any.
+    pub fn extraoption(&self) -> Option<Item<'a>> {
+        self.extra_last
+    }
+
+    /// How many `io.katacontainers.volume=` items there are.
+    pub fn kata_volume_count(&self) -> usize {
+        self.kata_count
+    }
+
+    /// The `io.katacontainers.volume=` items, in order.
+    pub fn kata_volumes(&self) -> impl Iterator<Item = Item<'a>> + Clone {
+        self.all_items()
+            .filter(|i| i.class() == Class::HelperOnly(HelperOnly::KataVolume))
+    }
+
+    fn all_items(&self) -> impl Iterator<Item = Item<'a>> + Clone {
+        // Parsing succeeded, so tokenizing again cannot fail.
+        items(self.input).flatten()
+    }
+
+    /// The items that go to the kernel besides `lowerdir=`, `upperdir=` and `workdir=`, in
+    /// order: overlay data such as `index=off`, `volatile` or `redirect_dir=on`.
+    pub fn data_items(&self) -> DataItems<'a> {
+        DataItems {
+            items: items(self.input),
+            folded: self.folded(),
+        }
+    }
+
+    /// The exact length of the kernel data [`write_data`](Mount::write_data) writes.
+    pub fn data_len(&self) -> usize {
+        let mut n = Counter(0);
+        self.emit(&mut n).map(|()| n.0).unwrap_or(0)
+    }
+
+    /// Writes the kernel data for `mount(2)` into `out`, returning its length: every overlay
+    /// data item in order, with `lowerdir=`/`upperdir=`/`workdir=` after folding, and no flag,
+    /// propagation or helper-only word. Fails with `BufferTooSmall` if `out` is shorter than
+    /// [`data_len`](Mount::data_len).
+    pub fn write_data(&self, out: &mut [u8]) -> Result<usize> {
+        let mut w = Writer { out, n: 0 };
+        self.emit(&mut w)?;
+        Ok(w.n)
+    }
+
+    fn emit<S: Sink>(&self, s: &mut S) -> Result<()> {
+        let folded = self.folded();
+        let mut first = true;
+        for item in items(self.input).flatten() {
+            let keep = match item.class() {
+                Class::Data => !(folded && is_volatile(item.raw)),
+                Class::UpperDir | Class::WorkDir => !folded,
+                Class::LowerDir => true,
+                _ => false,
+            };
+            if !keep {
+                continue;
+            }
+            if !first {
+                s.put(b",")?;
+            }
+            first = false;
+            match (item.class(), self.upper) {
+                (Class::LowerDir, Some(upper)) if folded => {
+                    s.put(b"lowerdir=")?;
+                    // The upper path was escaped for an upperdir= item; re-escape it for a
+                    // layer, where `:` separates.
+                    for b in Unescape::new(upper.value().unwrap_or_default()) {
+                        if needs_layer_escape(b) {
+                            s.put(b"\\")?;
+                        }
+                        s.put(&[b])?;
+                    }
+                    s.put(b":")?;
+                    s.put(item.value().unwrap_or_default())?;
+                }
+                _ => s.put(item.raw)?,
+            }
+        }
+        Ok(())
+    }
+}
+
+fn set_once<'a>(slot: &mut Option<Item<'a>>, item: Item<'a>, name: &'static str) -> Result<()> {
+    if slot.is_some() {
+        return Err(Error::new(ErrorKind::DuplicateOption, item.offset).naming(name));
+    }
+    match item.value() {
+        Some(v) if !v.is_empty() => {
+            *slot = Some(item);
+            Ok(())
+        }
+        _ => Err(Error::new(ErrorKind::MissingValue, item.offset).naming(name)),
+    }
+}
+
+/// The layers of a parsed mount, after folding; see [`Mount::layers`].
+#[derive(Clone, Debug)]
+pub struct MountLayers<'a> {
+    folded: Option<Item<'a>>,
+    rest: Layers<'a>,
+}
+
+impl<'a> Iterator for MountLayers<'a> {
+    type Item = Layer<'a>;
+    fn next(&mut self) -> Option<Layer<'a>> {
+        if let Some(u) = self.folded.take() {
+            let raw = u.value().unwrap_or_default();
+            return Some(Layer {
+                raw,
+                offset: u.value_offset(),
+                data_only: false,
+            });
+        }
+        // The layers were validated by `Mount::parse`.
+        self.rest.next().and_then(|l| l.ok())
+    }
+}
+
+/// Overlay data items of a parsed mount; see [`Mount::data_items`].
+#[derive(Clone, Debug)]
+pub struct DataItems<'a> {
+    items: Items<'a>,
+    folded: bool,
+}
+
+impl<'a> Iterator for DataItems<'a> {
+    type Item = Item<'a>;
+    fn next(&mut self) -> Option<Item<'a>> {
+        self.items
+            .by_ref()
+            .flatten()
+            .find(|i| i.class() == Class::Data && !(self.folded && is_volatile(i.raw)))
+    }
+}
+
+trait Sink {
+    fn put(&mut self, bytes: &[u8]) -> Result<()>;
+}
+
+struct Counter(usize);
+
+impl Sink for Counter {
+    fn put(&mut self, bytes: &[u8]) -> Result<()> {
+        self.0 += bytes.len();
+        Ok(())
+    }
+}
+
+struct Writer<'o> {
+    out: &'o mut [u8],
+    n: usize,
+}
+
+impl Sink for Writer<'_> {
+    fn put(&mut self, bytes: &[u8]) -> Result<()> {
+        let end = self.n + bytes.len();
+        let dst = self
+            .out
+            .get_mut(self.n..end)
+            .ok_or(Error::new(ErrorKind::BufferTooSmall, self.n))?;
+        dst.copy_from_slice(bytes);
+        self.n = end;
+        Ok(())
+    }
+}
