@@ -263,7 +263,7 @@ pub enum Class {
 ///
 /// Runs in time linear in the number of table entries whose first byte matches the item's.
 pub fn classify(item: &[u8]) -> Class {
-    let (key, has_value) = match memchr_eq(item) {
+    let (key, has_value) = match memchr::memchr(b'=', item) {
         Some(i) => (&item[..i], true),
         None => (item, false),
     };
@@ -274,20 +274,26 @@ pub fn classify(item: &[u8]) -> Class {
         b"lowerdir+" | b"datadir+" => return Class::AddLayer,
         _ => {}
     }
-    for h in HELPER_ONLY_WORDS {
+    // Whole words never contain `=`, so only prefixes can match an item with a value.
+    let first = item.first().copied().unwrap_or(0);
+    for h in HELPER_ONLY_WORDS
+        .iter()
+        .filter(|h| h.word.as_bytes()[0] == first)
+    {
         let hit = if h.prefix {
             item.starts_with(h.word.as_bytes())
         } else {
-            item == h.word.as_bytes()
+            !has_value && item == h.word.as_bytes()
         };
         if hit {
             return Class::HelperOnly(h.kind);
         }
     }
-    for r in REFUSED_WORDS {
-        if key == r.word.as_bytes() && has_value == r.key {
-            return Class::Refused(*r);
-        }
+    if let Some(r) = REFUSED_WORDS
+        .iter()
+        .find(|r| r.key == has_value && key == r.word.as_bytes())
+    {
+        return Class::Refused(*r);
     }
     if !has_value {
         if let Some(f) = FLAG_WORDS.iter().find(|f| f.word.as_bytes() == item) {
@@ -298,10 +304,6 @@ pub fn classify(item: &[u8]) -> Class {
         }
     }
     Class::Data
-}
-
-fn memchr_eq(item: &[u8]) -> Option<usize> {
-    item.iter().position(|&b| b == b'=')
 }
 
 /// Looks up a flag word by name.

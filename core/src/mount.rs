@@ -36,6 +36,12 @@ pub struct Mount<'a> {
     normal_layers: usize,
     data_layers: usize,
     volatile: bool,
+    /// Bytes and count of the items that reach the kernel without folding.
+    kept_len: usize,
+    kept_count: usize,
+    /// Bytes and count of the `volatile` items among them.
+    volatile_len: usize,
+    volatile_count: usize,
 }
 
 fn is_volatile(raw: &[u8]) -> bool {
@@ -60,10 +66,22 @@ impl<'a> Mount<'a> {
             normal_layers: 0,
             data_layers: 0,
             volatile: false,
+            kept_len: 0,
+            kept_count: 0,
+            volatile_len: 0,
+            volatile_count: 0,
         };
         for item in items(input) {
             let item = item?;
-            match item.class() {
+            let class = item.class();
+            if matches!(
+                class,
+                Class::Data | Class::LowerDir | Class::UpperDir | Class::WorkDir
+            ) {
+                m.kept_len += item.raw.len();
+                m.kept_count += 1;
+            }
+            match class {
                 Class::HelperOnly(HelperOnly::ExtraOption) => {
                     m.extra_count += 1;
                     m.extra_last = Some(item);
@@ -79,7 +97,12 @@ impl<'a> Mount<'a> {
                 Class::LowerDir => set_once(&mut m.lower, item, "lowerdir")?,
                 Class::UpperDir => set_once(&mut m.upper, item, "upperdir")?,
                 Class::WorkDir => set_once(&mut m.work, item, "workdir")?,
-                Class::Data => m.volatile |= is_volatile(item.raw),
+                Class::Data if is_volatile(item.raw) => {
+                    m.volatile = true;
+                    m.volatile_len += item.raw.len();
+                    m.volatile_count += 1;
+                }
+                Class::Data => {}
             }
         }
         match (m.upper, m.work) {
@@ -210,9 +233,24 @@ impl<'a> Mount<'a> {
     }
 
     /// The exact length of the kernel data [`write_data`](Mount::write_data) writes.
+    ///
+    /// Constant time: the parse already counted the items.
     pub fn data_len(&self) -> usize {
-        let mut n = Counter(0);
-        self.emit(&mut n).map(|()| n.0).unwrap_or(0)
+        let (len, count) = match (self.folded(), self.upper, self.work) {
+            (true, Some(upper), Some(work)) => {
+                let path = Unescape::new(upper.value().unwrap_or_default());
+                let escaped: usize = path.map(|b| 1 + usize::from(needs_layer_escape(b))).sum();
+                (
+                    self.kept_len + escaped + 1
+                        - upper.raw.len()
+                        - work.raw.len()
+                        - self.volatile_len,
+                    self.kept_count - 2 - self.volatile_count,
+                )
+            }
+            _ => (self.kept_len, self.kept_count),
+        };
+        len + count.saturating_sub(1)
     }
 
     /// Writes the kernel data for `mount(2)` into `out`, returning its length: every overlay
@@ -225,11 +263,12 @@ impl<'a> Mount<'a> {
         Ok(w.n)
     }
 
-    fn emit<S: Sink>(&self, s: &mut S) -> Result<()> {
+    fn emit(&self, s: &mut Writer<'_>) -> Result<()> {
         let folded = self.folded();
         let mut first = true;
         for item in items(self.input).flatten() {
-            let keep = match item.class() {
+            let class = item.class();
+            let keep = match class {
                 Class::Data => !(folded && is_volatile(item.raw)),
                 Class::UpperDir | Class::WorkDir => !folded,
                 Class::LowerDir => true,
@@ -242,7 +281,7 @@ impl<'a> Mount<'a> {
                 s.put(b",")?;
             }
             first = false;
-            match (item.class(), self.upper) {
+            match (class, self.upper) {
                 (Class::LowerDir, Some(upper)) if folded => {
                     s.put(b"lowerdir=")?;
                     // The upper path was escaped for an upperdir= item; re-escape it for a
@@ -316,25 +355,12 @@ impl<'a> Iterator for DataItems<'a> {
     }
 }
 
-trait Sink {
-    fn put(&mut self, bytes: &[u8]) -> Result<()>;
-}
-
-struct Counter(usize);
-
-impl Sink for Counter {
-    fn put(&mut self, bytes: &[u8]) -> Result<()> {
-        self.0 += bytes.len();
-        Ok(())
-    }
-}
-
 struct Writer<'o> {
     out: &'o mut [u8],
     n: usize,
 }
 
-impl Sink for Writer<'_> {
+impl Writer<'_> {
     fn put(&mut self, bytes: &[u8]) -> Result<()> {
         let end = self.n + bytes.len();
         let dst = self

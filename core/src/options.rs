@@ -20,7 +20,7 @@ pub struct Item<'a> {
 impl<'a> Item<'a> {
     /// The part before the first `=`, or the whole item.
     pub fn key(&self) -> &'a [u8] {
-        match self.raw.iter().position(|&b| b == b'=') {
+        match memchr::memchr(b'=', self.raw) {
             Some(i) => &self.raw[..i],
             None => self.raw,
         }

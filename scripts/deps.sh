@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs everything the build, the tests and the demo need on a fresh Debian 12 machine.
+# Idempotent: it only installs what is missing. Needs root for apt-get.
+set -euo pipefail
+
+CBINDGEN_VERSION=0.29.4
+CARGO_FUZZ_VERSION=0.13.2
+
+apt_pkgs=(fuse3 golang-go clang valgrind pkg-config hyperfine libclang-rt-14-dev make gcc util-linux strace musl-tools)
+missing=()
+for p in "${apt_pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  apt-get install -y -q "${missing[@]}"
+fi
+
+rustup component add clippy rustfmt >/dev/null
+rustup target add thumbv7em-none-eabihf x86_64-unknown-linux-musl >/dev/null
+if rustup toolchain list | grep -q '^nightly'; then :; else rustup toolchain install nightly --profile minimal; fi
+rustup component add miri rust-src --toolchain nightly >/dev/null
+
+if ! cbindgen --version 2>/dev/null | grep -q "$CBINDGEN_VERSION"; then
+  cargo install --locked cbindgen --version "$CBINDGEN_VERSION"
+fi
+if ! cargo fuzz --version 2>/dev/null | grep -q "$CARGO_FUZZ_VERSION"; then
+  cargo install --locked cargo-fuzz --version "$CARGO_FUZZ_VERSION"
+fi
