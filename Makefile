@@ -15,6 +15,8 @@ CARGO ?= cargo
 
 .PHONY: all deps build test check demo bench install uninstall clean
 
+HELPER := target/release/nydus-overlayfs
+
 all: build
 
 deps:
@@ -34,6 +36,19 @@ test: deps
 
 bench: deps
 	scripts/bench.sh
+
+demo: deps build
+	scripts/demo.sh
+
+# The helper, and the name util-linux looks for: libmount runs /sbin/mount.fuse.<subtype> for
+# fuse.<subtype> mounts and looks nowhere but /sbin, /sbin/fs.d and /sbin/fs.
+install: build
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR)
+	install -m 0755 $(HELPER) $(DESTDIR)$(BINDIR)/nydus-overlayfs
+	ln -sf $(BINDIR)/nydus-overlayfs $(DESTDIR)$(SBINDIR)/mount.fuse.nydus-overlayfs
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/nydus-overlayfs $(DESTDIR)$(SBINDIR)/mount.fuse.nydus-overlayfs
 
 clean:
 	$(CARGO) clean

@@ -172,6 +172,9 @@ struct RawVolume<'a> {
     dm_verity: Option<RawVerity<'a>>,
 }
 
+/// Key/value pairs of a metadata map, in JSON order (duplicates kept, as written).
+pub type Metadata<'a> = core::iter::Take<StrMap<'a>>;
+
 /// A decoded Kata virtual volume. Strings are still escaped ([`JsonStr`]).
 #[derive(Clone, Debug)]
 pub struct KataVolume<'a> {
@@ -257,7 +260,7 @@ impl<'a> KataVolume<'a> {
         self.options.len
     }
 
-    fn map(&self, m: Option<Marked<'a>>) -> Option<core::iter::Take<StrMap<'a>>> {
+    fn map(&self, m: Option<Marked<'a>>) -> Option<Metadata<'a>> {
         m.map(|m| {
             let pos = m.first.map_or(self.json.len(), |s| self.start_of(s));
             StrMap::new(self.json, pos).take(m.len)
@@ -265,16 +268,12 @@ impl<'a> KataVolume<'a> {
     }
 
     /// `direct_volume.metadata` as key/value pairs in JSON order, if `direct_volume` is given.
-    pub fn direct_volume_metadata(
-        &self,
-    ) -> Option<impl Iterator<Item = (JsonStr<'a>, JsonStr<'a>)> + Clone + 'a> {
+    pub fn direct_volume_metadata(&self) -> Option<Metadata<'a>> {
         self.map(self.direct_volume)
     }
 
     /// `image_pull.metadata` as key/value pairs in JSON order, if `image_pull` is given.
-    pub fn image_pull_metadata(
-        &self,
-    ) -> Option<impl Iterator<Item = (JsonStr<'a>, JsonStr<'a>)> + Clone + 'a> {
+    pub fn image_pull_metadata(&self) -> Option<Metadata<'a>> {
         self.map(self.image_pull)
     }
 

@@ -1,0 +1,11 @@
+//! The `nydus-overlayfs` mount helper as a library: argument parsing, the mount strategies,
+//! the volatile-marker rule and the human-facing output. `main.rs` ties them together.
+//!
+//! `unsafe` lives only in [`sys`], one wrapper per system call.
+
+pub mod args;
+pub mod explain;
+pub mod overlay;
+pub mod run;
+pub mod sys;
+pub mod volatile;
