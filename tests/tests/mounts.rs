@@ -693,3 +693,34 @@ fn explain_reports_blob_problems_without_failing() {
         r.out
     );
 }
+
+#[test]
+fn dash_n_enters_the_given_mount_namespace_first() {
+    let st = setup("netns", 2);
+    let o = opts(&st.lower, None);
+    // A second private namespace holds a sleeper; the helper, started outside it, mounts into
+    // it with -N (as a pid and as a namespace file), and the outer namespace stays clean.
+    let r = run_ns(
+        r#"unshare --mount --propagation private sleep 30 & pid=$!
+sleep 0.3
+rc "$H" overlay "$M" -N "$pid" -o "$OPTS"
+mi "$M"; echo "outer-mounts=$(awk -v t="$M" '$5 == t' /proc/self/mountinfo | wc -l)"
+nsenter -t "$pid" -m cat "$M/top"
+nsenter -t "$pid" -m umount "$M"
+"$H" overlay "$M" -N "/proc/$pid/ns/mnt" -o "$OPTS" && nsenter -t "$pid" -m cat "$M/top"
+"$H" overlay "$M" -N /nonexistent -o "$OPTS"; echo "bad-ns=$?"
+kill "$pid""#,
+        &env(&[("M", t(&st.m)), ("OPTS", &o)]),
+    );
+    assert_eq!(r.rc, Some(0), "{r:#?}");
+    assert!(
+        r.mounts.is_empty(),
+        "nothing in the helper's own namespace: {r:#?}"
+    );
+    assert_eq!(r.out, ["outer-mounts=0", "1", "1", "bad-ns=1"], "{r:#?}");
+    assert!(
+        r.stderr.contains("opening mount namespace /nonexistent"),
+        "{}",
+        r.stderr
+    );
+}
