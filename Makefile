@@ -13,9 +13,12 @@ PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 DESTDIR ?=
 CARGO ?= cargo
 
-.PHONY: all deps build test check demo bench install uninstall clean
+.PHONY: all deps build test check demo bench install uninstall clean header header-check
 
 HELPER := target/release/nydus-overlayfs
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
+ABI := 0
+LIB := target/release/libnydus_overlay
 
 all: build
 
@@ -25,7 +28,15 @@ deps:
 build:
 	$(CARGO) build --release --workspace
 
-check:
+header:
+	cbindgen --quiet --config ffi/cbindgen.toml --crate nydus-overlay-ffi --output include/nydus_overlay.h ffi
+
+# The committed header must be what the pinned cbindgen makes of the sources now.
+header-check:
+	cbindgen --quiet --config ffi/cbindgen.toml --crate nydus-overlay-ffi --output target/nydus_overlay.h.check ffi
+	diff -u include/nydus_overlay.h target/nydus_overlay.h.check
+
+check: header-check
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps
@@ -46,9 +57,20 @@ install: build
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR)
 	install -m 0755 $(HELPER) $(DESTDIR)$(BINDIR)/nydus-overlayfs
 	ln -sf $(BINDIR)/nydus-overlayfs $(DESTDIR)$(SBINDIR)/mount.fuse.nydus-overlayfs
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR)
+	install -m 0755 $(LIB).so $(DESTDIR)$(LIBDIR)/libnydus_overlay.so.$(VERSION)
+	ln -sf libnydus_overlay.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libnydus_overlay.so.$(ABI)
+	ln -sf libnydus_overlay.so.$(ABI) $(DESTDIR)$(LIBDIR)/libnydus_overlay.so
+	install -m 0644 $(LIB).a $(DESTDIR)$(LIBDIR)/libnydus_overlay.a
+	install -m 0644 include/nydus_overlay.h $(DESTDIR)$(INCLUDEDIR)/nydus_overlay.h
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+	    -e 's|@VERSION@|$(VERSION)|' ffi/nydus_overlay.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/nydus_overlay.pc
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/nydus-overlayfs $(DESTDIR)$(SBINDIR)/mount.fuse.nydus-overlayfs
+	rm -f $(DESTDIR)$(LIBDIR)/libnydus_overlay.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libnydus_overlay.so.$(ABI) \
+	      $(DESTDIR)$(LIBDIR)/libnydus_overlay.so $(DESTDIR)$(LIBDIR)/libnydus_overlay.a \
+	      $(DESTDIR)$(INCLUDEDIR)/nydus_overlay.h $(DESTDIR)$(PKGCONFIGDIR)/nydus_overlay.pc
 
 clean:
 	$(CARGO) clean

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 step() { printf '\n==> %s\n' "$*"; }
 
 [ "$(id -u)" = 0 ] || { echo "test: the real-mount tests need root (mount namespaces, overlay mounts)" >&2; exit 1; }
-for tool in unshare mount.fuse3 mount gcc; do
+for tool in unshare mount.fuse3 mount gcc go valgrind pkg-config cbindgen readelf; do
   command -v "$tool" >/dev/null || { echo "test: $tool is missing (run scripts/deps.sh)" >&2; exit 1; }
 done
 
@@ -25,11 +25,16 @@ dest=$(mktemp -d)
 trap 'rm -rf "$dest"' EXIT
 make --no-print-directory install DESTDIR="$dest" PREFIX=/usr SBINDIR=/sbin >/dev/null
 test -x "$dest/usr/bin/nydus-overlayfs"
+test -f "$dest/usr/include/nydus_overlay.h" -a -f "$dest/usr/lib/libnydus_overlay.a"
+test -L "$dest/usr/lib/libnydus_overlay.so" -a -f "$dest/usr/lib/pkgconfig/nydus_overlay.pc"
 test "$(readlink "$dest/sbin/mount.fuse.nydus-overlayfs")" = /usr/bin/nydus-overlayfs
 "$dest/usr/bin/nydus-overlayfs" --version | grep -q '^nydus-overlayfs '
 make --no-print-directory uninstall DESTDIR="$dest" PREFIX=/usr SBINDIR=/sbin >/dev/null
 test -z "$(find "$dest" -type f -o -type l)"
 echo "install/uninstall ok"
+
+step "the C library from C and Go, installed, through pkg-config"
+scripts/test-ffi.sh
 
 step "the demo (README's main job)"
 scripts/demo.sh > /tmp/nydus-overlay-demo.log

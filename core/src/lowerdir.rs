@@ -67,6 +67,25 @@ pub fn layers(value: &[u8], base: usize) -> Layers<'_> {
     }
 }
 
+/// Iterates from byte `pos` of `value`, the separator before it having been `::` when
+/// `data_only` is set.
+pub(crate) fn layers_from(value: &[u8], base: usize, pos: usize, data_only: bool) -> Layers<'_> {
+    Layers {
+        value,
+        base,
+        pos,
+        data_only,
+        done: pos >= value.len(),
+    }
+}
+
+impl Layers<'_> {
+    /// Where the next layer starts, relative to the value, or `None` when none is left.
+    pub(crate) fn position(&self) -> Option<usize> {
+        (!self.done).then_some(self.pos)
+    }
+}
+
 impl<'a> Iterator for Layers<'a> {
     type Item = Result<Layer<'a>>;
 

@@ -3,7 +3,7 @@
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::flags::{apply, Class, HelperOnly};
-use crate::lowerdir::{layers, needs_layer_escape, Layer, Layers};
+use crate::lowerdir::{layers, layers_from, needs_layer_escape, Layer, Layers};
 use crate::options::{items, Item, Items, Unescape};
 
 /// The most lower layers overlayfs takes, counted after read-only folding.
@@ -197,6 +197,46 @@ impl<'a> Mount<'a> {
         }
     }
 
+    /// The layer at byte offset `cursor`, and the cursor of the next one: iteration by a plain
+    /// integer, for callers that cannot hold an iterator (the C library). Start with 0; the
+    /// returned cursor is [`LAYERS_END`] after the last layer. `None` at the end or for a
+    /// cursor that is not a layer boundary this method returned.
+    ///
+    /// ```
+    /// use nydus_overlay_core::mount::{Mount, LAYERS_END};
+    /// let m = Mount::parse(b"lowerdir=/a::/d").unwrap();
+    /// let (a, c) = m.layer_at(0).unwrap();
+    /// let (d, end) = m.layer_at(c).unwrap();
+    /// assert_eq!((a.raw, a.data_only, d.raw, d.data_only), (&b"/a"[..], false, &b"/d"[..], true));
+    /// assert_eq!(end, LAYERS_END);
+    /// ```
+    pub fn layer_at(&self, cursor: usize) -> Option<(Layer<'a>, usize)> {
+        let lower = self.lower?;
+        let value = lower.value().unwrap_or_default();
+        let base = lower.value_offset();
+        if cursor == 0 && self.folded() {
+            let u = self.upper?;
+            let layer = Layer {
+                raw: u.value().unwrap_or_default(),
+                offset: u.value_offset(),
+                data_only: false,
+            };
+            return Some((layer, base));
+        }
+        let start = if cursor == 0 { base } else { cursor };
+        let rel = start.checked_sub(base).filter(|&r| r < value.len())?;
+        // A cursor this method returned follows a separator (or is the first layer).
+        let after_sep = rel == 0 || (value[rel - 1] == b':' && !escaped(value, rel - 1));
+        if !after_sep {
+            return None;
+        }
+        let data_only = rel >= 2 && value[rel - 2] == b':' && !escaped(value, rel - 2);
+        let mut it = layers_from(value, base, rel, data_only);
+        let layer = it.next()?.ok()?;
+        let next = it.position().map_or(LAYERS_END, |p| base + p);
+        Some((layer, next))
+    }
+
     /// How many `extraoption=` items there are.
     pub fn extraoption_count(&self) -> usize {
         self.extra_count
@@ -300,6 +340,14 @@ impl<'a> Mount<'a> {
         }
         Ok(())
     }
+}
+
+/// The cursor [`Mount::layer_at`] returns after the last layer.
+pub const LAYERS_END: usize = usize::MAX;
+
+/// Whether the byte at `i` is escaped: an odd run of backslashes stands right before it.
+fn escaped(v: &[u8], i: usize) -> bool {
+    v[..i].iter().rev().take_while(|&&b| b == b'\\').count() % 2 == 1
 }
 
 fn set_once<'a>(slot: &mut Option<Item<'a>>, item: Item<'a>, name: &'static str) -> Result<()> {

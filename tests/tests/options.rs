@@ -274,3 +274,28 @@ fn non_utf8_passes_through() {
     m.write_data(&mut data).unwrap();
     assert_eq!(data, b"lowerdir=/a\xff:/b\xfe\x80,index=off");
 }
+
+#[test]
+fn layer_cursor_matches_the_iterator() {
+    for input in [
+        &b"lowerdir=/a:/b:/c"[..],
+        br"lowerdir=/a\::/b\\::/c::/d",
+        br"lowerdir=/x\\:/y,upperdir=/u\:v,workdir=/w,ro",
+        b"lowerdir=/l1:/l2::/d1::/d2,upperdir=/u,workdir=/w",
+        b"ro,lowerdir=/only,upperdir=/u,workdir=/w",
+    ] {
+        let m = Mount::parse(input).unwrap();
+        let want: Vec<_> = m.layers().collect();
+        let mut got = Vec::new();
+        let mut cursor = 0;
+        while cursor != nydus_overlay_core::mount::LAYERS_END {
+            let (l, next) = m.layer_at(cursor).expect("cursor valid");
+            got.push(l);
+            cursor = next;
+        }
+        assert_eq!(got, want, "{}", String::from_utf8_lossy(input));
+        // A cursor in the middle of a path is refused, not misread.
+        let mid = want.last().unwrap().offset + 1;
+        assert!(m.layer_at(mid).is_none() || want.last().unwrap().raw.len() == 1);
+    }
+}

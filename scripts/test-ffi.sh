@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The C library as its users meet it: installed into a temporary prefix, found through
+# pkg-config, called from C (-Wall -Wextra -Werror; plain, ASan+UBSan, valgrind, static) and
+# from Go through cgo (GOPATH mode, no module downloads).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+prefix=$(mktemp -d /tmp/nydus-overlay-ffi.XXXXXX)
+trap 'rm -rf "$prefix"' EXIT
+
+make --no-print-directory install PREFIX="$prefix" SBINDIR="$prefix/sbin" >/dev/null
+export PKG_CONFIG_PATH=$prefix/lib/pkgconfig
+readelf -d "$prefix/lib/libnydus_overlay.so" | grep -q 'SONAME.*libnydus_overlay.so.0' \
+  || { echo "ffi: wrong or missing soname" >&2; exit 1; }
+cflags=$(pkg-config --cflags nydus_overlay)
+libs=$(pkg-config --libs nydus_overlay)
+rpath="-Wl,-rpath,$prefix/lib"
+src=tests/c/test_ffi.c
+data=$root/tests/data
+
+echo "-- C, shared library"
+gcc -std=c11 -Wall -Wextra -Werror -O2 -o "$prefix/t_plain" "$src" $cflags $libs $rpath
+"$prefix/t_plain" "$data"
+
+echo "-- C, ASan + UBSan"
+gcc -std=c11 -Wall -Wextra -Werror -g -fsanitize=address,undefined -fno-sanitize-recover=all \
+  -o "$prefix/t_san" "$src" $cflags $libs $rpath
+"$prefix/t_san" "$data"
+
+echo "-- C, valgrind (no error, no leak)"
+valgrind -q --leak-check=full --show-leak-kinds=all --errors-for-leak-kinds=all --error-exitcode=1 \
+  "$prefix/t_plain" "$data"
+
+echo "-- C, static library"
+gcc -std=c11 -Wall -Wextra -Werror -O2 -o "$prefix/t_static" "$src" $cflags \
+  "$prefix/lib/libnydus_overlay.a" -lpthread -ldl -lm
+"$prefix/t_static" "$data"
+
+echo "-- Go through cgo, compared with encoding/base64 + encoding/json"
+gopath=$prefix/gopath
+mkdir -p "$gopath/src/ffitest"
+cp tests/go/ffitest/main.go "$gopath/src/ffitest/"
+(cd "$gopath/src/ffitest" && GO111MODULE=off GOPATH=$gopath GOCACHE=$prefix/gocache GOFLAGS= \
+  CGO_LDFLAGS="$rpath" go build -o "$prefix/ffitest" .)
+"$prefix/ffitest" "$data"
