@@ -226,10 +226,7 @@ pub enum NewApi {
 }
 
 /// Fills `buf` with `bytes` and a NUL, reusing its allocation, and returns it as a C string.
-fn fill<'b>(
-    buf: &'b mut Vec<u8>,
-    bytes: impl IntoIterator<Item = u8>,
-) -> Result<&'b CStr, MountError> {
+fn fill(buf: &mut Vec<u8>, bytes: impl IntoIterator<Item = u8>) -> Result<&CStr, MountError> {
     buf.clear();
     buf.extend(bytes);
     buf.push(0);

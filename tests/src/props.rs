@@ -439,8 +439,11 @@ pub fn cli_args(data: &[u8]) {
     }
 }
 
+/// A property check over one fuzz input.
+pub type Check = fn(&[u8]);
+
 /// Every fuzz target by name, for the corpus replay.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Check)] = &[
     ("options", options),
     ("layers", layers),
     ("extra_raw", extra_raw),
