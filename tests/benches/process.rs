@@ -18,6 +18,8 @@ struct Sample {
 }
 
 /// Spawns the command, waits with `wait4`, and returns wall time and peak RSS.
+// The child is reaped by wait4 (for its rusage), not by `Child::wait`.
+#[allow(clippy::zombie_processes)]
 fn run(cmd: &mut Command) -> Sample {
     let start = Instant::now();
     let child = cmd.spawn().expect("spawn");
