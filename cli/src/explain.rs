@@ -281,8 +281,7 @@ fn explain_extra(m: &Mount<'_>, o: &mut String) {
     let value = item.value().unwrap_or_default();
     let _ = writeln!(
         o,
-        "extraoption: {} given; decoding the last (extraoption=<{} bytes>)",
-        m.extraoption_count(),
+        "extraoption, decoded (the last one, {} bytes):",
         value.len()
     );
     let mut buf = vec![0u8; decoded_len_max(value.len())];

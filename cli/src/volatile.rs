@@ -63,7 +63,7 @@ fn boot_id() -> io::Result<Vec<u8>> {
 }
 
 /// Undoes mountinfo's octal escapes (`\040` for a space, ...).
-fn unoctal(s: &[u8]) -> Vec<u8> {
+pub fn unoctal(s: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(s.len());
     let mut i = 0;
     while i < s.len() {

@@ -565,20 +565,19 @@ pub unsafe extern "C" fn nydus_overlay_extra_decode(
         if out.is_null() {
             return NYDUS_OVERLAY_ERR_NULL;
         }
-        if buf.len() < decoded_len_max(b64.len()) {
-            let need = nydus_overlay_extra {
-                json_len: decoded_len_max(b64.len()) as u64,
-                ..Default::default()
-            };
-            // SAFETY: checked non-null; the caller guarantees it is writable.
-            unsafe { put(out, need) };
-            return NYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL;
-        }
-        let n = match extra::decode_base64(b64, buf) {
-            Ok(n) => n,
-            Err(e) => return code(e),
+        let json = match decode_blob(b64, buf) {
+            Ok(json) => json,
+            Err(BlobError::Code(c)) => return c,
+            Err(BlobError::TooSmall(need)) => {
+                let need = nydus_overlay_extra {
+                    json_len: need,
+                    ..Default::default()
+                };
+                // SAFETY: checked non-null; the caller guarantees it is writable.
+                unsafe { put(out, need) };
+                return NYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL;
+            }
         };
-        let json: &[u8] = &buf[..n];
         let e = match extra::decode_json(json) {
             Ok(e) => e,
             Err(e) => return code(e),
@@ -588,7 +587,7 @@ pub unsafe extern "C" fn nydus_overlay_extra_decode(
             config: json_span(json, e.config),
             snapshotdir: json_span(json, e.snapshotdir),
             fs_version: json_span(json, e.fs_version),
-            json_len: n as u64,
+            json_len: json.len() as u64,
         };
         // SAFETY: checked non-null; the caller guarantees it is writable.
         unsafe { put(out, x) }
@@ -697,6 +696,25 @@ pub extern "C" fn nydus_overlay_volume_type_name(volume_type: u32) -> *const c_c
     }
 }
 
+/// Why a blob could not be decoded into the caller's buffer.
+enum BlobError {
+    /// The buffer is smaller than this many bytes.
+    TooSmall(u64),
+    /// Any other result code.
+    Code(i32),
+}
+
+/// Decodes padded base64 into `buf` and returns the JSON part of it.
+fn decode_blob<'b>(b64: &[u8], buf: &'b mut [u8]) -> Result<&'b [u8], BlobError> {
+    let need = decoded_len_max(b64.len());
+    if buf.len() < need {
+        return Err(BlobError::TooSmall(need as u64));
+    }
+    let n = extra::decode_base64(b64, buf).map_err(|e| BlobError::Code(code(e)))?;
+    let buf: &'b [u8] = buf;
+    Ok(&buf[..n])
+}
+
 fn decode_kata(json: &[u8]) -> Result<kata::KataVolume<'_>, i32> {
     kata::decode_json(json).map_err(code)
 }
@@ -724,20 +742,19 @@ pub unsafe extern "C" fn nydus_overlay_kata_decode(
         if out.is_null() {
             return NYDUS_OVERLAY_ERR_NULL;
         }
-        if buf.len() < decoded_len_max(b64.len()) {
-            let need = nydus_overlay_kata_volume {
-                json_len: decoded_len_max(b64.len()) as u64,
-                ..Default::default()
-            };
-            // SAFETY: checked non-null; the caller guarantees it is writable.
-            unsafe { put(out, need) };
-            return NYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL;
-        }
-        let n = match extra::decode_base64(b64, buf) {
-            Ok(n) => n,
-            Err(e) => return code(e),
+        let json = match decode_blob(b64, buf) {
+            Ok(json) => json,
+            Err(BlobError::Code(c)) => return c,
+            Err(BlobError::TooSmall(need)) => {
+                let need = nydus_overlay_kata_volume {
+                    json_len: need,
+                    ..Default::default()
+                };
+                // SAFETY: checked non-null; the caller guarantees it is writable.
+                unsafe { put(out, need) };
+                return NYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL;
+            }
         };
-        let json: &[u8] = &buf[..n];
         let k = match decode_kata(json) {
             Ok(k) => k,
             Err(c) => return c,
@@ -770,7 +787,7 @@ pub unsafe extern "C" fn nydus_overlay_kata_decode(
                 .map_or(0, |m| m.count() as u32),
             image_pull_present: k.image_pull_metadata().is_some().into(),
             image_pull_metadata_count: k.image_pull_metadata().map_or(0, |m| m.count() as u32),
-            json_len: n as u64,
+            json_len: json.len() as u64,
         };
         // SAFETY: checked non-null; the caller guarantees it is writable.
         unsafe { put(out, v) }

@@ -81,23 +81,7 @@ pub struct MountEntry {
     pub super_opts: Vec<u8>,
 }
 
-fn unoctal(s: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < s.len() {
-        if s[i] == b'\\'
-            && s.len() >= i + 4
-            && s[i + 1..i + 4].iter().all(|c| (b'0'..=b'7').contains(c))
-        {
-            out.push((s[i + 1] - b'0') * 64 + (s[i + 2] - b'0') * 8 + (s[i + 3] - b'0'));
-            i += 4;
-        } else {
-            out.push(s[i]);
-            i += 1;
-        }
-    }
-    out
-}
+use nydus_overlayfs::volatile::unoctal;
 
 impl MountEntry {
     /// Parses one mountinfo line.
