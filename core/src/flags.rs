@@ -274,36 +274,136 @@ pub fn classify(item: &[u8]) -> Class {
         b"lowerdir+" | b"datadir+" => return Class::AddLayer,
         _ => {}
     }
-    // Whole words never contain `=`, so only prefixes can match an item with a value.
-    let first = item.first().copied().unwrap_or(0);
-    for h in HELPER_ONLY_WORDS
-        .iter()
-        .filter(|h| h.word.as_bytes()[0] == first)
-    {
-        let hit = if h.prefix {
-            item.starts_with(h.word.as_bytes())
-        } else {
-            !has_value && item == h.word.as_bytes()
-        };
-        if hit {
+    let Some(&first) = item.first() else {
+        return Class::Data;
+    };
+    for &i in &PREFIXES[..PREFIX_COUNT] {
+        let h = &HELPER_ONLY_WORDS[i];
+        if h.word.as_bytes()[0] == first && item.starts_with(h.word.as_bytes()) {
             return Class::HelperOnly(h.kind);
         }
     }
-    if let Some(r) = REFUSED_WORDS
-        .iter()
-        .find(|r| r.key == has_value && key == r.word.as_bytes())
-    {
-        return Class::Refused(*r);
+    if has_value {
+        return match REFUSED_WORDS
+            .iter()
+            .find(|r| r.key && key == r.word.as_bytes())
+        {
+            Some(r) => Class::Refused(*r),
+            None => Class::Data,
+        };
     }
-    if !has_value {
-        if let Some(f) = FLAG_WORDS.iter().find(|f| f.word.as_bytes() == item) {
-            return Class::Flag(*f);
+    word_class(item).unwrap_or(Class::Data)
+}
+
+/// Indexes of the prefix entries of [`HELPER_ONLY_WORDS`], so classifying walks only those.
+const PREFIXES: [usize; HELPER_ONLY_WORDS.len()] = {
+    let mut p = [0; HELPER_ONLY_WORDS.len()];
+    let (mut i, mut n) = (0, 0);
+    while i < HELPER_ONLY_WORDS.len() {
+        if HELPER_ONLY_WORDS[i].prefix {
+            p[n] = i;
+            n += 1;
         }
-        if let Some(p) = PROPAGATION_WORDS.iter().find(|p| p.word.as_bytes() == item) {
-            return Class::Propagation(*p);
-        }
+        i += 1;
     }
-    Class::Data
+    p
+};
+const PREFIX_COUNT: usize = {
+    let (mut i, mut n) = (0, 0);
+    while i < HELPER_ONLY_WORDS.len() {
+        if HELPER_ONLY_WORDS[i].prefix {
+            n += 1;
+        }
+        i += 1;
+    }
+    n
+};
+
+/// Where a whole word lives: table and index.
+#[derive(Copy, Clone)]
+enum Slot {
+    Empty,
+    Helper(u8),
+    Refused(u8),
+    Flag(u8),
+    Propagation(u8),
+}
+
+const SLOTS: usize = 256;
+
+const fn word_hash(w: &[u8]) -> usize {
+    // Length, first and last byte separate every word of the tables; probing handles the rest.
+    (w.len() * 37 + w[0] as usize * 7 + w[w.len() - 1] as usize * 3) % SLOTS
+}
+
+const fn slot_word(s: Slot) -> &'static str {
+    match s {
+        Slot::Empty => "",
+        Slot::Helper(i) => HELPER_ONLY_WORDS[i as usize].word,
+        Slot::Refused(i) => REFUSED_WORDS[i as usize].word,
+        Slot::Flag(i) => FLAG_WORDS[i as usize].word,
+        Slot::Propagation(i) => PROPAGATION_WORDS[i as usize].word,
+    }
+}
+
+const fn insert(mut t: [Slot; SLOTS], word: &str, s: Slot) -> [Slot; SLOTS] {
+    let mut h = word_hash(word.as_bytes());
+    while !matches!(t[h], Slot::Empty) {
+        h = (h + 1) % SLOTS;
+    }
+    t[h] = s;
+    t
+}
+
+/// Every whole word of the tables (helper-only words, bare refused words, flag and propagation
+/// words), hashed at compile time: classifying a word is one hash and a compare or two.
+const WORDS: [Slot; SLOTS] = {
+    let mut t = [Slot::Empty; SLOTS];
+    let mut i = 0;
+    while i < HELPER_ONLY_WORDS.len() {
+        if !HELPER_ONLY_WORDS[i].prefix {
+            t = insert(t, HELPER_ONLY_WORDS[i].word, Slot::Helper(i as u8));
+        }
+        i += 1;
+    }
+    i = 0;
+    while i < REFUSED_WORDS.len() {
+        if !REFUSED_WORDS[i].key {
+            t = insert(t, REFUSED_WORDS[i].word, Slot::Refused(i as u8));
+        }
+        i += 1;
+    }
+    i = 0;
+    while i < FLAG_WORDS.len() {
+        t = insert(t, FLAG_WORDS[i].word, Slot::Flag(i as u8));
+        i += 1;
+    }
+    i = 0;
+    while i < PROPAGATION_WORDS.len() {
+        t = insert(t, PROPAGATION_WORDS[i].word, Slot::Propagation(i as u8));
+        i += 1;
+    }
+    t
+};
+
+fn word_class(item: &[u8]) -> Option<Class> {
+    let mut h = word_hash(item);
+    loop {
+        let s = WORDS[h];
+        if matches!(s, Slot::Empty) {
+            return None;
+        }
+        if slot_word(s).as_bytes() == item {
+            return Some(match s {
+                Slot::Helper(i) => Class::HelperOnly(HELPER_ONLY_WORDS[i as usize].kind),
+                Slot::Refused(i) => Class::Refused(REFUSED_WORDS[i as usize]),
+                Slot::Flag(i) => Class::Flag(FLAG_WORDS[i as usize]),
+                Slot::Propagation(i) => Class::Propagation(PROPAGATION_WORDS[i as usize]),
+                Slot::Empty => return None,
+            });
+        }
+        h = (h + 1) % SLOTS;
+    }
 }
 
 /// Looks up a flag word by name.
@@ -326,4 +426,54 @@ pub fn set_words(flags: u64) -> impl Iterator<Item = &'static str> + Clone {
         .iter()
         .filter(move |f| f.set && flags & f.flag != 0)
         .map(|f| f.word)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The hash table holds every whole word of the tables, each under its own class.
+    #[test]
+    fn word_table_matches_the_tables() {
+        for f in FLAG_WORDS {
+            assert_eq!(classify(f.word.as_bytes()), Class::Flag(*f));
+        }
+        for p in PROPAGATION_WORDS {
+            assert_eq!(classify(p.word.as_bytes()), Class::Propagation(*p));
+        }
+        for r in REFUSED_WORDS {
+            let item = if r.key {
+                [r.word, "=1"].concat()
+            } else {
+                r.word.into()
+            };
+            assert_eq!(classify(item.as_bytes()), Class::Refused(*r));
+        }
+        for h in HELPER_ONLY_WORDS {
+            let item = if h.prefix {
+                [h.word, "z"].concat()
+            } else {
+                h.word.into()
+            };
+            assert_eq!(
+                classify(item.as_bytes()),
+                Class::HelperOnly(h.kind),
+                "{}",
+                h.word
+            );
+        }
+        for data in [
+            "index=off",
+            "volatile",
+            "metacopy=on",
+            "r",
+            "devx",
+            "nodevv",
+            "z",
+            "=",
+            "",
+        ] {
+            assert_eq!(classify(data.as_bytes()), Class::Data, "{data}");
+        }
+    }
 }

@@ -42,7 +42,13 @@ pub struct Mount<'a> {
     /// Bytes and count of the `volatile` items among them.
     volatile_len: usize,
     volatile_count: usize,
+    /// Spans (start, end) of the first blob items, which writing the data jumps over instead
+    /// of scanning them again; blobs are most of a containerd option string.
+    skips: [(usize, usize); MAX_SKIPS],
+    skip_count: usize,
 }
+
+const MAX_SKIPS: usize = 4;
 
 fn is_volatile(raw: &[u8]) -> bool {
     raw == b"volatile" || raw == b"fsync=volatile"
@@ -70,6 +76,8 @@ impl<'a> Mount<'a> {
             kept_count: 0,
             volatile_len: 0,
             volatile_count: 0,
+            skips: [(0, 0); MAX_SKIPS],
+            skip_count: 0,
         };
         for item in items(input) {
             let item = item?;
@@ -80,6 +88,14 @@ impl<'a> Mount<'a> {
             ) {
                 m.kept_len += item.raw.len();
                 m.kept_count += 1;
+            }
+            if matches!(
+                class,
+                Class::HelperOnly(HelperOnly::ExtraOption | HelperOnly::KataVolume)
+            ) && m.skip_count < MAX_SKIPS
+            {
+                m.skips[m.skip_count] = (item.offset, item.offset + item.raw.len());
+                m.skip_count += 1;
             }
             match class {
                 Class::HelperOnly(HelperOnly::ExtraOption) => {
@@ -306,7 +322,17 @@ impl<'a> Mount<'a> {
     fn emit(&self, s: &mut Writer<'_>) -> Result<()> {
         let folded = self.folded();
         let mut first = true;
-        for item in items(self.input).flatten() {
+        let mut it = items(self.input);
+        let mut skips = self.skips[..self.skip_count].iter().peekable();
+        loop {
+            if let Some(&&(start, end)) = skips.peek() {
+                if it.position() == start {
+                    it.jump_to(end);
+                    skips.next();
+                    continue;
+                }
+            }
+            let Some(Ok(item)) = it.next() else { break };
             let class = item.class();
             let keep = match class {
                 Class::Data => !(folded && is_volatile(item.raw)),

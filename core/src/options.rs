@@ -117,6 +117,16 @@ impl<'a> Iterator for Items<'a> {
 }
 
 impl Items<'_> {
+    /// Where the next item's scan starts.
+    pub(crate) fn position(&self) -> usize {
+        self.pos
+    }
+
+    /// Continues after byte `end`, an item end that an earlier pass found.
+    pub(crate) fn jump_to(&mut self, end: usize) {
+        self.pos = end + 1;
+    }
+
     fn fail(&mut self, kind: ErrorKind, at: usize) -> Error {
         self.pos = self.input.len();
         Error::new(kind, at)
