@@ -12,32 +12,30 @@ use std::time::Instant;
 
 use nydus_overlay_tests::fixtures;
 
-struct Sample {
-    nanos: u64,
-    maxrss_kib: i64,
+/// Spawns the command, waits for it, and returns its wall time in nanoseconds.
+fn run(cmd: &mut Command) -> u64 {
+    let start = Instant::now();
+    let status = cmd.status().expect("spawn");
+    let nanos = start.elapsed().as_nanos() as u64;
+    assert!(status.success(), "{cmd:?} failed: {status}");
+    nanos
 }
 
-/// Spawns the command, waits with `wait4`, and returns wall time and peak RSS.
-// The child is reaped by wait4 (for its rusage), not by `Child::wait`.
-#[allow(clippy::zombie_processes)]
-fn run(cmd: &mut Command) -> Sample {
-    let start = Instant::now();
-    let child = cmd.spawn().expect("spawn");
-    let mut status = 0;
-    // SAFETY: an all-zero rusage is valid; wait4 fills it in for our own child.
-    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: `status` and `ru` are writable; the pid is our unwaited child.
-    let pid = unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut ru) };
-    let nanos = start.elapsed().as_nanos() as u64;
-    assert_eq!(pid, child.id() as i32);
-    assert!(
-        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
-        "{cmd:?} failed: {status}"
-    );
-    Sample {
-        nanos,
-        maxrss_kib: ru.ru_maxrss,
-    }
+/// Peak RSS of one run, through the static `maxrss` launcher (`MAXRSS`): a child's
+/// `ru_maxrss` includes what it held before exec, so it must be forked from a tiny program,
+/// not from this driver.
+fn peak_rss(launcher: &Path, cmd: &Command) -> i64 {
+    let out = Command::new(launcher)
+        .arg(cmd.get_program())
+        .args(cmd.get_args())
+        .output()
+        .expect("maxrss");
+    assert!(out.status.success(), "{cmd:?} under maxrss failed");
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.lines()
+        .find_map(|l| l.strip_prefix("maxrss "))
+        .and_then(|v| v.trim().parse().ok())
+        .expect("maxrss output")
 }
 
 fn umount(target: &Path) {
@@ -114,6 +112,8 @@ fn main() {
     let helper =
         PathBuf::from(std::env::var_os("HELPER").expect("HELPER: the helper binary to measure"));
     let cmount = PathBuf::from(std::env::var_os("CMOUNT").expect("CMOUNT: the C baseline"));
+    let launcher =
+        PathBuf::from(std::env::var_os("MAXRSS").expect("MAXRSS: the static maxrss launcher"));
     let pairs: usize = std::env::var("PAIRS")
         .ok()
         .and_then(|p| p.parse().ok())
@@ -198,18 +198,24 @@ fn main() {
         let mut times: [Vec<f64>; 3] = Default::default();
         let mut ratios: [Vec<f64>; 3] = Default::default();
         let mut rss = [0i64; 3];
+        for (k, mk) in [&helper_cmd as &dyn Fn() -> Command, &c_cmd, &mount_cmd]
+            .iter()
+            .enumerate()
+        {
+            rss[k] = peak_rss(&launcher, &mk());
+            umount(&s.target);
+        }
         for i in 0..pairs {
             // Alternate which program goes first within each pair.
-            let mut one = |k: usize| {
+            let one = |k: usize| {
                 let mut cmd = match k {
                     0 => helper_cmd(),
                     1 => c_cmd(),
                     _ => mount_cmd(),
                 };
-                let smp = run(&mut cmd);
+                let nanos = run(&mut cmd);
                 umount(&s.target);
-                rss[k] = rss[k].max(smp.maxrss_kib);
-                smp.nanos as f64
+                nanos as f64
             };
             let order: [usize; 3] = if i % 2 == 0 { [0, 1, 2] } else { [1, 0, 2] };
             let mut t = [0f64; 3];
@@ -244,17 +250,16 @@ fn main() {
     // 200 layers cannot go through one mount(2): the helper takes the new mount API.
     let s = setup(&root, 200);
     let mut t = Vec::new();
-    let mut rss = 0;
+    let mut c = Command::new(&helper);
+    c.arg("overlay")
+        .arg(&s.target)
+        .arg("-o")
+        .arg(OsStr::from_bytes(&s.opts));
+    let rss = peak_rss(&launcher, &c);
+    umount(&s.target);
     for _ in 0..pairs.min(200) {
-        let mut c = Command::new(&helper);
-        c.arg("overlay")
-            .arg(&s.target)
-            .arg("-o")
-            .arg(OsStr::from_bytes(&s.opts));
-        let smp = run(&mut c);
+        t.push(run(&mut c) as f64);
         umount(&s.target);
-        rss = rss.max(smp.maxrss_kib);
-        t.push(smp.nanos as f64);
     }
     let med = median(&mut t) / 1000.0;
     println!("200      nydus-overlayfs (new mount API): median {med:.1} µs, {:.2} µs per layer, max RSS {rss} KiB", med / 200.0);
