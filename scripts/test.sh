@@ -6,6 +6,10 @@ cd "$(dirname "$0")/.."
 
 step() { printf '\n==> %s\n' "$*"; }
 
+# Keep a copy of everything for the closing summary.
+log=$(mktemp /tmp/nydus-overlay-test.XXXXXX)
+exec > >(tee "$log") 2>&1
+
 [ "$(id -u)" = 0 ] || { echo "test: the real-mount tests need root (mount namespaces, overlay mounts)" >&2; exit 1; }
 for tool in unshare mount.fuse3 mount gcc go valgrind pkg-config cbindgen readelf; do
   command -v "$tool" >/dev/null || { echo "test: $tool is missing (run scripts/deps.sh)" >&2; exit 1; }
@@ -56,3 +60,12 @@ grep -q "from layer 2" /tmp/nydus-overlay-demo.log
 grep -q "auth = <redacted>" /tmp/nydus-overlay-demo.log
 ! grep -q "S3CRET\|cm9ib3Q6" /tmp/nydus-overlay-demo.log
 echo "demo ok"
+
+# One closing line over every runner above: cargo's "test result" lines and the C and Go
+# programs' "N passed, N failed" lines. Any failure has already stopped this script.
+total=$(grep -aoE 'test result: ok\. [0-9]+ passed|^[0-9]+ passed, 0 failed' "$log" \
+  | grep -oE '[0-9]+ passed' | awk '{s += $1} END {print s + 0}')
+rm -f "$log"
+echo
+echo "make test: every step passed"
+echo "$total passed, 0 failed"
