@@ -262,6 +262,19 @@ unsafe fn input<'a>(p: *const u8, len: usize) -> Option<&'a [u8]> {
     Some(unsafe { std::slice::from_raw_parts(p, len) })
 }
 
+/// The input as a slice with `out` checked non-null: how most entry points begin.
+///
+/// # Safety
+/// As [`input`].
+unsafe fn input_for<'a, T>(p: *const u8, len: usize, out: *mut T) -> Result<&'a [u8], i32> {
+    // SAFETY: the caller's contract, passed on.
+    let input = unsafe { input(p, len) }.ok_or(NYDUS_OVERLAY_ERR_NULL)?;
+    if out.is_null() {
+        return Err(NYDUS_OVERLAY_ERR_NULL);
+    }
+    Ok(input)
+}
+
 /// # Safety
 /// `p` must be NULL or point to `cap` writable bytes, not aliased, valid for `'a`.
 unsafe fn output<'a>(p: *mut u8, cap: usize) -> Option<&'a mut [u8]> {
@@ -368,12 +381,10 @@ pub unsafe extern "C" fn nydus_overlay_parse(
 ) -> i32 {
     guard(|| {
         // SAFETY: the caller's contract above.
-        let Some(input) = (unsafe { input(opts, opts_len) }) else {
-            return NYDUS_OVERLAY_ERR_NULL;
+        let input = match unsafe { input_for(opts, opts_len, out) } {
+            Ok(i) => i,
+            Err(c) => return c,
         };
-        if out.is_null() {
-            return NYDUS_OVERLAY_ERR_NULL;
-        }
         let m = match Mount::parse(input) {
             Ok(m) => m,
             Err(e) => return code(e),
@@ -417,12 +428,10 @@ pub unsafe extern "C" fn nydus_overlay_next_layer(
 ) -> i32 {
     guard(|| {
         // SAFETY: the caller's contract above.
-        let Some(input) = (unsafe { input(opts, opts_len) }) else {
-            return NYDUS_OVERLAY_ERR_NULL;
+        let input = match unsafe { input_for(opts, opts_len, out) } {
+            Ok(i) => i,
+            Err(c) => return c,
         };
-        if out.is_null() {
-            return NYDUS_OVERLAY_ERR_NULL;
-        }
         if cursor == NYDUS_OVERLAY_CURSOR_END {
             return NYDUS_OVERLAY_END;
         }
@@ -809,12 +818,10 @@ pub unsafe extern "C" fn nydus_overlay_kata_option(
 ) -> i32 {
     guard(|| {
         // SAFETY: the caller's contract above.
-        let Some(json) = (unsafe { input(json, json_len) }) else {
-            return NYDUS_OVERLAY_ERR_NULL;
+        let json = match unsafe { input_for(json, json_len, out) } {
+            Ok(i) => i,
+            Err(c) => return c,
         };
-        if out.is_null() {
-            return NYDUS_OVERLAY_ERR_NULL;
-        }
         let k = match decode_kata(json) {
             Ok(k) => k,
             Err(c) => return c,
