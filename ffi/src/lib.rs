@@ -566,40 +566,22 @@ pub unsafe extern "C" fn nydus_overlay_extra_decode(
     out: *mut nydus_overlay_extra,
 ) -> i32 {
     guard(|| {
-        // SAFETY: the caller's contract above.
-        let (Some(b64), Some(buf)) = (unsafe { input(b64, b64_len) }, unsafe { output(buf, cap) })
-        else {
-            return NYDUS_OVERLAY_ERR_NULL;
+        let sized = |need| nydus_overlay_extra {
+            json_len: need,
+            ..Default::default()
         };
-        if out.is_null() {
-            return NYDUS_OVERLAY_ERR_NULL;
-        }
-        let json = match decode_blob(b64, buf) {
-            Ok(json) => json,
-            Err(BlobError::Code(c)) => return c,
-            Err(BlobError::TooSmall(need)) => {
-                let need = nydus_overlay_extra {
-                    json_len: need,
-                    ..Default::default()
-                };
-                // SAFETY: checked non-null; the caller guarantees it is writable.
-                unsafe { put(out, need) };
-                return NYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL;
-            }
+        let map = |json: &[u8]| {
+            let e = extra::decode_json(json).map_err(code)?;
+            Ok(nydus_overlay_extra {
+                source: json_span(json, e.source),
+                config: json_span(json, e.config),
+                snapshotdir: json_span(json, e.snapshotdir),
+                fs_version: json_span(json, e.fs_version),
+                json_len: json.len() as u64,
+            })
         };
-        let e = match extra::decode_json(json) {
-            Ok(e) => e,
-            Err(e) => return code(e),
-        };
-        let x = nydus_overlay_extra {
-            source: json_span(json, e.source),
-            config: json_span(json, e.config),
-            snapshotdir: json_span(json, e.snapshotdir),
-            fs_version: json_span(json, e.fs_version),
-            json_len: json.len() as u64,
-        };
-        // SAFETY: checked non-null; the caller guarantees it is writable.
-        unsafe { put(out, x) }
+        // SAFETY: the caller's contract above, passed on.
+        unsafe { decode_into(b64, b64_len, buf, cap, out, sized, map) }
     })
 }
 
@@ -724,6 +706,46 @@ fn decode_blob<'b>(b64: &[u8], buf: &'b mut [u8]) -> Result<&'b [u8], BlobError>
     Ok(&buf[..n])
 }
 
+/// The body both blob decoders share: NULL checks, base64 into `buf`, then `map` over the JSON;
+/// a too small `buf` writes `sized(bytes needed)` and returns
+/// `NYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL`.
+///
+/// # Safety
+/// `b64` readable for `b64_len`; `buf` writable for `cap`, not overlapping `b64`; `out` NULL or
+/// writable.
+unsafe fn decode_into<T>(
+    b64: *const u8,
+    b64_len: usize,
+    buf: *mut u8,
+    cap: usize,
+    out: *mut T,
+    sized: impl FnOnce(u64) -> T,
+    map: impl FnOnce(&[u8]) -> Result<T, i32>,
+) -> i32 {
+    // SAFETY: the caller's contract above.
+    let (Some(b64), Some(buf)) = (unsafe { input(b64, b64_len) }, unsafe { output(buf, cap) })
+    else {
+        return NYDUS_OVERLAY_ERR_NULL;
+    };
+    if out.is_null() {
+        return NYDUS_OVERLAY_ERR_NULL;
+    }
+    let result = match decode_blob(b64, buf) {
+        Ok(json) => map(json),
+        Err(BlobError::Code(c)) => Err(c),
+        Err(BlobError::TooSmall(need)) => {
+            // SAFETY: checked non-null; the caller guarantees it is writable.
+            unsafe { put(out, sized(need)) };
+            return NYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL;
+        }
+    };
+    match result {
+        // SAFETY: checked non-null; the caller guarantees it is writable.
+        Ok(v) => unsafe { put(out, v) },
+        Err(c) => c,
+    }
+}
+
 fn decode_kata(json: &[u8]) -> Result<kata::KataVolume<'_>, i32> {
     kata::decode_json(json).map_err(code)
 }
@@ -743,63 +765,46 @@ pub unsafe extern "C" fn nydus_overlay_kata_decode(
     out: *mut nydus_overlay_kata_volume,
 ) -> i32 {
     guard(|| {
-        // SAFETY: the caller's contract above.
-        let (Some(b64), Some(buf)) = (unsafe { input(b64, b64_len) }, unsafe { output(buf, cap) })
-        else {
-            return NYDUS_OVERLAY_ERR_NULL;
+        let sized = |need| nydus_overlay_kata_volume {
+            json_len: need,
+            ..Default::default()
         };
-        if out.is_null() {
-            return NYDUS_OVERLAY_ERR_NULL;
-        }
-        let json = match decode_blob(b64, buf) {
-            Ok(json) => json,
-            Err(BlobError::Code(c)) => return c,
-            Err(BlobError::TooSmall(need)) => {
-                let need = nydus_overlay_kata_volume {
-                    json_len: need,
-                    ..Default::default()
-                };
-                // SAFETY: checked non-null; the caller guarantees it is writable.
-                unsafe { put(out, need) };
-                return NYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL;
-            }
+        let map = |json: &[u8]| {
+            let k = decode_kata(json)?;
+            let vt = VOLUME_TYPES
+                .iter()
+                .position(|(t, _)| *t == k.volume_type)
+                .map_or(0, |i| i as u32 + 1);
+            let d = k.dm_verity.unwrap_or_default();
+            let v = nydus_overlay_kata_volume {
+                volume_type: vt,
+                options_count: k.options_len() as u32,
+                source: json_span(json, k.source),
+                fs_type: json_span(json, k.fs_type),
+                nydus_image_present: k.nydus_image.is_some().into(),
+                dm_verity_present: k.dm_verity.is_some().into(),
+                nydus_config: json_span(json, k.nydus_image.map(|n| n.config)),
+                nydus_snapshot_dir: json_span(json, k.nydus_image.map(|n| n.snapshot_dir)),
+                dm_verity: nydus_overlay_dm_verity {
+                    hashtype: json_span(json, k.dm_verity.map(|d| d.hashtype)),
+                    hash: json_span(json, k.dm_verity.map(|d| d.hash)),
+                    blocknum: d.blocknum,
+                    blocksize: d.blocksize,
+                    hashsize: d.hashsize,
+                    offset: d.offset,
+                },
+                direct_volume_present: k.direct_volume_metadata().is_some().into(),
+                direct_volume_metadata_count: k
+                    .direct_volume_metadata()
+                    .map_or(0, |m| m.count() as u32),
+                image_pull_present: k.image_pull_metadata().is_some().into(),
+                image_pull_metadata_count: k.image_pull_metadata().map_or(0, |m| m.count() as u32),
+                json_len: json.len() as u64,
+            };
+            Ok(v)
         };
-        let k = match decode_kata(json) {
-            Ok(k) => k,
-            Err(c) => return c,
-        };
-        let vt = VOLUME_TYPES
-            .iter()
-            .position(|(t, _)| *t == k.volume_type)
-            .map_or(0, |i| i as u32 + 1);
-        let d = k.dm_verity.unwrap_or_default();
-        let v = nydus_overlay_kata_volume {
-            volume_type: vt,
-            options_count: k.options_len() as u32,
-            source: json_span(json, k.source),
-            fs_type: json_span(json, k.fs_type),
-            nydus_image_present: k.nydus_image.is_some().into(),
-            dm_verity_present: k.dm_verity.is_some().into(),
-            nydus_config: json_span(json, k.nydus_image.map(|n| n.config)),
-            nydus_snapshot_dir: json_span(json, k.nydus_image.map(|n| n.snapshot_dir)),
-            dm_verity: nydus_overlay_dm_verity {
-                hashtype: json_span(json, k.dm_verity.map(|d| d.hashtype)),
-                hash: json_span(json, k.dm_verity.map(|d| d.hash)),
-                blocknum: d.blocknum,
-                blocksize: d.blocksize,
-                hashsize: d.hashsize,
-                offset: d.offset,
-            },
-            direct_volume_present: k.direct_volume_metadata().is_some().into(),
-            direct_volume_metadata_count: k
-                .direct_volume_metadata()
-                .map_or(0, |m| m.count() as u32),
-            image_pull_present: k.image_pull_metadata().is_some().into(),
-            image_pull_metadata_count: k.image_pull_metadata().map_or(0, |m| m.count() as u32),
-            json_len: json.len() as u64,
-        };
-        // SAFETY: checked non-null; the caller guarantees it is writable.
-        unsafe { put(out, v) }
+        // SAFETY: the caller's contract above, passed on.
+        unsafe { decode_into(b64, b64_len, buf, cap, out, sized, map) }
     })
 }
 
