@@ -296,6 +296,30 @@ unsafe fn put<T>(p: *mut T, v: T) -> i32 {
     NYDUS_OVERLAY_OK
 }
 
+/// Writes a result of `need` bytes through `write` into `out` and its length to `*out_len`;
+/// with `out` shorter than `need`, writes only `need` to `*out_len` and returns
+/// `NYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL`.
+///
+/// # Safety
+/// `out_len` must be valid for writing a `usize`.
+unsafe fn write_sized(
+    out: &mut [u8],
+    out_len: *mut usize,
+    need: usize,
+    write: impl FnOnce(&mut [u8]) -> nydus_overlay_core::Result<usize>,
+) -> i32 {
+    if need > out.len() {
+        // SAFETY: the caller's contract.
+        unsafe { put(out_len, need) };
+        return NYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL;
+    }
+    match write(out) {
+        // SAFETY: the caller's contract.
+        Ok(n) => unsafe { put(out_len, n) },
+        Err(e) => code(e),
+    }
+}
+
 fn span_in(base: &[u8], part: &[u8]) -> nydus_overlay_span {
     nydus_overlay_span {
         offset: (part.as_ptr().addr() - base.as_ptr().addr()) as u64,
@@ -486,16 +510,8 @@ pub unsafe extern "C" fn nydus_overlay_unescape_path(
             return NYDUS_OVERLAY_ERR_NULL;
         }
         let need = nydus_overlay_core::options::unescaped_len(raw);
-        if need > out.len() {
-            // SAFETY: checked non-null; the caller guarantees it is writable.
-            unsafe { put(out_len, need) };
-            return NYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL;
-        }
-        match unescape_path_into(raw, out) {
-            // SAFETY: checked non-null; the caller guarantees it is writable.
-            Ok(n) => unsafe { put(out_len, n) },
-            Err(e) => code(e),
-        }
+        // SAFETY: `out_len` checked non-null; the caller guarantees it is writable.
+        unsafe { write_sized(out, out_len, need, |out| unescape_path_into(raw, out)) }
     })
 }
 
@@ -529,17 +545,8 @@ pub unsafe extern "C" fn nydus_overlay_kernel_data(
             Ok(m) => m,
             Err(e) => return code(e),
         };
-        let need = m.data_len();
-        if need > out.len() {
-            // SAFETY: checked non-null; the caller guarantees it is writable.
-            unsafe { put(out_len, need) };
-            return NYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL;
-        }
-        match m.write_data(out) {
-            // SAFETY: checked non-null; the caller guarantees it is writable.
-            Ok(n) => unsafe { put(out_len, n) },
-            Err(e) => code(e),
-        }
+        // SAFETY: `out_len` checked non-null; the caller guarantees it is writable.
+        unsafe { write_sized(out, out_len, m.data_len(), |out| m.write_data(out)) }
     })
 }
 
@@ -617,15 +624,11 @@ pub unsafe extern "C" fn nydus_overlay_json_unescape(
             Ok(n) => n,
             Err(e) => return code(e),
         };
-        if need > out.len() {
-            // SAFETY: checked non-null; the caller guarantees it is writable.
-            unsafe { put(out_len, need) };
-            return NYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL;
-        }
-        match unescape_into(raw, out) {
-            // SAFETY: checked non-null; the caller guarantees it is writable.
-            Ok(s) => unsafe { put(out_len, s.len()) },
-            Err(e) => code(e),
+        // SAFETY: `out_len` checked non-null; the caller guarantees it is writable.
+        unsafe {
+            write_sized(out, out_len, need, |out| {
+                unescape_into(raw, out).map(str::len)
+            })
         }
     })
 }
