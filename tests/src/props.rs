@@ -217,25 +217,6 @@ pub fn go_json(v: &serde_json::Value) -> String {
         .replace('\u{2029}', "\\u2029")
 }
 
-/// Padded standard base64, written here so the check does not lean on the decoder's crate.
-pub fn b64(bytes: &[u8]) -> String {
-    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for c in bytes.chunks(3) {
-        let n = (c[0] as u32) << 16
-            | (*c.get(1).unwrap_or(&0) as u32) << 8
-            | *c.get(2).unwrap_or(&0) as u32;
-        for i in 0..4 {
-            out.push(if i <= c.len() {
-                T[(n >> (18 - 6 * i) & 63) as usize] as char
-            } else {
-                '='
-            });
-        }
-    }
-    out
-}
-
 /// Structured values encoded the Go way decode back exactly.
 pub fn extra_go(data: &[u8]) {
     let Ok(g) = GoExtra::arbitrary(&mut Unstructured::new(data)) else {
@@ -246,7 +227,7 @@ pub fn extra_go(data: &[u8]) {
     if let Some(f) = &g.fs_version {
         v["fs_version"] = serde_json::Value::String(f.clone());
     }
-    let encoded = b64(go_json(&v).as_bytes());
+    let encoded = crate::b64(go_json(&v).as_bytes());
     let mut buf = vec![0u8; decoded_len_max(encoded.len())];
     let e = extra::decode(encoded.as_bytes(), &mut buf).expect("Go-encoded blobs decode");
     check_str(e.source, v.get("source"));

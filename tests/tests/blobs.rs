@@ -8,23 +8,7 @@ use nydus_overlay_tests::{fixtures, unescape};
 use serde_json::{json, Map, Value};
 
 fn b64(s: &str) -> String {
-    // A tiny standard base64 encoder, so the tests do not depend on the decoder under test.
-    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let b = s.as_bytes();
-    let mut out = String::new();
-    for c in b.chunks(3) {
-        let n = (c[0] as u32) << 16
-            | (*c.get(1).unwrap_or(&0) as u32) << 8
-            | *c.get(2).unwrap_or(&0) as u32;
-        for i in 0..4 {
-            if i <= c.len() {
-                out.push(T[(n >> (18 - 6 * i) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
+    nydus_overlay_tests::b64(s.as_bytes())
 }
 
 fn extra_to_json(e: &extra::ExtraOption<'_>) -> Value {
