@@ -275,6 +275,25 @@ unsafe fn input_for<'a, T>(p: *const u8, len: usize, out: *mut T) -> Result<&'a 
     Ok(input)
 }
 
+/// The input and output buffers as slices with `out` checked non-null: how the entry points
+/// that write into a caller buffer begin.
+///
+/// # Safety
+/// As [`input`] and [`output`]; the two buffers must not overlap.
+unsafe fn buffers_for<'a, T>(
+    p: *const u8,
+    len: usize,
+    buf: *mut u8,
+    cap: usize,
+    out: *mut T,
+) -> Result<(&'a [u8], &'a mut [u8]), i32> {
+    // SAFETY: the caller's contract, passed on.
+    let input = unsafe { input_for(p, len, out) }?;
+    // SAFETY: the caller's contract, passed on.
+    let output = unsafe { output(buf, cap) }.ok_or(NYDUS_OVERLAY_ERR_NULL)?;
+    Ok((input, output))
+}
+
 /// # Safety
 /// `p` must be NULL or point to `cap` writable bytes, not aliased, valid for `'a`.
 unsafe fn output<'a>(p: *mut u8, cap: usize) -> Option<&'a mut [u8]> {
@@ -502,13 +521,10 @@ pub unsafe extern "C" fn nydus_overlay_unescape_path(
 ) -> i32 {
     guard(|| {
         // SAFETY: the caller's contract above.
-        let (Some(raw), Some(out)) = (unsafe { input(raw, raw_len) }, unsafe { output(buf, cap) })
-        else {
-            return NYDUS_OVERLAY_ERR_NULL;
+        let (raw, out) = match unsafe { buffers_for(raw, raw_len, buf, cap, out_len) } {
+            Ok(b) => b,
+            Err(c) => return c,
         };
-        if out_len.is_null() {
-            return NYDUS_OVERLAY_ERR_NULL;
-        }
         let need = nydus_overlay_core::options::unescaped_len(raw);
         // SAFETY: `out_len` checked non-null; the caller guarantees it is writable.
         unsafe { write_sized(out, out_len, need, |out| unescape_path_into(raw, out)) }
@@ -533,14 +549,10 @@ pub unsafe extern "C" fn nydus_overlay_kernel_data(
 ) -> i32 {
     guard(|| {
         // SAFETY: the caller's contract above.
-        let (Some(input), Some(out)) = (unsafe { input(opts, opts_len) }, unsafe {
-            output(buf, cap)
-        }) else {
-            return NYDUS_OVERLAY_ERR_NULL;
+        let (input, out) = match unsafe { buffers_for(opts, opts_len, buf, cap, out_len) } {
+            Ok(b) => b,
+            Err(c) => return c,
         };
-        if out_len.is_null() {
-            return NYDUS_OVERLAY_ERR_NULL;
-        }
         let m = match Mount::parse(input) {
             Ok(m) => m,
             Err(e) => return code(e),
@@ -610,13 +622,10 @@ pub unsafe extern "C" fn nydus_overlay_json_unescape(
 ) -> i32 {
     guard(|| {
         // SAFETY: the caller's contract above.
-        let (Some(raw), Some(out)) = (unsafe { input(raw, raw_len) }, unsafe { output(buf, cap) })
-        else {
-            return NYDUS_OVERLAY_ERR_NULL;
+        let (raw, out) = match unsafe { buffers_for(raw, raw_len, buf, cap, out_len) } {
+            Ok(b) => b,
+            Err(c) => return c,
         };
-        if out_len.is_null() {
-            return NYDUS_OVERLAY_ERR_NULL;
-        }
         let Ok(raw) = std::str::from_utf8(raw) else {
             return NYDUS_OVERLAY_ERR_JSON_UTF8;
         };
@@ -726,13 +735,10 @@ unsafe fn decode_into<T>(
     map: impl FnOnce(&[u8]) -> Result<T, i32>,
 ) -> i32 {
     // SAFETY: the caller's contract above.
-    let (Some(b64), Some(buf)) = (unsafe { input(b64, b64_len) }, unsafe { output(buf, cap) })
-    else {
-        return NYDUS_OVERLAY_ERR_NULL;
+    let (b64, buf) = match unsafe { buffers_for(b64, b64_len, buf, cap, out) } {
+        Ok(b) => b,
+        Err(c) => return c,
     };
-    if out.is_null() {
-        return NYDUS_OVERLAY_ERR_NULL;
-    }
     let result = match decode_blob(b64, buf) {
         Ok(json) => map(json),
         Err(BlobError::Code(c)) => Err(c),
