@@ -406,11 +406,6 @@ fn word_class(item: &[u8]) -> Option<Class> {
     }
 }
 
-/// Looks up a flag word by name.
-pub fn flag_word(word: &str) -> Option<FlagWord> {
-    FLAG_WORDS.iter().find(|f| f.word == word).copied()
-}
-
 /// Applies one flag word to a flag set.
 pub const fn apply(flags: u64, word: FlagWord) -> u64 {
     if word.set {

@@ -102,8 +102,7 @@ impl<'a> Iterator for Layers<'a> {
                 Some(j) if v[j] == b'\\' => i = j + 2,
                 Some(j) => break j,
             }
-        }
-        .min(v.len());
+        };
         let data_only = self.data_only;
         if end == start {
             return Some(Err(self.fail(ErrorKind::EmptyLayer, start)));
