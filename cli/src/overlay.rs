@@ -130,11 +130,6 @@ pub fn unescaped(raw: &[u8]) -> Vec<u8> {
     Unescape::new(raw).collect()
 }
 
-/// The mount flags of `mount(2)` for a parsed mount.
-pub fn classic_flags(m: &Mount<'_>) -> u64 {
-    m.flags()
-}
-
 /// Superblock flag words for `fsconfig` and the `MOUNT_ATTR_*` of `fsmount`, from `MS_*` flags.
 pub fn split_flags(flags: u64) -> (Vec<&'static CStr>, u64) {
     let mut sb = Vec::new();
@@ -179,12 +174,11 @@ pub fn mount_classic(
     source: &CStr,
     target: &CStr,
     flags: u64,
-    data: &[u8],
+    data: &CStr,
     propagation: u64,
 ) -> Result<(), MountError> {
-    debug_assert!(data.len() <= MAX_DATA);
-    let data = cstr(data)?;
-    sys::mount(Some(source), target, Some(c"overlay"), flags, Some(&data))
+    debug_assert!(data.to_bytes().len() <= MAX_DATA);
+    sys::mount(Some(source), target, Some(c"overlay"), flags, Some(data))
         .map_err(|e| fail("mount(2)", e))?;
     apply_propagation_by_path(target, propagation)
 }
@@ -472,11 +466,13 @@ fn join(comps: &[&[u8]], absolute: bool) -> Vec<u8> {
     out
 }
 
-/// The common parent directory of absolute paths, or `None`.
-pub fn common_parent<'p>(paths: impl IntoIterator<Item = &'p [u8]> + Clone) -> Option<Vec<u8>> {
+/// The common parent directory of absolute paths and its depth in components, or `None`.
+pub fn common_parent<'p>(
+    paths: impl IntoIterator<Item = &'p [u8]> + Clone,
+) -> Option<(Vec<u8>, usize)> {
     let depth = common_depth(paths.clone())?;
     let first = paths.into_iter().next()?;
-    Some(join(&components(first)[..depth], true))
+    Some((join(&components(first)[..depth], true), depth))
 }
 
 fn relative(path: &[u8], depth: usize) -> Vec<u8> {
@@ -500,8 +496,7 @@ pub fn compact_data(m: &Mount<'_>) -> Option<(Vec<u8>, Vec<u8>)> {
         .map(|l| l.0.as_slice())
         .chain(upper.as_deref())
         .chain(work.as_deref());
-    let depth = common_depth(all.clone())?;
-    let parent = join(&components(&layers.first()?.0)[..depth], true);
+    let (parent, depth) = common_parent(all)?;
     let mut data = b"lowerdir=".to_vec();
     for (i, (path, data_only)) in layers.iter().enumerate() {
         if i > 0 {
@@ -614,7 +609,8 @@ mod tests {
     #[test]
     fn common_parents() {
         let cp = |v: &[&str]| {
-            common_parent(v.iter().map(|s| s.as_bytes())).map(|p| String::from_utf8(p).unwrap())
+            common_parent(v.iter().map(|s| s.as_bytes()))
+                .map(|(p, _)| String::from_utf8(p).unwrap())
         };
         assert_eq!(cp(&["/a/b/c", "/a/b/d"]).as_deref(), Some("/a/b"));
         assert_eq!(cp(&["/a/b/c", "/a/bc/d"]).as_deref(), Some("/a"));

@@ -1,7 +1,7 @@
 //! From a command line to an exit status: 0 mounted, 1 bad invocation or options, 32 the mount
 //! failed. Messages are one line: `nydus-overlayfs: <what failed>: <why> [<ERRNO>]`.
 
-use std::ffi::CString;
+use std::ffi::{CStr, CString};
 use std::io::{self, Read, Write};
 use std::os::unix::ffi::OsStrExt;
 
@@ -172,9 +172,11 @@ fn run_explain(a: &Args) -> i32 {
     OK
 }
 
-/// The kernel data, and the path it leads to first.
+/// The kernel data, and the path it leads to first. One spare byte of capacity lets it become
+/// the C string mount(2) takes without another allocation or copy.
 fn kernel_data(m: &Mount<'_>) -> (Vec<u8>, MountPath) {
-    let mut data = vec![0u8; m.data_len()];
+    let mut data = Vec::with_capacity(m.data_len() + 1);
+    data.resize(m.data_len(), 0);
     let n = m.write_data(&mut data).unwrap_or(0);
     data.truncate(n);
     let path = if data.len() <= MAX_DATA {
@@ -280,9 +282,9 @@ fn run_mount(a: &Args) -> i32 {
         }
         return OK;
     }
-    let (src, tgt) = match (cstr(source), cstr(target)) {
-        (Ok(s), Ok(t)) => (s, t),
-        _ => return fail("source or target contains a NUL byte".into()),
+    let (src, tgt, data) = match (cstr(source), cstr(target), CString::new(data)) {
+        (Ok(s), Ok(t), Ok(d)) => (s, t, d),
+        _ => return fail("the source, target or options contain a NUL byte".into()),
     };
     let taken = match mount(&m, source, &src, &tgt, &data, first_path) {
         Ok(p) => p,
@@ -309,7 +311,7 @@ fn mount(
     source: &[u8],
     src: &CString,
     tgt: &CString,
-    data: &[u8],
+    data: &CStr,
     first: MountPath,
 ) -> Result<MountPath, MountError> {
     if first == MountPath::Classic {
@@ -324,7 +326,7 @@ fn mount(
         step: format!(
             "the options need {} bytes, more than mount(2) takes ({MAX_DATA}), and this kernel has no lowerdir+; \
              even relative to the layers' common parent they do not fit",
-            data.len()
+            data.to_bytes().len()
         ),
         err: io::Error::from_raw_os_error(libc::E2BIG),
         log: String::new(),
