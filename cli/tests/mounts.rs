@@ -400,150 +400,120 @@ fn kernel_without_fsopen_falls_back_to_compaction() {
     assert!(r.mounts.is_empty());
 }
 
-/// Each failure: exit code, one line on stderr naming the problem, and no mount left.
-#[test]
-fn failures_are_one_line_with_the_right_code_and_leave_nothing() {
-    let st = setup("fail", 2);
-    let other = st.s.layer(b"otherfs", &[]);
-    let missing = st.s.path(b"nope");
-    let good = opts(&st.lower, None);
-    let cases: Vec<(&str, Vec<Vec<u8>>, i32, &str)> = vec![
-        (
-            "missing layer",
-            vec![
-                b"overlay".to_vec(),
-                t(&st.m).to_vec(),
-                b"-o".to_vec(),
-                opts(&[st.lower[0].clone(), missing.clone()], None),
-            ],
-            32,
-            "lower layer 2",
-        ),
-        (
-            "missing target",
-            vec![
-                b"overlay".to_vec(),
-                t(&missing).to_vec(),
-                b"-o".to_vec(),
-                good.clone(),
-            ],
-            32,
-            "mount point does not exist",
-        ),
-        (
-            "refused option",
-            vec![
-                b"overlay".to_vec(),
-                t(&st.m).to_vec(),
-                b"-o".to_vec(),
-                with(good.clone(), b"bind"),
-            ],
-            1,
-            "refused",
-        ),
-        (
-            "upper without work",
-            vec![
-                b"overlay".to_vec(),
-                t(&st.m).to_vec(),
-                b"-o".to_vec(),
-                [good.as_slice(), b",upperdir=", t(&st.upper)].concat(),
-            ],
-            1,
-            "without workdir",
-        ),
-        (
-            "workdir elsewhere",
-            vec![
-                b"overlay".to_vec(),
-                t(&st.m).to_vec(),
-                b"-o".to_vec(),
-                opts(&st.lower, Some((&st.upper, &other.join("w")))),
-            ],
-            32,
-            "same filesystem",
-        ),
-        (
-            "no target",
-            vec![b"-o".to_vec(), good.clone()],
-            1,
-            "missing mount point",
-        ),
-        (
-            "no options",
-            vec![b"overlay".to_vec(), t(&st.m).to_vec()],
-            1,
-            "no mount options",
-        ),
-        (
-            "bad type",
-            vec![
-                b"overlay".to_vec(),
-                t(&st.m).to_vec(),
-                b"-t".to_vec(),
-                b"ext4".to_vec(),
-                b"-o".to_vec(),
-                good.clone(),
-            ],
-            1,
-            "not nydus-overlayfs",
-        ),
-        (
-            "fd target",
-            vec![
-                b"overlay".to_vec(),
-                b"/dev/fd/3".to_vec(),
-                b"-o".to_vec(),
-                good.clone(),
-            ],
-            1,
-            "/dev/fd/N",
-        ),
-    ];
-    for (name, args, code, needle) in cases {
-        let mut argv = args.clone();
-        for a in argv.iter_mut() {
-            if a.starts_with(b"lowerdir=") {
-                a.push(b',');
-                a.extend(extra_auth());
-            }
+/// What the failure cases need: two layers, a second filesystem and a missing path.
+struct FailSetup {
+    st: Setup,
+    other: PathBuf,
+    missing: PathBuf,
+    good: Vec<u8>,
+}
+
+impl FailSetup {
+    fn new(tag: &str) -> FailSetup {
+        let st = setup(tag, 2);
+        let other = st.s.layer(b"otherfs", &[]);
+        let missing = st.s.path(b"nope");
+        let good = opts(&st.lower, None);
+        FailSetup {
+            st,
+            other,
+            missing,
+            good,
         }
-        let env_args: Vec<(String, Vec<u8>)> = argv
-            .iter()
-            .enumerate()
-            .map(|(i, a)| (format!("A{i}"), a.clone()))
-            .collect();
-        let script = format!(
-            r#"mkdir -p "$OTHER"; mount -t tmpfs t "$OTHER"; mkdir "$OTHER/w"; rc "$H" {}; mi "$M"; mi "$MISSING""#,
-            (0..argv.len())
-                .map(|i| format!("\"$A{i}\""))
-                .collect::<Vec<_>>()
-                .join(" ")
-        );
-        let mut e: Vec<(&str, &OsStr)> = env_args
-            .iter()
-            .map(|(k, v)| (k.as_str(), OsStr::from_bytes(v)))
-            .collect();
-        e.push(("M", st.m.as_os_str()));
-        e.push(("OTHER", other.as_os_str()));
-        e.push(("MISSING", missing.as_os_str()));
-        let r = run_ns(&script, &e);
-        assert_eq!(r.rcs, [code], "{name}: {r:#?}");
-        assert_eq!(
-            r.stderr.lines().count(),
-            1,
-            "{name}: one line: {}",
-            r.stderr
-        );
-        assert!(
-            r.stderr.starts_with("nydus-overlayfs: "),
-            "{name}: {}",
-            r.stderr
-        );
-        assert!(r.stderr.contains(needle), "{name}: {}", r.stderr);
-        assert!(r.mounts.is_empty(), "{name}: nothing mounted: {r:#?}");
-        assert_no_secret(&r.stderr, name);
     }
+
+    /// `overlay M -o OPTS`.
+    fn mount(&self, o: Vec<u8>) -> Vec<Vec<u8>> {
+        vec![
+            b"overlay".to_vec(),
+            t(&self.st.m).to_vec(),
+            b"-o".to_vec(),
+            o,
+        ]
+    }
+}
+
+/// Runs the helper with `argv` (every `lowerdir=` option gets the secret extraoption) and
+/// checks: the exit code, one line on stderr starting with the program name and holding
+/// `needle`, no secret, and nothing mounted.
+fn check_failure(f: &FailSetup, name: &str, mut argv: Vec<Vec<u8>>, code: i32, needle: &str) {
+    for a in argv.iter_mut() {
+        if a.starts_with(b"lowerdir=") {
+            a.push(b',');
+            a.extend(extra_auth());
+        }
+    }
+    let env_args: Vec<(String, Vec<u8>)> = argv
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (format!("A{i}"), a.clone()))
+        .collect();
+    let quoted: Vec<String> = (0..argv.len()).map(|i| format!("\"$A{i}\"")).collect();
+    let script = format!(
+        r#"mkdir -p "$OTHER"; mount -t tmpfs t "$OTHER"; mkdir "$OTHER/w"; rc "$H" {}; mi "$M"; mi "$MISSING""#,
+        quoted.join(" ")
+    );
+    let mut e: Vec<(&str, &OsStr)> = env_args
+        .iter()
+        .map(|(k, v)| (k.as_str(), OsStr::from_bytes(v)))
+        .collect();
+    e.push(("M", f.st.m.as_os_str()));
+    e.push(("OTHER", f.other.as_os_str()));
+    e.push(("MISSING", f.missing.as_os_str()));
+    let r = run_ns(&script, &e);
+    assert_eq!(r.rcs, [code], "{name}: {r:#?}");
+    assert_eq!(
+        r.stderr.lines().count(),
+        1,
+        "{name}: one line: {}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.starts_with("nydus-overlayfs: "),
+        "{name}: {}",
+        r.stderr
+    );
+    assert!(r.stderr.contains(needle), "{name}: {}", r.stderr);
+    assert!(r.mounts.is_empty(), "{name}: nothing mounted: {r:#?}");
+    assert_no_secret(&r.stderr, name);
+}
+
+/// Each failure as a named test: exit code, one line on stderr naming the problem, and no
+/// mount left.
+macro_rules! failure_cases {
+    ($($name:ident: |$f:ident| $argv:expr, $code:expr, $needle:expr;)*) => {$(
+        #[test]
+        fn $name() {
+            let $f = FailSetup::new(stringify!($name));
+            let argv = $argv;
+            check_failure(&$f, stringify!($name), argv, $code, $needle);
+        }
+    )*};
+}
+
+failure_cases! {
+    fails_missing_layer: |f| f.mount(opts(&[f.st.lower[0].clone(), f.missing.clone()], None)),
+        32, "lower layer 2";
+    fails_missing_target: |f| vec![b"overlay".to_vec(), t(&f.missing).to_vec(), b"-o".to_vec(), f.good.clone()],
+        32, "mount point does not exist";
+    fails_refused_option: |f| f.mount(with(f.good.clone(), b"bind")),
+        1, "refused";
+    fails_upper_without_work: |f| f.mount([f.good.as_slice(), b",upperdir=", t(&f.st.upper)].concat()),
+        1, "without workdir";
+    fails_workdir_elsewhere: |f| f.mount(opts(&f.st.lower, Some((&f.st.upper, &f.other.join("w"))))),
+        32, "same filesystem";
+    fails_no_target: |f| vec![b"-o".to_vec(), f.good.clone()],
+        1, "missing mount point";
+    fails_empty_target: |f| vec![b"overlay".to_vec(), Vec::new(), b"-o".to_vec(), f.good.clone()],
+        1, "empty mount point";
+    fails_empty_target_without_source: |f| vec![Vec::new(), b"-o".to_vec(), f.good.clone()],
+        1, "empty mount point";
+    fails_no_options: |f| vec![b"overlay".to_vec(), t(&f.st.m).to_vec()],
+        1, "no mount options";
+    fails_bad_type: |f| [f.mount(f.good.clone()), vec![b"-t".to_vec(), b"ext4".to_vec()]].concat(),
+        1, "not nydus-overlayfs";
+    fails_fd_target: |f| vec![b"overlay".to_vec(), b"/dev/fd/3".to_vec(), b"-o".to_vec(), f.good.clone()],
+        1, "/dev/fd/N";
 }
 
 fn assert_no_secret(text: &str, ctx: &str) {
