@@ -90,9 +90,10 @@ Refused: {refused} lowerdir+= datadir+=
 Everything else is overlay data, passed to the kernel unchanged.
 
 Exit status: 0 mounted, 1 bad invocation or options, 32 the mount failed.
-Output that cannot be written (stdout or stderr full or closed) never changes whether the
-mount happens: a mount's status is the mount's; -h, -V and --explain exit 1 when their
-output could not be written.",
+Output that cannot be written (stdout or stderr full, or a pipe nobody reads) never
+changes whether the mount happens, and never ends in a panic: a mount's status is the
+mount's; -h, -V and --explain exit 1 when their output could not be written (and say so on
+stderr). A closed stdout or stderr is replaced by /dev/null.",
         helper = words(&mut HELPER_ONLY_WORDS.iter().map(|h| {
             // Prefixes: `x-` matches `x-anything`, `comment=` any value.
             match (h.prefix, h.word.ends_with('=')) {
@@ -108,8 +109,9 @@ output could not be written.",
 }
 
 /// Runs the helper with the arguments after the program name on the process's own streams;
-/// returns the exit status.
+/// returns the exit status. A closed standard stream is first replaced by `/dev/null`.
 pub fn run(argv: &[std::ffi::OsString]) -> i32 {
+    sys::keep_std_fds_open();
     let bytes: Vec<&[u8]> = argv.iter().map(|a| a.as_bytes()).collect();
     let (mut stdin, mut out, mut err) = (io::stdin().lock(), io::stdout().lock(), io::stderr());
     run_with(
@@ -391,4 +393,47 @@ fn describe(m: &Mount<'_>, target: &[u8], e: &MountError) -> String {
         e.step,
         diagnostics::os_words(&e.err)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn help_documents_the_status_of_unwritable_output() {
+        let h = help().split_whitespace().collect::<Vec<_>>().join(" ");
+        for want in [
+            "-h, -V and --explain exit 1 when their output could not be written",
+            "never changes whether the mount happens",
+        ] {
+            assert!(h.contains(want), "{want:?} in {h}");
+        }
+    }
+
+    #[test]
+    fn help_to_a_full_stdout_is_status_1_and_one_line() {
+        struct Full;
+        impl Write for Full {
+            fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+                Err(io::Error::from_raw_os_error(libc::ENOSPC))
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+        }
+        let mut err = Vec::new();
+        let status = run_with(
+            &["-h"],
+            &mut Io {
+                stdin: &mut io::empty(),
+                out: &mut Full,
+                err: &mut err,
+            },
+        );
+        assert_eq!(status, USAGE);
+        assert_eq!(
+            String::from_utf8(err).unwrap(),
+            "nydus-overlayfs: writing to stdout: No space left on device [ENOSPC]\n"
+        );
+    }
 }
