@@ -95,6 +95,8 @@ pub const NYDUS_OVERLAY_ERR_BAD_FS_VERSION: i32 = 29;
 pub const NYDUS_OVERLAY_ERR_UNKNOWN_VOLUME_TYPE: i32 = 30;
 /// Not supported.
 pub const NYDUS_OVERLAY_ERR_UNSUPPORTED: i32 = 31;
+/// A NUL byte in the option string.
+pub const NYDUS_OVERLAY_ERR_NUL_BYTE: i32 = 32;
 /// A required pointer was NULL (or a buffer pointer NULL with a non-zero length).
 pub const NYDUS_OVERLAY_ERR_NULL: i32 = 100;
 /// The library panicked; this is a bug, please report it.
@@ -942,6 +944,7 @@ mod tests {
             NYDUS_OVERLAY_ERR_BAD_FS_VERSION,
             NYDUS_OVERLAY_ERR_UNKNOWN_VOLUME_TYPE,
             NYDUS_OVERLAY_ERR_UNSUPPORTED,
+            NYDUS_OVERLAY_ERR_NUL_BYTE,
         ];
         assert_eq!(consts.len(), ErrorKind::ALL.len());
         for (c, k) in consts.iter().zip(ErrorKind::ALL) {
