@@ -9,12 +9,12 @@ use std::ffi::{CStr, CString};
 use std::io;
 use std::os::fd::OwnedFd;
 
-use nydus_overlay_core::flags::ms;
+use nydus_overlay_core::flags::{mount2_flags, ms, NewApiFlags};
 use nydus_overlay_core::lowerdir::{escape_layer_into, escaped_layer_len};
 use nydus_overlay_core::options::{escape_item_into, escaped_item_len, Unescape};
 use nydus_overlay_core::Mount;
 
-use crate::sys::{self, attr, fsconfig};
+use crate::sys::{self, fsconfig};
 
 /// mount(2) copies one page of data and silently cuts the rest: never hand it more.
 pub const MAX_DATA: usize = 4095;
@@ -130,45 +130,6 @@ pub fn unescaped(raw: &[u8]) -> Vec<u8> {
     Unescape::new(raw).collect()
 }
 
-/// Superblock flag words for `fsconfig` and the `MOUNT_ATTR_*` of `fsmount`, from `MS_*` flags.
-pub fn split_flags(flags: u64) -> (Vec<&'static CStr>, u64) {
-    let mut sb = Vec::new();
-    for (bit, word) in [
-        (ms::RDONLY, c"ro"),
-        (ms::SYNCHRONOUS, c"sync"),
-        (ms::DIRSYNC, c"dirsync"),
-        (ms::LAZYTIME, c"lazytime"),
-        (ms::MANDLOCK, c"mand"),
-        (ms::I_VERSION, c"iversion"),
-    ] {
-        if flags & bit != 0 {
-            sb.push(word);
-        }
-    }
-    let mut a = 0;
-    for (bit, at) in [
-        (ms::RDONLY, attr::RDONLY),
-        (ms::NOSUID, attr::NOSUID),
-        (ms::NODEV, attr::NODEV),
-        (ms::NOEXEC, attr::NOEXEC),
-        (ms::NODIRATIME, attr::NODIRATIME),
-        (ms::NOSYMFOLLOW, attr::NOSYMFOLLOW),
-    ] {
-        if flags & bit != 0 {
-            a |= at;
-        }
-    }
-    // The kernel takes exactly one atime mode; mount(2) ranks them the same way.
-    a |= if flags & ms::STRICTATIME != 0 {
-        attr::STRICTATIME
-    } else if flags & ms::NOATIME != 0 {
-        attr::NOATIME
-    } else {
-        attr::RELATIME
-    };
-    (sb, a)
-}
-
 /// Mounts with one `mount(2)`, then applies propagation in a second call.
 pub fn mount_classic(
     source: &CStr,
@@ -178,8 +139,14 @@ pub fn mount_classic(
     propagation: u64,
 ) -> Result<(), MountError> {
     debug_assert!(data.to_bytes().len() <= MAX_DATA);
-    sys::mount(Some(source), target, Some(c"overlay"), flags, Some(data))
-        .map_err(|e| fail("mount(2)", e))?;
+    sys::mount(
+        Some(source),
+        target,
+        Some(c"overlay"),
+        mount2_flags(flags),
+        Some(data),
+    )
+    .map_err(|e| fail("mount(2)", e))?;
     apply_propagation_by_path(target, propagation)
 }
 
@@ -400,14 +367,14 @@ pub fn mount_new_api(m: &Mount<'_>, source: &[u8], target: &CStr) -> Result<NewA
         ctx.key = kbuf;
         r?;
     }
-    let (sb, attrs) = split_flags(m.flags());
-    for word in sb {
+    let flags = NewApiFlags::new(m.flags());
+    for word in flags.superblock_words() {
         sys::fsconfig_str(&fs, fsconfig::SET_FLAG, Some(word), None)
             .map_err(|e| ctx.err(format!("fsconfig {}", word.to_string_lossy()), e))?;
     }
     sys::fsconfig_str(&fs, fsconfig::CMD_CREATE, None, None)
         .map_err(|e| ctx.err("creating the overlay".into(), e))?;
-    let mnt = sys::fsmount(&fs, attrs).map_err(|e| ctx.err("fsmount".into(), e))?;
+    let mnt = sys::fsmount(&fs, flags.attrs).map_err(|e| ctx.err("fsmount".into(), e))?;
     drop(fs);
     sys::move_mount(&mnt, target).map_err(|e| fail("move_mount onto the target", e))?;
     let prop = m.propagation();
@@ -547,7 +514,7 @@ pub fn mount_compact(
         Some(source),
         &target_path,
         Some(c"overlay"),
-        m.flags(),
+        mount2_flags(m.flags()),
         Some(&data),
     )
     .map_err(|e| fail("mount(2)", e));
@@ -585,25 +552,6 @@ mod tests {
         // Other fsopen failures are real errors (no overlay module, no privilege).
         assert_eq!(after_fsopen(Some(libc::ENODEV)), Next::Fail);
         assert_eq!(after_fsopen(Some(libc::EPERM)), Next::Fail);
-    }
-
-    #[test]
-    fn flags_split_for_the_new_api() {
-        let (sb, a) = split_flags(ms::RDONLY | ms::NOSUID | ms::NODEV | ms::SYNCHRONOUS);
-        assert_eq!(sb, [c"ro", c"sync"]);
-        assert_eq!(
-            a,
-            attr::RDONLY | attr::NOSUID | attr::NODEV | attr::RELATIME
-        );
-        assert_eq!(split_flags(ms::NOATIME | ms::RELATIME).1, attr::NOATIME);
-        assert_eq!(
-            split_flags(ms::NOATIME | ms::STRICTATIME).1,
-            attr::STRICTATIME
-        );
-        assert_eq!(
-            split_flags(ms::NODIRATIME | ms::NOEXEC | ms::NOSYMFOLLOW).1,
-            attr::NODIRATIME | attr::NOEXEC | attr::NOSYMFOLLOW
-        );
     }
 
     #[test]
