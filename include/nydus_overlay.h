@@ -221,6 +221,17 @@ typedef struct {
   uint64_t hashsize;
   // Hash tree offset.
   uint64_t offset;
+  // `salt` (hex), absent from volumes written before kata-containers 2026-06.
+  nydus_overlay_span salt;
+  // `hash_type`: the dm-verity hash format version (a number, unlike the `hashtype` string);
+  // valid when `hash_type_present` is 1.
+  uint64_t hash_type;
+  // 1 when `hash_type` is given.
+  uint32_t hash_type_present;
+  // `no_superblock` (0 or 1); valid when `no_superblock_present` is 1.
+  uint32_t no_superblock;
+  // 1 when `no_superblock` is given.
+  uint32_t no_superblock_present;
 } nydus_overlay_dm_verity;
 
 // A decoded Kata virtual volume. Spans are into the caller's JSON buffer, still escaped.

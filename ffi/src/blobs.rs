@@ -88,6 +88,17 @@ pub struct nydus_overlay_dm_verity {
     pub hashsize: u64,
     /// Hash tree offset.
     pub offset: u64,
+    /// `salt` (hex), absent from volumes written before kata-containers 2026-06.
+    pub salt: nydus_overlay_span,
+    /// `hash_type`: the dm-verity hash format version (a number, unlike the `hashtype` string);
+    /// valid when `hash_type_present` is 1.
+    pub hash_type: u64,
+    /// 1 when `hash_type` is given.
+    pub hash_type_present: u32,
+    /// `no_superblock` (0 or 1); valid when `no_superblock_present` is 1.
+    pub no_superblock: u32,
+    /// 1 when `no_superblock` is given.
+    pub no_superblock_present: u32,
 }
 
 /// A decoded Kata virtual volume. Spans are into the caller's JSON buffer, still escaped.
@@ -305,6 +316,11 @@ fn kata_volume(json: &[u8], k: &KataVolume<'_>) -> nydus_overlay_kata_volume {
             blocksize: d.blocksize,
             hashsize: d.hashsize,
             offset: d.offset,
+            salt: span(k.span_of(d.salt)),
+            hash_type: d.hash_type.unwrap_or(0),
+            hash_type_present: d.hash_type.is_some().into(),
+            no_superblock: d.no_superblock.unwrap_or(false).into(),
+            no_superblock_present: d.no_superblock.is_some().into(),
         },
         direct_volume_present: k.direct_volume_metadata().is_some().into(),
         direct_volume_metadata_count: count(k.direct_volume_metadata()),

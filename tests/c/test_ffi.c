@@ -285,6 +285,46 @@ static void test_kata(const char *dir) {
     free(buf);
     free(opt);
 
+    /* The kata-containers 2026-06 dm_verity fields, given and zero. */
+    opt = read_option(dir, "kata-verity-salt", &len);
+    b64 = opt + strlen("io.katacontainers.volume=");
+    b64_len = len - strlen("io.katacontainers.volume=");
+    cap = nydus_overlay_decoded_len_max(b64_len);
+    buf = malloc(cap);
+    EQ_RESULT(nydus_overlay_kata_decode(B(b64), b64_len, buf, cap, &k), NYDUS_OVERLAY_OK);
+    CHECK(k.volume_type == NYDUS_OVERLAY_VOLUME_IMAGE_RAW_BLOCK && k.dm_verity_present);
+    CHECK(field_is(buf, k.dm_verity.hashtype, "sha256"));
+    CHECK(field_is(buf, k.dm_verity.salt, "a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5"));
+    CHECK(k.dm_verity.hash_type_present == 1 && k.dm_verity.hash_type == 1);
+    CHECK(k.dm_verity.no_superblock_present == 1 && k.dm_verity.no_superblock == 1);
+    free(buf);
+    free(opt);
+
+    opt = read_option(dir, "kata-verity-zero-fields", &len);
+    b64 = opt + strlen("io.katacontainers.volume=");
+    b64_len = len - strlen("io.katacontainers.volume=");
+    cap = nydus_overlay_decoded_len_max(b64_len);
+    buf = malloc(cap);
+    EQ_RESULT(nydus_overlay_kata_decode(B(b64), b64_len, buf, cap, &k), NYDUS_OVERLAY_OK);
+    CHECK(k.dm_verity.salt.present == 1 && k.dm_verity.salt.len == 0);
+    CHECK(k.dm_verity.hash_type_present == 1 && k.dm_verity.hash_type == 0);
+    CHECK(k.dm_verity.no_superblock_present == 1 && k.dm_verity.no_superblock == 0);
+    free(buf);
+    free(opt);
+
+    /* An older volume has none of them: absent, all zero. */
+    opt = read_option(dir, "kata-layer-raw-block", &len);
+    b64 = opt + strlen("io.katacontainers.volume=");
+    b64_len = len - strlen("io.katacontainers.volume=");
+    cap = nydus_overlay_decoded_len_max(b64_len);
+    buf = malloc(cap);
+    EQ_RESULT(nydus_overlay_kata_decode(B(b64), b64_len, buf, cap, &k), NYDUS_OVERLAY_OK);
+    CHECK(!k.dm_verity.salt.present && k.dm_verity.salt.offset == 0 && k.dm_verity.salt.len == 0);
+    CHECK(!k.dm_verity.hash_type_present && k.dm_verity.hash_type == 0);
+    CHECK(!k.dm_verity.no_superblock_present && k.dm_verity.no_superblock == 0);
+    free(buf);
+    free(opt);
+
     uint8_t small[64];
     /* {"volume_type":"floppy"} */
     EQ_RESULT(nydus_overlay_kata_decode(B("eyJ2b2x1bWVfdHlwZSI6ImZsb3BweSJ9"), 32, small, sizeof small, &k), NYDUS_OVERLAY_ERR_UNKNOWN_VOLUME_TYPE);
