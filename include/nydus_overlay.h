@@ -266,6 +266,17 @@ typedef struct {
   uint64_t json_len;
 } nydus_overlay_kata_volume;
 
+// The `extraoption=` item a Kata runtime picks from an option list.
+typedef struct {
+  // The item's position: its index in a list, its byte offset in an option string.
+  uint64_t position;
+  // The base64 value as that runtime cuts it from the item: a span into `data` (or into
+  // the option string).
+  nydus_overlay_span value;
+  // Number of items starting with `extraoption=`.
+  uint32_t count;
+} nydus_overlay_list_extra;
+
 // A parsed option string. Spans are into the option string and still escaped.
 typedef struct {
   // `MS_*` flags for mount(2), every flag word applied in order.
@@ -353,7 +364,8 @@ int32_t nydus_overlay_json_unescape(const uint8_t *raw,
 // (`NYDUS_OVERLAY_RULES_GO`) or Rust (`NYDUS_OVERLAY_RULES_RUST`) rules, decoding it into
 // `buf`. Returns `NYDUS_OVERLAY_OK` when it passes. The option string must be a valid
 // overlay option string (`lowerdir=` and all); for an option list as Kata holds it, or a
-// string with only the blob items, use `nydus_overlay_list_extra_check`.
+// string with only the blob items, use `nydus_overlay_list_extra_decode` or
+// `nydus_overlay_string_extra_decode`.
 //
 // Buffer rule: `buf` needs `nydus_overlay_decoded_len_max(V)` bytes, V being the length of
 // the selected `extraoption=` value (`nydus_overlay_parse` gives it as `extraoption.len`);
@@ -417,6 +429,66 @@ int32_t nydus_overlay_kata_metadata(const uint8_t *json,
                                     uint32_t index,
                                     nydus_overlay_span *key,
                                     nydus_overlay_span *value);
+
+// Picks the `extraoption=` item Kata's Go (`NYDUS_OVERLAY_RULES_GO`: the last one, with a
+// non-empty value) or Rust (`NYDUS_OVERLAY_RULES_RUST`: exactly one) runtime takes from an
+// option list, and writes where it is to `*out`. Nothing is decoded. An item holding a NUL
+// byte gives `NYDUS_OVERLAY_ERR_NUL_BYTE`; `lens` not summing to `data_len` gives
+// `NYDUS_OVERLAY_ERR_INVALID_ARGUMENT`.
+//
+// # Safety
+// `data` readable for `data_len`; `lens` readable for `count` elements (NULL when `count`
+// is 0); `out` writable.
+int32_t nydus_overlay_list_extra_select(const uint8_t *data,
+                                        size_t data_len,
+                                        const size_t *lens,
+                                        size_t count,
+                                        uint32_t rules,
+                                        nydus_overlay_list_extra *out);
+
+// The whole verdict a Kata runtime reaches on an option list: picks the `extraoption=`
+// item as `nydus_overlay_list_extra_select` does, decodes it into `buf` and checks its
+// fields by the same rules. On success `*out` is written as by
+// `nydus_overlay_extra_decode` (spans into `buf`). `buf` needs
+// `nydus_overlay_decoded_len_max(value.len)` bytes for the selected value; with less, only
+// `out->json_len` is written (that size) and `NYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL`
+// returned. `buf` is scratch: a failing call may have written it.
+//
+// # Safety
+// As `nydus_overlay_list_extra_select`; `buf` writable for `cap`, not overlapping `data`.
+int32_t nydus_overlay_list_extra_decode(const uint8_t *data,
+                                        size_t data_len,
+                                        const size_t *lens,
+                                        size_t count,
+                                        uint32_t rules,
+                                        uint8_t *buf,
+                                        size_t cap,
+                                        nydus_overlay_extra *out);
+
+// As `nydus_overlay_list_extra_select`, over an option string split at its commas (escapes
+// and quotes as the kernel reads them) in which only the blob items matter: it need not
+// hold `lowerdir=` or be a valid overlay option string. `position` is the item's byte
+// offset; `value` a span into `opts`.
+//
+// # Safety
+// `opts` readable for `opts_len`; `out` writable.
+int32_t nydus_overlay_string_extra_select(const uint8_t *opts,
+                                          size_t opts_len,
+                                          uint32_t rules,
+                                          nydus_overlay_list_extra *out);
+
+// As `nydus_overlay_list_extra_decode`, over an option string in which only the blob items
+// matter (see `nydus_overlay_string_extra_select`).
+//
+// # Safety
+// `opts` readable for `opts_len`; `buf` writable for `cap`, not overlapping `opts`; `out`
+// writable.
+int32_t nydus_overlay_string_extra_decode(const uint8_t *opts,
+                                          size_t opts_len,
+                                          uint32_t rules,
+                                          uint8_t *buf,
+                                          size_t cap,
+                                          nydus_overlay_extra *out);
 
 // Parses and validates an option string (as containerd passes it, all `-o` joined by `,`).
 // A NUL byte anywhere in it is refused (`NYDUS_OVERLAY_ERR_NUL_BYTE`).

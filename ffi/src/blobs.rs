@@ -258,7 +258,8 @@ ffi_fn! {
     /// (`NYDUS_OVERLAY_RULES_GO`) or Rust (`NYDUS_OVERLAY_RULES_RUST`) rules, decoding it into
     /// `buf`. Returns `NYDUS_OVERLAY_OK` when it passes. The option string must be a valid
     /// overlay option string (`lowerdir=` and all); for an option list as Kata holds it, or a
-    /// string with only the blob items, use `nydus_overlay_list_extra_check`.
+    /// string with only the blob items, use `nydus_overlay_list_extra_decode` or
+    /// `nydus_overlay_string_extra_decode`.
     ///
     /// Buffer rule: `buf` needs `nydus_overlay_decoded_len_max(V)` bytes, V being the length of
     /// the selected `extraoption=` value (`nydus_overlay_parse` gives it as `extraoption.len`);

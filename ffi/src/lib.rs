@@ -20,10 +20,12 @@ use std::ffi::c_char;
 mod guard;
 
 pub mod blobs;
+pub mod lists;
 pub mod options;
 pub mod result;
 
 pub use blobs::*;
+pub use lists::*;
 pub use options::*;
 pub use result::*;
 
