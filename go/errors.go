@@ -70,6 +70,7 @@ var (
 	ErrBadFsVersion             = sentinel(C.NYDUS_OVERLAY_ERR_BAD_FS_VERSION)
 	ErrUnknownVolumeType        = sentinel(C.NYDUS_OVERLAY_ERR_UNKNOWN_VOLUME_TYPE)
 	ErrUnsupported              = sentinel(C.NYDUS_OVERLAY_ERR_UNSUPPORTED)
+	ErrNulByte                  = sentinel(C.NYDUS_OVERLAY_ERR_NUL_BYTE)
 	ErrNull                     = sentinel(C.NYDUS_OVERLAY_ERR_NULL)
 	ErrPanic                    = sentinel(C.NYDUS_OVERLAY_ERR_PANIC)
 	ErrInvalidArgument          = sentinel(C.NYDUS_OVERLAY_ERR_INVALID_ARGUMENT)
@@ -84,5 +85,5 @@ var sentinels = []*Error{
 	ErrJSONTooDeep, ErrJSONBadEscape, ErrJSONLoneSurrogate, ErrJSONControlCharacter,
 	ErrJSONEscapedKey, ErrJSONType, ErrDuplicateField, ErrMissingField, ErrNoExtraOption,
 	ErrExtraOptionNotUnique, ErrEmptyField, ErrBadFsVersion, ErrUnknownVolumeType,
-	ErrUnsupported, ErrNull, ErrPanic, ErrInvalidArgument,
+	ErrUnsupported, ErrNulByte, ErrNull, ErrPanic, ErrInvalidArgument,
 }

@@ -339,6 +339,7 @@ func TestLayersAndParse(t *testing.T) {
 		"one-layer": {"lowerdir=/a", ErrTooFewLayers},
 		"trailing":  {`lowerdir=/a:/b\`, ErrTrailingBackslash},
 		"empty":     {"lowerdir=/a::::/b", ErrEmptyLayer},
+		"nul-byte":  {"lowerdir=/a:/b\x00c", ErrNulByte},
 	} {
 		if _, err := Layers(c.opts); !errors.Is(err, c.want) {
 			t.Errorf("%s: Layers: %v, want %v", name, err, c.want)
