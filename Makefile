@@ -16,7 +16,7 @@ DESTDIR ?=
 CARGO ?= cargo
 
 .PHONY: helper helper-path all deps build test check demo bench install uninstall clean header header-check
-.PHONY: man man-check man-lint
+.PHONY: man man-check man-lint deb
 
 # The helper users install: static (musl), its own profile (panic=abort, size-optimized).
 # BENCHMARKS.md says what each of these levers gave.
@@ -66,6 +66,11 @@ man-lint:
 	mandoc -T lint -W warning $(MANPAGES)
 	@echo "man pages lint clean"
 
+# The Debian package (dpkg-deb over a `make install` tree; scripts/deb.sh says why), in
+# target/deb/. scripts/test-deb.sh lints, installs, mounts through and purges it.
+deb: build
+	scripts/deb.sh
+
 check: header-check
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
@@ -97,6 +102,7 @@ install: build
 	    -e 's|@VERSION@|$(VERSION)|' ffi/nydus_overlay.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/nydus_overlay.pc
 	install -d $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man3
 	install -m 0644 man/nydus-overlayfs.8 $(DESTDIR)$(MANDIR)/man8/nydus-overlayfs.8
+	ln -sf nydus-overlayfs.8 $(DESTDIR)$(MANDIR)/man8/mount.fuse.nydus-overlayfs.8
 	install -m 0644 man/libnydus_overlay.3 $(DESTDIR)$(MANDIR)/man3/libnydus_overlay.3
 
 uninstall:
@@ -104,7 +110,8 @@ uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/libnydus_overlay.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libnydus_overlay.so.$(ABI) \
 	      $(DESTDIR)$(LIBDIR)/libnydus_overlay.so $(DESTDIR)$(LIBDIR)/libnydus_overlay.a \
 	      $(DESTDIR)$(INCLUDEDIR)/nydus_overlay.h $(DESTDIR)$(PKGCONFIGDIR)/nydus_overlay.pc
-	rm -f $(DESTDIR)$(MANDIR)/man8/nydus-overlayfs.8 $(DESTDIR)$(MANDIR)/man3/libnydus_overlay.3
+	rm -f $(DESTDIR)$(MANDIR)/man8/nydus-overlayfs.8 $(DESTDIR)$(MANDIR)/man8/mount.fuse.nydus-overlayfs.8 \
+	      $(DESTDIR)$(MANDIR)/man3/libnydus_overlay.3
 
 clean:
 	$(CARGO) clean

@@ -11,7 +11,7 @@ log=$(mktemp /tmp/nydus-overlay-test.XXXXXX)
 exec > >(tee "$log") 2>&1
 
 [ "$(id -u)" = 0 ] || { echo "test: the real-mount tests need root (mount namespaces, overlay mounts)" >&2; exit 1; }
-for tool in unshare mount.fuse3 mount gcc go valgrind pkg-config cbindgen readelf groff mandoc; do
+for tool in unshare mount.fuse3 mount gcc go valgrind pkg-config cbindgen readelf groff mandoc lintian dpkg-deb; do
   command -v "$tool" >/dev/null || { echo "test: $tool is missing (run scripts/deps.sh)" >&2; exit 1; }
 done
 
@@ -44,6 +44,9 @@ echo "install/uninstall ok"
 
 step "the C library from C and Go, installed, through pkg-config"
 scripts/test-ffi.sh
+
+step "the Debian package: lintian clean, dpkg -i, real mounts through it, purge leaves nothing"
+scripts/test-deb.sh
 
 step "Miri over the core and ffi tests and the parser tests (real mounts excluded)"
 export MIRIFLAGS="-Zmiri-disable-isolation"
