@@ -9,102 +9,63 @@
 //! spelled plainly, must be refused (exit 32, one line, marker kept, still one overlay) while
 //! the first is live, however the first spelled it.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::atomic::{AtomicUsize, Ordering};
+mod support;
 
-/// The helper under test: `$NYDUS_OVERLAYFS`, else the binary Cargo built for these tests.
-fn helper() -> PathBuf {
-    std::env::var_os("NYDUS_OVERLAYFS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_nydus-overlayfs")))
-}
+use support::{kernel_sim, run_ns, NsRun, Scratch};
 
-/// A scratch directory `D` with lower layers `l1 l2`, `u`, `w`, mount points `t t2 t3` and a
-/// symlink `alias -> D`; removed on drop.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(tag: &str) -> Scratch {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let d = std::env::temp_dir().join(format!(
-            "nyov-volatile-{tag}-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::SeqCst)
-        ));
-        let _ = std::fs::remove_dir_all(&d);
-        for sub in ["l1", "l2", "u", "w", "t", "t2", "t3"] {
-            std::fs::create_dir_all(d.join(sub)).unwrap();
-        }
-        std::fs::write(d.join("l1/f"), "1\n").unwrap();
-        std::os::unix::fs::symlink(&d, d.join("alias")).unwrap();
-        Scratch(d)
+/// A scratch directory `D` with lower layers `l1 l2` (file `f` in `l1`), `u`, `w`, mount
+/// points `t t2 t3` and a symlink `alias -> D`.
+fn scratch(tag: &str) -> Scratch {
+    let s = Scratch::new(&format!("volatile-{tag}"));
+    for sub in ["l2", "u", "w", "t", "t2", "t3"] {
+        s.layer(sub.as_bytes(), &[]);
     }
+    s.layer(b"l1", &[("f", "1")]);
+    std::os::unix::fs::symlink(&s.dir, s.path(b"alias")).unwrap();
+    s
 }
 
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// What a namespace script printed.
-#[derive(Debug)]
-struct Run {
-    /// One exit status per `rc` call, in order.
-    rcs: Vec<i32>,
-    /// Every other stdout line.
-    out: Vec<String>,
-    stderr: String,
-}
-
-impl Run {
-    fn said(&self, line: &str) -> bool {
-        self.out.iter().any(|l| l == line)
-    }
-}
-
-/// Runs `script` with bash in a new private mount namespace. It sees `$H` (the helper), `$D`
-/// (the scratch directory) and `$PLAIN` (the pair's options, spelled plainly, volatile), and
-/// these functions: `rc CMD...` runs a command and prints `@@rc=N`; `opts U W` prints
-/// volatile options with the given upper and work; `overlays` prints how many overlays this
-/// namespace has; `marker` prints `marker` when the kernel's volatile marker is there.
-fn run_ns(d: &Path, script: &str) -> Run {
-    let prelude = r#"
-set -u
-rc() { "$@"; echo "@@rc=$?"; }
+/// Shell functions for the scripts below: `opts U W` prints volatile options with the given
+/// upper and work; `overlays` prints how many overlays this namespace has; `marker` prints
+/// `marker` when the kernel's volatile marker is in `$D/w`. `$PLAIN` is the pair's options
+/// spelled plainly.
+const FUNCS: &str = r#"
 opts() { echo "lowerdir=$D/l1:$D/l2,upperdir=$1,workdir=$2,volatile"; }
 overlays() { echo "overlays=$(grep -c ' - overlay ' /proc/self/mountinfo)"; }
 marker() { if test -f "$D/w/work/incompat/volatile/dirty"; then echo marker; else echo no-marker; fi; }
 PLAIN=$(opts "$D/u" "$D/w")
 "#;
-    let out = Command::new("unshare")
-        .args(["--mount", "--propagation", "private", "--", "bash", "-c"])
-        .arg(format!("{prelude}\n{script}"))
-        .env("H", helper())
-        .env("D", d)
-        .output()
-        .expect("running unshare (util-linux) as root");
-    let mut run = Run {
-        rcs: Vec::new(),
-        out: Vec::new(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    };
-    for line in String::from_utf8_lossy(&out.stdout).lines() {
-        match line.strip_prefix("@@rc=") {
-            Some(n) => run.rcs.push(n.trim().parse().unwrap()),
-            None => run.out.push(line.to_string()),
-        }
-    }
-    run
+
+/// Runs `script` in a new private mount namespace with `$D` and the functions above.
+fn run(s: &Scratch, script: &str) -> NsRun {
+    run_ns(&format!("{FUNCS}\n{script}"), &[("D", s.dir.as_os_str())])
+}
+
+/// Like [`run`], with `nofs CMD...`: runs a command where `fsopen` answers `ENOSYS` (as
+/// before Linux 5.2, `tests/c/kernel_sim.c`), so the kernel's in-use probe cannot be asked,
+/// in a PID namespace of its own so that only this test's processes and mounts are scanned.
+fn run_without_fsopen(s: &Scratch, script: &str) -> NsRun {
+    let funcs = r#"nofs() { unshare --pid --fork --mount-proc -- "$SIM" no-fsopen "$@"; }"#;
+    run_ns(
+        &format!("{FUNCS}\n{funcs}\n{script}"),
+        &[("D", s.dir.as_os_str()), ("SIM", kernel_sim().as_os_str())],
+    )
+}
+
+fn said(r: &NsRun, line: &str) -> bool {
+    r.out.iter().any(|l| l == line)
+}
+
+fn count(r: &NsRun, line: &str) -> usize {
+    r.out.iter().filter(|l| *l == line).count()
 }
 
 /// The first volatile mount spelled by `first` (a shell fragment giving the upper and work
 /// arguments of `opts`, run after `setup`), then the plain second one on `t2`.
-fn second_mount_refused(tag: &str, setup: &str, first: &str) -> Run {
-    let s = Scratch::new(tag);
-    let r = run_ns(
-        &s.0,
+fn second_mount_refused(tag: &str, setup: &str, first: &str) -> NsRun {
+    let s = scratch(tag);
+    let r = run(
+        &s,
         &format!(
             r#"{setup}
 rc "$H" overlay "$D/t" -o "$(opts {first})"
@@ -117,23 +78,18 @@ overlays; marker"#
 }
 
 /// First mount made, second refused with one line naming the reason, marker kept, one overlay.
-fn assert_refused(r: &Run) {
+fn assert_refused(r: &NsRun) {
     assert_eq!(r.rcs, [0, 32], "{r:#?}");
     assert!(
-        r.said("overlays=1"),
+        said(r, "overlays=1"),
         "a second overlay on a live upper: {r:#?}"
     );
-    assert!(r.said("marker"), "the marker must stay: {r:#?}");
+    assert!(said(r, "marker"), "the marker must stay: {r:#?}");
     let lines: Vec<&str> = r.stderr.lines().collect();
     assert_eq!(lines.len(), 1, "{r:#?}");
     assert!(
         lines[0].starts_with("nydus-overlayfs: mounting overlay on ")
-            && (lines[0].contains(" in use ") || lines[0].contains(" still mounted at ")),
-        "{}",
-        r.stderr
-    );
-    assert!(
-        lines[0].ends_with("leaving the volatile marker"),
+            && lines[0].contains("; leaving the volatile marker"),
         "{}",
         r.stderr
     );
@@ -178,9 +134,9 @@ fn live_mount_of_the_work_dir_alone_is_refused() {
 /// symlink) and holds it; the helper then runs in this, different, namespace.
 #[test]
 fn live_mount_in_another_mount_namespace_is_refused() {
-    let s = Scratch::new("other-ns");
-    let r = run_ns(
-        &s.0,
+    let s = scratch("other-ns");
+    let r = run(
+        &s,
         r#"mkfifo "$D/go" "$D/done"
 unshare --mount --propagation private -- bash -c '
   "$H" overlay "$D/t" -o "lowerdir=$D/l1:$D/l2,upperdir=$D/alias/u,workdir=$D/alias/w,volatile"
@@ -191,15 +147,11 @@ rc "$H" overlay "$D/t2" -o "$PLAIN"
 overlays; marker
 echo bye > "$D/done"; wait"#,
     );
-    assert!(r.said("first=0") && r.said("ready"), "{r:#?}");
+    assert!(said(&r, "first=0") && said(&r, "ready"), "{r:#?}");
     // This namespace never had the first overlay: only the other namespace holds it.
-    assert_eq!(
-        r.out.iter().filter(|l| *l == "overlays=0").count(),
-        2,
-        "{r:#?}"
-    );
+    assert_eq!(count(&r, "overlays=0"), 2, "{r:#?}");
     assert_eq!(r.rcs, [32], "{r:#?}");
-    assert!(r.said("marker"), "{r:#?}");
+    assert!(said(&r, "marker"), "{r:#?}");
     assert!(
         r.stderr.contains("leaving the volatile marker"),
         "{}",
@@ -211,9 +163,9 @@ echo bye > "$D/done"; wait"#,
 /// nsfs file keeps it): no mountinfo shows the overlay; the kernel's in-use lock still does.
 #[test]
 fn live_mount_in_a_namespace_without_processes_is_refused() {
-    let s = Scratch::new("orphan-ns");
-    let r = run_ns(
-        &s.0,
+    let s = scratch("orphan-ns");
+    let r = run(
+        &s,
         r#"mkfifo "$D/go" "$D/done"
 unshare --mount --propagation private -- bash -c '
   "$H" overlay "$D/t" -o "lowerdir=$D/l1:$D/l2,upperdir=$D/alias/u,workdir=$D/alias/w,volatile"
@@ -225,9 +177,9 @@ rc "$H" overlay "$D/t2" -o "$PLAIN"
 overlays; marker
 exec 8<&-"#,
     );
-    assert!(r.said("first=0"), "{r:#?}");
+    assert!(said(&r, "first=0"), "{r:#?}");
     assert_eq!(r.rcs, [32], "{r:#?}");
-    assert!(r.said("overlays=0") && r.said("marker"), "{r:#?}");
+    assert!(said(&r, "overlays=0") && said(&r, "marker"), "{r:#?}");
     assert!(r.stderr.contains("in-use lock"), "{}", r.stderr);
 }
 
@@ -235,9 +187,9 @@ exec 8<&-"#,
 /// but alive: the kernel's lock still answers.
 #[test]
 fn lazily_unmounted_overlay_still_open_is_refused() {
-    let s = Scratch::new("lazy");
-    let r = run_ns(
-        &s.0,
+    let s = scratch("lazy");
+    let r = run(
+        &s,
         r#"rc "$H" overlay "$D/t" -o "$(opts "$D/alias/u" "$D/alias/w")"
 exec 9< "$D/t/f"
 umount -l "$D/t"; overlays
@@ -246,12 +198,8 @@ overlays; marker
 exec 9<&-"#,
     );
     assert_eq!(r.rcs, [0, 32], "{r:#?}");
-    assert_eq!(
-        r.out.iter().filter(|l| *l == "overlays=0").count(),
-        2,
-        "{r:#?}"
-    );
-    assert!(r.said("marker"), "{r:#?}");
+    assert_eq!(count(&r, "overlays=0"), 2, "{r:#?}");
+    assert!(said(&r, "marker"), "{r:#?}");
     assert!(r.stderr.contains("in-use lock"), "{}", r.stderr);
 }
 
@@ -260,9 +208,9 @@ exec 9<&-"#,
 /// sharer is still mounted (and found through mountinfo, by identity).
 #[test]
 fn live_sharer_without_the_lock_is_refused() {
-    let s = Scratch::new("sharer");
-    let r = run_ns(
-        &s.0,
+    let s = scratch("sharer");
+    let r = run(
+        &s,
         r#"mount -t overlay overlay -o "lowerdir=$D/l1:$D/l2,upperdir=$D/u,workdir=$D/w" "$D/t3"
 rc "$H" overlay "$D/t" -o "lowerdir=$D/l1:$D/l2,upperdir=$D/alias/u,workdir=$D/alias/w,index=off,volatile"
 umount "$D/t3"; overlays
@@ -270,20 +218,64 @@ rc "$H" overlay "$D/t2" -o "$PLAIN"
 overlays; marker"#,
     );
     assert_eq!(r.rcs, [0, 32], "{r:#?}");
-    assert_eq!(
-        r.out.iter().filter(|l| *l == "overlays=1").count(),
-        2,
-        "{r:#?}"
-    );
-    assert!(r.said("marker"), "{r:#?}");
+    assert_eq!(count(&r, "overlays=1"), 2, "{r:#?}");
+    assert!(said(&r, "marker"), "{r:#?}");
     assert!(r.stderr.contains("still mounted at"), "{}", r.stderr);
 }
 
 #[test]
+fn without_the_kernel_probe_a_live_mount_is_found_by_identity() {
+    let s = scratch("nofs-found");
+    let r = run_without_fsopen(
+        &s,
+        r#"rc "$H" overlay "$D/t" -o "$(opts "$D/alias/u" "$D/alias//w/")"
+rc nofs "$H" overlay "$D/t2" -o "$PLAIN"
+overlays; marker"#,
+    );
+    assert_refused(&r);
+    assert!(r.stderr.contains("still mounted at"), "{}", r.stderr);
+}
+
+#[test]
+fn without_the_kernel_probe_a_name_that_cannot_be_resolved_keeps_the_marker() {
+    // A relative upperdir in mountinfo names no directory anyone can find again.
+    let s = scratch("nofs-relative");
+    let r = run_without_fsopen(
+        &s,
+        r#"cd "$D"; rc "$H" overlay "$D/t" -o "$(opts u w)"; cd /
+rc nofs "$H" overlay "$D/t2" -o "$PLAIN"
+overlays; marker"#,
+    );
+    assert_refused(&r);
+    assert!(
+        r.stderr.contains("cannot tell whether upperdir is in use")
+            && r.stderr.contains("[ENOSYS]"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn without_the_kernel_probe_the_marker_of_a_free_pair_is_removed() {
+    let s = scratch("nofs-free");
+    let r = run_without_fsopen(
+        &s,
+        r#"rc "$H" overlay "$D/t" -o "$(opts "$D/alias/u" "$D/alias/w")"; umount "$D/t"
+rc nofs "$H" -v overlay "$D/t2" -o "$PLAIN""#,
+    );
+    r.assert_rcs(&[0, 0]);
+    assert!(
+        r.stderr.contains("volatile marker: removed"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
 fn marker_is_removed_once_the_live_mount_is_gone() {
-    let s = Scratch::new("free");
-    let r = run_ns(
-        &s.0,
+    let s = scratch("free");
+    let r = run(
+        &s,
         r#"rc "$H" overlay "$D/t" -o "$(opts "$D/alias/u" "$D/alias/w")"
 umount "$D/t"
 rc "$H" overlay "$D/t2" -o "$PLAIN"
@@ -292,7 +284,7 @@ overlays; marker; cat "$D/t2/f""#,
     assert_eq!(r.rcs, [0, 0], "{r:#?}");
     // The second volatile mount left a fresh marker of its own.
     assert!(
-        r.said("overlays=1") && r.said("marker") && r.said("1"),
+        said(&r, "overlays=1") && said(&r, "marker") && said(&r, "1"),
         "{r:#?}"
     );
     assert_eq!(r.stderr, "", "{r:#?}");
@@ -303,9 +295,9 @@ overlays; marker; cat "$D/t2/f""#,
 /// the pair free and with it in use.
 #[test]
 fn in_use_probe_leaves_nothing_behind() {
-    let s = Scratch::new("probe");
-    let r = run_ns(
-        &s.0,
+    let s = scratch("probe");
+    let r = run(
+        &s,
         r#"command -v getfattr >/dev/null || echo no-getfattr
 snap() { (cd "$D" && find u w -printf '%p %y %m %s %T@ %C@\n' | sort
           getfattr -R -d -m - -e hex u w 2>/dev/null) > "$D/$1"; }
@@ -321,7 +313,7 @@ cmp -s "$D/c" "$D/d" && echo busy-unchanged
 overlays; marker"#,
     );
     assert!(
-        !r.said("no-getfattr"),
+        !said(&r, "no-getfattr"),
         "getfattr (Debian package attr, scripts/deps.sh) is needed"
     );
     assert_eq!(r.rcs, [0, 0, 0, 32], "{r:#?}");
@@ -330,10 +322,10 @@ overlays; marker"#,
         "{}",
         r.stderr
     );
-    assert!(r.said("free-unchanged"), "{r:#?}");
-    assert!(r.said("busy-unchanged"), "{r:#?}");
+    assert!(said(&r, "free-unchanged"), "{r:#?}");
+    assert!(said(&r, "busy-unchanged"), "{r:#?}");
     // The snapshot is not empty: upper, work, the marker and the boot record are in it.
-    assert!(r.said("overlays=1") && r.said("marker"), "{r:#?}");
+    assert!(said(&r, "overlays=1") && said(&r, "marker"), "{r:#?}");
 }
 
 /// Two helpers started together on the same upper/work, spelled differently: exactly one
@@ -342,9 +334,9 @@ overlays; marker"#,
 /// first in turn.
 #[test]
 fn two_helpers_racing_on_one_pair_mount_it_once() {
-    let s = Scratch::new("race");
-    let r = run_ns(
-        &s.0,
+    let s = scratch("race");
+    let r = run(
+        &s,
         r#"for round in 1 2 3 4 5 6; do
   if [ "$round" -gt 3 ]; then rm -rf "$D/w"; mkdir "$D/w"; fi
   one=$PLAIN; two=$(opts "$D/alias/u" "$D/alias//w/")
