@@ -10,7 +10,7 @@ trap 'rm -rf "$prefix"' EXIT
 
 make --no-print-directory install PREFIX="$prefix" SBINDIR="$prefix/sbin" >/dev/null
 export PKG_CONFIG_PATH=$prefix/lib/pkgconfig
-readelf -d "$prefix/lib/libnydus_overlay.so" | grep -q 'SONAME.*libnydus_overlay.so.0' \
+grep -q 'SONAME.*libnydus_overlay.so.0' <<<"$(readelf -d "$prefix/lib/libnydus_overlay.so")" \
   || { echo "ffi: wrong or missing soname" >&2; exit 1; }
 cflags=$(pkg-config --cflags nydus_overlay)
 libs=$(pkg-config --libs nydus_overlay)
