@@ -117,10 +117,8 @@ fn unbackslash(s: &[u8]) -> Vec<u8> {
 
 /// Which directory of the pair.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
-    /// `upperdir=`.
+enum Role {
     Upper,
-    /// `workdir=`.
     Work,
 }
 
@@ -135,17 +133,17 @@ impl Role {
 
 /// One directory a mounted overlay names, read from a mountinfo text.
 #[derive(Debug, PartialEq, Eq)]
-pub struct Named {
+struct Named {
     /// The overlay's mount point, as that namespace shows it.
-    pub at: Vec<u8>,
+    at: Vec<u8>,
     /// What the overlay uses it as.
-    pub role: Role,
+    role: Role,
     /// The path as the mounter spelled it (maybe relative), escapes undone.
-    pub path: Vec<u8>,
+    path: Vec<u8>,
 }
 
 /// Every upperdir and workdir that the overlays in a mountinfo text name.
-pub fn overlay_dirs(mountinfo: &[u8]) -> Vec<Named> {
+fn overlay_dirs(mountinfo: &[u8]) -> Vec<Named> {
     let mut out = Vec::new();
     for line in mountinfo.split(|&b| b == b'\n') {
         let fields: Vec<&[u8]> = line.split(|&b| b == b' ').collect();
