@@ -256,6 +256,22 @@ overlays; marker"#,
 }
 
 #[test]
+fn without_the_kernel_probe_names_with_commas_spaces_and_backslashes_are_resolved() {
+    // mountinfo shows `upperdir=.../u\134\054x\040y`: octal escapes over the kernel's own.
+    let s = scratch("nofs-odd");
+    let r = run_without_fsopen(
+        &s,
+        r#"mkdir "$D/u,x y" "$D/w\z"
+rc "$H" overlay "$D/t" -o "$(opts "$D/alias/u\,x y" "$D/alias/w\\\\z")"
+PLAIN=$(opts "$D/u\,x y" "$D/w\\\\z")
+rc nofs "$H" overlay "$D/t2" -o "$PLAIN"
+overlays; test -f "$D/w\z/work/incompat/volatile/dirty" && echo marker"#,
+    );
+    assert_refused(&r);
+    assert!(r.stderr.contains("still mounted at"), "{}", r.stderr);
+}
+
+#[test]
 fn without_the_kernel_probe_the_marker_of_a_free_pair_is_removed() {
     let s = scratch("nofs-free");
     let r = run_without_fsopen(
