@@ -215,62 +215,79 @@ fn proc_path(pid: u32, rest: &str) -> CString {
     CString::new(format!("/proc/{pid}/{rest}")).unwrap_or_default()
 }
 
+/// The first overlay of a mountinfo text whose upperdir or workdir, resolved from `root`
+/// (the root of a process that reads this mountinfo), is `upper` or `work`. Names that do
+/// not resolve (relative, or gone) are counted in `unresolved`.
+fn named_in(
+    mountinfo: &[u8],
+    root: &OwnedFd,
+    (upper, work): (Ident, Ident),
+    unresolved: &mut usize,
+) -> Option<(Role, Vec<u8>)> {
+    for n in overlay_dirs(mountinfo) {
+        let found = n
+            .path
+            .strip_prefix(b"/")
+            .and_then(|p| CString::new(if p.is_empty() { &b"."[..] } else { p }).ok())
+            .map(|p| sys::open_in_root(root, &p, libc::O_PATH).and_then(|fd| ident(&fd)));
+        match found {
+            Some(Ok(id)) if id == upper => return Some((Role::Upper, n.at)),
+            Some(Ok(id)) if id == work => return Some((Role::Work, n.at)),
+            Some(Ok(_)) => {}
+            _ => *unresolved += 1,
+        }
+    }
+    None
+}
+
 /// Looks through the overlays of every mount namespace (and root) a process is in for one
 /// whose upperdir or workdir is `upper` or `work`, each name resolved where it was given.
+/// What cannot be looked at (a process whose namespace this helper may not read) counts as
+/// unresolved.
 fn scan_namespaces(upper: Ident, work: Ident) -> Scan {
     let mut scan = Scan::default();
     let Ok(procs) = std::fs::read_dir("/proc") else {
         scan.unresolved += 1;
         return scan;
     };
+    let gone = |e: &io::Error| matches!(e.raw_os_error(), Some(libc::ENOENT | libc::ESRCH));
     let mut seen: Vec<(std::path::PathBuf, Ident)> = Vec::new();
-    for pid in procs
+    let pids = procs
         .flatten()
-        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
-    {
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok());
+    for pid in pids {
         let ns = std::fs::read_link(format!("/proc/{pid}/ns/mnt"));
         let root = sys::openat(
             None,
             &proc_path(pid, "root"),
             libc::O_PATH | libc::O_DIRECTORY,
         );
-        let (ns, root) = match (ns, root) {
-            (Ok(ns), Ok(root)) => (ns, root),
-            // Gone since the directory was read.
-            (Err(e), _) | (_, Err(e)) if e.raw_os_error() == Some(libc::ENOENT) => continue,
+        let (ns, root, root_id) = match (ns, root) {
+            (Ok(ns), Ok(root)) => match ident(&root) {
+                Ok(id) => (ns, root, id),
+                Err(_) => continue,
+            },
+            (Err(e), _) | (_, Err(e)) if gone(&e) => continue,
             _ => {
                 scan.unresolved += 1;
                 continue;
             }
         };
-        let Ok(root_id) = ident(&root) else { continue };
         if seen.contains(&(ns.clone(), root_id)) {
             continue;
         }
         seen.push((ns, root_id));
-        let Ok(info) = std::fs::read(format!("/proc/{pid}/mountinfo")) else {
-            continue;
-        };
-        for n in overlay_dirs(&info) {
-            let found = n
-                .path
-                .strip_prefix(b"/")
-                .and_then(|p| CString::new(if p.is_empty() { &b"."[..] } else { p }).ok())
-                .map(|p| sys::open_in_root(&root, &p, libc::O_PATH).and_then(|fd| ident(&fd)));
-            match found {
-                Some(Ok(id)) if id == upper || id == work => {
-                    let role = if id == upper { Role::Upper } else { Role::Work };
-                    scan.hit = Some(Sighting {
-                        role,
-                        at: n.at,
-                        pid,
-                    });
-                    return scan;
-                }
-                Some(Ok(_)) => {}
-                // A relative name, or one that no longer resolves from this root.
-                _ => scan.unresolved += 1,
+        let info = match std::fs::read(format!("/proc/{pid}/mountinfo")) {
+            Ok(info) => info,
+            Err(e) if gone(&e) => continue,
+            Err(_) => {
+                scan.unresolved += 1;
+                continue;
             }
+        };
+        if let Some((role, at)) = named_in(&info, &root, (upper, work), &mut scan.unresolved) {
+            scan.hit = Some(Sighting { role, at, pid });
+            return scan;
         }
     }
     scan
