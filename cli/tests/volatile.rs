@@ -203,6 +203,31 @@ exec 9<&-"#,
     assert!(r.stderr.contains("in-use lock"), "{}", r.stderr);
 }
 
+/// The same with an overlay that used only this workdir (an upper of its own): only the
+/// kernel's lock on the work directory can tell.
+#[test]
+fn lazily_unmounted_overlay_of_the_work_dir_alone_is_refused() {
+    let s = scratch("lazy-work");
+    let r = run(
+        &s,
+        r#"mkdir "$D/u2"; rc "$H" overlay "$D/t" -o "$(opts "$D/u2" "$D/alias/w")"
+exec 9< "$D/t/f"
+umount -l "$D/t"; overlays
+rc "$H" overlay "$D/t2" -o "$PLAIN"
+overlays; marker
+exec 9<&-"#,
+    );
+    r.assert_rcs(&[0, 32]);
+    assert_eq!(count(&r, "overlays=0"), 2, "{r:#?}");
+    assert!(said(&r, "marker"), "{r:#?}");
+    assert!(
+        r.stderr
+            .contains("workdir is in use by a live overlay (the kernel holds its in-use lock"),
+        "{}",
+        r.stderr
+    );
+}
+
 /// An overlay mounted with `index=off` on a pair another overlay had locked shares it
 /// without holding the lock; once the first is gone the kernel's lock is free, but the
 /// sharer is still mounted (and found through mountinfo, by identity).
