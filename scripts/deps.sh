@@ -6,7 +6,10 @@ set -euo pipefail
 CBINDGEN_VERSION=0.29.4
 CARGO_FUZZ_VERSION=0.13.2
 
-apt_pkgs=(fuse3 golang-go clang valgrind pkg-config hyperfine libclang-rt-14-dev make gcc util-linux strace musl-tools time binutils attr)
+apt_pkgs=(fuse3 golang-go clang valgrind pkg-config hyperfine libclang-rt-14-dev make gcc util-linux strace musl-tools time binutils
+  groff-base mandoc man-db  # man pages: groff -ww, mandoc -T lint, man -w
+  dpkg-dev lintian  # make deb (dpkg-shlibdeps, dpkg-architecture), its lint
+  attr)  # getfattr for cli/tests/volatile.rs
 missing=()
 for p in "${apt_pkgs[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)

@@ -27,6 +27,7 @@ use std::ffi::{CStr, CString};
 use std::io;
 use std::os::fd::{AsRawFd, OwnedFd};
 
+use crate::diagnostics::shown;
 use crate::sys;
 
 /// The file the helper keeps in WORKDIR: the boot id of the last volatile mount it made.
@@ -293,10 +294,6 @@ fn scan_namespaces(upper: Ident, work: Ident) -> Scan {
     scan
 }
 
-fn show(b: &[u8]) -> String {
-    b.escape_ascii().to_string()
-}
-
 /// Refuses when a live overlay uses `upper` or `work` (see the module comment).
 fn check_unused(upper: &OwnedFd, work: &OwnedFd) -> Result<(), Refusal> {
     let id = |fd| ident(fd).map_err(|e| refuse("cannot stat upperdir or workdir", Some(e)));
@@ -307,7 +304,7 @@ fn check_unused(upper: &OwnedFd, work: &OwnedFd) -> Result<(), Refusal> {
             format!(
                 "{} is still mounted at {} (an overlay in the mount namespace of pid {}); leaving the volatile marker",
                 s.role.name(),
-                show(&s.at),
+                shown(&s.at),
                 s.pid
             ),
             None,

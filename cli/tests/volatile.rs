@@ -171,11 +171,11 @@ unshare --mount --propagation private -- bash -c '
   "$H" overlay "$D/t" -o "lowerdir=$D/l1:$D/l2,upperdir=$D/alias/u,workdir=$D/alias/w,volatile"
   echo "first=$?"; echo ready > "$D/go"; read x < "$D/done"' &
 read x < "$D/go"; echo "$x"
-exec 8< "/proc/$!/ns/mnt"
+exec 6< "/proc/$!/ns/mnt"
 echo bye > "$D/done"; wait
 rc "$H" overlay "$D/t2" -o "$PLAIN"
 overlays; marker
-exec 8<&-"#,
+exec 6<&-"#,
     );
     assert!(said(&r, "first=0"), "{r:#?}");
     assert_eq!(r.rcs, [32], "{r:#?}");
@@ -191,11 +191,11 @@ fn lazily_unmounted_overlay_still_open_is_refused() {
     let r = run(
         &s,
         r#"rc "$H" overlay "$D/t" -o "$(opts "$D/alias/u" "$D/alias/w")"
-exec 9< "$D/t/f"
+exec 7< "$D/t/f"
 umount -l "$D/t"; overlays
 rc "$H" overlay "$D/t2" -o "$PLAIN"
 overlays; marker
-exec 9<&-"#,
+exec 7<&-"#,
     );
     assert_eq!(r.rcs, [0, 32], "{r:#?}");
     assert_eq!(count(&r, "overlays=0"), 2, "{r:#?}");
@@ -211,11 +211,11 @@ fn lazily_unmounted_overlay_of_the_work_dir_alone_is_refused() {
     let r = run(
         &s,
         r#"mkdir "$D/u2"; rc "$H" overlay "$D/t" -o "$(opts "$D/u2" "$D/alias/w")"
-exec 9< "$D/t/f"
+exec 7< "$D/t/f"
 umount -l "$D/t"; overlays
 rc "$H" overlay "$D/t2" -o "$PLAIN"
 overlays; marker
-exec 9<&-"#,
+exec 7<&-"#,
     );
     r.assert_rcs(&[0, 32]);
     assert_eq!(count(&r, "overlays=0"), 2, "{r:#?}");
