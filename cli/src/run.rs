@@ -113,21 +113,38 @@ stderr). A closed stdout or stderr is replaced by /dev/null.",
 pub fn run(argv: &[std::ffi::OsString]) -> i32 {
     sys::keep_std_fds_open();
     let bytes: Vec<&[u8]> = argv.iter().map(|a| a.as_bytes()).collect();
-    let (mut stdin, mut out, mut err) = (io::stdin().lock(), io::stdout().lock(), io::stderr());
     run_with(
         &bytes,
         &mut Io {
-            stdin: &mut stdin,
-            out: &mut out,
-            err: &mut err,
+            stdin: &mut StdStream,
+            out: &mut StdStream,
+            err: &mut io::stderr(),
         },
     )
 }
 
+/// stdin and stdout, reached only when used: a mount touches neither, and std allocates
+/// their buffers on first use.
+struct StdStream;
+
+impl Read for StdStream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        io::stdin().read(buf)
+    }
+}
+
+impl Write for StdStream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        io::stdout().write(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        io::stdout().flush()
+    }
+}
+
 /// Runs the helper on the given streams; returns the exit status.
 pub fn run_with<A: AsRef<[u8]>>(argv: &[A], io: &mut Io<'_>) -> i32 {
-    let argv: Vec<&[u8]> = argv.iter().map(AsRef::as_ref).collect();
-    match command(&argv, io) {
+    match command(argv, io) {
         Ok(()) => OK,
         Err(f) => {
             diagnostics::say(io.err, format_args!("{f}"));
@@ -136,7 +153,7 @@ pub fn run_with<A: AsRef<[u8]>>(argv: &[A], io: &mut Io<'_>) -> i32 {
     }
 }
 
-fn command(argv: &[&[u8]], io: &mut Io<'_>) -> Result<(), Failure> {
+fn command<A: AsRef<[u8]>>(argv: &[A], io: &mut Io<'_>) -> Result<(), Failure> {
     let a = args::parse(argv).map_err(Failure::Args)?;
     match a.mode {
         Mode::Help => io.product(&format!("{}\n", help())),

@@ -242,8 +242,7 @@ fn open_context(source: &[u8]) -> Result<Option<FsContext>, MountError> {
 
 /// One `lowerdir+` or `datadir+` per layer, top first. `false` when the kernel has no
 /// `lowerdir+` (it says so at the first layer).
-fn set_layers(ctx: &mut FsContext, m: &Mount<'_>) -> Result<bool, MountError> {
-    let mut path = Vec::new();
+fn set_layers(ctx: &mut FsContext, m: &Mount<'_>, path: &mut Vec<u8>) -> Result<bool, MountError> {
     for (i, layer) in m.layers().enumerate() {
         let (key, name) = if layer.data_only {
             (c"datadir+", "datadir+")
@@ -256,7 +255,7 @@ fn set_layers(ctx: &mut FsContext, m: &Mount<'_>) -> Result<bool, MountError> {
             key: name,
             index: i + 1,
         };
-        if let Err(e) = ctx.set_path(key, &path, false, step) {
+        if let Err(e) = ctx.set_path(key, path, false, step) {
             if let MountError::Step { err, log, .. } = &e {
                 let answer = after_lowerdir_plus(err.raw_os_error(), log);
                 if i == 0 && answer == KernelAnswer::Unsupported {
@@ -270,8 +269,11 @@ fn set_layers(ctx: &mut FsContext, m: &Mount<'_>) -> Result<bool, MountError> {
 }
 
 /// `upperdir` and `workdir`, escaped (the kernel unescapes these keys).
-fn set_upper_and_work(ctx: &mut FsContext, m: &Mount<'_>) -> Result<(), MountError> {
-    let mut path = Vec::new();
+fn set_upper_and_work(
+    ctx: &mut FsContext,
+    m: &Mount<'_>,
+    path: &mut Vec<u8>,
+) -> Result<(), MountError> {
     for (key, name, item) in [
         (c"upperdir", "upperdir", m.upper_dir()),
         (c"workdir", "workdir", m.work_dir()),
@@ -279,7 +281,7 @@ fn set_upper_and_work(ctx: &mut FsContext, m: &Mount<'_>) -> Result<(), MountErr
         let Some(item) = item else { continue };
         path.clear();
         path.extend(Unescape::new(item.value().unwrap_or_default()));
-        ctx.set_path(key, &path, true, || Step::Dir(name))?;
+        ctx.set_path(key, path, true, || Step::Dir(name))?;
     }
     Ok(())
 }
@@ -333,10 +335,12 @@ pub fn mount(m: &Mount<'_>, source: &[u8], target: &CStr) -> Result<Outcome, Mou
     let Some(mut ctx) = open_context(source)? else {
         return Ok(Outcome::Unsupported);
     };
-    if !set_layers(&mut ctx, m)? {
+    // One buffer for every path, so allocations do not grow with the layers.
+    let mut path = Vec::new();
+    if !set_layers(&mut ctx, m, &mut path)? {
         return Ok(Outcome::Unsupported);
     }
-    set_upper_and_work(&mut ctx, m)?;
+    set_upper_and_work(&mut ctx, m, &mut path)?;
     set_data(&mut ctx, m)?;
     let mnt = create_and_mount(&ctx, m)?;
     drop(ctx);
