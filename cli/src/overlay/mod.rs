@@ -199,7 +199,7 @@ pub fn mount(
     Ok(MountPath::Compact)
 }
 
-/// Whether a C string came out of bytes unchanged (a NUL would have cut it).
+/// `buf` (ending in its NUL) as a C string; a NUL inside it is refused, never cut at.
 pub(crate) fn as_cstr(buf: &[u8]) -> Result<&CStr, MountError> {
     CStr::from_bytes_with_nul(buf).map_err(|_| MountError::NulByte)
 }

@@ -84,7 +84,10 @@ pub fn escape_value(path: &[u8]) -> Vec<u8> {
 }
 
 /// Fills `buf` with `bytes` and a NUL, reusing its allocation, and returns it as a C string.
-fn fill(buf: &mut Vec<u8>, bytes: impl IntoIterator<Item = u8>) -> Result<&CStr, MountError> {
+fn c_string_in(
+    buf: &mut Vec<u8>,
+    bytes: impl IntoIterator<Item = u8>,
+) -> Result<&CStr, MountError> {
     buf.clear();
     buf.extend(bytes);
     buf.push(0);
@@ -132,7 +135,7 @@ impl FsContext {
         value: impl IntoIterator<Item = u8>,
         step: &impl Fn() -> Step,
     ) -> Result<(), MountError> {
-        let v = fill(&mut self.value, value)?;
+        let v = c_string_in(&mut self.value, value)?;
         sys::fsconfig_str(&self.fs, fsconfig::SET_STRING, Some(key), Some(v))
             .map_err(|e| self.failed(step(), e))
     }
@@ -166,7 +169,7 @@ impl FsContext {
         }
         let dir = sys::openat(
             None,
-            fill(&mut self.value, path.iter().copied())?,
+            c_string_in(&mut self.value, path.iter().copied())?,
             libc::O_RDONLY | libc::O_DIRECTORY,
         )
         .map_err(|e| MountError::step(step(), e))?;
@@ -292,7 +295,7 @@ fn set_data(ctx: &mut FsContext, m: &Mount<'_>) -> Result<(), MountError> {
         let k = item.key();
         let step = || Step::Data(k.to_vec());
         let mut kbuf = std::mem::take(&mut ctx.key);
-        let key = fill(&mut kbuf, k.iter().copied())?;
+        let key = c_string_in(&mut kbuf, k.iter().copied())?;
         let set = match item.value() {
             Some(v) if v.len() > MAX_PARAM => Err(MountError::ValueTooLong(step())),
             Some(v) => ctx.set_str(key, v.iter().copied(), &step),
