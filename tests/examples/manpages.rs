@@ -145,7 +145,7 @@ fn prototypes() -> Vec<(String, String)> {
     out
 }
 
-fn page8() -> String {
+pub fn page8() -> String {
     let mut p = String::new();
     let w = &mut p;
     let _ = writeln!(
@@ -668,7 +668,7 @@ never contains input text."#,
     ),
 ];
 
-fn page3() -> Result<String, String> {
+pub fn page3() -> Result<String, String> {
     let defs = defines();
     let protos = prototypes();
     let def = |n: &str| {
