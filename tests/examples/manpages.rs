@@ -446,7 +446,9 @@ at each volatile mount, and at the next volatile mount removes the marker only w
 this holds: the new mount asks for
 .BR volatile ;
 the record holds the current boot id (no reboot, so no crash, since); no mounted overlay, in
-any mount namespace, uses the upper or work directory; and
+any mount namespace and by whatever path it named them, uses the upper or work directory (the
+kernel's own in\-use lock is asked with a probe that mounts nothing but leaves one line in the
+kernel log, and every namespace's mountinfo is compared by device and inode); and
 .BR syncfs (2)
 on the upper filesystem succeeds. Otherwise it refuses with exit status {MOUNT_FAILED} and says
 why. It holds a lock on the work directory meanwhile, and never removes anything with
@@ -468,7 +470,15 @@ The mount itself failed, or the volatile marker could not be removed safely.
 On failure one line goes to standard error:
 .RI \(lq "nydus\-overlayfs: " "what failed" ": " why " [" ERRNO ]\(rq,
 naming the target and, for a missing path, the layer; containerd puts it into its own error.
-Output that cannot be written never changes whether the mount happens.
+Output that cannot be written (standard output or error full, or a pipe nobody reads) never
+changes whether the mount happens, and a mount's status is the mount's;
+.BR \-h ,
+.B \-V
+and
+.B \-\-explain
+exit {USAGE} when their own output could not be written. A closed standard output or error is
+replaced by
+.BR /dev/null .
 .SH FILES
 .TP
 .B /sbin/mount.fuse.nydus\-overlayfs
@@ -488,8 +498,9 @@ The boot id of the last volatile mount this helper made.
 .B /proc/sys/kernel/random/boot_id
 The current boot id.
 .TP
-.B /proc/self/mountinfo
-Read for the overlays that use an upper or work directory.
+.BI /proc/ pid /mountinfo\fR,\fP " " /proc/ pid /ns/mnt\fR,\fP " " /proc/ pid /root
+Read for every mount namespace a process is in, to find overlays whose upper or work directory
+is the one a volatile mount would reuse (compared by device and inode).
 .SH SECURITY
 The values of
 .B extraoption=
