@@ -480,3 +480,21 @@ func TestVersion(t *testing.T) {
 		t.Fatal(LayerNydusFs, VolumeType(9))
 	}
 }
+
+// The two prefixes this package matches in Go are helper-only prefixes in the library's own
+// table: an item starting with either never reaches the kernel, whatever follows it.
+func TestPrefixesAreTheLibrarys(t *testing.T) {
+	for _, p := range []string{ExtraOptionPrefix, KataVolumePrefix} {
+		for _, rest := range []string{"", "x", "e30="} {
+			data, err := KernelData("lowerdir=/a:/b," + p + rest)
+			if err != nil || data != "lowerdir=/a:/b" {
+				t.Errorf("%q: kernel data %q, %v", p+rest, data, err)
+			}
+		}
+		// One byte short of the prefix is overlay data.
+		short := p[:len(p)-1]
+		if data, _ := KernelData("lowerdir=/a:/b," + short); data != "lowerdir=/a:/b,"+short {
+			t.Errorf("%q: kernel data %q", short, data)
+		}
+	}
+}
