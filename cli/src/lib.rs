@@ -5,6 +5,7 @@
 
 pub mod args;
 pub mod explain;
+pub mod front;
 pub mod overlay;
 pub mod run;
 pub mod sys;

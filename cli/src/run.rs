@@ -96,7 +96,10 @@ Propagation, applied after the mount: {prop}
 Refused: {refused} lowerdir+= datadir+=
 Everything else is overlay data, passed to the kernel unchanged.
 
-Exit status: 0 mounted, 1 bad invocation or options, 32 the mount failed.",
+Exit status: 0 mounted, 1 bad invocation or options, 32 the mount failed.
+
+{front}",
+        front = crate::front::help(),
         helper = words(&mut HELPER_ONLY_WORDS.iter().map(|h| {
             // Prefixes: `x-` matches `x-anything`, `comment=` any value.
             match (h.prefix, h.word.ends_with('=')) {

@@ -280,3 +280,10 @@ pub fn unshare_fs() -> io::Result<()> {
     // SAFETY: no pointers involved.
     check_int(unsafe { libc::unshare(libc::CLONE_FS) }).map(drop)
 }
+
+/// The effective user and group ids (`geteuid(2)`, `getegid(2)`), for deciding what the
+/// caller may execute as `/bin/sh` does.
+pub fn effective_ids() -> (u32, u32) {
+    // SAFETY: neither call takes arguments or can fail.
+    unsafe { (libc::geteuid(), libc::getegid()) }
+}
