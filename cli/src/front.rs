@@ -346,12 +346,11 @@ pub fn find_real(front: Front, me: Option<FileId>) -> Result<OsString, String> {
         )
     } else {
         format!(
-            "{} front: refusing to run itself in a loop: {} {} this front, and no real {} is in {}",
+            "{} front: refusing to run itself in a loop: no real {} in {} ({}: a front)",
             front.name(),
-            fronts.join(" and "),
-            if fronts.len() == 1 { "is" } else { "are" },
             front.name(),
-            REAL_DIRS.join(", ")
+            REAL_DIRS.join(", "),
+            fronts.join(", "),
         )
     })
 }

@@ -299,3 +299,230 @@ front_cases! {
     fuse3_prefix_not_stripped: "mount.fuse3" "overlay" ["-o", L, "-t", "fuse3.nydus-overlayfs"] other=false => rc 127, in_process false;
     no_type_source_is_type: "mount.fuse" "overlay" ["-o", L] other=false => rc 127, in_process false;
 }
+
+/// A program that writes its argv and environment (`a<arg>\0`…, `e<var>\0`…) to `$S/record.out`
+/// and exits 42: the stand-in for a real program, bind-mounted over it in the namespace.
+fn recorder(s: &Scratch) -> String {
+    let src = s.0.join("record.c");
+    let exe = s.0.join("record");
+    std::fs::write(
+        &src,
+        format!(
+            r#"#include <stdio.h>
+extern char **environ;
+int main(int argc, char **argv) {{
+    FILE *f = fopen("{}/record.out", "w");
+    if (!f) return 99;
+    for (int i = 0; i < argc; i++) fprintf(f, "a%s%c", argv[i], 0);
+    for (char **e = environ; *e; e++) fprintf(f, "e%s%c", *e, 0);
+    return fclose(f) ? 98 : 42;
+}}
+"#,
+            s.s()
+        ),
+    )
+    .unwrap();
+    let st = Command::new("gcc")
+        .args(["-O", "-o"])
+        .arg(&exe)
+        .arg(&src)
+        .status()
+        .expect("gcc");
+    assert!(st.success(), "compiling the recorder");
+    exe.to_str().unwrap().to_owned()
+}
+
+/// The argv and environment a recorder run wrote, as one list of `a…`/`e…` items.
+fn recorded(bytes: &[u8]) -> Vec<Vec<u8>> {
+    let mut v: Vec<Vec<u8>> = bytes.split(|&b| b == 0).map(<[u8]>::to_vec).collect();
+    assert_eq!(v.pop().as_deref(), Some(&b""[..]), "record ends with NUL");
+    v
+}
+
+/// Another FUSE type, through either front name, reaches the real program with argv (the
+/// name containerd used as `argv[0]` included) and environment byte for byte, and its exit
+/// status comes back unchanged.
+fn other_type_unchanged(prog: &str) {
+    let s = Scratch::new(&format!("other-{prog}"));
+    let rec = recorder(&s);
+    let argv: Vec<&[u8]> = vec![
+        prog.as_bytes(),
+        b"sshfs#me@host:/srv",
+        b"/mnt/x y",
+        b"-o",
+        b"reconnect,,nofail,setuid=",
+        b"-o",
+        b"it's \xff",
+        b"-s",
+        b"-t",
+        b"sshfs",
+    ];
+    let path = format!("PATH={}/front:/usr/bin", s.s()).into_bytes();
+    let env: Vec<&[u8]> = vec![b"B=2", b"A=a b", b"ODD=\xfe\x01", &path];
+    let mut script = b"mount --bind \"$S\"/record /usr/sbin/mount.fuse3\n".to_vec();
+    script.extend(b"env -i");
+    for a in env.iter().chain(&argv) {
+        script.push(b' ');
+        script.extend(q(a));
+    }
+    script.extend(b"\necho \"@@x rc=$?\"\n");
+    let r = ns(&s, &script);
+    assert_eq!(r.get("x").rc, Some(42), "{}", r.stderr);
+    let got = recorded(&std::fs::read(s.0.join("record.out")).unwrap());
+    let want: Vec<Vec<u8>> = argv
+        .iter()
+        .map(|a| [b"a", *a].concat())
+        .chain(env.iter().map(|e| [b"e", *e].concat()))
+        .collect();
+    assert_eq!(
+        got, want,
+        "argv and environment at the real {prog} (recorder {rec})"
+    );
+}
+
+#[test]
+fn other_type_unchanged_mount_fuse() {
+    other_type_unchanged("mount.fuse");
+}
+
+#[test]
+fn other_type_unchanged_mount_fuse3() {
+    other_type_unchanged("mount.fuse3");
+}
+
+/// `drop_privileges`: through the chain mount.fuse3 mounts FUSE on the target, hands the
+/// helper `/dev/fd/N`, the helper refuses (exit 1) and an unconnected FUSE mount stays on the
+/// target. The front refuses first, with the same status, and leaves nothing.
+#[test]
+fn drop_privileges_refused() {
+    let s = Scratch::new("dropprivs");
+    let cmd = "mount.fuse overlay \"$S\"/m -o drop_privileges -o lowerdir=\"$S\"/l1:\"$S\"/l2 -t nydus-overlayfs";
+    let r = ns(
+        &s,
+        format!("run chain \"$S\"/bin {cmd}\nrun front \"$S\"/front:\"$S\"/bin {cmd}\n").as_bytes(),
+    );
+    let (chain, front) = (r.get("chain"), r.get("front"));
+    assert_eq!(chain.rc, Some(1), "{chain:#?}");
+    assert!(
+        chain.mounts.len() == 1 && chain.mounts[0].contains(" - fuse.nydus-overlayfs "),
+        "the chain leaves a FUSE mount: {chain:#?}"
+    );
+    assert_eq!(front.rc, Some(1), "{front:#?}");
+    assert!(front.mounts.is_empty() && front.sh_runs == 0, "{front:#?}");
+    assert_eq!(front.stderr.lines().count(), 1, "{front:#?}");
+    assert!(
+        front
+            .stderr
+            .starts_with("nydus-overlayfs: drop_privileges is not supported"),
+        "{front:#?}"
+    );
+}
+
+/// With the real program's place taken by this binary (the same file, or a copy), the front
+/// has nothing to hand over to: a loop, refused in one line with exit 1, for both names.
+/// `timeout` turns a loop that is not caught into a failure (exit 124) instead of a hang.
+fn loop_refused(tag: &str, setup: &str) {
+    let s = Scratch::new(tag);
+    let script = format!(
+        "{setup}\n\
+         run fuse \"$S\"/front timeout 20 mount.fuse src \"$S\"/m -o a -t sshfs\n\
+         run fuse3 \"$S\"/front timeout 20 mount.fuse3 src \"$S\"/m -o a -t sshfs\n\
+         run own \"$S\"/front:\"$S\"/bin mount.fuse3 overlay \"$S\"/m -o lowerdir=\"$S\"/l1:\"$S\"/l2 -t nydus-overlayfs\n"
+    );
+    let r = ns(&s, script.as_bytes());
+    for (label, name) in [("fuse", "mount.fuse"), ("fuse3", "mount.fuse3")] {
+        let o = r.get(label);
+        assert_eq!(o.rc, Some(1), "{tag} {label}: {o:#?}");
+        assert_eq!(o.sh_runs, 0, "{tag} {label}: {o:#?}");
+        assert_eq!(o.stderr.lines().count(), 1, "{tag} {label}: {o:#?}");
+        assert!(
+            o.stderr.starts_with(&format!(
+                "nydus-overlayfs: {name} front: refusing to run itself in a loop: no real {name} in"
+            )),
+            "{tag} {label}: {o:#?}"
+        );
+    }
+    // Its own type needs no real program.
+    let own = r.get("own");
+    assert_eq!(
+        (own.rc, own.mounts.len(), own.sh_runs),
+        (Some(0), 1, 0),
+        "{own:#?}"
+    );
+}
+
+#[test]
+fn loop_refused_same_file() {
+    loop_refused(
+        "loop-same",
+        "mount --bind \"$H\" /usr/sbin/mount.fuse3 || exit 91",
+    );
+}
+
+/// Two copies in two of the fixed directories would hand the mount to each other for ever
+/// if a copy were taken for the real program (device and inode differ): each copy holds a
+/// marker and is never run.
+#[test]
+fn loop_refused_two_copies() {
+    loop_refused(
+        "loop-copies",
+        "cp \"$H\" \"$S\"/copy1; mkdir \"$S\"/ubin; cp \"$H\" \"$S\"/ubin/mount.fuse3; \
+         ln -s mount.fuse3 \"$S\"/ubin/mount.fuse\n\
+         mount --bind \"$S\"/copy1 /usr/sbin/mount.fuse3 || exit 91\n\
+         mount -t overlay overlay -o lowerdir=\"$S\"/ubin:/usr/bin /usr/bin || exit 92",
+    );
+}
+
+/// util-linux's direct path is untouched by the front: `mount -t fuse.nydus-overlayfs` runs
+/// `/sbin/mount.fuse.nydus-overlayfs` (libmount looks only in /sbin), and for another FUSE
+/// type `/sbin/mount.fuse`, with the same argv, environment and result whether or not the
+/// front is first on PATH. `/usr/sbin` gets the extra name from an overlay in the namespace.
+#[test]
+fn util_linux_direct_path_unchanged() {
+    let s = Scratch::new("utillinux");
+    let rec = recorder(&s);
+    let script = format!(
+        r#"mkdir -p "$S"/sbin-rec "$S"/sbin-helper
+ln -s {rec} "$S"/sbin-rec/mount.fuse.nydus-overlayfs
+ln -s "$H" "$S"/sbin-helper/mount.fuse.nydus-overlayfs
+for p in "$S"/front: ""; do
+  tag=${{p:+front}}; tag=${{tag:-plain}}
+  mount -t overlay overlay -o lowerdir="$S"/sbin-rec:/usr/sbin /usr/sbin || exit 92
+  PATH=$p$PATH mount -t fuse.nydus-overlayfs overlay "$S"/m -o lowerdir="$S"/l1:"$S"/l2; echo "@@rec-$tag rc=$?"
+  cp "$S"/record.out "$S"/rec-$tag; rm "$S"/record.out
+  umount /usr/sbin
+  mount --bind {rec} /usr/sbin/mount.fuse3 || exit 93
+  PATH=$p$PATH mount -t fuse.sshfs me@host:/ "$S"/m -o reconnect; echo "@@sshfs-$tag rc=$?"
+  cp "$S"/record.out "$S"/sshfs-$tag; rm "$S"/record.out
+  umount /usr/sbin/mount.fuse3
+  mount -t overlay overlay -o lowerdir="$S"/sbin-helper:/usr/sbin /usr/sbin || exit 94
+  run mount-$tag "$p" mount -t fuse.nydus-overlayfs overlay "$S"/m -o lowerdir="$S"/l1:"$S"/l2,nodev
+  umount /usr/sbin
+done
+"#
+    );
+    let r = ns(&s, script.as_bytes());
+    for what in ["rec", "sshfs"] {
+        assert_eq!(r.get(&format!("{what}-plain")).rc, Some(42));
+        assert_eq!(r.get(&format!("{what}-front")).rc, Some(42));
+        let plain = recorded(&std::fs::read(s.0.join(format!("{what}-plain"))).unwrap());
+        let front = recorded(&std::fs::read(s.0.join(format!("{what}-front"))).unwrap());
+        assert_eq!(
+            plain, front,
+            "{what}: what util-linux ran, with and without the front"
+        );
+        let argv0 = if what == "rec" {
+            &b"a/sbin/mount.fuse.nydus-overlayfs"[..]
+        } else {
+            b"a/sbin/mount.fuse"
+        };
+        assert_eq!(plain[0], argv0, "{what}: {plain:?}");
+    }
+    let (plain, front) = (r.get("mount-plain"), r.get("mount-front"));
+    assert_eq!(
+        (plain.rc, plain.mounts.len(), plain.sh_runs),
+        (Some(0), 1, 0),
+        "{plain:#?}"
+    );
+    assert_eq!(front, plain);
+}
