@@ -370,9 +370,13 @@ fn explain_kata(m: &Mount<'_>, o: &mut String) {
             }
         }
         if let Some(n) = k.nydus_image {
-            let _ = writeln!(o, "  nydus_image.snapshot_dir: {}", unesc(n.snapshot_dir));
+            let _ = writeln!(
+                o,
+                "  nydus_image.snapshot_dir: {}",
+                unesc(n.snapshot_dir.unwrap_or_default())
+            );
             let _ = writeln!(o, "  nydus_image.config (only allow-listed values shown):");
-            config_section(n.config, "    ", o);
+            config_section(n.config.unwrap_or_default(), "    ", o);
         }
         if let Some(d) = k.dm_verity {
             let _ = writeln!(

@@ -58,7 +58,7 @@ fn kata_to_json(k: &KataVolume<'_>) -> Value {
     if let Some(n) = k.nydus_image {
         m.insert(
             "nydus_image".into(),
-            json!({"config": unescape(n.config), "snapshot_dir": unescape(n.snapshot_dir)}),
+            json!({"config": unescape(n.config.unwrap_or_default()), "snapshot_dir": unescape(n.snapshot_dir.unwrap_or_default())}),
         );
     }
     if let Some(d) = k.dm_verity {
