@@ -6,46 +6,21 @@
 //!
 //! Inside the namespace `/usr/bin/dash` (`/bin/sh`) is covered by a stand-in that counts its
 //! runs and then runs a copy of dash, so each case also checks whether `/bin/sh` ran at all.
+//! `support` gives the binary and scratch directories; the namespace runner is this file's
+//! own, since each script compares labelled runs and passes arguments as raw bytes.
 
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
-use std::path::PathBuf;
 use std::process::Command;
-use std::sync::atomic::{AtomicUsize, Ordering};
+
+mod support;
+
+use support::{helper, Scratch};
 
 use nydus_overlayfs::front::parse_fuse;
 
-/// The binary under test: `$NYDUS_OVERLAYFS`, else the one Cargo built for these tests.
-fn helper() -> PathBuf {
-    std::env::var_os("NYDUS_OVERLAYFS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_nydus-overlayfs")))
-}
-
-/// A scratch directory, removed on drop.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(tag: &str) -> Scratch {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let d = std::env::temp_dir().join(format!(
-            "nyov-front-{tag}-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::SeqCst)
-        ));
-        let _ = std::fs::remove_dir_all(&d);
-        std::fs::create_dir_all(&d).unwrap();
-        Scratch(d)
-    }
-    fn s(&self) -> String {
-        self.0.to_str().unwrap().to_owned()
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+fn dir(s: &Scratch) -> String {
+    s.dir.to_str().expect("scratch paths are ASCII").to_owned()
 }
 
 /// Single-quoted for bash, any bytes.
@@ -135,7 +110,7 @@ impl Ns {
 
 /// Runs PRELUDE + `script` under `unshare --mount --propagation private`.
 fn ns(s: &Scratch, script: &[u8]) -> Ns {
-    let mut full = format!("S={}\nH={}\n{PRELUDE}\n", s.s(), helper().display()).into_bytes();
+    let mut full = format!("S={}\nH={}\n{PRELUDE}\n", dir(s), helper().display()).into_bytes();
     full.extend_from_slice(script);
     let out = Command::new("unshare")
         .args(["--mount", "--propagation", "private", "--", "bash", "-c"])
@@ -176,7 +151,7 @@ const L: &str = "lowerdir=$S/l1:$S/l2";
 /// Runs one case through the chain and through the front, and checks they agree.
 fn compare(name: &str, c: &Case) {
     let s = Scratch::new(name);
-    let sub = |a: &str| a.replace("$S", &s.s()).into_bytes();
+    let sub = |a: &str| a.replace("$S", &dir(&s)).into_bytes();
     let mut cmd = Vec::new();
     for a in [c.prog, c.source, "$S/m"].iter().chain(c.args) {
         cmd.extend(q(&sub(a)));
@@ -219,7 +194,7 @@ P=\"$S\"/other:"
         let call = parse_fuse(&argv).expect("mount.fuse3 runs a program");
         let want = call.helper_args();
         let want: Vec<&[u8]> = want.iter().map(|a| a.as_bytes()).collect();
-        match std::fs::read(s.0.join("helper-argv")) {
+        match std::fs::read(s.dir.join("helper-argv")) {
             Ok(got) => {
                 let mut got: Vec<&[u8]> = got.split(|&b| b == 0).collect();
                 got.pop(); // after the last NUL
@@ -303,8 +278,8 @@ front_cases! {
 /// A program that writes its argv and environment (`a<arg>\0`…, `e<var>\0`…) to `$S/record.out`
 /// and exits 42: the stand-in for a real program, bind-mounted over it in the namespace.
 fn recorder(s: &Scratch) -> String {
-    let src = s.0.join("record.c");
-    let exe = s.0.join("record");
+    let src = s.dir.join("record.c");
+    let exe = s.dir.join("record");
     std::fs::write(
         &src,
         format!(
@@ -318,7 +293,7 @@ int main(int argc, char **argv) {{
     return fclose(f) ? 98 : 42;
 }}
 "#,
-            s.s()
+            dir(s)
         ),
     )
     .unwrap();
@@ -357,7 +332,7 @@ fn other_type_unchanged(prog: &str) {
         b"-t",
         b"sshfs",
     ];
-    let path = format!("PATH={}/front:/usr/bin", s.s()).into_bytes();
+    let path = format!("PATH={}/front:/usr/bin", dir(&s)).into_bytes();
     let env: Vec<&[u8]> = vec![b"B=2", b"A=a b", b"ODD=\xfe\x01", &path];
     let mut script = b"mount --bind \"$S\"/record /usr/sbin/mount.fuse3\n".to_vec();
     script.extend(b"env -i");
@@ -368,7 +343,7 @@ fn other_type_unchanged(prog: &str) {
     script.extend(b"\necho \"@@x rc=$?\"\n");
     let r = ns(&s, &script);
     assert_eq!(r.get("x").rc, Some(42), "{}", r.stderr);
-    let got = recorded(&std::fs::read(s.0.join("record.out")).unwrap());
+    let got = recorded(&std::fs::read(s.dir.join("record.out")).unwrap());
     let want: Vec<Vec<u8>> = argv
         .iter()
         .map(|a| [b"a", *a].concat())
@@ -505,8 +480,8 @@ done
     for what in ["rec", "sshfs"] {
         assert_eq!(r.get(&format!("{what}-plain")).rc, Some(42));
         assert_eq!(r.get(&format!("{what}-front")).rc, Some(42));
-        let plain = recorded(&std::fs::read(s.0.join(format!("{what}-plain"))).unwrap());
-        let front = recorded(&std::fs::read(s.0.join(format!("{what}-front"))).unwrap());
+        let plain = recorded(&std::fs::read(s.dir.join(format!("{what}-plain"))).unwrap());
+        let front = recorded(&std::fs::read(s.dir.join(format!("{what}-front"))).unwrap());
         assert_eq!(
             plain, front,
             "{what}: what util-linux ran, with and without the front"
