@@ -211,9 +211,16 @@ fn file_id(p: &OsStr) -> Option<FileId> {
 /// it is; else the first `PATH` entry (dash's default PATH when unset, an empty entry meaning
 /// the current directory) that is a regular file executable by the effective user, by dash's
 /// owner/group/other rule. `None` when nothing qualifies, or PATH holds dash's `%` syntax.
-pub fn sh_resolve(name: &[u8], path: Option<&[u8]>, ids: (u32, u32)) -> Option<OsString> {
+/// Returns the path and the identity of the file it names.
+pub fn sh_resolve(
+    name: &[u8],
+    path: Option<&[u8]>,
+    ids: impl Fn() -> (u32, u32),
+) -> Option<(OsString, FileId)> {
     if name.contains(&b'/') {
-        return Some(OsString::from_vec(name.to_vec()));
+        let p = OsString::from_vec(name.to_vec());
+        let id = file_id(&p)?;
+        return Some((p, id));
     }
     let path = path.unwrap_or(SH_DEFAULT_PATH);
     if path.contains(&b'%') {
@@ -229,6 +236,7 @@ pub fn sh_resolve(name: &[u8], path: Option<&[u8]>, ids: (u32, u32)) -> Option<O
         let Ok(m) = std::fs::metadata(&full) else {
             continue;
         };
+        let ids = ids();
         let bit = if m.uid() == ids.0 {
             0o100
         } else if m.gid() == ids.1 {
@@ -237,7 +245,7 @@ pub fn sh_resolve(name: &[u8], path: Option<&[u8]>, ids: (u32, u32)) -> Option<O
             0o001
         };
         if m.is_file() && m.mode() & bit != 0 {
-            return Some(full);
+            return Some((full, (m.dev(), m.ino())));
         }
     }
     None
@@ -381,9 +389,9 @@ pub fn main(argv: &[OsString]) -> Option<i32> {
     let bytes: Vec<&[u8]> = argv.iter().map(|a| a.as_bytes()).collect();
     let decision = decide(&bytes, |t| {
         let path = std::env::var_os("PATH");
-        let ids = sys::effective_ids();
         me.is_some()
-            && sh_resolve(t, path.as_ref().map(|p| p.as_bytes()), ids).and_then(|p| file_id(&p))
+            && sh_resolve(t, path.as_ref().map(|p| p.as_bytes()), sys::effective_ids)
+                .map(|(_, id)| id)
                 == me
     });
     Some(match decision {
@@ -534,6 +542,44 @@ mod tests {
             decide(&["m", "o", "/t", "-t", "/x/mount.fuse3"], |_| true),
             Decision::Delegate
         );
+    }
+
+    #[test]
+    fn sh_resolution() {
+        use std::os::unix::fs::PermissionsExt;
+        let d = std::env::temp_dir().join(format!("nyov-front-unit-{}", std::process::id()));
+        let (a, b, c) = (d.join("a"), d.join("b"), d.join("c"));
+        for p in [&a, &b, &c] {
+            std::fs::create_dir_all(p).unwrap();
+        }
+        let mode = |p: &std::path::Path, m: u32| {
+            std::fs::write(p, "x").unwrap();
+            std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap();
+        };
+        mode(&a.join("h"), 0o644); // not executable: skipped
+        std::fs::create_dir_all(b.join("h")).unwrap(); // a directory: skipped
+        mode(&c.join("h"), 0o710); // owner and group may run it, others not
+        let path = format!("{}:{}:{}", a.display(), b.display(), c.display());
+        let me = std::fs::metadata(&c).unwrap();
+        let found =
+            |ids: (u32, u32)| sh_resolve(b"h", Some(path.as_bytes()), move || ids).map(|(p, _)| p);
+        let want = Some(c.join("h").into_os_string());
+        assert_eq!(found((me.uid(), u32::MAX)), want, "owner bit");
+        assert_eq!(found((u32::MAX, me.gid())), want, "group bit");
+        assert_eq!(found((u32::MAX, u32::MAX)), None, "other bit clear");
+        assert_eq!(
+            sh_resolve(b"h", Some(b"/x%func"), || (0, 0)),
+            None,
+            "dash's % syntax"
+        );
+        let abs = c.join("h");
+        assert_eq!(
+            sh_resolve(abs.as_os_str().as_bytes(), None, || unreachable!()).map(|(p, _)| p),
+            Some(abs.into_os_string()),
+            "a path is taken as it is"
+        );
+        assert_eq!(sh_resolve(b"no-such-program-x", None, || (0, 0)), None);
+        std::fs::remove_dir_all(&d).unwrap();
     }
 
     #[test]
