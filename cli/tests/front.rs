@@ -501,3 +501,31 @@ done
     );
     assert_eq!(front, plain);
 }
+
+/// The one place the front differs from the chain, on purpose: `mount.fuse3` joins every `-o`
+/// into one `sh -c` string, and the kernel refuses a single argument over 128 KiB
+/// (MAX_ARG_STRLEN), so the chain fails (exit 1) on options that containerd could pass as
+/// separate items. The front execs nothing and mounts.
+#[test]
+fn beyond_sh_argument_limit() {
+    let s = Scratch::new("e2big");
+    let cmd = "o=(); pad=$(head -c 7000 /dev/zero | tr '\\0' a)\n\
+               for i in $(seq 20); do o+=(-o \"x-pad$i=$pad\"); done\n\
+               c=(mount.fuse3 overlay \"$S\"/m \"${o[@]}\" -o lowerdir=\"$S\"/l1:\"$S\"/l2 -t nydus-overlayfs)\n\
+               run chain \"$S\"/bin \"${c[@]}\"\n\
+               run front \"$S\"/front:\"$S\"/bin \"${c[@]}\"\n";
+    let r = ns(&s, cmd.as_bytes());
+    let (chain, front) = (r.get("chain"), r.get("front"));
+    assert_eq!(chain.rc, Some(1), "{chain:#?}");
+    assert!(
+        chain
+            .stderr
+            .contains("failed to execute /bin/sh: Argument list too long"),
+        "{chain:#?}"
+    );
+    assert_eq!(
+        (front.rc, front.mounts.len(), front.sh_runs),
+        (Some(0), 1, 0),
+        "{front:#?}"
+    );
+}
