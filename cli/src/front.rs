@@ -251,6 +251,12 @@ pub fn sh_resolve(
     None
 }
 
+/// The value of `key` as `/bin/sh` sees it: dash imports the environment in order, so when a
+/// name occurs twice the last one wins (libc's `getenv` would return the first).
+pub fn last_value(vars: impl Iterator<Item = (OsString, OsString)>, key: &str) -> Option<OsString> {
+    vars.filter(|(k, _)| k == key).last().map(|(_, v)| v)
+}
+
 /// What the front does with one command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decision {
@@ -388,7 +394,7 @@ pub fn main(argv: &[OsString]) -> Option<i32> {
     let me = file_id(OsStr::new("/proc/self/exe"));
     let bytes: Vec<&[u8]> = argv.iter().map(|a| a.as_bytes()).collect();
     let decision = decide(&bytes, |t| {
-        let path = std::env::var_os("PATH");
+        let path = last_value(std::env::vars_os(), "PATH");
         me.is_some()
             && sh_resolve(t, path.as_ref().map(|p| p.as_bytes()), sys::effective_ids)
                 .map(|(_, id)| id)
@@ -580,6 +586,17 @@ mod tests {
         );
         assert_eq!(sh_resolve(b"no-such-program-x", None, || (0, 0)), None);
         std::fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn the_last_path_wins() {
+        let vars = [("PATH", "/a"), ("HOME", "/h"), ("PATH", "/b")]
+            .map(|(k, v)| (OsString::from(k), OsString::from(v)));
+        assert_eq!(
+            last_value(vars.clone().into_iter(), "PATH"),
+            Some("/b".into())
+        );
+        assert_eq!(last_value(vars.into_iter(), "SHELL"), None);
     }
 
     #[test]
