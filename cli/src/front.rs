@@ -590,6 +590,12 @@ mod tests {
             None,
             "dash's % syntax"
         );
+        mode(&c.join("all"), 0o755);
+        let c_dir = c.as_os_str().as_bytes();
+        assert!(
+            sh_resolve(b"all", Some(c_dir), || unreachable!("0755 needs no ids")).is_some(),
+            "every execute bit set"
+        );
         let abs = c.join("h");
         assert_eq!(
             sh_resolve(abs.as_os_str().as_bytes(), None, || unreachable!()).map(|(p, _)| p),
