@@ -529,3 +529,52 @@ fn beyond_sh_argument_limit() {
         "{front:#?}"
     );
 }
+
+/// Two `PATH=` entries in the environment: `/bin/sh` imports them in order and uses the last,
+/// so the front must too (libc's `getenv` answers the first). Here the first names no helper
+/// and the last does: the chain runs the helper, the front runs it in-process.
+#[test]
+fn duplicate_path_last_wins() {
+    let s = Scratch::new("duppath");
+    let src = s.dir.join("envexec.c");
+    let exe = s.dir.join("envexec");
+    // envexec VAR=VALUE... -- PROGRAM ARGV0 ARG...: exactly these environment entries,
+    // duplicates included (env(1) would merge them).
+    std::fs::write(
+        &src,
+        r#"#include <string.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+    int i = 1;
+    char *envp[16];
+    int n = 0;
+    while (i < argc && strcmp(argv[i], "--") != 0 && n < 15) envp[n++] = argv[i++];
+    envp[n] = 0;
+    if (i + 2 > argc) return 2;
+    execve(argv[i + 1], &argv[i + 2], envp);
+    return 3;
+}
+"#,
+    )
+    .unwrap();
+    let st = Command::new("gcc")
+        .arg("-o")
+        .arg(&exe)
+        .arg(&src)
+        .status()
+        .expect("gcc");
+    assert!(st.success());
+    let script = "first=PATH=/usr/sbin:/usr/bin:/bin; last=PATH=\"$S\"/bin:/usr/sbin:/usr/bin:/bin\n\
+                  a=(overlay \"$S\"/m -o lowerdir=\"$S\"/l1:\"$S\"/l2 -t nydus-overlayfs)\n\
+                  run chain \"$S\"/bin \"$S\"/envexec \"$first\" \"$last\" -- /usr/sbin/mount.fuse3 mount.fuse3 \"${a[@]}\"\n\
+                  run front \"$S\"/bin \"$S\"/envexec \"$first\" \"$last\" -- \"$S\"/front/mount.fuse3 mount.fuse3 \"${a[@]}\"\n";
+    let r = ns(&s, script.as_bytes());
+    let (chain, front) = (r.get("chain"), r.get("front"));
+    assert_eq!(
+        (chain.rc, chain.mounts.len(), chain.sh_runs),
+        (Some(0), 1, 1),
+        "{chain:#?}"
+    );
+    assert_eq!((front.rc, front.sh_runs), (Some(0), 0), "{front:#?}");
+    assert_eq!(front.mounts, chain.mounts);
+}
