@@ -15,12 +15,13 @@
 //! helper, another build) is left to the real chain, which runs that program.
 
 use std::ffi::{OsStr, OsString};
-use std::io::{self, Write};
+use std::io;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::os::unix::fs::MetadataExt;
 use std::os::unix::process::CommandExt;
 
-use crate::run::{errno_name, USAGE};
+use crate::diagnostics::{self, OsWhy};
+use crate::run::USAGE;
 use crate::sys;
 
 /// The program a front stands in for, chosen by the basename of `argv[0]`.
@@ -315,17 +316,8 @@ the first of {dirs} (mount.fuse or mount.fuse3) that is not a front.",
 }
 
 fn say(msg: &str) -> i32 {
-    let _ = writeln!(io::stderr().lock(), "nydus-overlayfs: {msg}");
+    diagnostics::say(&mut io::stderr().lock(), format_args!("{msg}"));
     USAGE
-}
-
-fn why(e: &io::Error) -> String {
-    let s = e.to_string();
-    let words = s.split(" (os error").next().unwrap_or(&s).to_owned();
-    match e.raw_os_error() {
-        Some(n) => format!("{words} [{}]", errno_name(n)),
-        None => words,
-    }
 }
 
 fn holds_marker(p: &OsStr) -> bool {
@@ -389,7 +381,7 @@ fn delegate(front: Front, argv: &[OsString], me: Option<FileId>) -> i32 {
         "{} front: executing {}: {}",
         front.name(),
         real.to_string_lossy(),
-        why(&e)
+        OsWhy(&e)
     ))
 }
 
