@@ -5,9 +5,9 @@
 #   chain   the real mount.fuse3 -> /bin/sh -> the helper
 #   front   the front (the same helper binary installed as mount.fuse3), in one process
 #   helper  the helper called directly with what mount.fuse3 hands it (the floor)
-# Real overlay mounts in a private mount namespace, the three rotated within each round, each
-# timed from spawn to exit by a small C driver (spawn by PATH, like Go's os/exec) and unmounted
-# untimed. Prints medians and the median of the per-round ratios. Needs root.
+# Real overlay mounts in a private mount namespace, the three run once per round in every order
+# in turn, each timed from spawn to exit by a small C driver (spawn by PATH, like Go's os/exec)
+# and unmounted untimed. Prints medians and the median of the per-round ratios. Needs root.
 # PAIRS (default 300) rounds per layer count; LAYERS (default "2 64").
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,8 +23,10 @@ helper=$(make --no-print-directory -s helper-path)
 
 cat > "$tmp/drive.c" <<'EOF'
 /* drive N TARGET { LABEL PATH PROG ARG... ";" }...: N rounds; in each round every command runs
- * once (the order rotated by round), timed from spawn to exit, TARGET unmounted after each.
- * Prints one line per round: the nanoseconds of each command, in the order given. */
+ * once, timed from spawn to exit, TARGET unmounted after each. The rounds walk through every
+ * order of the commands in turn, so each one follows each other one equally often (what ran
+ * just before changes the caches). Prints one line per round: the nanoseconds of each
+ * command, in the order given. */
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,9 +54,11 @@ int main(int argc, char **argv) {
         if (i < argc) argv[i++] = NULL;
     }
     long long t[8];
+    int order[8];
+    for (int j = 0; j < k; j++) order[j] = j;
     for (int r = 0; r < n; r++) {
         for (int j = 0; j < k; j++) {
-            int x = (r + j) % k, st;
+            int x = order[j], st;
             pid_t pid;
             setenv("PATH", c[x].path, 1);
             long long t0 = now();
@@ -73,6 +77,17 @@ int main(int argc, char **argv) {
             }
         }
         for (int j = 0; j < k; j++) printf("%lld%c", t[j], j + 1 < k ? ' ' : '\n');
+        /* next permutation (lexicographic, wrapping to the first) */
+        int i = k - 2;
+        while (i >= 0 && order[i] > order[i + 1]) i--;
+        if (i >= 0) {
+            int m = k - 1;
+            while (order[m] < order[i]) m--;
+            int tmp = order[i]; order[i] = order[m]; order[m] = tmp;
+        }
+        for (int a = i + 1, b = k - 1; a < b; a++, b--) {
+            int tmp = order[a]; order[a] = order[b]; order[b] = tmp;
+        }
     }
     return 0;
 }
