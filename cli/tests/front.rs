@@ -262,6 +262,8 @@ front_cases! {
     repeated_o_and_ignored_flags: "mount.fuse" "overlay" ["-s", "-o", "noatime", "-f", "-o", L, "-v", "-n", "-o", "nodiratime", "-t", "nydus-overlayfs"] other=false => rc 0, in_process true;
     empty_source: "mount.fuse" "" ["-o", L, "-t", "nydus-overlayfs"] other=false => rc 0, in_process true;
     type_from_source: "mount.fuse3" "nydus-overlayfs#mysrc" ["-o", L] other=false => rc 0, in_process true;
+    type_is_whole_source: "mount.fuse3" "nydus-overlayfs" ["-o", L] other=false => rc 0, in_process true;
+    quoted_source: "mount.fuse" "it's a 'src'" ["-o", L, "-t", "nydus-overlayfs"] other=false => rc 0, in_process true;
     abs_path_type: "mount.fuse" "overlay" ["-o", L, "-t", "$S/bin/nydus-overlayfs"] other=false => rc 0, in_process true;
     setuid_empty: "mount.fuse" "overlay" ["-o", "setuid=", "-o", L, "-t", "nydus-overlayfs"] other=false => rc 0, in_process true;
     setuid_root: "mount.fuse" "overlay" ["-o", "setuid=root", "-o", L, "-t", "nydus-overlayfs"] other=false => rc 0, in_process false;
