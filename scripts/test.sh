@@ -37,7 +37,7 @@ test -f "$dest/usr/include/nydus_overlay.h" -a -f "$dest/usr/lib/libnydus_overla
 test -L "$dest/usr/lib/libnydus_overlay.so" -a -f "$dest/usr/lib/pkgconfig/nydus_overlay.pc"
 test "$(readlink "$dest/sbin/mount.fuse.nydus-overlayfs")" = /usr/bin/nydus-overlayfs
 test -f "$dest/usr/share/man/man8/nydus-overlayfs.8" -a -f "$dest/usr/share/man/man3/libnydus_overlay.3"
-"$dest/usr/bin/nydus-overlayfs" --version | grep -q '^nydus-overlayfs '
+grep -q '^nydus-overlayfs ' <<<"$("$dest/usr/bin/nydus-overlayfs" --version)"
 make --no-print-directory install-front DESTDIR="$dest" PREFIX=/usr >/dev/null
 for n in mount.fuse mount.fuse3; do test "$(readlink "$dest/usr/local/sbin/$n")" = /usr/bin/nydus-overlayfs; done
 if make --no-print-directory install-front DESTDIR="$dest" PREFIX=/usr FRONTDIR=/usr/sbin >/dev/null 2>&1; then
