@@ -183,6 +183,9 @@
 // A part of the caller's memory: `offset` and `len` in bytes into the buffer the function was
 // given; `present` is 0 when the field is absent (then `offset` and `len` are 0 too). A present
 // span always lies inside that buffer.
+//
+// Every struct of this library spells out its padding as `reserved` fields, always 0, so that
+// every byte the library writes is defined (no stack bytes reach the caller).
 typedef struct {
   // Offset of the first byte.
   uint64_t offset;
@@ -190,6 +193,8 @@ typedef struct {
   uint64_t len;
   // 1 when present, 0 when absent.
   uint32_t present;
+  // Always 0.
+  uint32_t reserved;
 } nydus_overlay_span;
 
 // A decoded `extraoption`. Spans are into the caller's JSON buffer and still escaped: use
@@ -232,6 +237,8 @@ typedef struct {
   uint32_t no_superblock;
   // 1 when `no_superblock` is given.
   uint32_t no_superblock_present;
+  // Always 0.
+  uint32_t reserved;
 } nydus_overlay_dm_verity;
 
 // A decoded Kata virtual volume. Spans are into the caller's JSON buffer, still escaped.
@@ -275,6 +282,8 @@ typedef struct {
   nydus_overlay_span value;
   // Number of items starting with `extraoption=`.
   uint32_t count;
+  // Always 0.
+  uint32_t reserved;
 } nydus_overlay_list_extra;
 
 // A parsed option string. Spans are into the option string and still escaped.
@@ -313,6 +322,8 @@ typedef struct {
   uint64_t path_len;
   // 1 for a data-only layer.
   uint32_t data_only;
+  // Always 0.
+  uint32_t reserved;
   // The cursor of the next layer (`NYDUS_OVERLAY_CURSOR_END` after the last).
   uint64_t next;
 } nydus_overlay_layer;

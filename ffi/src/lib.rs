@@ -76,6 +76,25 @@ mod tests {
         assert_eq!(guard::run(|| Ok(())), NYDUS_OVERLAY_OK);
     }
 
+    /// No struct has implicit padding: every byte the library writes is a field's.
+    #[test]
+    fn structs_have_no_implicit_padding() {
+        use std::mem::size_of;
+        assert_eq!(size_of::<nydus_overlay_span>(), 8 + 8 + 4 + 4);
+        assert_eq!(size_of::<nydus_overlay_layer>(), 24 + 8 + 4 + 4 + 8);
+        assert_eq!(
+            size_of::<nydus_overlay_options>(),
+            8 + 8 + 4 * 4 + 3 * 24 + 4 + 4 + 8
+        );
+        assert_eq!(size_of::<nydus_overlay_extra>(), 4 * 24 + 8);
+        assert_eq!(size_of::<nydus_overlay_dm_verity>(), 3 * 24 + 5 * 8 + 4 * 4);
+        assert_eq!(
+            size_of::<nydus_overlay_kata_volume>(),
+            4 + 4 + 2 * 24 + 4 + 4 + 2 * 24 + size_of::<nydus_overlay_dm_verity>() + 4 * 4 + 8
+        );
+        assert_eq!(size_of::<nydus_overlay_list_extra>(), 8 + 24 + 4 + 4);
+    }
+
     #[test]
     fn version_constants_match_cargo_toml() {
         assert_eq!(
@@ -151,6 +170,7 @@ mod tests {
         offset: 0,
         len: 0,
         present: 0,
+        reserved: 0,
     };
 
     #[test]

@@ -14,6 +14,9 @@ pub const NYDUS_OVERLAY_CURSOR_END: u64 = u64::MAX;
 /// A part of the caller's memory: `offset` and `len` in bytes into the buffer the function was
 /// given; `present` is 0 when the field is absent (then `offset` and `len` are 0 too). A present
 /// span always lies inside that buffer.
+///
+/// Every struct of this library spells out its padding as `reserved` fields, always 0, so that
+/// every byte the library writes is defined (no stack bytes reach the caller).
 #[repr(C)]
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
 pub struct nydus_overlay_span {
@@ -23,6 +26,8 @@ pub struct nydus_overlay_span {
     pub len: u64,
     /// 1 when present, 0 when absent.
     pub present: u32,
+    /// Always 0.
+    pub reserved: u32,
 }
 
 impl nydus_overlay_span {
@@ -32,6 +37,7 @@ impl nydus_overlay_span {
             offset: offset as u64,
             len: len as u64,
             present: 1,
+            reserved: 0,
         }
     }
 }
@@ -76,6 +82,8 @@ pub struct nydus_overlay_layer {
     pub path_len: u64,
     /// 1 for a data-only layer.
     pub data_only: u32,
+    /// Always 0.
+    pub reserved: u32,
     /// The cursor of the next layer (`NYDUS_OVERLAY_CURSOR_END` after the last).
     pub next: u64,
 }
@@ -150,6 +158,7 @@ ffi_fn! {
             raw: nydus_overlay_span::at(layer.offset, layer.raw.len()),
             path_len: layer.path_len() as u64,
             data_only: layer.data_only.into(),
+            reserved: 0,
             next: if next == LAYERS_END {
                 NYDUS_OVERLAY_CURSOR_END
             } else {
