@@ -2,7 +2,8 @@
 #   make demo    the main job: build the helper, mount sample layers through mount.fuse3
 #   make test    everything CI runs
 #   make bench   the benchmarks (see BENCHMARKS.md)
-#   make install / uninstall   PREFIX, DESTDIR, SBINDIR honoured
+#   make install / uninstall   PREFIX, DESTDIR, SBINDIR, MANDIR honoured
+#   make man / man-check / man-lint   the man pages (generated, committed, checked)
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
@@ -10,10 +11,12 @@ SBINDIR ?= /sbin
 LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+MANDIR ?= $(PREFIX)/share/man
 DESTDIR ?=
 CARGO ?= cargo
 
 .PHONY: helper helper-path all deps build test check demo bench install uninstall clean header header-check
+.PHONY: man man-check man-lint deb
 
 # The helper users install: static (musl), its own profile (panic=abort, size-optimized).
 # BENCHMARKS.md says what each of these levers gave.
@@ -47,6 +50,29 @@ header-check:
 	RUSTC_BOOTSTRAP=1 cbindgen --quiet --config ffi/cbindgen.toml --crate nydus-overlay-ffi --output target/nydus_overlay.h.check ffi
 	diff -u include/nydus_overlay.h target/nydus_overlay.h.check
 
+# The man pages: prose in tests/examples/manpages.rs, word lists, limits, exit statuses, C
+# functions and result codes from the code; generated and committed, checked like the header.
+MANPAGES := man/nydus-overlayfs.8 man/libnydus_overlay.3
+man:
+	$(CARGO) run -q -p nydus-overlay-tests --example manpages -- man
+
+man-check:
+	$(CARGO) run -q -p nydus-overlay-tests --example manpages -- --check man
+
+# Warnings are errors: groff prints nothing, mandoc finds nothing at warning level or above.
+man-lint:
+	@for p in $(MANPAGES); do \
+	  out=$$(groff -ww -z -man "$$p" 2>&1) || exit 1; \
+	  if [ -n "$$out" ]; then echo "$$p: groff: $$out" >&2; exit 1; fi; \
+	done
+	mandoc -T lint -W warning $(MANPAGES)
+	@echo "man pages lint clean"
+
+# The Debian package (dpkg-deb over a `make install` tree; scripts/deb.sh says why), in
+# target/deb/. scripts/test-deb.sh lints, installs, mounts through and purges it.
+deb: build
+	scripts/deb.sh
+
 check: header-check
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
@@ -76,12 +102,18 @@ install: build
 	install -m 0644 include/nydus_overlay.h $(DESTDIR)$(INCLUDEDIR)/nydus_overlay.h
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
 	    -e 's|@VERSION@|$(VERSION)|' ffi/nydus_overlay.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/nydus_overlay.pc
+	install -d $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man3
+	install -m 0644 man/nydus-overlayfs.8 $(DESTDIR)$(MANDIR)/man8/nydus-overlayfs.8
+	ln -sf nydus-overlayfs.8 $(DESTDIR)$(MANDIR)/man8/mount.fuse.nydus-overlayfs.8
+	install -m 0644 man/libnydus_overlay.3 $(DESTDIR)$(MANDIR)/man3/libnydus_overlay.3
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/nydus-overlayfs $(DESTDIR)$(SBINDIR)/mount.fuse.nydus-overlayfs
 	rm -f $(DESTDIR)$(LIBDIR)/libnydus_overlay.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libnydus_overlay.so.$(ABI) \
 	      $(DESTDIR)$(LIBDIR)/libnydus_overlay.so $(DESTDIR)$(LIBDIR)/libnydus_overlay.a \
 	      $(DESTDIR)$(INCLUDEDIR)/nydus_overlay.h $(DESTDIR)$(PKGCONFIGDIR)/nydus_overlay.pc
+	rm -f $(DESTDIR)$(MANDIR)/man8/nydus-overlayfs.8 $(DESTDIR)$(MANDIR)/man8/mount.fuse.nydus-overlayfs.8 \
+	      $(DESTDIR)$(MANDIR)/man3/libnydus_overlay.3
 
 clean:
 	$(CARGO) clean

@@ -6,7 +6,9 @@ set -euo pipefail
 CBINDGEN_VERSION=0.29.4
 CARGO_FUZZ_VERSION=0.13.2
 
-apt_pkgs=(fuse3 golang-go clang valgrind pkg-config hyperfine libclang-rt-14-dev make gcc util-linux strace musl-tools time binutils)
+apt_pkgs=(fuse3 golang-go clang valgrind pkg-config hyperfine libclang-rt-14-dev make gcc util-linux strace musl-tools time binutils
+  groff-base mandoc man-db  # man pages: groff -ww, mandoc -T lint, man -w
+  dpkg-dev lintian)  # make deb (dpkg-shlibdeps, dpkg-architecture), its lint
 missing=()
 for p in "${apt_pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

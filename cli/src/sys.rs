@@ -280,3 +280,20 @@ pub fn unshare_fs() -> io::Result<()> {
     // SAFETY: no pointers involved.
     check_int(unsafe { libc::unshare(libc::CLONE_FS) }).map(drop)
 }
+
+/// Opens `/dev/null` on each of descriptors 0, 1 and 2 that is closed, so that no descriptor
+/// the helper opens later takes a standard stream's number (a message written to "stderr"
+/// must not land in a directory or a workdir file). Failures are ignored: there is nothing
+/// to report them on.
+pub fn keep_std_fds_open() {
+    for fd in 0..3 {
+        // SAFETY: F_GETFD only queries the descriptor table.
+        if unsafe { libc::fcntl(fd, libc::F_GETFD) } != -1 {
+            continue;
+        }
+        // SAFETY: the path is NUL-terminated; the new descriptor is deliberately never closed
+        // (it stands in for the missing stream for the life of the process). open returns the
+        // lowest free number, which is `fd`, since the lower ones are open by now.
+        let _ = unsafe { libc::open(c"/dev/null".as_ptr(), libc::O_RDWR) };
+    }
+}
