@@ -41,45 +41,6 @@
 // ABI version: the soname is `libnydus_overlay.so.<ABI>`.
 #define NYDUS_OVERLAY_ABI_VERSION 0
 
-// Kata's Go runtime rules: the last `extraoption=` wins; source, config, snapshotdir non-empty.
-#define NYDUS_OVERLAY_RULES_GO 0
-
-// Kata's Rust runtime rules: exactly one `extraoption=`; all four fields; fs_version v5 or v6.
-#define NYDUS_OVERLAY_RULES_RUST 1
-
-// Metadata map `direct_volume.metadata` of a Kata volume.
-#define NYDUS_OVERLAY_METADATA_DIRECT_VOLUME 0
-
-// Metadata map `image_pull.metadata` of a Kata volume.
-#define NYDUS_OVERLAY_METADATA_IMAGE_PULL 1
-
-// Kata volume type `direct_block` (`nydus_overlay_kata_volume.volume_type`).
-#define NYDUS_OVERLAY_VOLUME_DIRECT_BLOCK 1
-
-// Kata volume type `image_raw_block` (`nydus_overlay_kata_volume.volume_type`).
-#define NYDUS_OVERLAY_VOLUME_IMAGE_RAW_BLOCK 2
-
-// Kata volume type `layer_raw_block` (`nydus_overlay_kata_volume.volume_type`).
-#define NYDUS_OVERLAY_VOLUME_LAYER_RAW_BLOCK 3
-
-// Kata volume type `image_nydus_block` (`nydus_overlay_kata_volume.volume_type`).
-#define NYDUS_OVERLAY_VOLUME_IMAGE_NYDUS_BLOCK 4
-
-// Kata volume type `layer_nydus_block` (`nydus_overlay_kata_volume.volume_type`).
-#define NYDUS_OVERLAY_VOLUME_LAYER_NYDUS_BLOCK 5
-
-// Kata volume type `image_nydus_fs` (`nydus_overlay_kata_volume.volume_type`).
-#define NYDUS_OVERLAY_VOLUME_IMAGE_NYDUS_FS 6
-
-// Kata volume type `layer_nydus_fs` (`nydus_overlay_kata_volume.volume_type`).
-#define NYDUS_OVERLAY_VOLUME_LAYER_NYDUS_FS 7
-
-// Kata volume type `image_guest_pull` (`nydus_overlay_kata_volume.volume_type`).
-#define NYDUS_OVERLAY_VOLUME_IMAGE_GUEST_PULL 8
-
-// The layer cursor after the last layer.
-#define NYDUS_OVERLAY_CURSOR_END UINT64_MAX
-
 // Success.
 #define NYDUS_OVERLAY_OK 0
 
@@ -191,6 +152,45 @@
 // Not an error: an iteration has no more items.
 #define NYDUS_OVERLAY_END 103
 
+// The layer cursor after the last layer.
+#define NYDUS_OVERLAY_CURSOR_END UINT64_MAX
+
+// Kata's Go runtime rules: the last `extraoption=` wins; source, config, snapshotdir non-empty.
+#define NYDUS_OVERLAY_RULES_GO 0
+
+// Kata's Rust runtime rules: exactly one `extraoption=`; all four fields; fs_version v5 or v6.
+#define NYDUS_OVERLAY_RULES_RUST 1
+
+// Metadata map `direct_volume.metadata` of a Kata volume.
+#define NYDUS_OVERLAY_METADATA_DIRECT_VOLUME 0
+
+// Metadata map `image_pull.metadata` of a Kata volume.
+#define NYDUS_OVERLAY_METADATA_IMAGE_PULL 1
+
+// Kata volume type `direct_block` (`nydus_overlay_kata_volume.volume_type`).
+#define NYDUS_OVERLAY_VOLUME_DIRECT_BLOCK 1
+
+// Kata volume type `image_raw_block` (`nydus_overlay_kata_volume.volume_type`).
+#define NYDUS_OVERLAY_VOLUME_IMAGE_RAW_BLOCK 2
+
+// Kata volume type `layer_raw_block` (`nydus_overlay_kata_volume.volume_type`).
+#define NYDUS_OVERLAY_VOLUME_LAYER_RAW_BLOCK 3
+
+// Kata volume type `image_nydus_block` (`nydus_overlay_kata_volume.volume_type`).
+#define NYDUS_OVERLAY_VOLUME_IMAGE_NYDUS_BLOCK 4
+
+// Kata volume type `layer_nydus_block` (`nydus_overlay_kata_volume.volume_type`).
+#define NYDUS_OVERLAY_VOLUME_LAYER_NYDUS_BLOCK 5
+
+// Kata volume type `image_nydus_fs` (`nydus_overlay_kata_volume.volume_type`).
+#define NYDUS_OVERLAY_VOLUME_IMAGE_NYDUS_FS 6
+
+// Kata volume type `layer_nydus_fs` (`nydus_overlay_kata_volume.volume_type`).
+#define NYDUS_OVERLAY_VOLUME_LAYER_NYDUS_FS 7
+
+// Kata volume type `image_guest_pull` (`nydus_overlay_kata_volume.volume_type`).
+#define NYDUS_OVERLAY_VOLUME_IMAGE_GUEST_PULL 8
+
 // A part of the caller's memory: `offset` and `len` in bytes into the buffer the function was
 // given; `present` is 0 when the field is absent (then `offset` and `len` are 0 too). A present
 // span always lies inside that buffer.
@@ -207,6 +207,48 @@ typedef struct {
   // Always 0.
   uint32_t reserved;
 } nydus_overlay_span;
+
+// A parsed option string. Spans are into the option string and still escaped.
+typedef struct {
+  // `MS_*` flags for mount(2), every flag word applied in order.
+  uint64_t flags;
+  // Propagation flags for the second mount(2) call (`MS_SHARED|MS_REC`, ...), or 0.
+  uint64_t propagation;
+  // Lower layers after read-only folding, data-only ones included.
+  uint32_t lower_count;
+  // Data-only layers.
+  uint32_t data_only_count;
+  // 1 when `ro` folds the upper directory into the lower layers.
+  uint32_t folded;
+  // 1 when `volatile` or `fsync=volatile` stays after folding.
+  uint32_t is_volatile;
+  // The `upperdir=` value after folding.
+  nydus_overlay_span upperdir;
+  // The `workdir=` value after folding.
+  nydus_overlay_span workdir;
+  // The value of the last `extraoption=` (the base64 text).
+  nydus_overlay_span extraoption;
+  // Number of `extraoption=` items.
+  uint32_t extraoption_count;
+  // Number of `io.katacontainers.volume=` items.
+  uint32_t kata_volume_count;
+  // Exact length of the kernel data (see `nydus_overlay_kernel_data`).
+  uint64_t data_len;
+} nydus_overlay_options;
+
+// One lower layer.
+typedef struct {
+  // The path as written in the option string (escaped).
+  nydus_overlay_span raw;
+  // Length of the unescaped path (`nydus_overlay_unescape_path`).
+  uint64_t path_len;
+  // 1 for a data-only layer.
+  uint32_t data_only;
+  // Always 0.
+  uint32_t reserved;
+  // The cursor of the next layer (`NYDUS_OVERLAY_CURSOR_END` after the last).
+  uint64_t next;
+} nydus_overlay_layer;
 
 // A decoded `extraoption`. Spans are into the caller's JSON buffer and still escaped: use
 // `nydus_overlay_json_unescape` on them.
@@ -297,48 +339,6 @@ typedef struct {
   uint32_t reserved;
 } nydus_overlay_list_extra;
 
-// A parsed option string. Spans are into the option string and still escaped.
-typedef struct {
-  // `MS_*` flags for mount(2), every flag word applied in order.
-  uint64_t flags;
-  // Propagation flags for the second mount(2) call (`MS_SHARED|MS_REC`, ...), or 0.
-  uint64_t propagation;
-  // Lower layers after read-only folding, data-only ones included.
-  uint32_t lower_count;
-  // Data-only layers.
-  uint32_t data_only_count;
-  // 1 when `ro` folds the upper directory into the lower layers.
-  uint32_t folded;
-  // 1 when `volatile` or `fsync=volatile` stays after folding.
-  uint32_t is_volatile;
-  // The `upperdir=` value after folding.
-  nydus_overlay_span upperdir;
-  // The `workdir=` value after folding.
-  nydus_overlay_span workdir;
-  // The value of the last `extraoption=` (the base64 text).
-  nydus_overlay_span extraoption;
-  // Number of `extraoption=` items.
-  uint32_t extraoption_count;
-  // Number of `io.katacontainers.volume=` items.
-  uint32_t kata_volume_count;
-  // Exact length of the kernel data (see `nydus_overlay_kernel_data`).
-  uint64_t data_len;
-} nydus_overlay_options;
-
-// One lower layer.
-typedef struct {
-  // The path as written in the option string (escaped).
-  nydus_overlay_span raw;
-  // Length of the unescaped path (`nydus_overlay_unescape_path`).
-  uint64_t path_len;
-  // 1 for a data-only layer.
-  uint32_t data_only;
-  // Always 0.
-  uint32_t reserved;
-  // The cursor of the next layer (`NYDUS_OVERLAY_CURSOR_END` after the last).
-  uint64_t next;
-} nydus_overlay_layer;
-
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -348,6 +348,58 @@ const char *nydus_overlay_version(void);
 
 // The ABI version (the soname's number).
 uint32_t nydus_overlay_abi_version(void);
+
+// A static NUL-terminated description of a result code; never NULL.
+const char *nydus_overlay_strerror(int32_t result);
+
+// Parses and validates an option string (as containerd passes it, all `-o` joined by `,`).
+// A NUL byte anywhere in it is refused (`NYDUS_OVERLAY_ERR_NUL_BYTE`).
+//
+// Writes `*out` on success. Linear time; no allocation.
+//
+// # Safety
+// `opts` points to `opts_len` readable bytes (or is NULL with length 0); `out` is writable.
+int32_t nydus_overlay_parse(const uint8_t *opts, size_t opts_len, nydus_overlay_options *out);
+
+// The layer at `cursor` (0 for the first), top first, after read-only folding. On success
+// writes `*out`, whose `next` is the cursor of the following layer; returns
+// `NYDUS_OVERLAY_END` when `cursor` is `NYDUS_OVERLAY_CURSOR_END`. Each call parses the
+// options again (linear time), so the cursor is a plain integer and nothing is kept.
+//
+// # Safety
+// As `nydus_overlay_parse`.
+int32_t nydus_overlay_next_layer(const uint8_t *opts,
+                                 size_t opts_len,
+                                 uint64_t cursor,
+                                 nydus_overlay_layer *out);
+
+// Removes one level of backslash escapes from a path taken from the options (a layer,
+// `upperdir`, `workdir`), as the kernel does. Writes the path to `buf` and its length to
+// `*out_len`; with a too small `buf`, writes only the length needed to `*out_len` and
+// returns `NYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL` (`buf` may be NULL with `cap` 0 to ask).
+//
+// # Safety
+// `raw` readable for `raw_len` bytes; `buf` writable for `cap` bytes and not overlapping
+// `raw`; `out_len` writable.
+int32_t nydus_overlay_unescape_path(const uint8_t *raw,
+                                    size_t raw_len,
+                                    uint8_t *buf,
+                                    size_t cap,
+                                    size_t *out_len);
+
+// Writes the kernel data for mount(2) (overlay data items in order, no flag, propagation or
+// helper-only word) into `buf` and its length into `*out_len`. With a too small `buf`,
+// writes only the length needed and returns `NYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL`. The data
+// is not NUL-terminated.
+//
+// # Safety
+// `opts` readable for `opts_len`; `buf` writable for `cap` and not overlapping `opts`;
+// `out_len` writable.
+int32_t nydus_overlay_kernel_data(const uint8_t *opts,
+                                  size_t opts_len,
+                                  uint8_t *buf,
+                                  size_t cap,
+                                  size_t *out_len);
 
 // The buffer size `nydus_overlay_extra_decode` and `nydus_overlay_kata_decode` need for a
 // base64 value of `b64_len` bytes.
@@ -511,58 +563,6 @@ int32_t nydus_overlay_string_extra_decode(const uint8_t *opts,
                                           uint8_t *buf,
                                           size_t cap,
                                           nydus_overlay_extra *out);
-
-// Parses and validates an option string (as containerd passes it, all `-o` joined by `,`).
-// A NUL byte anywhere in it is refused (`NYDUS_OVERLAY_ERR_NUL_BYTE`).
-//
-// Writes `*out` on success. Linear time; no allocation.
-//
-// # Safety
-// `opts` points to `opts_len` readable bytes (or is NULL with length 0); `out` is writable.
-int32_t nydus_overlay_parse(const uint8_t *opts, size_t opts_len, nydus_overlay_options *out);
-
-// The layer at `cursor` (0 for the first), top first, after read-only folding. On success
-// writes `*out`, whose `next` is the cursor of the following layer; returns
-// `NYDUS_OVERLAY_END` when `cursor` is `NYDUS_OVERLAY_CURSOR_END`. Each call parses the
-// options again (linear time), so the cursor is a plain integer and nothing is kept.
-//
-// # Safety
-// As `nydus_overlay_parse`.
-int32_t nydus_overlay_next_layer(const uint8_t *opts,
-                                 size_t opts_len,
-                                 uint64_t cursor,
-                                 nydus_overlay_layer *out);
-
-// Removes one level of backslash escapes from a path taken from the options (a layer,
-// `upperdir`, `workdir`), as the kernel does. Writes the path to `buf` and its length to
-// `*out_len`; with a too small `buf`, writes only the length needed to `*out_len` and
-// returns `NYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL` (`buf` may be NULL with `cap` 0 to ask).
-//
-// # Safety
-// `raw` readable for `raw_len` bytes; `buf` writable for `cap` bytes and not overlapping
-// `raw`; `out_len` writable.
-int32_t nydus_overlay_unescape_path(const uint8_t *raw,
-                                    size_t raw_len,
-                                    uint8_t *buf,
-                                    size_t cap,
-                                    size_t *out_len);
-
-// Writes the kernel data for mount(2) (overlay data items in order, no flag, propagation or
-// helper-only word) into `buf` and its length into `*out_len`. With a too small `buf`,
-// writes only the length needed and returns `NYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL`. The data
-// is not NUL-terminated.
-//
-// # Safety
-// `opts` readable for `opts_len`; `buf` writable for `cap` and not overlapping `opts`;
-// `out_len` writable.
-int32_t nydus_overlay_kernel_data(const uint8_t *opts,
-                                  size_t opts_len,
-                                  uint8_t *buf,
-                                  size_t cap,
-                                  size_t *out_len);
-
-// A static NUL-terminated description of a result code; never NULL.
-const char *nydus_overlay_strerror(int32_t result);
 
 #ifdef __cplusplus
 }  // extern "C"

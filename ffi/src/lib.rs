@@ -19,10 +19,14 @@ use std::ffi::c_char;
 
 mod guard;
 
-pub mod blobs;
-pub mod lists;
-pub mod options;
+// In this order in the header: codes, the option string, the blobs, the lists.
 pub mod result;
+
+pub mod options;
+
+pub mod blobs;
+
+pub mod lists;
 
 pub use blobs::*;
 pub use lists::*;

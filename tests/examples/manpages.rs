@@ -627,12 +627,24 @@ until \fBNYDUS_OVERLAY_END\fR."#,
     ),
     (
         "Applying Kata's rules",
-        &["nydus_overlay_extra_check"],
+        &[
+            "nydus_overlay_extra_check",
+            "nydus_overlay_list_extra_select",
+            "nydus_overlay_list_extra_decode",
+            "nydus_overlay_string_extra_select",
+            "nydus_overlay_string_extra_decode",
+        ],
         r#"\fBnydus_overlay_extra_check\fR() decodes the \fBextraoption\fR of an option string into
 a buffer as above and checks it by the rules of one of Kata's runtimes:
 \fBNYDUS_OVERLAY_RULES_GO\fR (the last \fBextraoption=\fR wins; source, config and
 snapshotdir must not be empty) or \fBNYDUS_OVERLAY_RULES_RUST\fR (exactly one
-\fBextraoption=\fR; all four fields present; fs_version \fBv5\fR or \fBv6\fR)."#,
+\fBextraoption=\fR; all four fields present; fs_version \fBv5\fR or \fBv6\fR).
+The Kata runtimes hold a mount's options as a list, which need not contain \fBlowerdir=\fR:
+\fBnydus_overlay_list_extra_select\fR() picks the item a runtime takes from such a list
+(the items concatenated in \fIdata\fR, their lengths in \fIlens\fR, no pointers inside) and
+\fBnydus_overlay_list_extra_decode\fR() reaches that runtime's whole verdict, writing the
+fields as \fBnydus_overlay_extra_decode\fR() does; the \fBstring\fR variants do the same over
+an option string in which only the blob items matter."#,
     ),
     (
         "Versions and messages",
