@@ -80,6 +80,79 @@ mod tests {
         assert_eq!(guard::run(|| Ok(())), NYDUS_OVERLAY_OK);
     }
 
+    /// The list entry points over a Go-shaped list (also run under Miri: the `(data, lens)`
+    /// slices and the single-field write).
+    #[test]
+    fn list_entry_points_on_a_kata_shaped_list() {
+        let blob = b64(r#"{"source":"/b","config":"{}","snapshotdir":"/s","fs_version":"v6"}"#);
+        let items: Vec<Vec<u8>> = vec![
+            b"lowerdir=/s/2/fs:/s/1/fs".to_vec(),
+            b"upperdir=/s/3/fs".to_vec(),
+            b"workdir=/s/3/work".to_vec(),
+            [b"extraoption=".as_slice(), &blob].concat(),
+        ];
+        let lens: Vec<usize> = items.iter().map(Vec::len).collect();
+        let data = items.concat();
+        let mut sel = nydus_overlay_list_extra::default();
+        // SAFETY: valid slices and out-pointer.
+        let r = unsafe {
+            nydus_overlay_list_extra_select(
+                data.as_ptr(),
+                data.len(),
+                lens.as_ptr(),
+                lens.len(),
+                NYDUS_OVERLAY_RULES_RUST,
+                &mut sel,
+            )
+        };
+        assert_eq!(r, NYDUS_OVERLAY_OK);
+        let at = data.len() - blob.len();
+        assert_eq!(
+            (sel.position, sel.value.offset, sel.value.len),
+            (3, at as u64, blob.len() as u64)
+        );
+        let need = decoded_len_max(blob.len());
+        let mut buf = vec![0u8; need];
+        let mut e = nydus_overlay_extra::default();
+        for (cap, want) in [
+            (need - 1, NYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL),
+            (need, NYDUS_OVERLAY_OK),
+        ] {
+            // SAFETY: valid slices and out-pointer.
+            let r = unsafe {
+                nydus_overlay_list_extra_decode(
+                    data.as_ptr(),
+                    data.len(),
+                    lens.as_ptr(),
+                    lens.len(),
+                    NYDUS_OVERLAY_RULES_GO,
+                    buf.as_mut_ptr(),
+                    cap,
+                    &mut e,
+                )
+            };
+            assert_eq!(r, want);
+        }
+        assert_eq!(
+            &buf[e.source.offset as usize..][..e.source.len as usize],
+            b"/b"
+        );
+        // Lengths that do not add up are refused before any item is read.
+        let short = [lens[0], lens[1]];
+        // SAFETY: valid slices and out-pointer.
+        let r = unsafe {
+            nydus_overlay_list_extra_select(
+                data.as_ptr(),
+                data.len(),
+                short.as_ptr(),
+                2,
+                0,
+                &mut sel,
+            )
+        };
+        assert_eq!(r, NYDUS_OVERLAY_ERR_INVALID_ARGUMENT);
+    }
+
     /// No struct has implicit padding: every byte the library writes is a field's.
     #[test]
     fn structs_have_no_implicit_padding() {
