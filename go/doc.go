@@ -2,8 +2,10 @@
 // the nydus-overlayfs mount helper, for what a Kata Containers shim does with a nydus mount:
 //
 //   - take the extraoption blob out of the mount's option list (a []string, as Kata's Go
-//     runtime holds it) and check it by Kata's Go or Rust rules ([ExtraOptionFromOptions]);
-//   - decode each io.katacontainers.volume blob ([KataVolumesFromOptions], [DecodeKataVolume]);
+//     runtime holds it) and check it by Kata's Go or Rust rules ([ExtraOptionFromOptions], or
+//     [ExtraOptionFromString] over an option string); the library picks, decodes and checks;
+//   - decode each io.katacontainers.volume blob ([KataVolumesFromOptions], [DecodeKataVolume]),
+//     dm_verity with the fields kata-containers added in 2026-06 ([DmVerity]);
 //   - walk the layers of a lowerdir option string ([Layers]), or parse a whole overlay option
 //     string ([Parse], [KernelData]).
 //

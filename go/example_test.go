@@ -48,6 +48,15 @@ func ExampleExtraOptionFromOptions_rules() {
 	// nydusoverlay: ExtraOptionFromOptions: required field missing
 }
 
+// The same over an option string, as the helper receives it; only the blob items matter.
+func ExampleExtraOptionFromString() {
+	opts := "ro,extraoption=" + blob(`{"source":"/a","config":"{}","snapshotdir":"/s","fs_version":"v5"}`) + ",x-containerd.foo=1"
+	e, err := nydusoverlay.ExtraOptionFromString(opts, nydusoverlay.RustRules)
+	fmt.Println(e.Source, e.FsVersion, err)
+	// Output:
+	// /a v5 <nil>
+}
+
 // Errors keep the library's code: errors.Is against a sentinel, errors.As for the code.
 func ExampleError() {
 	_, err := nydusoverlay.DecodeExtraOption("not base64!")
@@ -79,6 +88,23 @@ func ExampleKataVolumesFromOptions() {
 	}
 	// Output:
 	// layer_raw_block /cache/layer-9.erofs erofs sha256 2621440
+}
+
+// dm_verity as kata-containers writes it since 2026-06: salt, hash_type (a format version,
+// not the hashtype algorithm) and no_superblock are optional, nil when absent.
+func ExampleDecodeKataVolume_dmVerity() {
+	v, err := nydusoverlay.DecodeKataVolume(blob(`{"volume_type":"image_raw_block","source":"/cache/image-3.erofs","dm_verity":{"hashtype":"sha256","hash":"9f86","blocknum":8192,"blocksize":4096,"hashsize":4096,"offset":33554432,"salt":"a5a5","hash_type":1,"no_superblock":true}}`))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	d := v.DmVerity
+	fmt.Println(d.Hashtype, *d.Salt, *d.HashType, *d.NoSuperblock)
+	old, _ := nydusoverlay.DecodeKataVolume(blob(`{"volume_type":"layer_raw_block","dm_verity":{"hashtype":"sha256","hash":"cd","blocknum":1,"blocksize":512,"hashsize":4096,"offset":512}}`))
+	fmt.Println(old.DmVerity.Salt == nil, old.DmVerity.HashType == nil, old.DmVerity.NoSuperblock == nil)
+	// Output:
+	// sha256 a5a5 1 true
+	// true true true
 }
 
 func ExampleDecodeKataVolume() {

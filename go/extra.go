@@ -73,6 +73,11 @@ func decodeExtra(op string, b64 []byte) (*ExtraOption, error) {
 	if r := C.nydus_overlay_extra_decode(ptr(b64), size(b64), ptr(buf), size(buf), &e); r != C.NYDUS_OVERLAY_OK {
 		return nil, newError(op, r)
 	}
+	return extraFields(op, buf, &e)
+}
+
+// extraFields unescapes the fields of a decoded extraoption from buf.
+func extraFields(op string, buf []byte, e *C.nydus_overlay_extra) (*ExtraOption, error) {
 	out := &ExtraOption{}
 	var err error
 	for _, f := range []struct {
@@ -96,53 +101,56 @@ func decodeExtra(op string, b64 []byte) (*ExtraOption, error) {
 	return out, nil
 }
 
-// ExtraOptionFromOptions finds the extraoption= item in a mount's option list, as Kata's
+// ExtraOptionFromOptions picks the extraoption= item from a mount's option list, as Kata's
 // runtimes hold it (Go's []string, runtime-rs's Vec<String>: one option per element, no
-// lowerdir= needed), decodes it and checks it by rules. With [GoRules] the last extraoption=
-// is the one used; with [RustRules] there must be exactly one.
+// lowerdir= needed, other items never looked at), decodes it and checks it by rules. With
+// [GoRules] the last extraoption= with a non-empty value is used; with [RustRules] there must be
+// exactly one. The library does the picking, decoding and checking
+// (nydus_overlay_list_extra_decode).
 //
-// Errors: [ErrNoExtraOption], [ErrExtraOptionNotUnique], the decoding errors ([ErrBase64],
-// [ErrJSONSyntax], ...), and by rules [ErrEmptyField], [ErrMissingField], [ErrBadFsVersion].
+// Errors: [ErrNoExtraOption], [ErrExtraOptionNotUnique], [ErrNulByte], the decoding errors
+// ([ErrBase64], [ErrJSONSyntax], ...), and by rules [ErrEmptyField], [ErrMissingField],
+// [ErrBadFsVersion].
 func ExtraOptionFromOptions(options []string, rules Rules) (*ExtraOption, error) {
 	const op = "ExtraOptionFromOptions"
-	var blobs []string
-	for _, o := range options {
-		if strings.HasPrefix(o, ExtraOptionPrefix) {
-			blobs = append(blobs, o)
-		}
+	var data []byte
+	lens := make([]C.size_t, len(options))
+	for i, o := range options {
+		data = append(data, o...)
+		lens[i] = C.size_t(len(o))
 	}
-	if err := checkExtra(op, blobs, rules); err != nil {
-		return nil, err
+	var lensPtr *C.size_t
+	if len(lens) > 0 {
+		lensPtr = &lens[0]
 	}
-	return decodeExtra(op, []byte(blobs[len(blobs)-1][len(ExtraOptionPrefix):]))
+	var sel C.nydus_overlay_list_extra
+	if r := C.nydus_overlay_list_extra_select(ptr(data), size(data), lensPtr, C.size_t(len(lens)), C.uint32_t(rules), &sel); r != C.NYDUS_OVERLAY_OK {
+		return nil, newError(op, r)
+	}
+	buf := make([]byte, int(C.nydus_overlay_decoded_len_max(C.size_t(sel.value.len))))
+	var e C.nydus_overlay_extra
+	if r := C.nydus_overlay_list_extra_decode(ptr(data), size(data), lensPtr, C.size_t(len(lens)), C.uint32_t(rules), ptr(buf), size(buf), &e); r != C.NYDUS_OVERLAY_OK {
+		return nil, newError(op, r)
+	}
+	return extraFields(op, buf, &e)
 }
 
-// checkExtra runs the library's rule check over the extraoption items of an option list.
-//
-// The library's nydus_overlay_extra_check takes an overlay option string, so the items are
-// joined behind two placeholder layers; only the blob items matter to the check. A base64
-// value never holds ',', '\' or '"', so a value that does is refused as base64 before it
-// could change how the string splits.
-func checkExtra(op string, blobs []string, rules Rules) error {
-	var b strings.Builder
-	b.WriteString("lowerdir=/nydus-overlay-go/a:/nydus-overlay-go/b")
-	longest := 0
-	for _, o := range blobs {
-		if strings.ContainsAny(o, ",\\\"") {
-			return newError(op, C.NYDUS_OVERLAY_ERR_BASE64)
-		}
-		b.WriteByte(',')
-		b.WriteString(o)
-		if len(o) > longest {
-			longest = len(o)
-		}
+// ExtraOptionFromString is [ExtraOptionFromOptions] over an option string (items separated by
+// commas, escapes and quotes as the kernel reads them) in which only the blob items matter: it
+// need not hold lowerdir= or be a valid overlay option string.
+func ExtraOptionFromString(opts string, rules Rules) (*ExtraOption, error) {
+	const op = "ExtraOptionFromString"
+	b := []byte(opts)
+	var sel C.nydus_overlay_list_extra
+	if r := C.nydus_overlay_string_extra_select(ptr(b), size(b), C.uint32_t(rules), &sel); r != C.NYDUS_OVERLAY_OK {
+		return nil, newError(op, r)
 	}
-	opts := []byte(b.String())
-	buf := make([]byte, int(C.nydus_overlay_decoded_len_max(C.size_t(longest))))
-	if r := C.nydus_overlay_extra_check(ptr(opts), size(opts), C.uint32_t(rules), ptr(buf), size(buf)); r != C.NYDUS_OVERLAY_OK {
-		return newError(op, r)
+	buf := make([]byte, int(C.nydus_overlay_decoded_len_max(C.size_t(sel.value.len))))
+	var e C.nydus_overlay_extra
+	if r := C.nydus_overlay_string_extra_decode(ptr(b), size(b), C.uint32_t(rules), ptr(buf), size(buf), &e); r != C.NYDUS_OVERLAY_OK {
+		return nil, newError(op, r)
 	}
-	return nil
+	return extraFields(op, buf, &e)
 }
 
 // formatRedacted prints v through its String method whatever the verb, so that %v, %+v, %s,

@@ -19,14 +19,14 @@ type VolumeType uint32
 
 // The volume types Kata knows, numbered as the library numbers them.
 const (
-	DirectBlock     VolumeType = 1
-	ImageRawBlock   VolumeType = 2
-	LayerRawBlock   VolumeType = 3
-	ImageNydusBlock VolumeType = 4
-	LayerNydusBlock VolumeType = 5
-	ImageNydusFs    VolumeType = 6
-	LayerNydusFs    VolumeType = 7
-	ImageGuestPull  VolumeType = 8
+	DirectBlock     VolumeType = C.NYDUS_OVERLAY_VOLUME_DIRECT_BLOCK
+	ImageRawBlock   VolumeType = C.NYDUS_OVERLAY_VOLUME_IMAGE_RAW_BLOCK
+	LayerRawBlock   VolumeType = C.NYDUS_OVERLAY_VOLUME_LAYER_RAW_BLOCK
+	ImageNydusBlock VolumeType = C.NYDUS_OVERLAY_VOLUME_IMAGE_NYDUS_BLOCK
+	LayerNydusBlock VolumeType = C.NYDUS_OVERLAY_VOLUME_LAYER_NYDUS_BLOCK
+	ImageNydusFs    VolumeType = C.NYDUS_OVERLAY_VOLUME_IMAGE_NYDUS_FS
+	LayerNydusFs    VolumeType = C.NYDUS_OVERLAY_VOLUME_LAYER_NYDUS_FS
+	ImageGuestPull  VolumeType = C.NYDUS_OVERLAY_VOLUME_IMAGE_GUEST_PULL
 )
 
 // String is the JSON name ("layer_raw_block", ...), from the library's table.
@@ -67,6 +67,36 @@ type DmVerity struct {
 	Hashsize uint64
 	// Offset is the offset of the hash tree.
 	Offset uint64
+	// Salt is the salt, hex; nil when absent (volumes written before kata-containers 2026-06).
+	Salt *string
+	// HashType is the dm-verity hash format version (a number, not the Hashtype algorithm);
+	// nil when absent.
+	HashType *uint64
+	// NoSuperblock tells whether the hash device has no dm-verity superblock; nil when absent.
+	NoSuperblock *bool
+}
+
+// String shows every field, the optional ones as their values or "absent".
+func (d DmVerity) String() string {
+	opt := func(p interface{}) string {
+		switch v := p.(type) {
+		case *string:
+			if v != nil {
+				return fmt.Sprintf("%q", *v)
+			}
+		case *uint64:
+			if v != nil {
+				return fmt.Sprint(*v)
+			}
+		case *bool:
+			if v != nil {
+				return fmt.Sprint(*v)
+			}
+		}
+		return "absent"
+	}
+	return fmt.Sprintf("{Hashtype:%q Hash:%q Blocknum:%d Blocksize:%d Hashsize:%d Offset:%d Salt:%s HashType:%s NoSuperblock:%s}",
+		d.Hashtype, d.Hash, d.Blocknum, d.Blocksize, d.Hashsize, d.Offset, opt(d.Salt), opt(d.HashType), opt(d.NoSuperblock))
 }
 
 // KataVolume is a decoded io.katacontainers.volume blob. Options and the metadata maps may
@@ -112,7 +142,7 @@ func (v KataVolume) String() string {
 		fmt.Fprintf(&b, " NydusImage:%s", v.NydusImage.String())
 	}
 	if v.DmVerity != nil {
-		fmt.Fprintf(&b, " DmVerity:%+v", *v.DmVerity)
+		fmt.Fprintf(&b, " DmVerity:%s", v.DmVerity)
 	}
 	b.WriteByte('}')
 	return b.String()
@@ -204,6 +234,19 @@ func decodeKata(op string, b64 []byte) (*KataVolume, error) {
 			Hashtype: str(d.hashtype), Hash: str(d.hash),
 			Blocknum: uint64(d.blocknum), Blocksize: uint64(d.blocksize),
 			Hashsize: uint64(d.hashsize), Offset: uint64(d.offset),
+		}
+		if salt, present, err := jsonString(op, buf, d.salt); err != nil {
+			return nil, err
+		} else if present {
+			v.DmVerity.Salt = &salt
+		}
+		if d.hash_type_present != 0 {
+			ht := uint64(d.hash_type)
+			v.DmVerity.HashType = &ht
+		}
+		if d.no_superblock_present != 0 {
+			ns := d.no_superblock != 0
+			v.DmVerity.NoSuperblock = &ns
 		}
 	}
 	if strErr != nil {

@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 pkg=nydus-overlay
-version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
+version=$(awk -F'"' '/^version = "/ { print $2; exit }' Cargo.toml)
 arch=$(dpkg --print-architecture)
 multiarch=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
 maintainer=${DEB_MAINTAINER:-nydus-overlay packagers <packagers@nydus-overlay.invalid>}

@@ -73,7 +73,7 @@ grep -q '^nydus-overlayfs ' <<<"$v"
 test "$(readlink /sbin/mount.fuse.nydus-overlayfs)" = /usr/bin/nydus-overlayfs
 ldconfig -p > "$work/ldconfig"
 grep -q 'libnydus_overlay.so.0 ' "$work/ldconfig" || { echo "deb: ldconfig does not know the library" >&2; exit 1; }
-test "$(pkg-config --modversion nydus_overlay)" = "$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)"
+test "$(pkg-config --modversion nydus_overlay)" = "$(awk -F'"' '/^version = "/ { print $2; exit }' Cargo.toml)"
 man -w nydus-overlayfs >/dev/null && man -w mount.fuse.nydus-overlayfs >/dev/null && man -w 3 libnydus_overlay >/dev/null
 
 echo "-- real mounts through the installed helper (private mount namespace)"

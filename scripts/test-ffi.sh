@@ -54,8 +54,7 @@ gotest_log=$prefix/gotest.log
   && go test -count=1 -v ./... > "$gotest_log" \
   && go test -c -o "$prefix/go.test" .) \
   || { cat "$gotest_log" 2>/dev/null; echo "ffi: the Go package failed" >&2; exit 1; }
-gotest_dynamic=$(readelf -d "$prefix/go.test")
-if grep -q 'NEEDED.*libnydus_overlay' <<<"$gotest_dynamic"; then
+if grep -q 'NEEDED.*libnydus_overlay' <<<"$(readelf -d "$prefix/go.test")"; then
   echo "ffi: the Go package linked the shared library, not libnydus_overlay.a" >&2; exit 1
 fi
 gopass=$(grep -cE '^ *--- PASS' "$gotest_log")

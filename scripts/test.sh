@@ -37,7 +37,7 @@ test -f "$dest/usr/include/nydus_overlay.h" -a -f "$dest/usr/lib/libnydus_overla
 test -L "$dest/usr/lib/libnydus_overlay.so" -a -f "$dest/usr/lib/pkgconfig/nydus_overlay.pc"
 test "$(readlink "$dest/sbin/mount.fuse.nydus-overlayfs")" = /usr/bin/nydus-overlayfs
 test -f "$dest/usr/share/man/man8/nydus-overlayfs.8" -a -f "$dest/usr/share/man/man3/libnydus_overlay.3"
-"$dest/usr/bin/nydus-overlayfs" --version | grep -q '^nydus-overlayfs '
+grep -q '^nydus-overlayfs ' <<<"$("$dest/usr/bin/nydus-overlayfs" --version)"
 make --no-print-directory uninstall DESTDIR="$dest" PREFIX=/usr SBINDIR=/sbin >/dev/null
 test -z "$(find "$dest" -type f -o -type l)"
 echo "install/uninstall ok"

@@ -281,6 +281,26 @@ pub fn unshare_fs() -> io::Result<()> {
     check_int(unsafe { libc::unshare(libc::CLONE_FS) }).map(drop)
 }
 
+/// `openat2(2)` with `RESOLVE_IN_ROOT`: `path` is resolved as if `root` were `/`, so `..`
+/// and absolute symlinks stay inside it, the way a process whose root that is sees it.
+pub fn open_in_root(root: &OwnedFd, path: &CStr, flags: libc::c_int) -> io::Result<OwnedFd> {
+    // SAFETY: an all-zero `open_how` is a valid value (no flags, no mode, no resolve bits).
+    let mut how: libc::open_how = unsafe { std::mem::zeroed() };
+    how.flags = (flags | libc::O_CLOEXEC) as u64;
+    how.resolve = libc::RESOLVE_IN_ROOT;
+    // SAFETY: `path` is NUL-terminated, `how` is a valid `struct open_how` of the size
+    // passed and lives across the call; the result is a new descriptor or -1.
+    owned(unsafe {
+        libc::syscall(
+            libc::SYS_openat2,
+            root.as_raw_fd(),
+            path.as_ptr(),
+            &how as *const libc::open_how,
+            std::mem::size_of::<libc::open_how>(),
+        )
+    })
+}
+
 /// Opens `/dev/null` on each of descriptors 0, 1 and 2 that is closed, so that no descriptor
 /// the helper opens later takes a standard stream's number (a message written to "stderr"
 /// must not land in a directory or a workdir file). Failures are ignored: there is nothing

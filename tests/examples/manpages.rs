@@ -145,7 +145,7 @@ fn prototypes() -> Vec<(String, String)> {
     out
 }
 
-fn page8() -> String {
+pub fn page8() -> String {
     let mut p = String::new();
     let w = &mut p;
     let _ = writeln!(
@@ -446,7 +446,9 @@ at each volatile mount, and at the next volatile mount removes the marker only w
 this holds: the new mount asks for
 .BR volatile ;
 the record holds the current boot id (no reboot, so no crash, since); no mounted overlay, in
-any mount namespace, uses the upper or work directory; and
+any mount namespace and by whatever path it named them, uses the upper or work directory (the
+kernel's own in\-use lock is asked with a probe that mounts nothing but leaves one line in the
+kernel log, and every namespace's mountinfo is compared by device and inode); and
 .BR syncfs (2)
 on the upper filesystem succeeds. Otherwise it refuses with exit status {MOUNT_FAILED} and says
 why. It holds a lock on the work directory meanwhile, and never removes anything with
@@ -468,7 +470,15 @@ The mount itself failed, or the volatile marker could not be removed safely.
 On failure one line goes to standard error:
 .RI \(lq "nydus\-overlayfs: " "what failed" ": " why " [" ERRNO ]\(rq,
 naming the target and, for a missing path, the layer; containerd puts it into its own error.
-Output that cannot be written never changes whether the mount happens.
+Output that cannot be written (standard output or error full, or a pipe nobody reads) never
+changes whether the mount happens, and a mount's status is the mount's;
+.BR \-h ,
+.B \-V
+and
+.B \-\-explain
+exit {USAGE} when their own output could not be written. A closed standard output or error is
+replaced by
+.BR /dev/null .
 .SH FILES
 .TP
 .B /sbin/mount.fuse.nydus\-overlayfs
@@ -488,8 +498,9 @@ The boot id of the last volatile mount this helper made.
 .B /proc/sys/kernel/random/boot_id
 The current boot id.
 .TP
-.B /proc/self/mountinfo
-Read for the overlays that use an upper or work directory.
+.BI /proc/ pid /mountinfo\fR,\fP " " /proc/ pid /ns/mnt\fR,\fP " " /proc/ pid /root
+Read for every mount namespace a process is in, to find overlays whose upper or work directory
+is the one a volatile mount would reuse (compared by device and inode).
 .SH SECURITY
 The values of
 .B extraoption=
@@ -618,8 +629,11 @@ of \fBnydus_overlay_decoded_len_max\fR(\fIb64_len\fR) bytes: the decoded JSON is
 start (\fBjson_len\fR bytes) and the result's spans point into it, still escaped.
 \fBnydus_overlay_json_unescape\fR() turns a span into the exact UTF\-8 string; unescaping never
 makes a string longer, so a buffer of the span's length is enough.
-A Kata volume's \fBvolume_type\fR is a number from 1, named by
-\fBnydus_overlay_volume_type_name\fR(): {types}.
+A Kata volume's \fBvolume_type\fR is one of {types};
+\fBnydus_overlay_volume_type_name\fR() gives the JSON name of a number.
+Fields a volume may leave out have a span with \fBpresent\fR 0 or a \fB*_present\fR flag: in
+\fBdm_verity\fR, \fBsalt\fR, \fBhash_type\fR (a format version, not the \fBhashtype\fR
+algorithm string) and \fBno_superblock\fR, added in kata\-containers 2026\-06.
 Its \fBoptions\fR strings and its metadata maps (\fBNYDUS_OVERLAY_METADATA_DIRECT_VOLUME\fR,
 \fBNYDUS_OVERLAY_METADATA_IMAGE_PULL\fR) are read one at a time with
 \fBnydus_overlay_kata_option\fR() and \fBnydus_overlay_kata_metadata\fR() over the decoded JSON,
@@ -628,23 +642,28 @@ until \fBNYDUS_OVERLAY_END\fR."#,
     (
         "Applying Kata's rules",
         &[
-            "nydus_overlay_extra_check",
             "nydus_overlay_list_extra_select",
             "nydus_overlay_list_extra_decode",
             "nydus_overlay_string_extra_select",
             "nydus_overlay_string_extra_decode",
+            "nydus_overlay_extra_check",
         ],
-        r#"\fBnydus_overlay_extra_check\fR() decodes the \fBextraoption\fR of an option string into
-a buffer as above and checks it by the rules of one of Kata's runtimes:
-\fBNYDUS_OVERLAY_RULES_GO\fR (the last \fBextraoption=\fR wins; source, config and
-snapshotdir must not be empty) or \fBNYDUS_OVERLAY_RULES_RUST\fR (exactly one
-\fBextraoption=\fR; all four fields present; fs_version \fBv5\fR or \fBv6\fR).
-The Kata runtimes hold a mount's options as a list, which need not contain \fBlowerdir=\fR:
-\fBnydus_overlay_list_extra_select\fR() picks the item a runtime takes from such a list
-(the items concatenated in \fIdata\fR, their lengths in \fIlens\fR, no pointers inside) and
-\fBnydus_overlay_list_extra_decode\fR() reaches that runtime's whole verdict, writing the
-fields as \fBnydus_overlay_extra_decode\fR() does; the \fBstring\fR variants do the same over
-an option string in which only the blob items matter."#,
+        r#"Kata's runtimes hold a mount's options as a list (Go's \fB[]string\fR, runtime-rs's
+\fBVec<String>\fR) that need not contain \fBlowerdir=\fR, and pick the \fBextraoption=\fR
+item by their own rules: \fBNYDUS_OVERLAY_RULES_GO\fR (the last \fBextraoption=\fR wins, an
+empty value meaning none; source, config and snapshotdir must not be empty) or
+\fBNYDUS_OVERLAY_RULES_RUST\fR (exactly one \fBextraoption=\fR; all four fields present;
+fs_version \fBv5\fR or \fBv6\fR).
+\fBnydus_overlay_list_extra_select\fR() takes the list as the items' bytes one after the other
+(\fIdata\fR) and their lengths (\fIlens\fR, \fIcount\fR of them), and says which item the rules
+pick (\fBposition\fR, \fBvalue\fR, \fBcount\fR) without decoding it;
+\fBnydus_overlay_list_extra_decode\fR() also decodes the value into a buffer of
+\fBnydus_overlay_decoded_len_max\fR(\fBvalue.len\fR) bytes and checks its fields.
+\fBnydus_overlay_string_extra_select\fR() and \fBnydus_overlay_string_extra_decode\fR() do the
+same over an option string in which only the blob items matter (it need not be a valid overlay
+option string).
+\fBnydus_overlay_extra_check\fR() checks the \fBextraoption\fR of a whole, valid overlay
+option string the same way."#,
     ),
     (
         "Versions and messages",
@@ -660,7 +679,7 @@ never contains input text."#,
     ),
 ];
 
-fn page3() -> Result<String, String> {
+pub fn page3() -> Result<String, String> {
     let defs = defines();
     let protos = prototypes();
     let def = |n: &str| {
@@ -731,13 +750,24 @@ and
 and mount inside the guest. It allocates no memory for the caller, keeps no state between
 calls, and is safe to call from several threads at once."#
     );
-    for (title, _, prose) in TASKS {
-        let types = VOLUME_TYPES
+    // Each volume type: its C constant (from the header, by number), number and JSON name.
+    let mut types = Vec::new();
+    for (t, name) in VOLUME_TYPES {
+        let code = t.code().to_string();
+        let c = defs
             .iter()
-            .enumerate()
-            .map(|(i, (_, n))| format!("{} \\fB{}\\fR", i + 1, esc(n)))
-            .collect::<Vec<_>>()
-            .join(", ");
+            .find(|d| d.name.starts_with("NYDUS_OVERLAY_VOLUME_") && d.value == code)
+            .ok_or(format!(
+                "volume type {name} ({code}) has no NYDUS_OVERLAY_VOLUME_* in the header"
+            ))?;
+        types.push(format!(
+            "\\fB{}\\fR ({code}, \\fB{}\\fR)",
+            esc(&c.name),
+            esc(name)
+        ));
+    }
+    let types = types.join(", ");
+    for (title, _, prose) in TASKS {
         let text = prose
             .replace("{depth}", &MAX_DEPTH.to_string())
             .replace("{types}", &types)
