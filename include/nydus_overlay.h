@@ -376,7 +376,9 @@ int32_t nydus_overlay_next_layer(const uint8_t *opts,
 // Removes one level of backslash escapes from a path taken from the options (a layer,
 // `upperdir`, `workdir`), as the kernel does. Writes the path to `buf` and its length to
 // `*out_len`; with a too small `buf`, writes only the length needed to `*out_len` and
-// returns `NYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL` (`buf` may be NULL with `cap` 0 to ask).
+// returns `NYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL` (`buf` may be NULL with `cap` 0 to ask). A NUL
+// byte in `raw` gives `NYDUS_OVERLAY_ERR_NUL_BYTE`, as in an option string: the path is
+// meant for a syscall, which would read it only up to the NUL.
 //
 // # Safety
 // `raw` readable for `raw_len` bytes; `buf` writable for `cap` bytes and not overlapping

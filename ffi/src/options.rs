@@ -3,7 +3,7 @@
 
 use nydus_overlay_core::mount::LAYERS_END;
 use nydus_overlay_core::options::{unescape_into, unescaped_len, Item};
-use nydus_overlay_core::Mount;
+use nydus_overlay_core::{Error, ErrorKind, Mount};
 
 use crate::guard::{ffi_fn, input, output, put, write_sized};
 use crate::result::Code;
@@ -175,7 +175,9 @@ ffi_fn! {
     /// Removes one level of backslash escapes from a path taken from the options (a layer,
     /// `upperdir`, `workdir`), as the kernel does. Writes the path to `buf` and its length to
     /// `*out_len`; with a too small `buf`, writes only the length needed to `*out_len` and
-    /// returns `NYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL` (`buf` may be NULL with `cap` 0 to ask).
+    /// returns `NYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL` (`buf` may be NULL with `cap` 0 to ask). A NUL
+    /// byte in `raw` gives `NYDUS_OVERLAY_ERR_NUL_BYTE`, as in an option string: the path is
+    /// meant for a syscall, which would read it only up to the NUL.
     ///
     /// # Safety
     /// `raw` readable for `raw_len` bytes; `buf` writable for `cap` bytes and not overlapping
@@ -189,6 +191,9 @@ ffi_fn! {
     ) -> Code nonnull(out_len) {
         // SAFETY: the caller's contract above.
         let (raw, out) = unsafe { (input(raw, raw_len)?, output(buf, cap)?) };
+        if let Some(at) = raw.iter().position(|&b| b == 0) {
+            return Err(Error::new(ErrorKind::NulByte, at).into());
+        }
         // SAFETY: `out_len` checked non-null; the caller guarantees it is writable.
         unsafe { write_sized(out, out_len, unescaped_len(raw), |out| unescape_into(raw, out)) }
     }
