@@ -3,6 +3,7 @@
 #   make test    everything CI runs
 #   make bench   the benchmarks (see BENCHMARKS.md)
 #   make install / uninstall   PREFIX, DESTDIR, SBINDIR, MANDIR honoured
+#   make install-front / uninstall-front   the opt-in mount.fuse front (FRONTDIR, DESTDIR)
 #   make man / man-check / man-lint   the man pages (generated, committed, checked)
 
 PREFIX ?= /usr/local
@@ -16,6 +17,7 @@ DESTDIR ?=
 CARGO ?= cargo
 
 .PHONY: helper helper-path all deps build test check demo bench install uninstall clean header header-check
+.PHONY: install-front uninstall-front
 .PHONY: man man-check man-lint deb
 
 # The helper users install: static (musl), its own profile (panic=abort, size-optimized).
@@ -114,6 +116,29 @@ uninstall:
 	      $(DESTDIR)$(INCLUDEDIR)/nydus_overlay.h $(DESTDIR)$(PKGCONFIGDIR)/nydus_overlay.pc
 	rm -f $(DESTDIR)$(MANDIR)/man8/nydus-overlayfs.8 $(DESTDIR)$(MANDIR)/man8/mount.fuse.nydus-overlayfs.8 \
 	      $(DESTDIR)$(MANDIR)/man3/libnydus_overlay.3
+
+# The opt-in mount.fuse / mount.fuse3 front (README "The mount.fuse front"): two links to the
+# installed helper in FRONTDIR, a directory before the system's on containerd's PATH. Never
+# into the directories the front takes the real programs from (REAL_DIRS in cli/src/front.rs),
+# and never over a file that is not already such a link. `make install` first.
+FRONTDIR ?= /usr/local/sbin
+FRONT_NAMES := mount.fuse mount.fuse3
+
+install-front:
+	@case "$(FRONTDIR)" in /usr/sbin|/sbin|/usr/bin|/bin|/usr/sbin/|/sbin/|/usr/bin/|/bin/) \
+	  echo "install-front: FRONTDIR=$(FRONTDIR) holds the real mount.fuse3; use a directory before it on PATH" >&2; exit 1;; esac
+	@test -x $(DESTDIR)$(BINDIR)/nydus-overlayfs || { \
+	  echo "install-front: $(DESTDIR)$(BINDIR)/nydus-overlayfs is missing: run make install first" >&2; exit 1; }
+	@for n in $(FRONT_NAMES); do f=$(DESTDIR)$(FRONTDIR)/$$n; \
+	  if [ -e "$$f" -o -L "$$f" ] && [ "$$(readlink "$$f")" != $(BINDIR)/nydus-overlayfs ]; then \
+	    echo "install-front: $$f exists and is not the front; not replacing it" >&2; exit 1; fi; done
+	install -d $(DESTDIR)$(FRONTDIR)
+	for n in $(FRONT_NAMES); do ln -sfn $(BINDIR)/nydus-overlayfs $(DESTDIR)$(FRONTDIR)/$$n; done
+
+uninstall-front:
+	@for n in $(FRONT_NAMES); do f=$(DESTDIR)$(FRONTDIR)/$$n; \
+	  if [ "$$(readlink "$$f" 2>/dev/null)" = $(BINDIR)/nydus-overlayfs ]; then rm -f "$$f"; echo "removed $$f"; \
+	  elif [ -e "$$f" -o -L "$$f" ]; then echo "uninstall-front: $$f is not the front; left alone" >&2; fi; done
 
 clean:
 	$(CARGO) clean

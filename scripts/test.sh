@@ -38,9 +38,16 @@ test -L "$dest/usr/lib/libnydus_overlay.so" -a -f "$dest/usr/lib/pkgconfig/nydus
 test "$(readlink "$dest/sbin/mount.fuse.nydus-overlayfs")" = /usr/bin/nydus-overlayfs
 test -f "$dest/usr/share/man/man8/nydus-overlayfs.8" -a -f "$dest/usr/share/man/man3/libnydus_overlay.3"
 grep -q '^nydus-overlayfs ' <<<"$("$dest/usr/bin/nydus-overlayfs" --version)"
+make --no-print-directory install-front DESTDIR="$dest" PREFIX=/usr >/dev/null
+for n in mount.fuse mount.fuse3; do test "$(readlink "$dest/usr/local/sbin/$n")" = /usr/bin/nydus-overlayfs; done
+if make --no-print-directory install-front DESTDIR="$dest" PREFIX=/usr FRONTDIR=/usr/sbin >/dev/null 2>&1; then
+  echo "install-front into /usr/sbin (over the real mount.fuse3) must be refused" >&2; exit 1
+fi
+make --no-print-directory uninstall-front DESTDIR="$dest" PREFIX=/usr >/dev/null
+test -z "$(find "$dest/usr/local/sbin" -type l)"
 make --no-print-directory uninstall DESTDIR="$dest" PREFIX=/usr SBINDIR=/sbin >/dev/null
 test -z "$(find "$dest" -type f -o -type l)"
-echo "install/uninstall ok"
+echo "install/uninstall (and install-front/uninstall-front) ok"
 
 step "the C library from C and Go, installed, through pkg-config"
 scripts/test-ffi.sh

@@ -6,6 +6,7 @@
 pub mod args;
 pub mod diagnostics;
 pub mod explain;
+pub mod front;
 pub mod overlay;
 pub mod plan;
 pub mod run;

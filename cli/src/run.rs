@@ -93,7 +93,10 @@ Exit status: 0 mounted, 1 bad invocation or options, 32 the mount failed.
 Output that cannot be written (stdout or stderr full, or a pipe nobody reads) never
 changes whether the mount happens, and never ends in a panic: a mount's status is the
 mount's; -h, -V and --explain exit 1 when their output could not be written (and say so on
-stderr). A closed stdout or stderr is replaced by /dev/null.",
+stderr). A closed stdout or stderr is replaced by /dev/null.
+
+{front}",
+        front = crate::front::help(),
         helper = words(&mut HELPER_ONLY_WORDS.iter().map(|h| {
             // Prefixes: `x-` matches `x-anything`, `comment=` any value.
             match (h.prefix, h.word.ends_with('=')) {

@@ -317,3 +317,36 @@ pub fn keep_std_fds_open() {
         let _ = unsafe { libc::open(c"/dev/null".as_ptr(), libc::O_RDWR) };
     }
 }
+
+/// The effective user and group ids (`geteuid(2)`, `getegid(2)`), for deciding what the
+/// caller may execute as `/bin/sh` does.
+pub fn effective_ids() -> (u32, u32) {
+    // SAFETY: neither call takes arguments or can fail.
+    unsafe { (libc::geteuid(), libc::getegid()) }
+}
+
+extern "C" {
+    /// The C library's environment block (glibc and musl both define it).
+    static environ: *const *const libc::c_char;
+}
+
+/// The value of the last `NAME=` entry of the environment: what `/bin/sh` imports when a name
+/// occurs twice (`getenv` returns the first). Walks the block in place; only the answer is
+/// copied.
+pub fn env_last(name: &[u8]) -> Option<Vec<u8>> {
+    let mut last: Option<&[u8]> = None;
+    // SAFETY: `environ` is a NULL-terminated array of NUL-terminated strings set up before
+    // `main`. This single-threaded program changes no environment variable, so every entry
+    // stays valid while it is read here; nothing borrowed outlives this function.
+    unsafe {
+        let mut p = environ;
+        while !p.is_null() && !(*p).is_null() {
+            let entry = CStr::from_ptr(*p).to_bytes();
+            if entry.len() > name.len() && entry.starts_with(name) && entry[name.len()] == b'=' {
+                last = Some(&entry[name.len() + 1..]);
+            }
+            p = p.add(1);
+        }
+        last.map(<[u8]>::to_vec)
+    }
+}
