@@ -97,6 +97,10 @@ data_cases! {
     data_only_layers: "lowerdir=/l1:/l2::/d1::/d2" => "lowerdir=/l1:/l2::/d1::/d2", 0;
     one_layer_with_upper: "lowerdir=/a,upperdir=/u,workdir=/w" => "lowerdir=/a,upperdir=/u,workdir=/w", 0;
     one_normal_one_data: "lowerdir=/a::/d" => "lowerdir=/a::/d", 0;
+    many_data_items: "a=1,b=2,c=3,d=4,e=5,f=6,g=7,lowerdir=/a:/b,h=8,dev,volatile,i=9,x-y"
+        => "a=1,b=2,c=3,d=4,e=5,f=6,g=7,lowerdir=/a:/b,h=8,volatile,i=9", 0;
+    many_data_items_folded_late: "a=1,b=2,c=3,d=4,e=5,f=6,g=7,h=8,volatile,upperdir=/u,i=9,workdir=/w,lowerdir=/a,ro"
+        => "a=1,b=2,c=3,d=4,e=5,f=6,g=7,h=8,i=9,lowerdir=/u:/a", ms::RDONLY;
 }
 
 error_cases! {
