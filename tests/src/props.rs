@@ -127,6 +127,12 @@ pub fn options(input: &[u8]) {
         "kernel data of {:?}",
         String::from_utf8_lossy(input)
     );
+    // The layer counts (taken without a walk for plain values) agree with the walk.
+    assert_eq!(m.lower_count(), m.layers().count());
+    assert_eq!(
+        m.data_only_count(),
+        m.layers().filter(|l| l.data_only).count()
+    );
     // The kernel data parses to the same layers, in order, and is its own kernel data.
     let again = Mount::parse(&data).expect("kernel data parses");
     let layers = |m: &Mount<'_>| {
