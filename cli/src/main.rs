@@ -1,7 +1,14 @@
 //! `nydus-overlayfs`: the mount helper containerd runs for `fuse.nydus-overlayfs` mounts.
 //! Also works installed or linked as `mount.fuse.nydus-overlayfs`.
+//!
+//! `#![no_main]`: the C runtime calls the `main` that `c_main!` defines, and std's own start-up
+//! (SIGPIPE, stdio, the stack-overflow handler with its alternate stack, argv) is skipped;
+//! `sys::init_process` keeps what of it the helper needs. BENCHMARKS.md says what that gave.
+#![no_main]
 
-fn main() {
-    let argv: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
-    std::process::exit(nydus_overlayfs::run::run(&argv));
+nydus_overlayfs::c_main!(entry);
+
+/// The helper, from argv (program name first) to an exit status.
+fn entry(argv: Vec<std::ffi::OsString>) -> i32 {
+    nydus_overlayfs::run::run(argv.get(1..).unwrap_or_default())
 }

@@ -280,3 +280,78 @@ pub fn unshare_fs() -> io::Result<()> {
     // SAFETY: no pointers involved.
     check_int(unsafe { libc::unshare(libc::CLONE_FS) }).map(drop)
 }
+
+/// `unshare(CLONE_NEWNS)`: this process gets its own mount namespace (a copy of the current
+/// one); make it private with [`mount`] and `MS_REC | MS_PRIVATE` before mounting in it.
+pub fn unshare_mount_ns() -> io::Result<()> {
+    // SAFETY: no pointers involved.
+    check_int(unsafe { libc::unshare(libc::CLONE_NEWNS) }).map(drop)
+}
+
+/// What std's runtime does before `main` that the helper needs, for a `#![no_main]` binary
+/// entered through [`c_main!`](crate::c_main): descriptors 0, 1 and 2 that are closed are
+/// opened on `/dev/null` (else the first file the helper opens would become its stderr, and a
+/// message would be written into it), SIGPIPE is ignored (a closed pipe on stdout or stderr is
+/// an error to handle, not a signal that kills the helper after a mount), and a panic prints
+/// nothing (the binary is built with `panic = "abort"`: it stops there, without unwinding).
+/// Not done, unlike std's start-up: the alternate signal stack and SIGSEGV handler that name a
+/// stack overflow before aborting (an overflow still kills the process, by SIGSEGV), and
+/// saving argc/argv for `std::env::args` (on musl it stays empty: use the `c_main!` argument).
+pub fn init_process() {
+    open_closed_stdio();
+    // SAFETY: SIG_IGN is a valid disposition for SIGPIPE; no handler code is involved.
+    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_IGN) };
+    std::panic::set_hook(Box::new(|_| {}));
+}
+
+fn open_closed_stdio() {
+    let mut fds = [0, 1, 2].map(|fd| libc::pollfd {
+        fd,
+        events: 0,
+        revents: 0,
+    });
+    // SAFETY: `fds` is a writable array of as many `pollfd` as passed.
+    let polled = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, 0) } >= 0;
+    for p in fds {
+        let closed = if polled {
+            p.revents & libc::POLLNVAL != 0
+        } else {
+            // SAFETY: F_GETFD takes no pointer; it only asks whether `p.fd` is open.
+            let r = unsafe { libc::fcntl(p.fd, libc::F_GETFD) };
+            r == -1 && io::Error::last_os_error().raw_os_error() == Some(libc::EBADF)
+        };
+        // The lowest free descriptor is the closed one, as they are opened in order.
+        // SAFETY: a NUL-terminated path; the result is a new descriptor or -1.
+        if closed && unsafe { libc::open(c"/dev/null".as_ptr(), libc::O_RDWR, 0) } != p.fd {
+            std::process::abort();
+        }
+    }
+}
+
+/// Defines the C `main` of a `#![no_main]` binary: it collects argv (program name included)
+/// as `Vec<OsString>`, runs [`sys::init_process`](crate::sys::init_process), calls `$entry`
+/// with the arguments and exits with the status it returns, through `std::process::exit`, which
+/// flushes stdout as returning from a Rust `main` would. std's own start-up is skipped; what of
+/// it the helper needs is in `init_process`.
+#[macro_export]
+macro_rules! c_main {
+    ($entry:path) => {
+        #[no_mangle]
+        extern "C" fn main(
+            argc: ::std::ffi::c_int,
+            argv: *const *const ::std::ffi::c_char,
+        ) -> ::std::ffi::c_int {
+            use ::std::os::unix::ffi::OsStrExt;
+            let args: ::std::vec::Vec<::std::ffi::OsString> = (0..argc.max(0) as usize)
+                .map(|i| {
+                    // SAFETY: the C runtime calls `main` with its argc and argv: `argc`
+                    // pointers to NUL-terminated strings that live until the process exits.
+                    let arg = unsafe { ::std::ffi::CStr::from_ptr(*argv.add(i)) };
+                    ::std::ffi::OsStr::from_bytes(arg.to_bytes()).to_os_string()
+                })
+                .collect();
+            $crate::sys::init_process();
+            ::std::process::exit($entry(args))
+        }
+    };
+}
