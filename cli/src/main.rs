@@ -8,6 +8,13 @@
 
 nydus_overlayfs::c_main!(entry);
 
+/// The static musl build (what `make install` ships) allocates from a static arena; the glibc
+/// build keeps malloc, so that scripts/count-allocs.sh can count the allocations of the same
+/// code with an LD_PRELOAD malloc counter.
+#[cfg(target_env = "musl")]
+#[global_allocator]
+static ALLOCATOR: nydus_overlayfs::sys::Arena = nydus_overlayfs::sys::Arena::new();
+
 /// The helper, from argv (program name first) to an exit status.
 fn entry(argv: Vec<std::ffi::OsString>) -> i32 {
     nydus_overlayfs::run::run(argv.get(1..).unwrap_or_default())
