@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # `make bench`: every figure in BENCHMARKS.md, in one run. Needs root (real overlay mounts in a
 # private mount namespace). PAIRS (default 300) sets the paired runs per case.
+# `scripts/bench.sh levers`: instead, the build levers of BENCHMARKS.md ("What each lever
+# gave"), each a variant of the shipped build, all paired against the same static floor.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 step() { printf '\n==> %s\n' "$*"; }
+mode=${1:-all}
 
 step "build: the helper as installed (static musl, profile helper), the C floor (static musl and dynamic glibc), a glibc build"
 make --no-print-directory helper >/dev/null
@@ -17,6 +20,33 @@ musl-gcc -static -O2 -Wall -Wextra -Werror -o "$cstatic" tests/c/bench_mount.c
 gcc -O2 -Wall -Wextra -Werror -o "$cdyn" tests/c/bench_mount.c
 musl-gcc -static -O2 -Wall -Wextra -Werror -o "$tmp/maxrss" tests/c/maxrss.c
 cargo build -q --release -p nydus-overlayfs
+# Each program's pages come into the page cache the way exec reads them (readahead), not as
+# the compiler or cp wrote them: the cached folio sizes decide how much a fault maps.
+uncache() { for f in "$@"; do dd if="$f" iflag=nocache count=0 status=none; done; }
+
+if [ "$mode" = levers ]; then
+  step "build levers: each a variant of the shipped build (target/levers/NAME)"
+  lld=$(rustc --print sysroot)/lib/rustlib/x86_64-unknown-linux-gnu/bin/gcc-ld
+  alt=""
+  variant() { # NAME ENV... : the shipped build with these settings
+    local name=$1; shift
+    env "$@" cargo build -q --profile helper --target x86_64-unknown-linux-musl -p nydus-overlayfs \
+      --target-dir target/levers/$name
+    cp target/levers/$name/x86_64-unknown-linux-musl/helper/nydus-overlayfs "$tmp/$name"
+    alt="$alt $name=$tmp/$name"
+    printf '%-22s %8s bytes  %s\n' "$name" "$(stat -c %s "$tmp/$name")" "$*"
+  }
+  variant opt-z CARGO_PROFILE_HELPER_OPT_LEVEL=z
+  variant opt-3 CARGO_PROFILE_HELPER_OPT_LEVEL=3
+  variant lto-thin-cgu16 CARGO_PROFILE_HELPER_LTO=thin CARGO_PROFILE_HELPER_CODEGEN_UNITS=16
+  variant static-no-pie RUSTFLAGS="-C relocation-model=static"
+  variant noseparate-code RUSTFLAGS="-C link-arg=-Wl,-z,noseparate-code"
+  variant rust-lld RUSTFLAGS="-C link-arg=-fuse-ld=lld -C link-arg=-B$lld"
+  uncache "$helper" "$cstatic" "$cdyn" "$tmp"/*
+  HELPER=$helper CSTATIC=$cstatic CDYN=$cdyn MAXRSS=$tmp/maxrss ALT="$alt" \
+    cargo bench -q -p nydus-overlay-tests --bench process
+  exit 0
+fi
 
 step "machine"
 echo "$(nproc) cores, $(free -h | awk '/Mem:/ {print $2}') memory, kernel $(uname -r), $(rustc --version)"
@@ -30,6 +60,7 @@ for b in "$helper" "$cstatic" "$cdyn"; do
 done
 
 step "whole process: the helper vs the C floor (static, dynamic) vs util-linux mount (real mounts)"
+uncache "$helper" "$cstatic" "$cdyn"
 HELPER=$helper CSTATIC=$cstatic CDYN=$cdyn MAXRSS=$tmp/maxrss \
   cargo bench -q -p nydus-overlay-tests --bench process
 
