@@ -4,12 +4,12 @@
 use std::fmt::Write as _;
 
 use nydus_overlay_core::extra::{self, decoded_len_max, Rules};
-use nydus_overlay_core::flags::{set_words, PROPAGATION_WORDS};
 use nydus_overlay_core::json::{validate, JsonStr};
 use nydus_overlay_core::kata;
 use nydus_overlay_core::Mount;
 
-use crate::overlay::{unescaped, MountPath};
+use crate::overlay::MountPath;
+use crate::plan::plan;
 
 /// Configuration fields whose values are harmless to print; every other value is redacted.
 /// Matched against the last component of a field's path.
@@ -66,106 +66,11 @@ const ALLOWED_METADATA_HINTS: &[&str] = &[
     "image-layers",
 ];
 
-/// Shows bytes as text, lossily.
-pub fn show(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
 fn unesc(s: JsonStr<'_>) -> String {
     let mut buf = vec![0u8; s.unescaped_len()];
     s.unescape_into(&mut buf)
         .map(str::to_owned)
         .unwrap_or_default()
-}
-
-fn propagation_word(p: u64) -> &'static str {
-    PROPAGATION_WORDS
-        .iter()
-        .find(|w| w.flags == p)
-        .map_or("none", |w| w.word)
-}
-
-/// The plan: layers, flags, data and the mount path. Shared by `-v` and `--explain`.
-pub fn plan(
-    m: &Mount<'_>,
-    source: &[u8],
-    target: Option<&[u8]>,
-    data: &[u8],
-    path: MountPath,
-) -> String {
-    let mut o = String::new();
-    if let Some(t) = target {
-        let _ = writeln!(o, "target: {}", show(t));
-    }
-    let _ = writeln!(o, "source: {} (type overlay)", show(source));
-    let _ = writeln!(
-        o,
-        "layers: {} lower, top first ({} data-only){}",
-        m.lower_count(),
-        m.data_only_count(),
-        if m.folded() {
-            ", upperdir folded in as the top layer (read-only mount)"
-        } else {
-            ""
-        }
-    );
-    for (i, l) in m.layers().enumerate() {
-        let _ = writeln!(
-            o,
-            "  {:>3} {}{}",
-            i + 1,
-            show(&unescaped(l.raw)),
-            if l.data_only { "  (data-only)" } else { "" }
-        );
-    }
-    if let (Some(u), Some(w)) = (m.upper_dir(), m.work_dir()) {
-        let _ = writeln!(
-            o,
-            "upperdir: {}",
-            show(&unescaped(u.value().unwrap_or_default()))
-        );
-        let _ = writeln!(
-            o,
-            "workdir: {}",
-            show(&unescaped(w.value().unwrap_or_default()))
-        );
-    }
-    let words: Vec<&str> = set_words(m.flags()).collect();
-    let _ = writeln!(
-        o,
-        "flags: {} (0x{:x})",
-        if words.is_empty() {
-            "none".into()
-        } else {
-            words.join(",")
-        },
-        m.flags()
-    );
-    let _ = writeln!(o, "propagation: {}", propagation_word(m.propagation()));
-    if m.volatile() {
-        let _ = writeln!(o, "volatile: yes");
-    }
-    let _ = writeln!(o, "kernel data: {} bytes: {}", data.len(), show(data));
-    let _ = writeln!(o, "mount path: {}", path.describe());
-    if m.extraoption_count() > 0 {
-        let len = m
-            .extraoption()
-            .and_then(|i| i.value())
-            .map_or(0, <[u8]>::len);
-        let _ = writeln!(
-            o,
-            "extraoption: {} given (last: extraoption=<{len} bytes>), dropped",
-            m.extraoption_count()
-        );
-    }
-    if m.kata_volume_count() > 0 {
-        let _ = writeln!(
-            o,
-            "io.katacontainers.volume: {} given, dropped",
-            m.kata_volume_count()
-        );
-    }
-    o
 }
 
 /// Prints the scalar fields of a JSON document, values of non-allow-listed fields redacted.

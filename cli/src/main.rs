@@ -1,5 +1,6 @@
 //! `nydus-overlayfs`: the mount helper containerd runs for `fuse.nydus-overlayfs` mounts.
-//! Also works installed or linked as `mount.fuse.nydus-overlayfs`.
+//! Also works installed or linked as `mount.fuse.nydus-overlayfs`, and, installed as
+//! `mount.fuse` / `mount.fuse3`, as the opt-in front of `front.rs`.
 //!
 //! `#![no_main]`: the C runtime calls the `main` that `c_main!` defines, and std's own start-up
 //! (SIGPIPE, stdio, the stack-overflow handler with its alternate stack, argv) is skipped;
@@ -17,5 +18,8 @@ static ALLOCATOR: nydus_overlayfs::sys::Arena = nydus_overlayfs::sys::Arena::new
 
 /// The helper, from argv (program name first) to an exit status.
 fn entry(argv: Vec<std::ffi::OsString>) -> i32 {
+    if let Some(code) = nydus_overlayfs::front::main(&argv) {
+        return code;
+    }
     nydus_overlayfs::run::run(argv.get(1..).unwrap_or_default())
 }

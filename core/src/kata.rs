@@ -83,9 +83,13 @@ pub struct NydusImage<'a> {
 }
 
 /// `dm_verity`: how to verify a block device.
+///
+/// The first six fields are required, as Kata's `DmVerityInfo` has always had them. `salt`,
+/// `hash_type` and `no_superblock` came with kata-containers 2026-06 and are absent (`None`)
+/// in volumes from older producers.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Default)]
 pub struct DmVerity<'a> {
-    /// Hash algorithm, for example `sha256`.
+    /// Hash algorithm, for example `sha256` (JSON `hashtype`).
     pub hashtype: JsonStr<'a>,
     /// Root hash, hex.
     pub hash: JsonStr<'a>,
@@ -97,10 +101,21 @@ pub struct DmVerity<'a> {
     pub hashsize: u64,
     /// Offset of the hash tree.
     pub offset: u64,
+    /// Salt, hex (JSON `salt`), if given.
+    pub salt: Option<JsonStr<'a>>,
+    /// The dm-verity hash format version (JSON `hash_type`, a number; not the same as the
+    /// `hashtype` algorithm string), if given.
+    pub hash_type: Option<u64>,
+    /// Whether the hash device has no dm-verity superblock (JSON `no_superblock`), if given.
+    pub no_superblock: Option<bool>,
 }
 
 #[derive(Deserialize)]
 struct RawVerity<'a> {
+    #[serde(borrow)]
+    salt: Option<JsonStr<'a>>,
+    hash_type: Option<u64>,
+    no_superblock: Option<bool>,
     #[serde(borrow)]
     hashtype: Option<JsonStr<'a>>,
     #[serde(borrow)]
@@ -244,6 +259,9 @@ pub fn decode_json(json: &[u8]) -> Result<KataVolume<'_>> {
             blocksize: required(v.blocksize, "dm_verity.blocksize")?,
             hashsize: required(v.hashsize, "dm_verity.hashsize")?,
             offset: required(v.offset, "dm_verity.offset")?,
+            salt: v.salt,
+            hash_type: v.hash_type,
+            no_superblock: v.no_superblock,
         }),
     };
     Ok(KataVolume {

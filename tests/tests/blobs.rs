@@ -62,8 +62,19 @@ fn kata_to_json(k: &KataVolume<'_>) -> Value {
         );
     }
     if let Some(d) = k.dm_verity {
-        m.insert("dm_verity".into(), json!({"hashtype": unescape(d.hashtype), "hash": unescape(d.hash),
-            "blocknum": d.blocknum, "blocksize": d.blocksize, "hashsize": d.hashsize, "offset": d.offset}));
+        let mut v = json!({"hashtype": unescape(d.hashtype), "hash": unescape(d.hash),
+            "blocknum": d.blocknum, "blocksize": d.blocksize, "hashsize": d.hashsize, "offset": d.offset});
+        // The kata-containers 2026-06 fields, when given.
+        if let Some(s) = d.salt {
+            v["salt"] = json!(unescape(s));
+        }
+        if let Some(n) = d.hash_type {
+            v["hash_type"] = json!(n);
+        }
+        if let Some(b) = d.no_superblock {
+            v["no_superblock"] = json!(b);
+        }
+        m.insert("dm_verity".into(), v);
     }
     Value::Object(m)
 }
