@@ -500,5 +500,12 @@ pub const TARGETS: &[(&str, Check)] = &[
     ("json_unescape", json_unescape),
     ("kata_volume", kata_volume),
     ("ffi", ffi),
-    ("cli_args", cli_args),
+    ("cli_args", cli_args_target),
 ];
+
+/// What the `cli_args` fuzz target runs: the parser property and the output property
+/// ([`crate::cli_output::argv_output`]), so that its seeds and regressions replay both.
+fn cli_args_target(data: &[u8]) {
+    cli_args(data);
+    crate::cli_output::argv_output(data);
+}
