@@ -1,13 +1,12 @@
 //! Decoding `extraoption=`: padded standard base64 of a JSON object with string fields
 //! `source`, `config`, `snapshotdir` and (from newer snapshotters) `fs_version`.
 
-use base64::Engine as _;
-use serde::Deserialize;
-
 use crate::error::{Error, ErrorKind, Result};
+use crate::fields::{json_object, map};
 use crate::json::{validate, JsonStr};
 use crate::mount::Mount;
 use crate::options::Item;
+use base64::Engine as _;
 
 /// The largest number of bytes a base64 value of `len` bytes decodes to: the buffer size
 /// [`decode`] needs.
@@ -51,19 +50,21 @@ pub struct ExtraOption<'a> {
     pub fs_version: Option<JsonStr<'a>>,
 }
 
-#[derive(Deserialize)]
-struct Raw<'a> {
-    #[serde(borrow)]
-    source: Option<JsonStr<'a>>,
-    #[serde(borrow)]
-    config: Option<JsonStr<'a>>,
-    #[serde(borrow)]
-    snapshotdir: Option<JsonStr<'a>>,
-    #[serde(borrow)]
-    fs_version: Option<JsonStr<'a>>,
+json_object! {
+    struct Raw<'a> {
+        source: JsonStr<'a>,
+        config: JsonStr<'a>,
+        snapshotdir: JsonStr<'a>,
+        fs_version: JsonStr<'a>,
+    }
 }
 
 /// Which consumer's validation rules to apply.
+///
+/// A field given as `null` decodes as absent, which both rule sets judge as Kata does: Go's
+/// `encoding/json` leaves a `null` string field `""` (so `Go` fails on an empty source, config
+/// or snapshotdir and ignores fs_version), and serde in Kata's Rust runtime refuses `null` for
+/// its `String` fields (so `Rust` fails on any absent field).
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Rules {
     /// Kata's Go runtime: the last `extraoption=` wins; `source`, `config` and `snapshotdir`
@@ -105,28 +106,20 @@ pub fn decode<'b>(b64: &[u8], buf: &'b mut [u8]) -> Result<ExtraOption<'b>> {
 }
 
 /// Maps already decoded JSON text onto [`ExtraOption`] (strict, see [`crate::json::validate`]).
+///
+/// Key names are compared after unescaping (`"sour\u0063e"` is `source`); a known field given
+/// twice, however spelled, is [`ErrorKind::DuplicateField`]; unknown fields of any shape are
+/// skipped; `null` for a known field reads as absent (see [`Rules`] for why both of Kata's rule
+/// sets then agree with Kata). A field error's offset is that of the member's key.
 pub fn decode_json(json: &[u8]) -> Result<ExtraOption<'_>> {
-    let text = validate(json, 1)?;
-    let raw: Raw<'_> = from_json(text)?;
+    let text = validate(json)?;
+    let raw: Raw<'_> = map(text)?;
     Ok(ExtraOption {
         source: raw.source,
         config: raw.config,
         snapshotdir: raw.snapshotdir,
         fs_version: raw.fs_version,
     })
-}
-
-/// Runs serde-json-core over validated text, turning its errors into ours.
-pub(crate) fn from_json<'a, T: Deserialize<'a>>(text: &'a str) -> Result<T> {
-    match serde_json_core::from_str::<T>(text) {
-        Ok((v, _)) => Ok(v),
-        // Fields are all optional and our own visitors raise no custom errors, so a custom
-        // error is serde's duplicate-field check.
-        Err(serde_json_core::de::Error::CustomError) => {
-            Err(Error::new(ErrorKind::DuplicateField, 0))
-        }
-        Err(_) => Err(Error::new(ErrorKind::JsonType, 0)),
-    }
 }
 
 impl ExtraOption<'_> {

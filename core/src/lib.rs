@@ -27,6 +27,7 @@
 
 pub mod error;
 pub mod extra;
+mod fields;
 pub mod flags;
 pub mod json;
 pub mod kata;

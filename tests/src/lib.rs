@@ -8,6 +8,7 @@ use nydus_overlay_core::json::JsonStr;
 /// The directory of the test data (`tests/data`), found from this crate's manifest.
 pub mod ns;
 pub mod props;
+pub mod secrets;
 
 pub fn data_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data")

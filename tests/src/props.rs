@@ -433,4 +433,5 @@ pub const TARGETS: &[(&str, Check)] = &[
     ("kata_volume", kata_volume),
     ("ffi", ffi),
     ("cli_args", cli_args),
+    ("explain_secrets", crate::secrets::explain_secrets),
 ];

@@ -224,6 +224,43 @@ func goEncoded(rng *rand.Rand, rounds int) {
 	}
 }
 
+// goEncodedKeys: documents Go marshals from maps, so that keys are escaped too (<, >, & as
+// \u003c, \u003e, \u0026), in unknown members and in metadata maps; the library must accept
+// them and agree with Go on every known field.
+func goEncodedKeys(rng *rand.Rand, rounds int) {
+	for i := 0; i < rounds; i++ {
+		labels := map[string]interface{}{}
+		doc := map[string]interface{}{"source": randomString(rng), "config": randomString(rng),
+			"snapshotdir": randomString(rng), "fs_version": "v6", "labels": labels}
+		for j := rng.Intn(4); j >= 0; j-- {
+			labels[randomString(rng)] = randomString(rng)
+			doc["x"+randomString(rng)] = rng.Intn(9)
+		}
+		raw, _ := json.Marshal(doc)
+		b64 := []byte(base64.StdEncoding.EncodeToString(raw))
+		lib, r := libExtra(b64)
+		want, err := goExtra(b64)
+		check(r == C.NYDUS_OVERLAY_OK && err == nil && reflect.DeepEqual(lib, want), "go-encoded keys %s: lib %v (%s), go %v", raw, lib, errText(r), want)
+
+		md := map[string]interface{}{}
+		vol := map[string]interface{}{"volume_type": "image_guest_pull", "image_pull": map[string]interface{}{"metadata": md}}
+		for j := rng.Intn(4); j >= 0; j-- {
+			md[randomString(rng)] = randomString(rng)
+			vol["x"+randomString(rng)] = map[string]interface{}{randomString(rng): randomString(rng)}
+		}
+		raw, _ = json.Marshal(vol)
+		b64 = []byte(base64.StdEncoding.EncodeToString(raw))
+		klib, r := libKata(b64)
+		kwant, err := goGeneric(b64)
+		for k := range kwant {
+			if strings.HasPrefix(k, "x") {
+				delete(kwant, k)
+			}
+		}
+		check(r == C.NYDUS_OVERLAY_OK && err == nil && reflect.DeepEqual(klib, kwant), "go-encoded kata keys %s: lib %v (%s), go %v", raw, klib, errText(r), kwant)
+	}
+}
+
 func options() {
 	opts := []byte(`lowerdir=/l/a\:1:/l/b::/d,upperdir=/u,workdir=/w,extraoption=e30=,dev,suid,nodev,ro`)
 	var o C.nydus_overlay_options
@@ -256,6 +293,7 @@ func main() {
 	}
 	fixtures(os.Args[1])
 	goEncoded(rand.New(rand.NewSource(1)), 2000)
+	goEncodedKeys(rand.New(rand.NewSource(2)), 2000)
 	options()
 	fmt.Printf("%d passed, %d failed\n", passed, failed)
 	if failed > 0 {
