@@ -126,6 +126,9 @@
 // Not supported.
 #define NYDUS_OVERLAY_ERR_UNSUPPORTED 31
 
+// A NUL byte in the option string.
+#define NYDUS_OVERLAY_ERR_NUL_BYTE 32
+
 // A required pointer was NULL (or a buffer pointer NULL with a non-zero length).
 #define NYDUS_OVERLAY_ERR_NULL 100
 

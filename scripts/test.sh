@@ -18,15 +18,12 @@ done
 step "format, lints, docs, no_std build"
 make --no-print-directory check
 
-step "build the helper for the real-caller tests"
-cargo build -p nydus-overlayfs
-
 step "unit, table, fixture, property, allocation and real-mount tests"
 cargo test --workspace
 
 step "the real-mount tests again, against the helper as installed (static musl, profile helper)"
 make --no-print-directory helper
-NYDUS_OVERLAYFS=$(make --no-print-directory -s helper-path) cargo test -p nydus-overlay-tests --test mounts
+NYDUS_OVERLAYFS=$(make --no-print-directory -s helper-path) cargo test -p nydus-overlayfs --test '*'
 
 step "make install / uninstall into a temporary DESTDIR"
 dest=$(mktemp -d)

@@ -47,6 +47,8 @@ pub enum ArgError {
     TooManyArguments,
     /// No mount point.
     MissingTarget,
+    /// An empty mount point (`''`): no path names it.
+    EmptyTarget,
     /// `-t` names another filesystem type.
     WrongType(String),
     /// A `/dev/fd/N` target, as `mount.fuse3 -o drop_privileges` hands over.
@@ -60,6 +62,7 @@ impl fmt::Display for ArgError {
             ArgError::MissingValue(o) => write!(f, "option {o} needs a value"),
             ArgError::TooManyArguments => f.write_str("too many arguments: expected [SOURCE] TARGET"),
             ArgError::MissingTarget => f.write_str("missing mount point (see --help)"),
+            ArgError::EmptyTarget => f.write_str("empty mount point: TARGET must be a path"),
             ArgError::WrongType(t) => write!(f, "filesystem type {t} is not nydus-overlayfs"),
             ArgError::FdTarget => f.write_str(
                 "a /dev/fd/N mount point (mount.fuse3 drop_privileges) is not supported: give a path",
@@ -173,6 +176,9 @@ pub fn parse<A: AsRef<[u8]>>(argv: &[A]) -> Result<Args, ArgError> {
     }
     if a.mode == Mode::Mount {
         let target = a.target.as_deref().ok_or(ArgError::MissingTarget)?;
+        if target.is_empty() {
+            return Err(ArgError::EmptyTarget);
+        }
         if target.starts_with(b"/dev/fd/") || target.starts_with(b"/proc/self/fd/") {
             return Err(ArgError::FdTarget);
         }
@@ -282,6 +288,15 @@ mod tests {
     #[test]
     fn errors() {
         assert_eq!(p(&[]).unwrap_err(), ArgError::MissingTarget);
+        assert_eq!(
+            p(&["overlay", "", "-o", "a"]).unwrap_err(),
+            ArgError::EmptyTarget
+        );
+        assert_eq!(p(&["", "-o", "a"]).unwrap_err(), ArgError::EmptyTarget);
+        assert_eq!(
+            p(&["-f", "", "-o", "a"]).unwrap_err(),
+            ArgError::EmptyTarget
+        );
         assert_eq!(p(&["-o"]).unwrap_err(), ArgError::MissingValue("-o"));
         assert_eq!(p(&["a", "b", "c"]).unwrap_err(), ArgError::TooManyArguments);
         assert_eq!(

@@ -69,6 +69,8 @@ pub enum ErrorKind {
     UnknownVolumeType,
     /// A `/dev/fd/N` style path where a real path is needed (used by the helper).
     Unsupported,
+    /// A NUL byte in the option string: mount(2) would read the data only up to it.
+    NulByte,
 }
 
 impl ErrorKind {
@@ -109,6 +111,7 @@ impl ErrorKind {
             BadFsVersion => "fs_version is neither v5 nor v6",
             UnknownVolumeType => "unknown volume_type",
             Unsupported => "not supported",
+            NulByte => "NUL byte in the option string",
         }
     }
 
@@ -147,11 +150,12 @@ impl ErrorKind {
             BadFsVersion => 29,
             UnknownVolumeType => 30,
             Unsupported => 31,
+            NulByte => 32,
         }
     }
 
     /// Every kind, in code order (for tables, tests and the C library's `strerror`).
-    pub const ALL: [ErrorKind; 31] = {
+    pub const ALL: [ErrorKind; 32] = {
         use ErrorKind::*;
         [
             TrailingBackslash,
@@ -185,6 +189,7 @@ impl ErrorKind {
             BadFsVersion,
             UnknownVolumeType,
             Unsupported,
+            NulByte,
         ]
     };
 }

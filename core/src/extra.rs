@@ -36,10 +36,44 @@ pub fn decode_base64(b64: &[u8], out: &mut [u8]) -> Result<usize> {
         })
 }
 
+/// Where a string of a decoded blob lies in the decoded JSON: the byte offset of its raw
+/// (still escaped) content between the quotes, and the raw length. What the C library hands
+/// out as offsets into the caller's buffer.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Span {
+    /// Byte offset of the first byte of the raw content in the decoded JSON.
+    pub offset: usize,
+    /// Length of the raw content in bytes.
+    pub len: usize,
+}
+
+impl Span {
+    /// The byte range in the decoded JSON.
+    pub fn range(self) -> core::ops::Range<usize> {
+        self.offset..self.offset + self.len
+    }
+}
+
+/// The span of `s` in `json`, or `None` when `s` is not a part of `json`.
+///
+/// The one place where a position is taken from a borrowed slice: serde-json-core hands the
+/// fields over as slices of the text without their positions. Only strings the decoder borrowed
+/// from `json` reach it (absent fields are `None`, never a defaulted empty string), and the
+/// containment check makes anything else `None` rather than a wrong offset.
+pub(crate) fn locate(json: &str, s: JsonStr<'_>) -> Option<Span> {
+    let offset = s.raw().as_ptr().addr().checked_sub(json.as_ptr().addr())?;
+    let span = Span {
+        offset,
+        len: s.raw().len(),
+    };
+    (span.offset.checked_add(span.len)? <= json.len()).then_some(span)
+}
+
 /// A decoded `extraoption`. Fields borrow from the decoded JSON, still escaped; unescape them
-/// with [`JsonStr::unescape_into`].
+/// with [`JsonStr::unescape_into`]; [`span_of`](ExtraOption::span_of) says where they are.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct ExtraOption<'a> {
+    json: &'a str,
     /// The RAFS bootstrap path.
     pub source: Option<JsonStr<'a>>,
     /// The whole nydusd configuration, itself JSON text (holds credentials).
@@ -115,6 +149,7 @@ pub fn decode_json(json: &[u8]) -> Result<ExtraOption<'_>> {
     let text = validate(json)?;
     let raw: Raw<'_> = map(text)?;
     Ok(ExtraOption {
+        json: text,
         source: raw.source,
         config: raw.config,
         snapshotdir: raw.snapshotdir,
@@ -122,7 +157,18 @@ pub fn decode_json(json: &[u8]) -> Result<ExtraOption<'_>> {
     })
 }
 
-impl ExtraOption<'_> {
+impl<'a> ExtraOption<'a> {
+    /// The decoded JSON text the fields borrow from.
+    pub fn json(&self) -> &'a str {
+        self.json
+    }
+
+    /// Where `field` (one of this value's fields, `None` when absent) lies in
+    /// [`json`](ExtraOption::json); `None` for an absent field.
+    pub fn span_of(&self, field: Option<JsonStr<'a>>) -> Option<Span> {
+        locate(self.json, field?)
+    }
+
     /// Checks the fields by `rules`; the error names the field at fault.
     pub fn check(&self, rules: Rules) -> Result<()> {
         let fields = [

@@ -6,42 +6,47 @@ use serde::de::{MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::extra::decode_base64;
+use crate::extra::{decode_base64, locate, Span};
 use crate::fields::{json_object, map};
 use crate::json::{validate, JsonStr, StrMap, StrSeq};
 
-/// The volume types Kata knows.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum VolumeType {
-    /// `direct_block`
-    DirectBlock,
-    /// `image_raw_block`
-    ImageRawBlock,
-    /// `layer_raw_block`
-    LayerRawBlock,
-    /// `image_nydus_block`
-    ImageNydusBlock,
-    /// `layer_nydus_block`
-    LayerNydusBlock,
-    /// `image_nydus_fs`
-    ImageNydusFs,
-    /// `layer_nydus_fs`
-    LayerNydusFs,
-    /// `image_guest_pull`
-    ImageGuestPull,
+/// The one table of Kata volume types: variant, JSON name, stable number (the C library's
+/// `NYDUS_OVERLAY_VOLUME_*` constants, generated from this table). Numbers never change and are
+/// never reused; a new type takes the next one.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! volume_types {
+    ($then:path) => {
+        $then! {
+            (DirectBlock, "direct_block", NYDUS_OVERLAY_VOLUME_DIRECT_BLOCK, 1),
+            (ImageRawBlock, "image_raw_block", NYDUS_OVERLAY_VOLUME_IMAGE_RAW_BLOCK, 2),
+            (LayerRawBlock, "layer_raw_block", NYDUS_OVERLAY_VOLUME_LAYER_RAW_BLOCK, 3),
+            (ImageNydusBlock, "image_nydus_block", NYDUS_OVERLAY_VOLUME_IMAGE_NYDUS_BLOCK, 4),
+            (LayerNydusBlock, "layer_nydus_block", NYDUS_OVERLAY_VOLUME_LAYER_NYDUS_BLOCK, 5),
+            (ImageNydusFs, "image_nydus_fs", NYDUS_OVERLAY_VOLUME_IMAGE_NYDUS_FS, 6),
+            (LayerNydusFs, "layer_nydus_fs", NYDUS_OVERLAY_VOLUME_LAYER_NYDUS_FS, 7),
+            (ImageGuestPull, "image_guest_pull", NYDUS_OVERLAY_VOLUME_IMAGE_GUEST_PULL, 8),
+        }
+    };
 }
 
-/// Every volume type with its JSON name.
-pub const VOLUME_TYPES: &[(VolumeType, &str)] = &[
-    (VolumeType::DirectBlock, "direct_block"),
-    (VolumeType::ImageRawBlock, "image_raw_block"),
-    (VolumeType::LayerRawBlock, "layer_raw_block"),
-    (VolumeType::ImageNydusBlock, "image_nydus_block"),
-    (VolumeType::LayerNydusBlock, "layer_nydus_block"),
-    (VolumeType::ImageNydusFs, "image_nydus_fs"),
-    (VolumeType::LayerNydusFs, "layer_nydus_fs"),
-    (VolumeType::ImageGuestPull, "image_guest_pull"),
-];
+macro_rules! define_volume_type {
+    ($(($variant:ident, $name:literal, $c:ident, $n:literal)),* $(,)?) => {
+        /// The volume types Kata knows, with their stable numbers.
+        #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+        #[repr(u32)]
+        pub enum VolumeType {
+            $(
+                #[doc = concat!("`", $name, "`")]
+                $variant = $n,
+            )*
+        }
+
+        /// Every volume type with its JSON name, in number order.
+        pub const VOLUME_TYPES: &[(VolumeType, &str)] = &[$((VolumeType::$variant, $name)),*];
+    };
+}
+volume_types!(define_volume_type);
 
 impl VolumeType {
     /// The JSON name.
@@ -51,15 +56,29 @@ impl VolumeType {
             .find(|(t, _)| *t == self)
             .map_or("", |(_, s)| s)
     }
+
+    /// The stable number (1 and up; the C library's `NYDUS_OVERLAY_VOLUME_*`).
+    pub const fn code(self) -> u32 {
+        self as u32
+    }
+
+    /// The type with stable number `code`, if any.
+    pub fn from_code(code: u32) -> Option<Self> {
+        VOLUME_TYPES
+            .iter()
+            .map(|(t, _)| *t)
+            .find(|t| t.code() == code)
+    }
 }
 
 /// `nydus_image`: the nydusd configuration (JSON text, holds credentials) and snapshot dir.
+/// Either may be absent (`None`); Kata reads an absent one as empty.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Default)]
 pub struct NydusImage<'a> {
     /// The whole nydusd configuration as a JSON string.
-    pub config: JsonStr<'a>,
+    pub config: Option<JsonStr<'a>>,
     /// The snapshot directory.
-    pub snapshot_dir: JsonStr<'a>,
+    pub snapshot_dir: Option<JsonStr<'a>>,
 }
 
 json_object! {
@@ -238,8 +257,8 @@ pub fn decode_json(json: &[u8]) -> Result<KataVolume<'_>> {
         direct_volume: raw.direct_volume.map(|m| m.metadata.unwrap_or_default().0),
         image_pull: raw.image_pull.map(|m| m.metadata.unwrap_or_default().0),
         nydus_image: raw.nydus_image.map(|n| NydusImage {
-            config: n.config.unwrap_or_default(),
-            snapshot_dir: n.snapshot_dir.unwrap_or_default(),
+            config: n.config,
+            snapshot_dir: n.snapshot_dir,
         }),
         dm_verity,
     })
@@ -248,7 +267,13 @@ pub fn decode_json(json: &[u8]) -> Result<KataVolume<'_>> {
 impl<'a> KataVolume<'a> {
     /// Where the string `s` (borrowed from the JSON) starts, counting its opening quote.
     fn start_of(&self, s: &'a str) -> usize {
-        s.as_ptr().addr() - self.json.as_ptr().addr() - 1
+        locate(self.json, JsonStr(s)).map_or(self.json.len(), |sp| sp.offset - 1)
+    }
+
+    /// Where `s` (a string of this volume: a field, an option, a metadata key or value; `None`
+    /// when absent) lies in [`json`](KataVolume::json); `None` for an absent one.
+    pub fn span_of(&self, s: Option<JsonStr<'a>>) -> Option<Span> {
+        locate(self.json, s?)
     }
 
     /// The `options` strings, in order (none if absent).

@@ -4,7 +4,7 @@
 use crate::error::{Error, ErrorKind, Result};
 use crate::flags::{apply, Class, HelperOnly};
 use crate::lowerdir::{layers, layers_from, needs_layer_escape, Layer, Layers};
-use crate::options::{items, Item, Items, Unescape};
+use crate::options::{checked_items, items, Item, Items, Unescape};
 
 /// The most lower layers overlayfs takes, counted after read-only folding.
 pub const MAX_LAYERS: usize = 500;
@@ -276,14 +276,14 @@ impl<'a> Mount<'a> {
 
     fn all_items(&self) -> impl Iterator<Item = Item<'a>> + Clone {
         // Parsing succeeded, so tokenizing again cannot fail.
-        items(self.input).flatten()
+        checked_items(self.input).flatten()
     }
 
     /// The items that go to the kernel besides `lowerdir=`, `upperdir=` and `workdir=`, in
     /// order: overlay data such as `index=off`, `volatile` or `redirect_dir=on`.
     pub fn data_items(&self) -> DataItems<'a> {
         DataItems {
-            items: items(self.input),
+            items: checked_items(self.input),
             folded: self.folded(),
         }
     }
@@ -322,7 +322,7 @@ impl<'a> Mount<'a> {
     fn emit(&self, s: &mut Writer<'_>) -> Result<()> {
         let folded = self.folded();
         let mut first = true;
-        let mut it = items(self.input);
+        let mut it = checked_items(self.input);
         let mut skips = self.skips[..self.skip_count].iter().peekable();
         loop {
             if let Some(&&(start, end)) = skips.peek() {

@@ -2,7 +2,9 @@
 //!
 //! Items are separated by `,`. A backslash escapes the next byte (`\,` is a comma inside a
 //! value); a double-quoted stretch (SELinux `context="a:b:c1,c2"`) may contain commas. Empty
-//! items are dropped. Nothing is unescaped here: items are spans of the input.
+//! items are dropped. A NUL byte is refused wherever it stands: mount(2) reads its data as a C
+//! string, so it would see less than what was checked. Nothing is unescaped here: items are
+//! spans of the input.
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::flags::{classify, Class};
@@ -52,12 +54,15 @@ impl<'a> Item<'a> {
 pub struct Items<'a> {
     input: &'a [u8],
     pos: usize,
+    /// Where the first NUL byte is (`usize::MAX` when there is none, or when the input was
+    /// checked before): the item that reaches it is an error.
+    nul: usize,
 }
 
 /// Splits an option string into items, in order, skipping empty ones.
 ///
-/// Linear time, no allocation. Yields an error for a trailing backslash or an unterminated
-/// quote, then stops.
+/// Linear time, no allocation. Yields an error for a NUL byte, a trailing backslash or an
+/// unterminated quote, then stops.
 ///
 /// ```
 /// use nydus_overlay_core::options::items;
@@ -67,7 +72,20 @@ pub struct Items<'a> {
 /// assert_eq!(v, [&b"a"[..], br"b\,c", b"d=1=2"]);
 /// ```
 pub fn items(input: &[u8]) -> Items<'_> {
-    Items { input, pos: 0 }
+    Items {
+        input,
+        pos: 0,
+        nul: memchr::memchr(0, input).unwrap_or(usize::MAX),
+    }
+}
+
+/// [`items`] over an input that a whole pass of it already accepted: no NUL search again.
+pub(crate) fn checked_items(input: &[u8]) -> Items<'_> {
+    Items {
+        input,
+        pos: 0,
+        nul: usize::MAX,
+    }
 }
 
 impl<'a> Iterator for Items<'a> {
@@ -105,6 +123,9 @@ impl<'a> Iterator for Items<'a> {
                     }
                 }
             };
+            if end > self.nul {
+                return Some(Err(self.fail(ErrorKind::NulByte, self.nul)));
+            }
             self.pos = end + 1;
             if end > start {
                 return Some(Ok(Item {
@@ -127,8 +148,12 @@ impl Items<'_> {
         self.pos = end + 1;
     }
 
+    /// Stops the iteration with an error; a NUL before `at` is the earlier error.
     fn fail(&mut self, kind: ErrorKind, at: usize) -> Error {
         self.pos = self.input.len();
+        if self.nul < at {
+            return Error::new(ErrorKind::NulByte, self.nul);
+        }
         Error::new(kind, at)
     }
 }

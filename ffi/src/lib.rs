@@ -16,7 +16,7 @@ use std::ffi::c_char;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use nydus_overlay_core::extra::{self, decoded_len_max, Rules};
-use nydus_overlay_core::json::{unescape_into, JsonStr};
+use nydus_overlay_core::json::unescape_into;
 use nydus_overlay_core::kata::{self, VOLUME_TYPES};
 use nydus_overlay_core::mount::LAYERS_END;
 use nydus_overlay_core::options::unescape_into as unescape_path_into;
@@ -95,6 +95,8 @@ pub const NYDUS_OVERLAY_ERR_BAD_FS_VERSION: i32 = 29;
 pub const NYDUS_OVERLAY_ERR_UNKNOWN_VOLUME_TYPE: i32 = 30;
 /// Not supported.
 pub const NYDUS_OVERLAY_ERR_UNSUPPORTED: i32 = 31;
+/// A NUL byte in the option string.
+pub const NYDUS_OVERLAY_ERR_NUL_BYTE: i32 = 32;
 /// A required pointer was NULL (or a buffer pointer NULL with a non-zero length).
 pub const NYDUS_OVERLAY_ERR_NULL: i32 = 100;
 /// The library panicked; this is a bug, please report it.
@@ -347,9 +349,11 @@ fn span_in(base: &[u8], part: &[u8]) -> nydus_overlay_span {
     }
 }
 
-fn json_span(base: &[u8], s: Option<JsonStr<'_>>) -> nydus_overlay_span {
-    s.map_or_else(nydus_overlay_span::default, |s| {
-        span_in(base, s.raw().as_bytes())
+fn span(s: Option<nydus_overlay_core::extra::Span>) -> nydus_overlay_span {
+    s.map_or_else(nydus_overlay_span::default, |s| nydus_overlay_span {
+        offset: s.offset as u64,
+        len: s.len as u64,
+        present: 1,
     })
 }
 
@@ -585,17 +589,19 @@ pub unsafe extern "C" fn nydus_overlay_extra_decode(
     out: *mut nydus_overlay_extra,
 ) -> i32 {
     guard(|| {
-        let sized = |need| nydus_overlay_extra {
-            json_len: need,
-            ..Default::default()
-        };
+        /// # Safety
+        /// `out` valid for writing a `nydus_overlay_extra`.
+        unsafe fn sized(out: *mut nydus_overlay_extra, need: u64) {
+            // SAFETY: the caller's contract; only this field is written.
+            unsafe { (&raw mut (*out).json_len).write(need) }
+        }
         let map = |json: &[u8]| {
             let e = extra::decode_json(json).map_err(code)?;
             Ok(nydus_overlay_extra {
-                source: json_span(json, e.source),
-                config: json_span(json, e.config),
-                snapshotdir: json_span(json, e.snapshotdir),
-                fs_version: json_span(json, e.fs_version),
+                source: span(e.span_of(e.source)),
+                config: span(e.span_of(e.config)),
+                snapshotdir: span(e.span_of(e.snapshotdir)),
+                fs_version: span(e.span_of(e.fs_version)),
                 json_len: json.len() as u64,
             })
         };
@@ -719,8 +725,8 @@ fn decode_blob<'b>(b64: &[u8], buf: &'b mut [u8]) -> Result<&'b [u8], BlobError>
 }
 
 /// The body both blob decoders share: NULL checks, base64 into `buf`, then `map` over the JSON;
-/// a too small `buf` writes `sized(bytes needed)` and returns
-/// `NYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL`.
+/// a too small `buf` writes the bytes needed through `sized` (which writes that one field and
+/// nothing else of `*out`) and returns `NYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL`.
 ///
 /// # Safety
 /// `b64` readable for `b64_len`; `buf` writable for `cap`, not overlapping `b64`; `out` NULL or
@@ -731,7 +737,7 @@ unsafe fn decode_into<T>(
     buf: *mut u8,
     cap: usize,
     out: *mut T,
-    sized: impl FnOnce(u64) -> T,
+    sized: unsafe fn(*mut T, u64),
     map: impl FnOnce(&[u8]) -> Result<T, i32>,
 ) -> i32 {
     // SAFETY: the caller's contract above.
@@ -744,7 +750,7 @@ unsafe fn decode_into<T>(
         Err(BlobError::Code(c)) => Err(c),
         Err(BlobError::TooSmall(need)) => {
             // SAFETY: checked non-null; the caller guarantees it is writable.
-            unsafe { put(out, sized(need)) };
+            unsafe { sized(out, need) };
             return NYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL;
         }
     };
@@ -774,10 +780,12 @@ pub unsafe extern "C" fn nydus_overlay_kata_decode(
     out: *mut nydus_overlay_kata_volume,
 ) -> i32 {
     guard(|| {
-        let sized = |need| nydus_overlay_kata_volume {
-            json_len: need,
-            ..Default::default()
-        };
+        /// # Safety
+        /// `out` valid for writing a `nydus_overlay_kata_volume`.
+        unsafe fn sized(out: *mut nydus_overlay_kata_volume, need: u64) {
+            // SAFETY: the caller's contract; only this field is written.
+            unsafe { (&raw mut (*out).json_len).write(need) }
+        }
         let map = |json: &[u8]| {
             let k = decode_kata(json)?;
             let vt = VOLUME_TYPES
@@ -788,15 +796,15 @@ pub unsafe extern "C" fn nydus_overlay_kata_decode(
             let v = nydus_overlay_kata_volume {
                 volume_type: vt,
                 options_count: k.options_len() as u32,
-                source: json_span(json, k.source),
-                fs_type: json_span(json, k.fs_type),
+                source: span(k.span_of(k.source)),
+                fs_type: span(k.span_of(k.fs_type)),
                 nydus_image_present: k.nydus_image.is_some().into(),
                 dm_verity_present: k.dm_verity.is_some().into(),
-                nydus_config: json_span(json, k.nydus_image.map(|n| n.config)),
-                nydus_snapshot_dir: json_span(json, k.nydus_image.map(|n| n.snapshot_dir)),
+                nydus_config: span(k.span_of(k.nydus_image.and_then(|n| n.config))),
+                nydus_snapshot_dir: span(k.span_of(k.nydus_image.and_then(|n| n.snapshot_dir))),
                 dm_verity: nydus_overlay_dm_verity {
-                    hashtype: json_span(json, k.dm_verity.map(|d| d.hashtype)),
-                    hash: json_span(json, k.dm_verity.map(|d| d.hash)),
+                    hashtype: span(k.span_of(k.dm_verity.map(|d| d.hashtype))),
+                    hash: span(k.span_of(k.dm_verity.map(|d| d.hash))),
                     blocknum: d.blocknum,
                     blocksize: d.blocksize,
                     hashsize: d.hashsize,
@@ -842,7 +850,7 @@ pub unsafe extern "C" fn nydus_overlay_kata_option(
         };
         match k.options().nth(index as usize) {
             // SAFETY: checked non-null; the caller guarantees it is writable.
-            Some(s) => unsafe { put(out, span_in(json, s.raw().as_bytes())) },
+            Some(s) => unsafe { put(out, span(k.span_of(Some(s)))) },
             None => NYDUS_OVERLAY_END,
         }
     })
@@ -885,8 +893,8 @@ pub unsafe extern "C" fn nydus_overlay_kata_metadata(
             Some((kk, vv)) => {
                 // SAFETY: both checked non-null; the caller guarantees they are writable.
                 unsafe {
-                    put(key, span_in(json, kk.raw().as_bytes()));
-                    put(value, span_in(json, vv.raw().as_bytes()))
+                    put(key, span(k.span_of(Some(kk))));
+                    put(value, span(k.span_of(Some(vv))))
                 }
             }
             None => NYDUS_OVERLAY_END,
@@ -942,6 +950,7 @@ mod tests {
             NYDUS_OVERLAY_ERR_BAD_FS_VERSION,
             NYDUS_OVERLAY_ERR_UNKNOWN_VOLUME_TYPE,
             NYDUS_OVERLAY_ERR_UNSUPPORTED,
+            NYDUS_OVERLAY_ERR_NUL_BYTE,
         ];
         assert_eq!(consts.len(), ErrorKind::ALL.len());
         for (c, k) in consts.iter().zip(ErrorKind::ALL) {
@@ -998,6 +1007,117 @@ mod tests {
                 h.contains(&format!("#define {name} {v}")),
                 "{name} in the header"
             );
+        }
+    }
+
+    fn b64(json: &str) -> Vec<u8> {
+        const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut out = Vec::new();
+        for c in json.as_bytes().chunks(3) {
+            let n = c.iter().fold(0u32, |n, b| n << 8 | u32::from(*b)) << (8 * (3 - c.len()));
+            for i in 0..4 {
+                out.push(if i <= c.len() {
+                    A[(n >> (18 - 6 * i) & 63) as usize]
+                } else {
+                    b'='
+                });
+            }
+        }
+        out
+    }
+
+    fn kata(json: &str) -> (i32, nydus_overlay_kata_volume, usize) {
+        let b = b64(json);
+        let mut buf = vec![0u8; decoded_len_max(b.len())];
+        let mut k = nydus_overlay_kata_volume::default();
+        // SAFETY: valid slices and out-pointer.
+        let r = unsafe {
+            nydus_overlay_kata_decode(b.as_ptr(), b.len(), buf.as_mut_ptr(), buf.len(), &mut k)
+        };
+        (r, k, buf.len())
+    }
+
+    const ABSENT: nydus_overlay_span = nydus_overlay_span {
+        offset: 0,
+        len: 0,
+        present: 0,
+    };
+
+    #[test]
+    fn an_absent_nested_field_is_an_absent_span() {
+        let (r, k, _) = kata(r#"{"volume_type":"image_nydus_fs","nydus_image":{}}"#);
+        assert_eq!(r, NYDUS_OVERLAY_OK);
+        assert_eq!(k.nydus_image_present, 1);
+        assert_eq!(k.nydus_config, ABSENT);
+        assert_eq!(k.nydus_snapshot_dir, ABSENT);
+    }
+
+    #[test]
+    fn an_empty_nested_field_is_a_present_span_inside_the_buffer() {
+        let json =
+            r#"{"volume_type":"image_nydus_fs","nydus_image":{"config":"","snapshot_dir":"/s"}}"#;
+        let (r, k, _) = kata(json);
+        assert_eq!(r, NYDUS_OVERLAY_OK);
+        let at = |needle: &str| json.find(needle).unwrap() as u64;
+        assert_eq!((k.nydus_config.present, k.nydus_config.len), (1, 0));
+        assert_eq!(k.nydus_config.offset, at(r#""config":"""#) + 10);
+        assert_eq!(k.nydus_snapshot_dir.offset, at("/s"));
+    }
+
+    #[test]
+    fn buffer_too_small_writes_only_the_size() {
+        let b = b64(r#"{"source":"/b","config":"{}","snapshotdir":"/s"}"#);
+        let mut buf = vec![0u8; decoded_len_max(b.len()) - 1];
+        let mut e = std::mem::MaybeUninit::<nydus_overlay_extra>::uninit();
+        // SAFETY: the struct is plain data; every byte set to a sentinel.
+        unsafe {
+            e.as_mut_ptr()
+                .cast::<u8>()
+                .write_bytes(0xA5, size_of::<nydus_overlay_extra>())
+        };
+        // SAFETY: valid slices and out-pointer.
+        let r = unsafe {
+            nydus_overlay_extra_decode(
+                b.as_ptr(),
+                b.len(),
+                buf.as_mut_ptr(),
+                buf.len(),
+                e.as_mut_ptr(),
+            )
+        };
+        assert_eq!(r, NYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL);
+        // SAFETY: all bytes were initialized above.
+        let bytes: &[u8] = unsafe {
+            std::slice::from_raw_parts(e.as_ptr().cast(), size_of::<nydus_overlay_extra>())
+        };
+        let at = std::mem::offset_of!(nydus_overlay_extra, json_len);
+        assert_eq!(
+            u64::from_ne_bytes(bytes[at..at + 8].try_into().unwrap()),
+            decoded_len_max(b.len()) as u64
+        );
+        for (i, byte) in bytes.iter().enumerate() {
+            if !(at..at + 8).contains(&i) {
+                assert_eq!(*byte, 0xA5, "byte {i} of the out struct changed");
+            }
+        }
+
+        let kb = b64(r#"{"volume_type":"direct_block"}"#);
+        let mut k = std::mem::MaybeUninit::<nydus_overlay_kata_volume>::uninit();
+        let size = size_of::<nydus_overlay_kata_volume>();
+        // SAFETY: as above.
+        unsafe { k.as_mut_ptr().cast::<u8>().write_bytes(0x5A, size) };
+        // SAFETY: valid slices and out-pointer.
+        let r = unsafe {
+            nydus_overlay_kata_decode(kb.as_ptr(), kb.len(), buf.as_mut_ptr(), 3, k.as_mut_ptr())
+        };
+        assert_eq!(r, NYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL);
+        // SAFETY: all bytes were initialized above.
+        let bytes: &[u8] = unsafe { std::slice::from_raw_parts(k.as_ptr().cast(), size) };
+        let at = std::mem::offset_of!(nydus_overlay_kata_volume, json_len);
+        for (i, byte) in bytes.iter().enumerate() {
+            if !(at..at + 8).contains(&i) {
+                assert_eq!(*byte, 0x5A, "byte {i} of the out struct changed");
+            }
         }
     }
 

@@ -94,7 +94,9 @@ fn core_kata(value: &[u8], buf: &mut [u8], text: &mut [u8]) -> usize {
         }
     }
     if let Some(ni) = k.nydus_image {
-        n += take(ni.config, text) + take(ni.snapshot_dir, text);
+        for s in [ni.config, ni.snapshot_dir].into_iter().flatten() {
+            n += take(s, text);
+        }
     }
     if let Some(d) = k.dm_verity {
         n += take(d.hashtype, text) + take(d.hash, text) + d.blocknum as usize;

@@ -5,11 +5,10 @@ use std::path::PathBuf;
 
 use nydus_overlay_core::json::JsonStr;
 
-/// The directory of the test data (`tests/data`), found from this crate's manifest.
-pub mod ns;
 pub mod props;
 pub mod secrets;
 
+/// The directory of the test data (`tests/data`), found from this crate's manifest.
 pub fn data_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data")
 }

@@ -58,7 +58,7 @@ fn kata_to_json(k: &KataVolume<'_>) -> Value {
     if let Some(n) = k.nydus_image {
         m.insert(
             "nydus_image".into(),
-            json!({"config": unescape(n.config), "snapshot_dir": unescape(n.snapshot_dir)}),
+            json!({"config": unescape(n.config.unwrap_or_default()), "snapshot_dir": unescape(n.snapshot_dir.unwrap_or_default())}),
         );
     }
     if let Some(d) = k.dm_verity {
@@ -292,7 +292,7 @@ fn escaped_keys_in_kata_volumes() {
     let j = r#"{"volume\u005ftype":"image_nydus_fs","labels":{"a\u003cb":"c"},"nydus_image":{"snapshot\u005fdir":"/d","x\u0026y":[]},"image_pull":{"metadata":{"k\u003c":"v"}}}"#;
     let k = kata::decode_json(j.as_bytes()).unwrap();
     assert_eq!(k.volume_type.as_str(), "image_nydus_fs");
-    assert_eq!(unescape(k.nydus_image.unwrap().snapshot_dir), "/d");
+    assert_eq!(unescape(k.nydus_image.unwrap().snapshot_dir.unwrap()), "/d");
     let md: Vec<(String, String)> = k
         .image_pull_metadata()
         .unwrap()
@@ -519,7 +519,7 @@ proptest! {
         let text = nydus_overlay_tests::props::go_json(&v);
         let k = kata::decode_json(text.as_bytes()).unwrap_or_else(|e| panic!("{text}: {e}"));
         prop_assert_eq!(k.volume_type.as_str(), "image_guest_pull");
-        prop_assert_eq!(unescape(k.nydus_image.unwrap().snapshot_dir), "/d");
+        prop_assert_eq!(unescape(k.nydus_image.unwrap().snapshot_dir.unwrap()), "/d");
         let got: std::collections::BTreeMap<String, String> = k
             .image_pull_metadata()
             .unwrap()

@@ -129,6 +129,68 @@ error_cases! {
     escaped_quote_does_not_close: r#"lowerdir=/a:/b,context="a\""# => UnterminatedQuote;
 }
 
+/// A NUL byte anywhere in the option string is refused at its offset (SPEC section 3): mount(2)
+/// would read the data only up to it, a different string than the one checked.
+macro_rules! nul_cases {
+    ($($name:ident: $input:expr => $offset:expr;)*) => {$(
+        #[test]
+        fn $name() {
+            let input: &[u8] = $input;
+            let e = Mount::parse(input).unwrap_err();
+            assert_eq!((e.kind, e.offset), (ErrorKind::NulByte, $offset));
+            assert_eq!(e.to_string(), format!("NUL byte in the option string at byte {}", $offset));
+            // The tokenizer alone refuses it too, and stops there.
+            let mut it = items(input);
+            let first_err = it.by_ref().find_map(|i| i.err()).expect("tokenizer error");
+            assert_eq!((first_err.kind, first_err.offset), (ErrorKind::NulByte, $offset));
+            assert_eq!(it.next(), None);
+        }
+    )*};
+}
+
+nul_cases! {
+    nul_in_layer_path: b"lowerdir=/a\0b:/c,upperdir=/u,workdir=/w" => 11;
+    nul_in_escaped_layer_path: b"lowerdir=/a\\\0b:/c" => 12;
+    nul_in_key: b"lowerdir=/a:/b,ind\0ex=off" => 18;
+    nul_in_data_value: b"lowerdir=/a:/b,index=of\0f" => 23;
+    nul_in_upperdir: b"lowerdir=/a,upperdir=/u\0,workdir=/w" => 23;
+    nul_in_helper_only_blob: b"lowerdir=/a:/b,extraoption=e3\0=" => 29;
+    nul_in_quoted_value: b"lowerdir=/a:/b,context=\"a,\0b\"" => 26;
+    nul_as_an_item: b"lowerdir=/a:/b,\0,index=off" => 15;
+    nul_at_the_start: b"\0lowerdir=/a:/b" => 0;
+    nul_at_the_end: b"lowerdir=/a:/b\0" => 14;
+    nul_alone: b"\0" => 0;
+}
+
+/// Through the C ABI, where a NUL can reach the parser at all: every option entry point refuses
+/// it with its own code.
+#[test]
+fn nul_refused_through_the_c_abi() {
+    use nydus_overlay::*;
+    let opts = b"lowerdir=/a\0b:/c,upperdir=/u,workdir=/w";
+    let mut o = nydus_overlay_options::default();
+    let mut buf = [0u8; 64];
+    let mut len = 0usize;
+    // SAFETY: every pointer is valid for the length given with it; buffers do not overlap.
+    let (parsed, data) = unsafe {
+        (
+            nydus_overlay_parse(opts.as_ptr(), opts.len(), &mut o),
+            nydus_overlay_kernel_data(
+                opts.as_ptr(),
+                opts.len(),
+                buf.as_mut_ptr(),
+                buf.len(),
+                &mut len,
+            ),
+        )
+    };
+    assert_eq!(
+        (parsed, data),
+        (NYDUS_OVERLAY_ERR_NUL_BYTE, NYDUS_OVERLAY_ERR_NUL_BYTE)
+    );
+    assert_eq!(NYDUS_OVERLAY_ERR_NUL_BYTE, ErrorKind::NulByte.code() as i32);
+}
+
 fn layers_opt(n: usize) -> String {
     let v: Vec<String> = (0..n).map(|i| format!("/l/{i}")).collect();
     format!("lowerdir={}", v.join(":"))

@@ -2,61 +2,16 @@
 //! Real mounts, each in a private mount namespace, checked through /proc/self/mountinfo and
 //! by reading and writing through the merged directory.
 
+mod support;
+
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
-use nydus_overlay_core::lowerdir::{escape_layer_into, escaped_layer_len};
-use nydus_overlay_core::options::{escape_item_into, escaped_item_len};
-use nydus_overlay_tests::fixtures;
-use nydus_overlay_tests::ns::{run_ns, NsRun, Scratch};
+use support::{bytes as t, env, fixture_option, kernel_sim, opts, run_ns, with, NsRun, Scratch};
 
 fn extra_auth() -> Vec<u8> {
-    fixtures()
-        .into_iter()
-        .find(|f| f.name == "extra-v6-auth")
-        .unwrap()
-        .option
-}
-
-fn esc_layer(p: &Path) -> Vec<u8> {
-    let b = p.as_os_str().as_bytes();
-    let mut out = vec![0u8; escaped_layer_len(b)];
-    let n = escape_layer_into(b, &mut out).unwrap();
-    out.truncate(n);
-    out
-}
-
-fn esc_item(p: &Path) -> Vec<u8> {
-    let b = p.as_os_str().as_bytes();
-    let mut out = vec![0u8; escaped_item_len(b)];
-    let n = escape_item_into(b, &mut out).unwrap();
-    out.truncate(n);
-    out
-}
-
-/// `lowerdir=...[,upperdir=...,workdir=...]`, escaped.
-fn opts(lower: &[PathBuf], upper_work: Option<(&Path, &Path)>) -> Vec<u8> {
-    let mut o = b"lowerdir=".to_vec();
-    for (i, l) in lower.iter().enumerate() {
-        if i > 0 {
-            o.push(b':');
-        }
-        o.extend(esc_layer(l));
-    }
-    if let Some((u, w)) = upper_work {
-        o.extend(b",upperdir=");
-        o.extend(esc_item(u));
-        o.extend(b",workdir=");
-        o.extend(esc_item(w));
-    }
-    o
-}
-
-fn with(mut o: Vec<u8>, more: &[u8]) -> Vec<u8> {
-    o.push(b',');
-    o.extend_from_slice(more);
-    o
+    fixture_option("extra-v6-auth")
 }
 
 /// A scratch dir with `n` layers `l<i>` (file `f<i>`, and `top` naming the layer), upper,
@@ -91,26 +46,8 @@ fn setup(tag: &str, n: usize) -> Setup {
     }
 }
 
-fn env<'a>(pairs: &'a [(&'a str, &'a [u8])]) -> Vec<(&'a str, &'a OsStr)> {
-    pairs
-        .iter()
-        .map(|(k, v)| (*k, OsStr::from_bytes(v)))
-        .collect()
-}
-
 fn mounted_layers(r: &NsRun, m: &Path) -> Vec<PathBuf> {
-    let e = r
-        .mount_at(m)
-        .unwrap_or_else(|| panic!("no mount at {m:?}: {r:#?}"));
-    assert_eq!(e.fstype, "overlay");
-    e.layers()
-        .into_iter()
-        .map(|(p, _)| PathBuf::from(OsStr::from_bytes(&p)))
-        .collect()
-}
-
-fn t(p: &Path) -> &[u8] {
-    p.as_os_str().as_bytes()
+    r.overlay_at(m).layer_paths()
 }
 
 #[test]
@@ -124,7 +61,7 @@ fn direct_call_with_upper_extraoption_and_dev_suid() {
         r#"rc "$H" overlay "$M" -o "$OPTS"; mi "$M"; cat "$M/top" "$M/f2"; echo written > "$M/new"; cat "$U/new""#,
         &env(&[("M", t(&st.m)), ("U", t(&st.upper)), ("OPTS", &o)]),
     );
-    assert_eq!(r.rc, Some(0), "{r:#?}");
+    r.assert_rcs(&[0]);
     assert_eq!(r.stderr, "", "success is silent");
     assert_eq!(mounted_layers(&r, &st.m), st.lower);
     let e = r.mount_at(&st.m).unwrap();
@@ -140,11 +77,7 @@ fn direct_call_with_upper_extraoption_and_dev_suid() {
 fn through_mount_fuse3_as_containerd_calls_it() {
     let st = setup("fuse3", 2);
     let bin = st.s.layer(b"bin", &[]);
-    std::os::unix::fs::symlink(
-        nydus_overlay_tests::ns::helper(),
-        bin.join("nydus-overlayfs"),
-    )
-    .unwrap();
+    std::os::unix::fs::symlink(support::helper(), bin.join("nydus-overlayfs")).unwrap();
     let lower = opts(&st.lower, None);
     let uw = [
         b"upperdir=".as_slice(),
@@ -163,7 +96,7 @@ fn through_mount_fuse3_as_containerd_calls_it() {
             ("EXTRA", &extra_auth()),
         ]),
     );
-    assert_eq!(r.rc, Some(0), "{r:#?}");
+    r.assert_rcs(&[0]);
     assert_eq!(mounted_layers(&r, &st.m), st.lower);
     let e = r.mount_at(&st.m).unwrap();
     // mount.fuse3 appends dev and suid: they clear the flags, as containerd means them.
@@ -185,7 +118,7 @@ cp "$H" /usr/sbin/mount.fuse.nydus-overlayfs
 rc mount -t fuse.nydus-overlayfs overlay "$M" -o "$OPTS"; mi "$M"; cat "$M/top"; touch "$M/x" && echo writable"#,
         &env(&[("M", t(&st.m)), ("SIDE", t(&side)), ("OPTS", &o)]),
     );
-    assert_eq!(r.rc, Some(0), "{r:#?}");
+    r.assert_rcs(&[0]);
     assert_eq!(mounted_layers(&r, &st.m), st.lower);
     let e = r.mount_at(&st.m).unwrap();
     assert!(
@@ -210,7 +143,7 @@ fn flag_words_do_what_they_say() {
         r#"mount --make-private /tmp 2>/dev/null; rc "$H" overlay "$M" -o "$OPTS"; mi "$M""#,
         &env(&[("M", t(&st.m)), ("OPTS", &o)]),
     );
-    assert_eq!(r.rc, Some(0), "{r:#?}");
+    r.assert_rcs(&[0]);
     let e = r.mount_at(&st.m).unwrap();
     for w in ["noexec", "nodev", "nosuid", "noatime", "rw"] {
         assert!(e.has(w), "{w} in {e:?}");
@@ -230,7 +163,7 @@ fn read_only_folds_upper_and_drops_volatile() {
         r#"rc "$H" overlay "$M" -o "$RW"; rc "$H" overlay "$M2" -o "$RO"; mi "$M2"; cat "$M2/top"; touch "$M2/x" 2>/dev/null || echo read-only"#,
         &env(&[("M", t(&st.m)), ("M2", t(&m2)), ("RW", &rw), ("RO", &ro)]),
     );
-    assert_eq!(r.rc, Some(0), "{r:#?}");
+    r.assert_rcs(&[0, 0]);
     let mut want = vec![st.upper.clone()];
     want.extend(st.lower.iter().cloned());
     assert_eq!(mounted_layers(&r, &m2), want);
@@ -267,7 +200,8 @@ umount "$M2"; umount "$M" 2>/dev/null; "$H" overlay "$M" -o "$OPTS" && echo "thi
         "second volatile mount works, a foreign-boot one does not: {r:#?}"
     );
     assert!(r.stderr.contains("before a reboot"), "{}", r.stderr);
-    assert_eq!(r.rc, Some(32));
+    // Mounted, mounted again after the umount, refused after a foreign boot.
+    r.assert_rcs(&[0, 0, 32]);
     assert!(r.out.contains(&"third".to_string()), "{r:#?}");
     assert!(r.stderr.contains("still mounted at"), "{}", r.stderr);
     assert!(r.out.contains(&"busy-refused".to_string()), "{r:#?}");
@@ -283,7 +217,7 @@ fn symlinked_target_is_followed() {
         r#"rc "$H" overlay "$L" -o "$OPTS"; mi "$M"; cat "$L/top""#,
         &env(&[("M", t(&st.m)), ("L", t(&link)), ("OPTS", &o)]),
     );
-    assert_eq!(r.rc, Some(0), "{r:#?}");
+    r.assert_rcs(&[0]);
     assert_eq!(mounted_layers(&r, &st.m), st.lower);
     assert_eq!(r.out, ["1"]);
 }
@@ -329,7 +263,7 @@ fn check_all_layers(tag: &str, names: Vec<Vec<u8>>, upper: bool) -> usize {
     } else {
         "new mount API"
     };
-    assert_eq!(r.rc, Some(0), "{r:#?}");
+    r.assert_rcs(&[0]);
     assert_eq!(mounted_layers(&r, &st.m), st.lower, "every layer, in order");
     assert_eq!(
         r.out[0],
@@ -377,24 +311,10 @@ fn layer_paths_longer_than_255_bytes_and_odd_bytes() {
     );
 }
 
-/// Builds `tests/c/kernel_sim.c` with the real C compiler.
-fn kernel_sim(s: &Scratch) -> PathBuf {
-    let prog = s.path(b"kernel-sim");
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("c/kernel_sim.c");
-    let cc = std::process::Command::new("gcc")
-        .args(["-O2", "-Wall", "-Wextra", "-Werror", "-o"])
-        .arg(&prog)
-        .arg(&src)
-        .status()
-        .expect("gcc");
-    assert!(cc.success());
-    prog
-}
-
 #[test]
 fn kernel_without_set_fd_hands_long_layers_over_by_parent() {
     let s = Scratch::new("setfd");
-    let prog = kernel_sim(&s);
+    let prog = kernel_sim();
     let deep: Vec<u8> = (0..6)
         .flat_map(|d| format!("level-{d}-padded-out-to-make-a-long-path-component/").into_bytes())
         .collect();
@@ -421,14 +341,9 @@ fn kernel_without_set_fd_hands_long_layers_over_by_parent() {
     assert!(o.len() > 4095);
     let r = run_ns(
         r#"cd /; rc "$P" no-set-fd "$H" overlay "$M" -o "$OPTS"; mi "$M"; cat "$M/top"; echo w > "$M/new"; cat "$U/new"; pwd"#,
-        &env(&[
-            ("M", t(&m)),
-            ("U", t(&upper)),
-            ("OPTS", &o),
-            ("P", t(&prog)),
-        ]),
+        &env(&[("M", t(&m)), ("U", t(&upper)), ("OPTS", &o), ("P", t(prog))]),
     );
-    assert_eq!(r.rc, Some(0), "{r:#?}");
+    r.assert_rcs(&[0]);
     assert_eq!(mounted_layers(&r, &m).len(), 3);
     // The kernel keeps the names it was given, relative to each parent.
     assert_eq!(
@@ -445,7 +360,7 @@ fn kernel_without_set_fd_hands_long_layers_over_by_parent() {
 #[test]
 fn kernel_without_fsopen_falls_back_to_compaction() {
     let s = Scratch::new("seccomp");
-    let prog = kernel_sim(&s);
+    let prog = kernel_sim();
     let names: Vec<Vec<u8>> = (0..200)
         .map(|i| format!("layers/{i:04}").into_bytes())
         .collect();
@@ -455,9 +370,9 @@ fn kernel_without_fsopen_falls_back_to_compaction() {
     assert!(o.len() > 4095);
     let r = run_ns(
         r#"rc "$P" no-fsopen "$H" overlay "$M" -v -o "$OPTS" 2>"$M.err"; mi "$M"; grep '^mounted via' "$M.err"; pwd"#,
-        &env(&[("M", t(&m)), ("OPTS", &o), ("P", t(&prog))]),
+        &env(&[("M", t(&m)), ("OPTS", &o), ("P", t(prog))]),
     );
-    assert_eq!(r.rc, Some(0), "{r:#?}");
+    r.assert_rcs(&[0]);
     let layers = r.mount_at(&m).expect("mounted").layers();
     assert_eq!(layers.len(), 200);
     assert!(
@@ -473,9 +388,9 @@ fn kernel_without_fsopen_falls_back_to_compaction() {
     let o = opts(&lower, None);
     let r = run_ns(
         r#"rc "$P" no-fsopen "$H" overlay "$M" -o "$OPTS"; mi "$M""#,
-        &env(&[("M", t(&m)), ("OPTS", &o), ("P", t(&prog))]),
+        &env(&[("M", t(&m)), ("OPTS", &o), ("P", t(prog))]),
     );
-    assert_eq!(r.rc, Some(32), "{r:#?}");
+    r.assert_rcs(&[32]);
     assert!(
         r.stderr.contains("do not fit") && r.stderr.contains("[E2BIG]"),
         "{}",
@@ -485,150 +400,120 @@ fn kernel_without_fsopen_falls_back_to_compaction() {
     assert!(r.mounts.is_empty());
 }
 
-/// Each failure: exit code, one line on stderr naming the problem, and no mount left.
-#[test]
-fn failures_are_one_line_with_the_right_code_and_leave_nothing() {
-    let st = setup("fail", 2);
-    let other = st.s.layer(b"otherfs", &[]);
-    let missing = st.s.path(b"nope");
-    let good = opts(&st.lower, None);
-    let cases: Vec<(&str, Vec<Vec<u8>>, i32, &str)> = vec![
-        (
-            "missing layer",
-            vec![
-                b"overlay".to_vec(),
-                t(&st.m).to_vec(),
-                b"-o".to_vec(),
-                opts(&[st.lower[0].clone(), missing.clone()], None),
-            ],
-            32,
-            "lower layer 2",
-        ),
-        (
-            "missing target",
-            vec![
-                b"overlay".to_vec(),
-                t(&missing).to_vec(),
-                b"-o".to_vec(),
-                good.clone(),
-            ],
-            32,
-            "mount point does not exist",
-        ),
-        (
-            "refused option",
-            vec![
-                b"overlay".to_vec(),
-                t(&st.m).to_vec(),
-                b"-o".to_vec(),
-                with(good.clone(), b"bind"),
-            ],
-            1,
-            "refused",
-        ),
-        (
-            "upper without work",
-            vec![
-                b"overlay".to_vec(),
-                t(&st.m).to_vec(),
-                b"-o".to_vec(),
-                [good.as_slice(), b",upperdir=", t(&st.upper)].concat(),
-            ],
-            1,
-            "without workdir",
-        ),
-        (
-            "workdir elsewhere",
-            vec![
-                b"overlay".to_vec(),
-                t(&st.m).to_vec(),
-                b"-o".to_vec(),
-                opts(&st.lower, Some((&st.upper, &other.join("w")))),
-            ],
-            32,
-            "same filesystem",
-        ),
-        (
-            "no target",
-            vec![b"-o".to_vec(), good.clone()],
-            1,
-            "missing mount point",
-        ),
-        (
-            "no options",
-            vec![b"overlay".to_vec(), t(&st.m).to_vec()],
-            1,
-            "no mount options",
-        ),
-        (
-            "bad type",
-            vec![
-                b"overlay".to_vec(),
-                t(&st.m).to_vec(),
-                b"-t".to_vec(),
-                b"ext4".to_vec(),
-                b"-o".to_vec(),
-                good.clone(),
-            ],
-            1,
-            "not nydus-overlayfs",
-        ),
-        (
-            "fd target",
-            vec![
-                b"overlay".to_vec(),
-                b"/dev/fd/3".to_vec(),
-                b"-o".to_vec(),
-                good.clone(),
-            ],
-            1,
-            "/dev/fd/N",
-        ),
-    ];
-    for (name, args, code, needle) in cases {
-        let mut argv = args.clone();
-        for a in argv.iter_mut() {
-            if a.starts_with(b"lowerdir=") {
-                a.push(b',');
-                a.extend(extra_auth());
-            }
+/// What the failure cases need: two layers, a second filesystem and a missing path.
+struct FailSetup {
+    st: Setup,
+    other: PathBuf,
+    missing: PathBuf,
+    good: Vec<u8>,
+}
+
+impl FailSetup {
+    fn new(tag: &str) -> FailSetup {
+        let st = setup(tag, 2);
+        let other = st.s.layer(b"otherfs", &[]);
+        let missing = st.s.path(b"nope");
+        let good = opts(&st.lower, None);
+        FailSetup {
+            st,
+            other,
+            missing,
+            good,
         }
-        let env_args: Vec<(String, Vec<u8>)> = argv
-            .iter()
-            .enumerate()
-            .map(|(i, a)| (format!("A{i}"), a.clone()))
-            .collect();
-        let script = format!(
-            r#"mkdir -p "$OTHER"; mount -t tmpfs t "$OTHER"; mkdir "$OTHER/w"; rc "$H" {}; mi "$M"; mi "$MISSING""#,
-            (0..argv.len())
-                .map(|i| format!("\"$A{i}\""))
-                .collect::<Vec<_>>()
-                .join(" ")
-        );
-        let mut e: Vec<(&str, &OsStr)> = env_args
-            .iter()
-            .map(|(k, v)| (k.as_str(), OsStr::from_bytes(v)))
-            .collect();
-        e.push(("M", st.m.as_os_str()));
-        e.push(("OTHER", other.as_os_str()));
-        e.push(("MISSING", missing.as_os_str()));
-        let r = run_ns(&script, &e);
-        assert_eq!(r.rc, Some(code), "{name}: {r:#?}");
-        assert_eq!(
-            r.stderr.lines().count(),
-            1,
-            "{name}: one line: {}",
-            r.stderr
-        );
-        assert!(
-            r.stderr.starts_with("nydus-overlayfs: "),
-            "{name}: {}",
-            r.stderr
-        );
-        assert!(r.stderr.contains(needle), "{name}: {}", r.stderr);
-        assert!(r.mounts.is_empty(), "{name}: nothing mounted: {r:#?}");
-        assert_no_secret(&r.stderr, name);
     }
+
+    /// `overlay M -o OPTS`.
+    fn mount(&self, o: Vec<u8>) -> Vec<Vec<u8>> {
+        vec![
+            b"overlay".to_vec(),
+            t(&self.st.m).to_vec(),
+            b"-o".to_vec(),
+            o,
+        ]
+    }
+}
+
+/// Runs the helper with `argv` (every `lowerdir=` option gets the secret extraoption) and
+/// checks: the exit code, one line on stderr starting with the program name and holding
+/// `needle`, no secret, and nothing mounted.
+fn check_failure(f: &FailSetup, name: &str, mut argv: Vec<Vec<u8>>, code: i32, needle: &str) {
+    for a in argv.iter_mut() {
+        if a.starts_with(b"lowerdir=") {
+            a.push(b',');
+            a.extend(extra_auth());
+        }
+    }
+    let env_args: Vec<(String, Vec<u8>)> = argv
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (format!("A{i}"), a.clone()))
+        .collect();
+    let quoted: Vec<String> = (0..argv.len()).map(|i| format!("\"$A{i}\"")).collect();
+    let script = format!(
+        r#"mkdir -p "$OTHER"; mount -t tmpfs t "$OTHER"; mkdir "$OTHER/w"; rc "$H" {}; mi "$M"; mi "$MISSING""#,
+        quoted.join(" ")
+    );
+    let mut e: Vec<(&str, &OsStr)> = env_args
+        .iter()
+        .map(|(k, v)| (k.as_str(), OsStr::from_bytes(v)))
+        .collect();
+    e.push(("M", f.st.m.as_os_str()));
+    e.push(("OTHER", f.other.as_os_str()));
+    e.push(("MISSING", f.missing.as_os_str()));
+    let r = run_ns(&script, &e);
+    assert_eq!(r.rcs, [code], "{name}: {r:#?}");
+    assert_eq!(
+        r.stderr.lines().count(),
+        1,
+        "{name}: one line: {}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.starts_with("nydus-overlayfs: "),
+        "{name}: {}",
+        r.stderr
+    );
+    assert!(r.stderr.contains(needle), "{name}: {}", r.stderr);
+    assert!(r.mounts.is_empty(), "{name}: nothing mounted: {r:#?}");
+    assert_no_secret(&r.stderr, name);
+}
+
+/// Each failure as a named test: exit code, one line on stderr naming the problem, and no
+/// mount left.
+macro_rules! failure_cases {
+    ($($name:ident: |$f:ident| $argv:expr, $code:expr, $needle:expr;)*) => {$(
+        #[test]
+        fn $name() {
+            let $f = FailSetup::new(stringify!($name));
+            let argv = $argv;
+            check_failure(&$f, stringify!($name), argv, $code, $needle);
+        }
+    )*};
+}
+
+failure_cases! {
+    fails_missing_layer: |f| f.mount(opts(&[f.st.lower[0].clone(), f.missing.clone()], None)),
+        32, "lower layer 2";
+    fails_missing_target: |f| vec![b"overlay".to_vec(), t(&f.missing).to_vec(), b"-o".to_vec(), f.good.clone()],
+        32, "mount point does not exist";
+    fails_refused_option: |f| f.mount(with(f.good.clone(), b"bind")),
+        1, "refused";
+    fails_upper_without_work: |f| f.mount([f.good.as_slice(), b",upperdir=", t(&f.st.upper)].concat()),
+        1, "without workdir";
+    fails_workdir_elsewhere: |f| f.mount(opts(&f.st.lower, Some((&f.st.upper, &f.other.join("w"))))),
+        32, "same filesystem";
+    fails_no_target: |f| vec![b"-o".to_vec(), f.good.clone()],
+        1, "missing mount point";
+    fails_empty_target: |f| vec![b"overlay".to_vec(), Vec::new(), b"-o".to_vec(), f.good.clone()],
+        1, "empty mount point";
+    fails_empty_target_without_source: |f| vec![Vec::new(), b"-o".to_vec(), f.good.clone()],
+        1, "empty mount point";
+    fails_no_options: |f| vec![b"overlay".to_vec(), t(&f.st.m).to_vec()],
+        1, "no mount options";
+    fails_bad_type: |f| [f.mount(f.good.clone()), vec![b"-t".to_vec(), b"ext4".to_vec()]].concat(),
+        1, "not nydus-overlayfs";
+    fails_fd_target: |f| vec![b"overlay".to_vec(), b"/dev/fd/3".to_vec(), b"-o".to_vec(), f.good.clone()],
+        1, "/dev/fd/N";
 }
 
 fn assert_no_secret(text: &str, ctx: &str) {
@@ -652,15 +537,19 @@ fn assert_no_secret(text: &str, ctx: &str) {
 fn no_credential_in_verbose_fake_or_explain_output() {
     let st = setup("secret", 2);
     let mut o = with(opts(&st.lower, Some((&st.upper, &st.work))), &extra_auth());
-    for f in fixtures().iter().filter(|f| f.name.starts_with("kata")) {
-        o = with(o, &f.option);
+    for f in [
+        "kata-guest-pull",
+        "kata-layer-raw-block",
+        "kata-nydus-image",
+    ] {
+        o = with(o, &fixture_option(f));
     }
     let r = run_ns(
         r#"rc "$H" overlay "$M" -f -v -o "$OPTS"; mi "$M"; ls -A "$W" | wc -l
-"$H" --explain -o "$OPTS"; echo "$OPTS" | "$H" --explain"#,
+rc "$H" --explain -o "$OPTS"; echo "$OPTS" | rc "$H" --explain"#,
         &env(&[("M", t(&st.m)), ("W", t(&st.work)), ("OPTS", &o)]),
     );
-    assert_eq!(r.rc, Some(0), "{r:#?}");
+    r.assert_rcs(&[0, 0, 0]);
     assert!(r.mounts.is_empty(), "-f mounts nothing");
     assert_eq!(r.out[0], "0", "-f changes nothing on disk");
     let all = format!("{}\n{}", r.out.join("\n"), r.stderr);
@@ -686,7 +575,7 @@ fn explain_reports_blob_problems_without_failing() {
         r#"rc "$H" --explain -o "lowerdir=/a:/b,extraoption=not*base64""#,
         &[],
     );
-    assert_eq!(r.rc, Some(0));
+    r.assert_rcs(&[0]);
     assert!(
         r.out
             .iter()
@@ -714,7 +603,7 @@ nsenter -t "$pid" -m umount "$M"
 kill "$pid""#,
         &env(&[("M", t(&st.m)), ("OPTS", &o)]),
     );
-    assert_eq!(r.rc, Some(0), "{r:#?}");
+    r.assert_rcs(&[0]);
     assert!(
         r.mounts.is_empty(),
         "nothing in the helper's own namespace: {r:#?}"
