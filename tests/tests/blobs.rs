@@ -4,7 +4,7 @@ use nydus_overlay_core::extra::{self, decoded_len_max, Rules};
 use nydus_overlay_core::json::{unescape_into, unescaped_len, validate, MAX_DEPTH};
 use nydus_overlay_core::kata::{self, KataVolume};
 use nydus_overlay_core::{ErrorKind, Mount};
-use nydus_overlay_tests::{fixtures, unescape};
+use nydus_overlay_tests::{fixtures, props, unescape};
 use serde_json::{json, Map, Value};
 
 fn b64(s: &str) -> String {
@@ -406,7 +406,8 @@ fn unescape_matches_serde_json() {
 
 #[test]
 fn base64_must_be_padded_standard() {
-    let json = r#"{"source":"/s","config":"{}","snapshotdir":"/dd"}"#;
+    // `?>` and `~>?` encode to `/` and `+`: the URL-safe spelling differs, and is refused.
+    let json = r#"{"source":"/x??>~>?","config":"{}","snapshotdir":"/dd"}"#;
     let good = b64(json);
     let mut buf = vec![0u8; decoded_len_max(good.len())];
     assert!(extra::decode(good.as_bytes(), &mut buf).is_ok());
@@ -418,13 +419,15 @@ fn base64_must_be_padded_standard() {
             .kind,
         ErrorKind::Base64
     );
+    assert!(
+        good.contains('+') && good.contains('/'),
+        "the sample's base64 needs both: {good}"
+    );
     let url = good.replace('+', "-").replace('/', "_");
-    if url != good {
-        assert_eq!(
-            extra::decode(url.as_bytes(), &mut buf).unwrap_err().kind,
-            ErrorKind::Base64
-        );
-    }
+    assert_eq!(
+        extra::decode(url.as_bytes(), &mut buf).unwrap_err().kind,
+        ErrorKind::Base64
+    );
     assert_eq!(
         extra::decode(b"e30=\n", &mut buf).unwrap_err().kind,
         ErrorKind::Base64
@@ -536,5 +539,49 @@ proptest! {
     #[test]
     fn explain_never_shows_a_secret(data in proptest::collection::vec(any::<u8>(), 0..2048)) {
         nydus_overlay_tests::secrets::explain_secrets(&data);
+    }
+}
+
+/// Kata volumes exercising every part the property checks read.
+const KATA_SHAPES: &[&str] = &[
+    r#"{"volume_type":"image_guest_pull","image_pull":{"metadata":{"a":"1","b\u003c":"2","a":"3"}},"direct_volume":{"metadata":{}}}"#,
+    r#"{"volume_type":"layer_raw_block","source":"/dev/x","fs_type":"erofs","options":["ro","x\"y"],"dm_verity":{"hashtype":"sha256","hash":"ab\u0063","blocknum":1,"blocksize":2,"hashsize":3,"offset":4}}"#,
+    r#"{"volume_type":"image_nydus_fs","nydus_image":{"config":"{\"a\":1}","snapshot_dir":"/s"},"image_pull":null,"dm_verity":null}"#,
+    r#"{"volume_type":"image_nydus_fs","nydus_image":{},"direct_volume":{}}"#,
+];
+
+/// `name: index;` runs the Kata property checks (`props::kata_volume` on the JSON,
+/// `props::ffi_input` on its base64 with a too small, an exact and a large buffer) on
+/// `KATA_SHAPES[index]`.
+macro_rules! kata_props {
+    ($($name:ident: $i:expr;)*) => {$(
+        #[test]
+        fn $name() {
+            let json = KATA_SHAPES[$i];
+            assert!(kata::decode_json(json.as_bytes()).is_ok(), "{json}");
+            props::kata_volume(json.as_bytes());
+            let encoded = b64(json);
+            for cap in [3, decoded_len_max(encoded.len()), 4096] {
+                props::ffi_input(encoded.as_bytes(), cap);
+            }
+        }
+    )*};
+}
+
+kata_props! {
+    kata_props_metadata_with_duplicates: 0;
+    kata_props_dm_verity_and_options: 1;
+    kata_props_nydus_image_and_nulls: 2;
+    kata_props_empty_objects: 3;
+}
+
+#[test]
+fn kata_props_every_fixture() {
+    for f in fixtures().iter().filter(|f| f.name.starts_with("kata")) {
+        let value = &f.option[b"io.katacontainers.volume=".len()..];
+        let mut buf = vec![0u8; decoded_len_max(value.len())];
+        let n = extra::decode_base64(value, &mut buf).unwrap();
+        props::kata_volume(&buf[..n]);
+        props::ffi_input(value, 4096);
     }
 }
