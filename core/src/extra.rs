@@ -6,7 +6,6 @@ use crate::fields::{json_object, map};
 use crate::json::{validate, JsonStr};
 use crate::mount::Mount;
 use crate::options::Item;
-use base64::Engine as _;
 
 /// The largest number of bytes a base64 value of `len` bytes decodes to: the buffer size
 /// [`decode`] needs.
@@ -22,18 +21,7 @@ pub fn decode_base64(b64: &[u8], out: &mut [u8]) -> Result<usize> {
     if out.len() < decoded_len_max(b64.len()) {
         return Err(Error::new(ErrorKind::BufferTooSmall, 0));
     }
-    base64::engine::general_purpose::STANDARD
-        .decode_slice(b64, out)
-        .map_err(|e| {
-            let at = match e {
-                base64::DecodeSliceError::DecodeError(
-                    base64::DecodeError::InvalidByte(i, _)
-                    | base64::DecodeError::InvalidLastSymbol(i, _),
-                ) => i,
-                _ => b64.len(),
-            };
-            Error::new(ErrorKind::Base64, at)
-        })
+    crate::base64::decode(b64, out)
 }
 
 /// Where a string of a decoded blob lies in the decoded JSON: the byte offset of its raw

@@ -25,6 +25,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod base64;
 pub mod error;
 pub mod extra;
 mod fields;

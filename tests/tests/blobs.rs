@@ -585,3 +585,65 @@ fn kata_props_every_fixture() {
         props::ffi_input(value, 4096);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(4000))]
+
+    /// core's own base64 decoder accepts and refuses exactly what the base64 crate's standard
+    /// engine (padding and trailing bits canonical) does, with the same bytes.
+    #[test]
+    fn base64_agrees_with_the_base64_crate(
+        text in proptest::collection::vec(
+            proptest::sample::select(b"AQgw/+9zZa==\n-_".to_vec()), 0..40),
+        valid in proptest::collection::vec(any::<u8>(), 0..40),
+    ) {
+        use base64::Engine as _;
+        let valid = nydus_overlay_tests::b64(&valid).into_bytes();
+        for input in [&text, &valid] {
+            let mut buf = vec![0u8; decoded_len_max(input.len())];
+            let ours = extra::decode_base64(input, &mut buf).map(|n| buf[..n].to_vec());
+            let theirs = base64::engine::general_purpose::STANDARD.decode(input);
+            match (ours, theirs) {
+                (Ok(a), Ok(b)) => prop_assert_eq!(a, b),
+                (Err(e), Err(_)) => prop_assert_eq!(e.kind, ErrorKind::Base64),
+                (a, b) => prop_assert!(false, "{:?}: ours {:?}, crate {:?}",
+                    String::from_utf8_lossy(input), a, b),
+            }
+        }
+    }
+}
+
+/// `name: b64 => Ok(bytes) | Err(offset);`
+macro_rules! base64_cases {
+    ($($name:ident: $b64:expr => $want:expr;)*) => {$(
+        #[test]
+        fn $name() {
+            let b64: &[u8] = $b64;
+            let mut buf = vec![0u8; decoded_len_max(b64.len())];
+            let got = extra::decode_base64(b64, &mut buf)
+                .map(|n| buf[..n].to_vec())
+                .map_err(|e| (e.kind, e.offset));
+            let want: Result<&[u8], usize> = $want;
+            assert_eq!(got, want.map(<[u8]>::to_vec).map_err(|at| (ErrorKind::Base64, at)));
+        }
+    )*};
+}
+
+base64_cases! {
+    base64_empty: b"" => Ok(b"");
+    base64_one_byte: b"YQ==" => Ok(b"a");
+    base64_two_bytes: b"YWI=" => Ok(b"ab");
+    base64_three_bytes: b"YWJj" => Ok(b"abc");
+    base64_plus_and_slash: b"+/+/" => Ok(&[0xfb, 0xff, 0xbf]);
+    base64_unpadded: b"YQ" => Err(2);
+    base64_bad_byte_in_body: b"YW*jYWJj" => Err(2);
+    base64_bad_byte_in_last_quad: b"YWJjY*==" => Err(5);
+    base64_bad_byte_in_unpadded_tail: b"YWJjY*" => Err(5);
+    base64_padding_in_the_middle: b"YQ==YWJj" => Err(2);
+    base64_three_padding: b"Y===" => Err(1);
+    base64_only_padding: b"====" => Err(0);
+    base64_trailing_bits_one_byte: b"YR==" => Err(1);
+    base64_trailing_bits_two_bytes: b"YWJ=" => Err(2);
+    base64_newline: b"e30=\n" => Err(4);
+    base64_url_safe: b"-_-_" => Err(0);
+}
