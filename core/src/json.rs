@@ -595,30 +595,32 @@ fn unescape_trusted(raw: &[u8], out: &mut [u8]) -> Result<usize> {
             i += 8;
             n += 8;
         }
-        let one: [u8; 4];
-        let bytes: &[u8] = match raw.get(i) {
+        let too_small = Error::new(ErrorKind::BufferTooSmall, n);
+        match raw.get(i) {
             None => return Ok(n),
             Some(b'\\') => {
                 let (c, next) = escape(raw, i)?;
                 i = next;
                 let mut b = [0u8; 4];
                 let len = c.encode_utf8(&mut b).len();
-                one = b;
-                &one[..len]
+                // Fixed-size copies (no call to memcpy); a longer one overwrites nothing kept.
+                match out.get_mut(n..n + 4) {
+                    Some(dst) => dst.copy_from_slice(&b),
+                    None => {
+                        let dst = out.get_mut(n..n + len).ok_or(too_small)?;
+                        for (d, s) in dst.iter_mut().zip(b) {
+                            *d = s;
+                        }
+                    }
+                }
+                n += len;
             }
-            Some(_) => {
+            Some(&c) => {
+                *out.get_mut(n).ok_or(too_small)? = c;
                 i += 1;
-                &raw[i - 1..i]
+                n += 1;
             }
-        };
-        let dst = out
-            .get_mut(n..n + bytes.len())
-            .ok_or(Error::new(ErrorKind::BufferTooSmall, n))?;
-        // At most four bytes: a loop, not a call to memcpy.
-        for (d, s) in dst.iter_mut().zip(bytes) {
-            *d = *s;
         }
-        n += bytes.len();
     }
 }
 

@@ -647,3 +647,24 @@ base64_cases! {
     base64_newline: b"e30=\n" => Err(4);
     base64_url_safe: b"-_-_" => Err(0);
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    /// A decoded field unescapes to the original string into a buffer of exactly
+    /// `unescaped_len` bytes, and a buffer one byte shorter is refused.
+    #[test]
+    fn decoded_fields_unescape_exactly(s in "(\\PC|[\"\\\\\u{1}\n<>&\u{2028}])*") {
+        let text = nydus_overlay_tests::props::go_json(&json!({ "source": s }));
+        let e = extra::decode_json(text.as_bytes()).unwrap();
+        let f = e.source.unwrap();
+        prop_assert_eq!(f.unescaped_len(), s.len());
+        let mut buf = vec![0u8; s.len()];
+        prop_assert_eq!(f.unescape_into(&mut buf).unwrap(), s.as_str());
+        if !s.is_empty() {
+            let err = f.unescape_into(&mut buf[..s.len() - 1]).unwrap_err();
+            prop_assert_eq!(err.kind, ErrorKind::BufferTooSmall);
+        }
+        prop_assert!(f.eq_str(&s));
+    }
+}
