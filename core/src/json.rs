@@ -479,7 +479,31 @@ fn string_at(b: &[u8], i: usize, check_controls: bool) -> Result<(usize, bool)> 
         if j + 1 == b.len() {
             return Err(Error::new(ErrorKind::JsonSyntax, i));
         }
-        j = escape(b, j)?.1;
+        j = skip_escape(b, j)?;
+    }
+}
+
+/// The byte each two-character escape `\x` stands for, by `x`; 0 for the others (`\u` and
+/// invalid ones, which [`escape`] handles).
+static SIMPLE: [u8; 256] = {
+    let mut t = [0u8; 256];
+    t[b'"' as usize] = b'"';
+    t[b'\\' as usize] = b'\\';
+    t[b'/' as usize] = b'/';
+    t[b'b' as usize] = 0x08;
+    t[b'f' as usize] = 0x0c;
+    t[b'n' as usize] = b'\n';
+    t[b'r' as usize] = b'\r';
+    t[b't' as usize] = b'\t';
+    t
+};
+
+/// The index after the escape whose `\` is at `at`, validating it.
+#[inline(always)]
+fn skip_escape(raw: &[u8], at: usize) -> Result<usize> {
+    match raw.get(at + 1) {
+        Some(&c) if SIMPLE[c as usize] != 0 => Ok(at + 2),
+        _ => escape(raw, at).map(|(_, next)| next),
     }
 }
 
@@ -598,6 +622,11 @@ fn unescape_trusted(raw: &[u8], out: &mut [u8]) -> Result<usize> {
         let too_small = Error::new(ErrorKind::BufferTooSmall, n);
         match raw.get(i) {
             None => return Ok(n),
+            Some(b'\\') if SIMPLE[raw.get(i + 1).copied().unwrap_or(0) as usize] != 0 => {
+                *out.get_mut(n).ok_or(too_small)? = SIMPLE[raw[i + 1] as usize];
+                i += 2;
+                n += 1;
+            }
             Some(b'\\') => {
                 let (c, next) = escape(raw, i)?;
                 i = next;
