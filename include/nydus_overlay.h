@@ -30,19 +30,58 @@
 // ABI version: the soname is `libnydus_overlay.so.<ABI>`.
 #define NYDUS_OVERLAY_ABI_VERSION 0
 
+// Kata's Go runtime rules: the last `extraoption=` wins; source, config, snapshotdir non-empty.
+#define NYDUS_OVERLAY_RULES_GO 0
+
+// Kata's Rust runtime rules: exactly one `extraoption=`; all four fields; fs_version v5 or v6.
+#define NYDUS_OVERLAY_RULES_RUST 1
+
+// Metadata map `direct_volume.metadata` of a Kata volume.
+#define NYDUS_OVERLAY_METADATA_DIRECT_VOLUME 0
+
+// Metadata map `image_pull.metadata` of a Kata volume.
+#define NYDUS_OVERLAY_METADATA_IMAGE_PULL 1
+
+// Kata volume type `direct_block` (`nydus_overlay_kata_volume.volume_type`).
+#define NYDUS_OVERLAY_VOLUME_DIRECT_BLOCK 1
+
+// Kata volume type `image_raw_block` (`nydus_overlay_kata_volume.volume_type`).
+#define NYDUS_OVERLAY_VOLUME_IMAGE_RAW_BLOCK 2
+
+// Kata volume type `layer_raw_block` (`nydus_overlay_kata_volume.volume_type`).
+#define NYDUS_OVERLAY_VOLUME_LAYER_RAW_BLOCK 3
+
+// Kata volume type `image_nydus_block` (`nydus_overlay_kata_volume.volume_type`).
+#define NYDUS_OVERLAY_VOLUME_IMAGE_NYDUS_BLOCK 4
+
+// Kata volume type `layer_nydus_block` (`nydus_overlay_kata_volume.volume_type`).
+#define NYDUS_OVERLAY_VOLUME_LAYER_NYDUS_BLOCK 5
+
+// Kata volume type `image_nydus_fs` (`nydus_overlay_kata_volume.volume_type`).
+#define NYDUS_OVERLAY_VOLUME_IMAGE_NYDUS_FS 6
+
+// Kata volume type `layer_nydus_fs` (`nydus_overlay_kata_volume.volume_type`).
+#define NYDUS_OVERLAY_VOLUME_LAYER_NYDUS_FS 7
+
+// Kata volume type `image_guest_pull` (`nydus_overlay_kata_volume.volume_type`).
+#define NYDUS_OVERLAY_VOLUME_IMAGE_GUEST_PULL 8
+
+// The layer cursor after the last layer.
+#define NYDUS_OVERLAY_CURSOR_END UINT64_MAX
+
 // Success.
 #define NYDUS_OVERLAY_OK 0
 
-// A `\` at the end of the option string escapes nothing.
+// A `\` at the very end of the option string escapes nothing.
 #define NYDUS_OVERLAY_ERR_TRAILING_BACKSLASH 1
 
 // A `"` opened a quoted value that never closes.
 #define NYDUS_OVERLAY_ERR_UNTERMINATED_QUOTE 2
 
-// An option the helper refuses (`bind`, `remount`, `uidmap=`, ...).
+// An option this helper refuses (`bind`, `remount`, `uidmap=`, ...).
 #define NYDUS_OVERLAY_ERR_REFUSED_OPTION 3
 
-// `lowerdir+=` or `datadir+=` in the input.
+// `lowerdir+=` or `datadir+=` in the input: the helper adds layers itself.
 #define NYDUS_OVERLAY_ERR_ADD_LAYER_OPTION 4
 
 // `lowerdir=`, `upperdir=` or `workdir=` given twice.
@@ -57,49 +96,49 @@
 // `workdir=` without `upperdir=`.
 #define NYDUS_OVERLAY_ERR_WORK_WITHOUT_UPPER 8
 
-// No `lowerdir=`.
+// No `lowerdir=` at all.
 #define NYDUS_OVERLAY_ERR_NO_LOWERDIR 9
 
-// Without an upper layer, fewer than two lower layers.
+// Without an upper layer overlayfs needs two lower layers, one of them a normal one.
 #define NYDUS_OVERLAY_ERR_TOO_FEW_LAYERS 10
 
-// More than 500 lower layers.
+// More than 500 lower layers (counted after read-only folding).
 #define NYDUS_OVERLAY_ERR_TOO_MANY_LAYERS 11
 
-// An empty path in `lowerdir=`.
+// An empty path inside `lowerdir=` (a leading, trailing or tripled `:`).
 #define NYDUS_OVERLAY_ERR_EMPTY_LAYER 12
 
-// A single `:` after a `::`.
+// A single `:` after a `::`: normal layers cannot sit below data-only layers.
 #define NYDUS_OVERLAY_ERR_NORMAL_LAYER_AFTER_DATA_ONLY 13
 
-// The buffer is too small; the size needed was written.
+// The caller's buffer is too small; ask for the length first.
 #define NYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL 14
 
-// Not padded standard base64.
+// The blob is not padded standard base64.
 #define NYDUS_OVERLAY_ERR_BASE64 15
 
-// Invalid UTF-8 in the JSON.
+// The decoded blob is not valid UTF-8.
 #define NYDUS_OVERLAY_ERR_JSON_UTF8 16
 
-// Malformed JSON.
+// The decoded blob is not well-formed JSON.
 #define NYDUS_OVERLAY_ERR_JSON_SYNTAX 17
 
-// JSON nested deeper than 64 levels.
+// JSON nested deeper than 64 levels (`json::MAX_DEPTH`).
 #define NYDUS_OVERLAY_ERR_JSON_TOO_DEEP 18
 
-// An invalid escape in a JSON string.
+// A bad escape sequence in a JSON string.
 #define NYDUS_OVERLAY_ERR_JSON_BAD_ESCAPE 19
 
-// An unpaired UTF-16 surrogate in a JSON string.
+// A `\u` escape naming half of a surrogate pair without the other half.
 #define NYDUS_OVERLAY_ERR_JSON_LONE_SURROGATE 20
 
-// A raw control character in a JSON string.
+// A raw control character (below U+0020) inside a JSON string.
 #define NYDUS_OVERLAY_ERR_JSON_CONTROL_CHARACTER 21
 
-// A field name written with escapes where a known field is expected.
+// A field name written with escapes where a struct field is expected.
 #define NYDUS_OVERLAY_ERR_JSON_ESCAPED_KEY 22
 
-// A known field has the wrong JSON type.
+// A known field has the wrong JSON type, or the top level is not an object.
 #define NYDUS_OVERLAY_ERR_JSON_TYPE 23
 
 // A known field appears twice.
@@ -111,7 +150,7 @@
 // No `extraoption=` in the options.
 #define NYDUS_OVERLAY_ERR_NO_EXTRAOPTION 26
 
-// More than one `extraoption=` where exactly one is required.
+// More than one `extraoption=` where exactly one is required (Kata's Rust rules).
 #define NYDUS_OVERLAY_ERR_EXTRAOPTION_NOT_UNIQUE 27
 
 // A field that must not be empty is empty.
@@ -120,13 +159,13 @@
 // `fs_version` is neither `v5` nor `v6`.
 #define NYDUS_OVERLAY_ERR_BAD_FS_VERSION 29
 
-// `volume_type` is unknown.
+// `volume_type` is not one of the known Kata volume types.
 #define NYDUS_OVERLAY_ERR_UNKNOWN_VOLUME_TYPE 30
 
-// Not supported.
+// A `/dev/fd/N` style path where a real path is needed (used by the helper).
 #define NYDUS_OVERLAY_ERR_UNSUPPORTED 31
 
-// A NUL byte in the option string.
+// A NUL byte in the option string: mount(2) would read the data only up to it.
 #define NYDUS_OVERLAY_ERR_NUL_BYTE 32
 
 // A required pointer was NULL (or a buffer pointer NULL with a non-zero length).
@@ -141,23 +180,9 @@
 // Not an error: an iteration has no more items.
 #define NYDUS_OVERLAY_END 103
 
-// The layer cursor after the last layer.
-#define NYDUS_OVERLAY_CURSOR_END UINT64_MAX
-
-// Kata's Go runtime rules: the last `extraoption=` wins; source, config, snapshotdir non-empty.
-#define NYDUS_OVERLAY_RULES_GO 0
-
-// Kata's Rust runtime rules: exactly one `extraoption=`; all four fields; fs_version v5 or v6.
-#define NYDUS_OVERLAY_RULES_RUST 1
-
-// Metadata map `direct_volume.metadata` of a Kata volume.
-#define NYDUS_OVERLAY_METADATA_DIRECT_VOLUME 0
-
-// Metadata map `image_pull.metadata` of a Kata volume.
-#define NYDUS_OVERLAY_METADATA_IMAGE_PULL 1
-
 // A part of the caller's memory: `offset` and `len` in bytes into the buffer the function was
-// given; `present` is 0 when the field is absent (then `offset` and `len` are 0).
+// given; `present` is 0 when the field is absent (then `offset` and `len` are 0 too). A present
+// span always lies inside that buffer.
 typedef struct {
   // Offset of the first byte.
   uint64_t offset;
@@ -166,6 +191,91 @@ typedef struct {
   // 1 when present, 0 when absent.
   uint32_t present;
 } nydus_overlay_span;
+
+// A decoded `extraoption`. Spans are into the caller's JSON buffer and still escaped: use
+// `nydus_overlay_json_unescape` on them.
+typedef struct {
+  // The RAFS bootstrap path.
+  nydus_overlay_span source;
+  // The nydusd configuration (JSON text; holds credentials).
+  nydus_overlay_span config;
+  // The snapshot directory.
+  nydus_overlay_span snapshotdir;
+  // `v5` or `v6`, absent from older snapshotters.
+  nydus_overlay_span fs_version;
+  // Length of the decoded JSON at the start of the buffer.
+  uint64_t json_len;
+} nydus_overlay_extra;
+
+// `dm_verity` of a Kata volume.
+typedef struct {
+  // Hash algorithm.
+  nydus_overlay_span hashtype;
+  // Root hash.
+  nydus_overlay_span hash;
+  // Data blocks.
+  uint64_t blocknum;
+  // Data block size.
+  uint64_t blocksize;
+  // Hash block size.
+  uint64_t hashsize;
+  // Hash tree offset.
+  uint64_t offset;
+  // `salt` (hex), absent from volumes written before kata-containers 2026-06.
+  nydus_overlay_span salt;
+  // `hash_type`: the dm-verity hash format version (a number, unlike the `hashtype` string);
+  // valid when `hash_type_present` is 1.
+  uint64_t hash_type;
+  // 1 when `hash_type` is given.
+  uint32_t hash_type_present;
+  // `no_superblock` (0 or 1); valid when `no_superblock_present` is 1.
+  uint32_t no_superblock;
+  // 1 when `no_superblock` is given.
+  uint32_t no_superblock_present;
+} nydus_overlay_dm_verity;
+
+// A decoded Kata virtual volume. Spans are into the caller's JSON buffer, still escaped.
+typedef struct {
+  // One of the `NYDUS_OVERLAY_VOLUME_*` constants.
+  uint32_t volume_type;
+  // Number of `options` strings (`nydus_overlay_kata_option`).
+  uint32_t options_count;
+  // `source`.
+  nydus_overlay_span source;
+  // `fs_type`.
+  nydus_overlay_span fs_type;
+  // 1 when `nydus_image` is given.
+  uint32_t nydus_image_present;
+  // 1 when `dm_verity` is given.
+  uint32_t dm_verity_present;
+  // `nydus_image.config` (JSON text; holds credentials).
+  nydus_overlay_span nydus_config;
+  // `nydus_image.snapshot_dir`.
+  nydus_overlay_span nydus_snapshot_dir;
+  // `dm_verity`.
+  nydus_overlay_dm_verity dm_verity;
+  // 1 when `direct_volume` is given.
+  uint32_t direct_volume_present;
+  // Entries of `direct_volume.metadata`.
+  uint32_t direct_volume_metadata_count;
+  // 1 when `image_pull` is given.
+  uint32_t image_pull_present;
+  // Entries of `image_pull.metadata`.
+  uint32_t image_pull_metadata_count;
+  // Length of the decoded JSON at the start of the buffer.
+  uint64_t json_len;
+} nydus_overlay_kata_volume;
+
+// The `extraoption=` item a Kata runtime picks from an option list.
+typedef struct {
+  // The item's position: its index in a list, its byte offset in an option string.
+  uint64_t position;
+  // The base64 value as that runtime cuts it from the item: a span into `data` (or into
+  // the option string).
+  nydus_overlay_span value;
+  // Number of items starting with `extraoption=`.
+  uint32_t count;
+} nydus_overlay_list_extra;
 
 // A parsed option string. Spans are into the option string and still escaped.
 typedef struct {
@@ -207,69 +317,6 @@ typedef struct {
   uint64_t next;
 } nydus_overlay_layer;
 
-// A decoded `extraoption`. Spans are into the caller's JSON buffer and still escaped: use
-// `nydus_overlay_json_unescape` on them.
-typedef struct {
-  // The RAFS bootstrap path.
-  nydus_overlay_span source;
-  // The nydusd configuration (JSON text; holds credentials).
-  nydus_overlay_span config;
-  // The snapshot directory.
-  nydus_overlay_span snapshotdir;
-  // `v5` or `v6`, absent from older snapshotters.
-  nydus_overlay_span fs_version;
-  // Length of the decoded JSON at the start of the buffer.
-  uint64_t json_len;
-} nydus_overlay_extra;
-
-// `dm_verity` of a Kata volume.
-typedef struct {
-  // Hash algorithm.
-  nydus_overlay_span hashtype;
-  // Root hash.
-  nydus_overlay_span hash;
-  // Data blocks.
-  uint64_t blocknum;
-  // Data block size.
-  uint64_t blocksize;
-  // Hash block size.
-  uint64_t hashsize;
-  // Hash tree offset.
-  uint64_t offset;
-} nydus_overlay_dm_verity;
-
-// A decoded Kata virtual volume. Spans are into the caller's JSON buffer, still escaped.
-typedef struct {
-  // 1 to 8, in the order of `nydus_overlay_volume_type_name`.
-  uint32_t volume_type;
-  // Number of `options` strings (`nydus_overlay_kata_option`).
-  uint32_t options_count;
-  // `source`.
-  nydus_overlay_span source;
-  // `fs_type`.
-  nydus_overlay_span fs_type;
-  // 1 when `nydus_image` is given.
-  uint32_t nydus_image_present;
-  // 1 when `dm_verity` is given.
-  uint32_t dm_verity_present;
-  // `nydus_image.config` (JSON text; holds credentials).
-  nydus_overlay_span nydus_config;
-  // `nydus_image.snapshot_dir`.
-  nydus_overlay_span nydus_snapshot_dir;
-  // `dm_verity`.
-  nydus_overlay_dm_verity dm_verity;
-  // 1 when `direct_volume` is given.
-  uint32_t direct_volume_present;
-  // Entries of `direct_volume.metadata`.
-  uint32_t direct_volume_metadata_count;
-  // 1 when `image_pull` is given.
-  uint32_t image_pull_present;
-  // Entries of `image_pull.metadata`.
-  uint32_t image_pull_metadata_count;
-  // Length of the decoded JSON at the start of the buffer.
-  uint64_t json_len;
-} nydus_overlay_kata_volume;
-
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -280,10 +327,171 @@ const char *nydus_overlay_version(void);
 // The ABI version (the soname's number).
 uint32_t nydus_overlay_abi_version(void);
 
-// A static NUL-terminated description of a result code; never NULL.
-const char *nydus_overlay_strerror(int32_t result);
+// The buffer size `nydus_overlay_extra_decode` and `nydus_overlay_kata_decode` need for a
+// base64 value of `b64_len` bytes.
+size_t nydus_overlay_decoded_len_max(size_t b64_len);
+
+// Decodes an `extraoption` value (the base64 text after `extraoption=`) into `buf` (at
+// least `nydus_overlay_decoded_len_max(b64_len)` bytes; otherwise that size is written to
+// `out->json_len`, no other byte of `*out` is touched, and
+// `NYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL` returned), and maps the JSON strictly. Fields are
+// spans into `buf`, still escaped. `buf` is scratch: a failing call may have written it.
+//
+// # Safety
+// `b64` readable for `b64_len`; `buf` writable for `cap`, not overlapping `b64`; `out`
+// writable.
+int32_t nydus_overlay_extra_decode(const uint8_t *b64,
+                                   size_t b64_len,
+                                   uint8_t *buf,
+                                   size_t cap,
+                                   nydus_overlay_extra *out);
+
+// Unescapes a JSON string (the raw content between its quotes, as a span from a decode
+// call gives it) exactly into `buf`, writing the length to `*out_len`; with a too small
+// `buf`, writes the length needed and returns `NYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL`. The
+// result is UTF-8 and not NUL-terminated.
+//
+// # Safety
+// `raw` readable for `raw_len`; `buf` writable for `cap`, not overlapping `raw`; `out_len`
+// writable.
+int32_t nydus_overlay_json_unescape(const uint8_t *raw,
+                                    size_t raw_len,
+                                    uint8_t *buf,
+                                    size_t cap,
+                                    size_t *out_len);
+
+// Checks the `extraoption` of a whole overlay option string by Kata's Go
+// (`NYDUS_OVERLAY_RULES_GO`) or Rust (`NYDUS_OVERLAY_RULES_RUST`) rules, decoding it into
+// `buf`. Returns `NYDUS_OVERLAY_OK` when it passes. The option string must be a valid
+// overlay option string (`lowerdir=` and all); for an option list as Kata holds it, or a
+// string with only the blob items, use `nydus_overlay_list_extra_decode` or
+// `nydus_overlay_string_extra_decode`.
+//
+// Buffer rule: `buf` needs `nydus_overlay_decoded_len_max(V)` bytes, V being the length of
+// the selected `extraoption=` value (`nydus_overlay_parse` gives it as `extraoption.len`);
+// `nydus_overlay_decoded_len_max(opts_len)` is always enough. A smaller `cap` gives
+// `NYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL`. `buf` is scratch: any call may have written it.
+//
+// Cost: parses the option string and decodes the blob on every call (linear time).
+//
+// # Safety
+// `opts` readable for `opts_len`; `buf` writable for `cap`, not overlapping `opts`.
+int32_t nydus_overlay_extra_check(const uint8_t *opts,
+                                  size_t opts_len,
+                                  uint32_t rules,
+                                  uint8_t *buf,
+                                  size_t cap);
+
+// The JSON name of a volume type (`NYDUS_OVERLAY_VOLUME_*`), or "" for any other number.
+const char *nydus_overlay_volume_type_name(uint32_t volume_type);
+
+// Decodes an `io.katacontainers.volume` value (base64 text) into `buf` (see
+// `nydus_overlay_decoded_len_max`; a too small buffer gives the size needed in
+// `out->json_len`, no other byte of `*out` touched, and
+// `NYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL`). `buf` is scratch: a failing call may have written
+// it.
+//
+// # Safety
+// `b64` readable for `b64_len`; `buf` writable for `cap`, not overlapping `b64`; `out`
+// writable.
+int32_t nydus_overlay_kata_decode(const uint8_t *b64,
+                                  size_t b64_len,
+                                  uint8_t *buf,
+                                  size_t cap,
+                                  nydus_overlay_kata_volume *out);
+
+// The `index`-th string of a Kata volume's `options`, as a span into `json` (the decoded
+// JSON a `nydus_overlay_kata_decode` call left at the start of its buffer, `json_len`
+// bytes). Returns `NYDUS_OVERLAY_END` past the last one.
+//
+// Cost: decodes the JSON again on every call (linear in `json_len`), so walking all
+// options is quadratic in the worst case; fine for the handful a volume has.
+//
+// # Safety
+// `json` readable for `json_len`; `out` writable.
+int32_t nydus_overlay_kata_option(const uint8_t *json,
+                                  size_t json_len,
+                                  uint32_t index,
+                                  nydus_overlay_span *out);
+
+// The `index`-th entry of a Kata volume's metadata map (`which` is
+// `NYDUS_OVERLAY_METADATA_DIRECT_VOLUME` or `NYDUS_OVERLAY_METADATA_IMAGE_PULL`), as key
+// and value spans into `json`. Returns `NYDUS_OVERLAY_END` past the last entry or when the
+// map is absent.
+//
+// Cost: decodes the JSON again on every call, as `nydus_overlay_kata_option` does.
+//
+// # Safety
+// `json` readable for `json_len`; `key` and `value` writable.
+int32_t nydus_overlay_kata_metadata(const uint8_t *json,
+                                    size_t json_len,
+                                    uint32_t which,
+                                    uint32_t index,
+                                    nydus_overlay_span *key,
+                                    nydus_overlay_span *value);
+
+// Picks the `extraoption=` item Kata's Go (`NYDUS_OVERLAY_RULES_GO`: the last one, with a
+// non-empty value) or Rust (`NYDUS_OVERLAY_RULES_RUST`: exactly one) runtime takes from an
+// option list, and writes where it is to `*out`. Nothing is decoded. An item holding a NUL
+// byte gives `NYDUS_OVERLAY_ERR_NUL_BYTE`; `lens` not summing to `data_len` gives
+// `NYDUS_OVERLAY_ERR_INVALID_ARGUMENT`.
+//
+// # Safety
+// `data` readable for `data_len`; `lens` readable for `count` elements (NULL when `count`
+// is 0); `out` writable.
+int32_t nydus_overlay_list_extra_select(const uint8_t *data,
+                                        size_t data_len,
+                                        const size_t *lens,
+                                        size_t count,
+                                        uint32_t rules,
+                                        nydus_overlay_list_extra *out);
+
+// The whole verdict a Kata runtime reaches on an option list: picks the `extraoption=`
+// item as `nydus_overlay_list_extra_select` does, decodes it into `buf` and checks its
+// fields by the same rules. On success `*out` is written as by
+// `nydus_overlay_extra_decode` (spans into `buf`). `buf` needs
+// `nydus_overlay_decoded_len_max(value.len)` bytes for the selected value; with less, only
+// `out->json_len` is written (that size) and `NYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL`
+// returned. `buf` is scratch: a failing call may have written it.
+//
+// # Safety
+// As `nydus_overlay_list_extra_select`; `buf` writable for `cap`, not overlapping `data`.
+int32_t nydus_overlay_list_extra_decode(const uint8_t *data,
+                                        size_t data_len,
+                                        const size_t *lens,
+                                        size_t count,
+                                        uint32_t rules,
+                                        uint8_t *buf,
+                                        size_t cap,
+                                        nydus_overlay_extra *out);
+
+// As `nydus_overlay_list_extra_select`, over an option string split at its commas (escapes
+// and quotes as the kernel reads them) in which only the blob items matter: it need not
+// hold `lowerdir=` or be a valid overlay option string. `position` is the item's byte
+// offset; `value` a span into `opts`.
+//
+// # Safety
+// `opts` readable for `opts_len`; `out` writable.
+int32_t nydus_overlay_string_extra_select(const uint8_t *opts,
+                                          size_t opts_len,
+                                          uint32_t rules,
+                                          nydus_overlay_list_extra *out);
+
+// As `nydus_overlay_list_extra_decode`, over an option string in which only the blob items
+// matter (see `nydus_overlay_string_extra_select`).
+//
+// # Safety
+// `opts` readable for `opts_len`; `buf` writable for `cap`, not overlapping `opts`; `out`
+// writable.
+int32_t nydus_overlay_string_extra_decode(const uint8_t *opts,
+                                          size_t opts_len,
+                                          uint32_t rules,
+                                          uint8_t *buf,
+                                          size_t cap,
+                                          nydus_overlay_extra *out);
 
 // Parses and validates an option string (as containerd passes it, all `-o` joined by `,`).
+// A NUL byte anywhere in it is refused (`NYDUS_OVERLAY_ERR_NUL_BYTE`).
 //
 // Writes `*out` on success. Linear time; no allocation.
 //
@@ -319,8 +527,8 @@ int32_t nydus_overlay_unescape_path(const uint8_t *raw,
 
 // Writes the kernel data for mount(2) (overlay data items in order, no flag, propagation or
 // helper-only word) into `buf` and its length into `*out_len`. With a too small `buf`,
-// writes only the length needed and returns `NYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL`. The data is
-// not NUL-terminated.
+// writes only the length needed and returns `NYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL`. The data
+// is not NUL-terminated.
 //
 // # Safety
 // `opts` readable for `opts_len`; `buf` writable for `cap` and not overlapping `opts`;
@@ -331,89 +539,8 @@ int32_t nydus_overlay_kernel_data(const uint8_t *opts,
                                   size_t cap,
                                   size_t *out_len);
 
-// The buffer size `nydus_overlay_extra_decode` and `nydus_overlay_kata_decode` need for a
-// base64 value of `b64_len` bytes.
-size_t nydus_overlay_decoded_len_max(size_t b64_len);
-
-// Decodes an `extraoption` value (the base64 text after `extraoption=`) into `buf` (at least
-// `nydus_overlay_decoded_len_max(b64_len)` bytes; otherwise that size is written to
-// `out->json_len` and `NYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL` returned), and maps the JSON
-// strictly. Fields are spans into `buf`, still escaped.
-//
-// # Safety
-// `b64` readable for `b64_len`; `buf` writable for `cap`, not overlapping `b64`; `out` writable.
-int32_t nydus_overlay_extra_decode(const uint8_t *b64,
-                                   size_t b64_len,
-                                   uint8_t *buf,
-                                   size_t cap,
-                                   nydus_overlay_extra *out);
-
-// Unescapes a JSON string (the raw content between its quotes, as a span from a decode call
-// gives it) exactly into `buf`, writing the length to `*out_len`; with a too small `buf`,
-// writes the length needed and returns `NYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL`. The result is
-// UTF-8 and not NUL-terminated.
-//
-// # Safety
-// `raw` readable for `raw_len`; `buf` writable for `cap`, not overlapping `raw`; `out_len`
-// writable.
-int32_t nydus_overlay_json_unescape(const uint8_t *raw,
-                                    size_t raw_len,
-                                    uint8_t *buf,
-                                    size_t cap,
-                                    size_t *out_len);
-
-// Checks the `extraoption` of a whole option string by Kata's Go (`NYDUS_OVERLAY_RULES_GO`)
-// or Rust (`NYDUS_OVERLAY_RULES_RUST`) rules, decoding it into `buf` (see
-// `nydus_overlay_decoded_len_max`; a too small buffer gives
-// `NYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL`). Returns `NYDUS_OVERLAY_OK` when it passes.
-//
-// # Safety
-// `opts` readable for `opts_len`; `buf` writable for `cap`, not overlapping `opts`.
-int32_t nydus_overlay_extra_check(const uint8_t *opts,
-                                  size_t opts_len,
-                                  uint32_t rules,
-                                  uint8_t *buf,
-                                  size_t cap);
-
-// The JSON name of a volume type code (1 to 8), or "" for any other number.
-const char *nydus_overlay_volume_type_name(uint32_t volume_type);
-
-// Decodes an `io.katacontainers.volume` value (base64 text) into `buf` (see
-// `nydus_overlay_decoded_len_max`; a too small buffer gives the size needed in
-// `out->json_len` and `NYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL`).
-//
-// # Safety
-// `b64` readable for `b64_len`; `buf` writable for `cap`, not overlapping `b64`; `out` writable.
-int32_t nydus_overlay_kata_decode(const uint8_t *b64,
-                                  size_t b64_len,
-                                  uint8_t *buf,
-                                  size_t cap,
-                                  nydus_overlay_kata_volume *out);
-
-// The `index`-th string of a Kata volume's `options`, as a span into `json` (the decoded JSON a
-// `nydus_overlay_kata_decode` call left at the start of its buffer, `json_len` bytes).
-// Returns `NYDUS_OVERLAY_END` past the last one.
-//
-// # Safety
-// `json` readable for `json_len`; `out` writable.
-int32_t nydus_overlay_kata_option(const uint8_t *json,
-                                  size_t json_len,
-                                  uint32_t index,
-                                  nydus_overlay_span *out);
-
-// The `index`-th entry of a Kata volume's metadata map (`which` is
-// `NYDUS_OVERLAY_METADATA_DIRECT_VOLUME` or `NYDUS_OVERLAY_METADATA_IMAGE_PULL`), as key and
-// value spans into `json`. Returns `NYDUS_OVERLAY_END` past the last entry or when the map is
-// absent.
-//
-// # Safety
-// `json` readable for `json_len`; `key` and `value` writable.
-int32_t nydus_overlay_kata_metadata(const uint8_t *json,
-                                    size_t json_len,
-                                    uint32_t which,
-                                    uint32_t index,
-                                    nydus_overlay_span *key,
-                                    nydus_overlay_span *value);
+// A static NUL-terminated description of a result code; never NULL.
+const char *nydus_overlay_strerror(int32_t result);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -6,10 +6,14 @@ set -euo pipefail
 CBINDGEN_VERSION=0.29.4
 CARGO_FUZZ_VERSION=0.13.2
 
-apt_pkgs=(fuse3 golang-go clang valgrind pkg-config hyperfine libclang-rt-14-dev make gcc util-linux strace musl-tools time binutils)
+apt_pkgs=(fuse3 golang-go clang valgrind pkg-config hyperfine libclang-rt-14-dev make gcc util-linux strace musl-tools time binutils
+  groff-base mandoc man-db  # man pages: groff -ww, mandoc -T lint, man -w
+  dpkg-dev lintian  # make deb (dpkg-shlibdeps, dpkg-architecture), its lint
+  attr)  # getfattr for cli/tests/volatile.rs
 missing=()
 for p in "${apt_pkgs[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  grep -q "install ok installed" <<<"$status" || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "deps: installing ${missing[*]}"
@@ -20,12 +24,12 @@ fi
 
 rustup component add clippy rustfmt >/dev/null
 rustup target add thumbv7em-none-eabihf x86_64-unknown-linux-musl >/dev/null
-if rustup toolchain list | grep -q '^nightly'; then :; else rustup toolchain install nightly --profile minimal; fi
+if grep -q '^nightly' <<<"$(rustup toolchain list)"; then :; else rustup toolchain install nightly --profile minimal; fi
 rustup component add miri rust-src --toolchain nightly >/dev/null
 
-if ! cbindgen --version 2>/dev/null | grep -q "$CBINDGEN_VERSION"; then
+if ! grep -q "$CBINDGEN_VERSION" <<<"$(cbindgen --version 2>/dev/null)"; then
   cargo install --locked cbindgen --version "$CBINDGEN_VERSION"
 fi
-if ! cargo fuzz --version 2>/dev/null | grep -q "$CARGO_FUZZ_VERSION"; then
+if ! grep -q "$CARGO_FUZZ_VERSION" <<<"$(cargo fuzz --version 2>/dev/null)"; then
   cargo install --locked cargo-fuzz --version "$CARGO_FUZZ_VERSION"
 fi

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The C library as its users meet it: installed into a temporary prefix, found through
 # pkg-config, called from C (-Wall -Wextra -Werror; plain, ASan+UBSan, valgrind, static) and
-# from Go through cgo (GOPATH mode, no module downloads).
+# from Go through the package in go/ (cgo over the static library, no module downloads).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -10,7 +10,8 @@ trap 'rm -rf "$prefix"' EXIT
 
 make --no-print-directory install PREFIX="$prefix" SBINDIR="$prefix/sbin" >/dev/null
 export PKG_CONFIG_PATH=$prefix/lib/pkgconfig
-readelf -d "$prefix/lib/libnydus_overlay.so" | grep -q 'SONAME.*libnydus_overlay.so.0' \
+dynamic=$(readelf -d "$prefix/lib/libnydus_overlay.so")
+grep -q 'SONAME.*libnydus_overlay.so.0' <<<"$dynamic" \
   || { echo "ffi: wrong or missing soname" >&2; exit 1; }
 cflags=$(pkg-config --cflags nydus_overlay)
 libs=$(pkg-config --libs nydus_overlay)
@@ -36,10 +37,21 @@ gcc -std=c11 -Wall -Wextra -Werror -O2 -o "$prefix/t_static" "$src" $cflags \
   "$prefix/lib/libnydus_overlay.a" -lpthread -ldl -lm
 "$prefix/t_static" "$data"
 
-echo "-- Go through cgo, compared with encoding/base64 + encoding/json"
-gopath=$prefix/gopath
-mkdir -p "$gopath/src/ffitest"
-cp tests/go/ffitest/main.go "$gopath/src/ffitest/"
-(cd "$gopath/src/ffitest" && GO111MODULE=off GOPATH=$gopath GOCACHE=$prefix/gocache GOFLAGS= \
-  CGO_LDFLAGS="$rpath" go build -o "$prefix/ffitest" .)
-"$prefix/ffitest" "$data"
+echo "-- Go package (go/): go vet, go test with its examples, static link, nothing downloaded"
+# The package links libnydus_overlay.a by name; pkg-config gives the prefix's include and lib
+# directories (README "The Go package"). GOPROXY=off and GOTOOLCHAIN=local: any download fails.
+gotest_log=$prefix/gotest.log
+(cd go && export CGO_CFLAGS="$(pkg-config --cflags nydus_overlay)" \
+    CGO_LDFLAGS="$(pkg-config --libs-only-L nydus_overlay)" GOPROXY=off GOTOOLCHAIN=local \
+    GOFLAGS= GOWORK=off GO111MODULE=on GOCACHE=$prefix/gocache NYDUS_OVERLAY_FIXTURES=$data \
+  && test -z "$(gofmt -l .)" \
+  && go vet ./... \
+  && go test -count=1 -v ./... > "$gotest_log" \
+  && go test -c -o "$prefix/go.test" .) \
+  || { cat "$gotest_log" 2>/dev/null; echo "ffi: the Go package failed" >&2; exit 1; }
+if grep -q 'NEEDED.*libnydus_overlay' <<<"$(readelf -d "$prefix/go.test")"; then
+  echo "ffi: the Go package linked the shared library, not libnydus_overlay.a" >&2; exit 1
+fi
+gopass=$(grep -cE '^ *--- PASS' "$gotest_log")
+gofail=$(grep -cE '^ *--- FAIL' "$gotest_log" || true)
+echo "$gopass passed, $gofail failed"

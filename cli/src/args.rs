@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::diagnostics::shown;
+
 /// What the invocation asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Mode {
@@ -39,8 +41,8 @@ pub struct Args {
 /// Why a command line is refused. Never holds option text (it may carry secrets).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ArgError {
-    /// An option letter this helper does not know.
-    UnknownFlag(String),
+    /// An option this helper does not know (`-x`, `--bogus`), as given.
+    UnknownFlag(Vec<u8>),
     /// `-o`, `-t` or `-N` at the end with no value.
     MissingValue(&'static str),
     /// More than two positional arguments.
@@ -49,8 +51,8 @@ pub enum ArgError {
     MissingTarget,
     /// An empty mount point (`''`): no path names it.
     EmptyTarget,
-    /// `-t` names another filesystem type.
-    WrongType(String),
+    /// `-t` names another filesystem type, as given.
+    WrongType(Vec<u8>),
     /// A `/dev/fd/N` target, as `mount.fuse3 -o drop_privileges` hands over.
     FdTarget,
 }
@@ -58,12 +60,12 @@ pub enum ArgError {
 impl fmt::Display for ArgError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ArgError::UnknownFlag(s) => write!(f, "unknown option {s} (see --help)"),
+            ArgError::UnknownFlag(s) => write!(f, "unknown option {} (see --help)", shown(s)),
             ArgError::MissingValue(o) => write!(f, "option {o} needs a value"),
             ArgError::TooManyArguments => f.write_str("too many arguments: expected [SOURCE] TARGET"),
             ArgError::MissingTarget => f.write_str("missing mount point (see --help)"),
             ArgError::EmptyTarget => f.write_str("empty mount point: TARGET must be a path"),
-            ArgError::WrongType(t) => write!(f, "filesystem type {t} is not nydus-overlayfs"),
+            ArgError::WrongType(t) => write!(f, "filesystem type {} is not nydus-overlayfs", shown(t)),
             ArgError::FdTarget => f.write_str(
                 "a /dev/fd/N mount point (mount.fuse3 drop_privileges) is not supported: give a path",
             ),
@@ -79,10 +81,6 @@ pub fn type_ok(t: &[u8]) -> bool {
         .or_else(|| t.strip_prefix(b"fuse3."))
         .unwrap_or(t);
     base.starts_with(b"nydus-overlayfs") || (base != t && base.starts_with(b"/"))
-}
-
-fn lossy(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
 }
 
 /// Parses the arguments after the program name.
@@ -114,7 +112,7 @@ pub fn parse<A: AsRef<[u8]>>(argv: &[A]) -> Result<Args, ArgError> {
             b"-h" | b"--help" => a.mode = Mode::Help,
             b"-V" | b"--version" => a.mode = Mode::Version,
             b"--explain" => a.mode = Mode::Explain,
-            _ if arg.starts_with(b"--") => return Err(ArgError::UnknownFlag(lossy(arg))),
+            _ if arg.starts_with(b"--") => return Err(ArgError::UnknownFlag(arg.to_vec())),
             _ => {
                 // Short options, possibly combined; a value-taking letter ends the group.
                 let mut i = 1;
@@ -151,7 +149,7 @@ pub fn parse<A: AsRef<[u8]>>(argv: &[A]) -> Result<Args, ArgError> {
                             }
                             break;
                         }
-                        _ => return Err(ArgError::UnknownFlag(format!("-{}", c as char))),
+                        _ => return Err(ArgError::UnknownFlag(vec![b'-', c])),
                     }
                 }
             }
@@ -162,7 +160,7 @@ pub fn parse<A: AsRef<[u8]>>(argv: &[A]) -> Result<Args, ArgError> {
     }
     if let Some(t) = &a.fstype {
         if !type_ok(t) {
-            return Err(ArgError::WrongType(lossy(t)));
+            return Err(ArgError::WrongType(t.clone()));
         }
     }
     match positional.len() {
@@ -310,6 +308,23 @@ mod tests {
         assert_eq!(
             p(&["overlay", "/dev/fd/3", "-o", "a"]).unwrap_err(),
             ArgError::FdTarget
+        );
+    }
+
+    #[test]
+    fn unknown_options_are_shown_escaped_and_short() {
+        let e = p(&["--a\nb", "/t"]).unwrap_err();
+        assert_eq!(e.to_string(), "unknown option --a\\nb (see --help)");
+        let e = parse(&[&b"-\xff"[..]]).unwrap_err();
+        assert_eq!(e, ArgError::UnknownFlag(b"-\xff".to_vec()));
+        assert_eq!(e.to_string(), "unknown option -\\xff (see --help)");
+        let long = format!("--{}", "k".repeat(120_000));
+        let e = p(&[long.as_str(), "/t"]).unwrap_err().to_string();
+        assert!(e.len() < 300 && e.contains("... (120002 bytes)"), "{e}");
+        let e = p(&["/t", "-t", "x\ny"]).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "filesystem type x\\ny is not nydus-overlayfs"
         );
     }
 

@@ -5,12 +5,13 @@
 use std::fmt::Write as _;
 
 use nydus_overlay_core::extra::{self, decoded_len_max, Rules};
-use nydus_overlay_core::flags::{set_words, PROPAGATION_WORDS};
 use nydus_overlay_core::json::{JsonStr, Scalars, Step, Value};
 use nydus_overlay_core::kata;
 use nydus_overlay_core::Mount;
 
-use crate::overlay::{unescaped, MountPath};
+use crate::diagnostics::{shown_up_to, PLAN_LIMIT};
+use crate::overlay::MountPath;
+use crate::plan::plan;
 
 /// The documents a blob decodes to, for [`SHOWN`].
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -112,11 +113,6 @@ pub fn shown(doc: Doc, path: &str) -> bool {
     SHOWN.iter().any(|&(d, p)| d == doc && p == path)
 }
 
-/// Shows bytes as text, lossily.
-pub fn show(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
 /// A JSON string from a decoded blob, unescaped.
 fn unesc(s: JsonStr<'_>) -> String {
     let mut buf = vec![0u8; s.unescaped_len()];
@@ -125,113 +121,9 @@ fn unesc(s: JsonStr<'_>) -> String {
         .unwrap_or_default()
 }
 
-/// Text for one line of output: control characters escaped, long text shortened to a head
-/// and its length.
+/// Text for one line of output (escaped, shortened: see `diagnostics`).
 fn one_line(s: &str) -> String {
-    const HEAD: usize = 96;
-    let mut out = String::new();
-    for (n, c) in s.chars().enumerate() {
-        if n == HEAD {
-            let _ = write!(out, "... ({} bytes)", s.len());
-            break;
-        }
-        if c.is_control() || c == '\u{2028}' || c == '\u{2029}' {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-fn propagation_word(p: u64) -> &'static str {
-    PROPAGATION_WORDS
-        .iter()
-        .find(|w| w.flags == p)
-        .map_or("none", |w| w.word)
-}
-
-/// The plan: layers, flags, data and the mount path. Shared by `-v` and `--explain`.
-pub fn plan(
-    m: &Mount<'_>,
-    source: &[u8],
-    target: Option<&[u8]>,
-    data: &[u8],
-    path: MountPath,
-) -> String {
-    let mut o = String::new();
-    if let Some(t) = target {
-        let _ = writeln!(o, "target: {}", show(t));
-    }
-    let _ = writeln!(o, "source: {} (type overlay)", show(source));
-    let _ = writeln!(
-        o,
-        "layers: {} lower, top first ({} data-only){}",
-        m.lower_count(),
-        m.data_only_count(),
-        if m.folded() {
-            ", upperdir folded in as the top layer (read-only mount)"
-        } else {
-            ""
-        }
-    );
-    for (i, l) in m.layers().enumerate() {
-        let _ = writeln!(
-            o,
-            "  {:>3} {}{}",
-            i + 1,
-            show(&unescaped(l.raw)),
-            if l.data_only { "  (data-only)" } else { "" }
-        );
-    }
-    if let (Some(u), Some(w)) = (m.upper_dir(), m.work_dir()) {
-        let _ = writeln!(
-            o,
-            "upperdir: {}",
-            show(&unescaped(u.value().unwrap_or_default()))
-        );
-        let _ = writeln!(
-            o,
-            "workdir: {}",
-            show(&unescaped(w.value().unwrap_or_default()))
-        );
-    }
-    let words: Vec<&str> = set_words(m.flags()).collect();
-    let _ = writeln!(
-        o,
-        "flags: {} (0x{:x})",
-        if words.is_empty() {
-            "none".into()
-        } else {
-            words.join(",")
-        },
-        m.flags()
-    );
-    let _ = writeln!(o, "propagation: {}", propagation_word(m.propagation()));
-    if m.volatile() {
-        let _ = writeln!(o, "volatile: yes");
-    }
-    let _ = writeln!(o, "kernel data: {} bytes: {}", data.len(), show(data));
-    let _ = writeln!(o, "mount path: {}", path.describe());
-    if m.extraoption_count() > 0 {
-        let len = m
-            .extraoption()
-            .and_then(|i| i.value())
-            .map_or(0, <[u8]>::len);
-        let _ = writeln!(
-            o,
-            "extraoption: {} given (last: extraoption=<{len} bytes>), dropped",
-            m.extraoption_count()
-        );
-    }
-    if m.kata_volume_count() > 0 {
-        let _ = writeln!(
-            o,
-            "io.katacontainers.volume: {} given, dropped",
-            m.kata_volume_count()
-        );
-    }
-    o
+    shown_up_to(s.as_bytes(), PLAN_LIMIT).to_string()
 }
 
 /// A leaf's path twice: for matching against [`SHOWN`] (array elements as `[]`) and for

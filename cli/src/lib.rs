@@ -4,8 +4,11 @@
 //! `unsafe` lives only in [`sys`], one wrapper per system call.
 
 pub mod args;
+pub mod diagnostics;
 pub mod explain;
+pub mod front;
 pub mod overlay;
+pub mod plan;
 pub mod run;
 pub mod sys;
 pub mod volatile;

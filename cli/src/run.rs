@@ -9,62 +9,55 @@ use nydus_overlay_core::flags::{FLAG_WORDS, HELPER_ONLY_WORDS, PROPAGATION_WORDS
 use nydus_overlay_core::Mount;
 
 use crate::args::{self, Args, Mode};
-use crate::explain::{explain, plan, show};
+use crate::diagnostics::{self, shown, OsWhy, NAME};
+use crate::explain::explain;
 use crate::overlay::{self, cstr, unescaped, MountError, MountPath, NewApi, MAX_DATA};
+use crate::plan::plan;
 use crate::{sys, volatile};
 
 /// Exit status: success.
 pub const OK: i32 = 0;
-/// Exit status: bad invocation or bad options.
+/// Exit status: bad invocation or bad options; also `-h`, `-V` and `--explain` whose output
+/// could not be written.
 pub const USAGE: i32 = 1;
 /// Exit status: the mount itself failed.
 pub const MOUNT_FAILED: i32 = 32;
 
-const NAME: &str = "nydus-overlayfs";
-
-/// The symbolic name of an errno, for the `[ERRNO]` suffix.
-pub fn errno_name(e: i32) -> &'static str {
-    match e {
-        libc::EPERM => "EPERM",
-        libc::ENOENT => "ENOENT",
-        libc::EIO => "EIO",
-        libc::EBADF => "EBADF",
-        libc::ENOMEM => "ENOMEM",
-        libc::EACCES => "EACCES",
-        libc::EBUSY => "EBUSY",
-        libc::EEXIST => "EEXIST",
-        libc::EXDEV => "EXDEV",
-        libc::ENODEV => "ENODEV",
-        libc::ENOTDIR => "ENOTDIR",
-        libc::EINVAL => "EINVAL",
-        libc::ENOSPC => "ENOSPC",
-        libc::EROFS => "EROFS",
-        libc::ENAMETOOLONG => "ENAMETOOLONG",
-        libc::ENOSYS => "ENOSYS",
-        libc::ELOOP => "ELOOP",
-        libc::ENOTSUP => "ENOTSUP",
-        libc::ESTALE => "ESTALE",
-        libc::ENOTEMPTY => "ENOTEMPTY",
-        libc::E2BIG => "E2BIG",
-        libc::EFAULT => "EFAULT",
-        libc::EAGAIN => "EAGAIN",
-        libc::ETIMEDOUT => "ETIMEDOUT",
-        libc::EOVERFLOW => "EOVERFLOW",
-        _ => "E?",
-    }
+/// Where the helper reads and writes: the process's own streams, or a test's buffers.
+pub struct Io<'a> {
+    /// Options for `--explain` without `-o`.
+    pub stdin: &'a mut dyn Read,
+    /// Help, version and `--explain`.
+    pub out: &'a mut dyn Write,
+    /// Messages and the `-v` plan. Write failures here are ignored.
+    pub err: &'a mut dyn Write,
 }
 
-fn errno_suffix(e: &io::Error) -> String {
-    match e.raw_os_error() {
-        Some(n) => format!(" [{}]", errno_name(n)),
-        None => String::new(),
+impl Io<'_> {
+    fn say(&mut self, msg: std::fmt::Arguments<'_>) {
+        diagnostics::say(self.err, msg);
     }
-}
 
-fn os_why(e: &io::Error) -> String {
-    // std's text ends with "(os error N)"; keep the words only.
-    let s = e.to_string();
-    s.split(" (os error").next().unwrap_or(&s).to_owned()
+    /// The `-v` plan and notes: written if stderr takes them, never a reason to stop.
+    fn note(&mut self, text: &str) {
+        let _ = self.err.write_all(text.as_bytes());
+    }
+
+    /// The product of `-h`, `-V` and `--explain`: OK when stdout took all of it, else one line
+    /// on stderr and [`USAGE`].
+    fn product(&mut self, text: &str) -> i32 {
+        match self
+            .out
+            .write_all(text.as_bytes())
+            .and_then(|()| self.out.flush())
+        {
+            Ok(()) => OK,
+            Err(e) => {
+                self.say(format_args!("writing to stdout: {}", OsWhy(&e)));
+                USAGE
+            }
+        }
+    }
 }
 
 /// The `--help` text, built from the core tables.
@@ -96,7 +89,14 @@ Propagation, applied after the mount: {prop}
 Refused: {refused} lowerdir+= datadir+=
 Everything else is overlay data, passed to the kernel unchanged.
 
-Exit status: 0 mounted, 1 bad invocation or options, 32 the mount failed.",
+Exit status: 0 mounted, 1 bad invocation or options, 32 the mount failed.
+Output that cannot be written (stdout or stderr full, or a pipe nobody reads) never
+changes whether the mount happens, and never ends in a panic: a mount's status is the
+mount's; -h, -V and --explain exit 1 when their output could not be written (and say so on
+stderr). A closed stdout or stderr is replaced by /dev/null.
+
+{front}",
+        front = crate::front::help(),
         helper = words(&mut HELPER_ONLY_WORDS.iter().map(|h| {
             // Prefixes: `x-` matches `x-anything`, `comment=` any value.
             match (h.prefix, h.word.ends_with('=')) {
@@ -111,46 +111,46 @@ Exit status: 0 mounted, 1 bad invocation or options, 32 the mount failed.",
     )
 }
 
-fn say(msg: impl AsRef<str>) {
-    let mut e = io::stderr().lock();
-    let _ = writeln!(e, "{NAME}: {}", msg.as_ref());
+/// Runs the helper with the arguments after the program name on the process's own streams;
+/// returns the exit status. A closed standard stream is first replaced by `/dev/null`.
+pub fn run(argv: &[std::ffi::OsString]) -> i32 {
+    sys::keep_std_fds_open();
+    let bytes: Vec<&[u8]> = argv.iter().map(|a| a.as_bytes()).collect();
+    let (mut stdin, mut out, mut err) = (io::stdin().lock(), io::stdout().lock(), io::stderr());
+    run_with(
+        &bytes,
+        &mut Io {
+            stdin: &mut stdin,
+            out: &mut out,
+            err: &mut err,
+        },
+    )
 }
 
-/// Runs the helper with the arguments after the program name; returns the exit status.
-pub fn run(argv: &[std::ffi::OsString]) -> i32 {
-    let bytes: Vec<&[u8]> = argv.iter().map(|a| a.as_bytes()).collect();
-    let a = match args::parse(&bytes) {
+/// Runs the helper on the given streams; returns the exit status.
+pub fn run_with<A: AsRef<[u8]>>(argv: &[A], io: &mut Io<'_>) -> i32 {
+    let a = match args::parse(argv) {
         Ok(a) => a,
         Err(e) => {
-            say(e.to_string());
+            io.say(format_args!("{e}"));
             return USAGE;
         }
     };
     match a.mode {
-        Mode::Help => {
-            println!("{}", help());
-            OK
-        }
-        Mode::Version => {
-            println!("{NAME} {}", env!("CARGO_PKG_VERSION"));
-            OK
-        }
-        Mode::Explain => run_explain(&a),
-        Mode::Mount => run_mount(&a),
+        Mode::Help => io.product(&format!("{}\n", help())),
+        Mode::Version => io.product(&format!("{NAME} {}\n", env!("CARGO_PKG_VERSION"))),
+        Mode::Explain => run_explain(&a, io),
+        Mode::Mount => run_mount(&a, io),
     }
 }
 
-fn run_explain(a: &Args) -> i32 {
+fn run_explain(a: &Args, io: &mut Io<'_>) -> i32 {
     let opts = match &a.options {
         Some(o) => o.clone(),
         None => {
             let mut buf = Vec::new();
-            if let Err(e) = io::stdin().read_to_end(&mut buf) {
-                say(format!(
-                    "reading options from stdin: {}{}",
-                    os_why(&e),
-                    errno_suffix(&e)
-                ));
+            if let Err(e) = io.stdin.read_to_end(&mut buf) {
+                io.say(format_args!("reading options from stdin: {}", OsWhy(&e)));
                 return USAGE;
             }
             while buf.last().is_some_and(|b| b.is_ascii_whitespace()) {
@@ -162,14 +162,13 @@ fn run_explain(a: &Args) -> i32 {
     let m = match Mount::parse(&opts) {
         Ok(m) => m,
         Err(e) => {
-            say(format!("invalid mount options: {e}"));
+            io.say(format_args!("invalid mount options: {e}"));
             return USAGE;
         }
     };
     let (data, path) = kernel_data(&m);
     let source = a.source.as_deref().unwrap_or(b"overlay");
-    print!("{}", explain(&m, source, a.target.as_deref(), &data, path));
-    OK
+    io.product(&explain(&m, source, a.target.as_deref(), &data, path))
 }
 
 /// The kernel data, and the path it leads to first. One spare byte of capacity lets it become
@@ -189,59 +188,50 @@ fn kernel_data(m: &Mount<'_>) -> (Vec<u8>, MountPath) {
 
 fn enter_namespace(ns: &[u8]) -> Result<(), String> {
     let path = if !ns.is_empty() && ns.iter().all(u8::is_ascii_digit) {
-        format!("/proc/{}/ns/mnt", show(ns)).into_bytes()
+        [b"/proc/", ns, b"/ns/mnt"].concat()
     } else {
         ns.to_vec()
     };
     let c =
         CString::new(path.clone()).map_err(|_| "namespace path contains a NUL byte".to_owned())?;
-    let fd = sys::openat(None, &c, libc::O_RDONLY).map_err(|e| {
-        format!(
-            "opening mount namespace {}: {}{}",
-            show(&path),
-            os_why(&e),
-            errno_suffix(&e)
-        )
-    })?;
-    sys::setns_mnt(&fd).map_err(|e| {
-        format!(
-            "entering mount namespace {}: {}{}",
-            show(&path),
-            os_why(&e),
-            errno_suffix(&e)
-        )
-    })
+    let fd = sys::openat(None, &c, libc::O_RDONLY)
+        .map_err(|e| format!("opening mount namespace {}: {}", shown(&path), OsWhy(&e)))?;
+    sys::setns_mnt(&fd)
+        .map_err(|e| format!("entering mount namespace {}: {}", shown(&path), OsWhy(&e)))
 }
 
-fn run_mount(a: &Args) -> i32 {
+fn run_mount(a: &Args, io: &mut Io<'_>) -> i32 {
     let target = a.target.as_deref().unwrap_or_default();
     if let Some(ns) = &a.namespace {
         if let Err(e) = enter_namespace(ns) {
-            say(e);
+            io.say(format_args!("{e}"));
             return USAGE;
         }
     }
     let Some(opts) = &a.options else {
-        say(format!(
+        io.say(format_args!(
             "no mount options for {} (-o lowerdir=...)",
-            show(target)
+            shown(target)
         ));
         return USAGE;
     };
     let m = match Mount::parse(opts) {
         Ok(m) => m,
         Err(e) => {
-            say(format!("invalid mount options for {}: {e}", show(target)));
+            io.say(format_args!(
+                "invalid mount options for {}: {e}",
+                shown(target)
+            ));
             return USAGE;
         }
     };
     let source = a.source.as_deref().unwrap_or(b"overlay");
     let (data, first_path) = kernel_data(&m);
     if a.verbose {
-        eprint!("{}", plan(&m, source, Some(target), &data, first_path));
+        io.note(&plan(&m, source, Some(target), &data, first_path));
     }
-    let fail = |why: String| {
-        say(format!("mounting overlay on {}: {why}", show(target)));
+    let fail = |io: &mut Io<'_>, why: String| {
+        io.say(format_args!("mounting overlay on {}: {why}", shown(target)));
         MOUNT_FAILED
     };
     let mut guard = None;
@@ -254,14 +244,14 @@ fn run_mount(a: &Args) -> i32 {
             match volatile::prepare(&u, &w, a.fake) {
                 Ok((g, outcome)) => {
                     if a.verbose && outcome == volatile::Outcome::Removed {
-                        eprintln!(
-                            "volatile marker: {} (same boot, upper not mounted, syncfs ok)",
+                        io.note(&format!(
+                            "volatile marker: {} (same boot, upper not mounted, syncfs ok)\n",
                             if a.fake {
                                 "would be removed"
                             } else {
                                 "removed"
                             }
-                        );
+                        ));
                     }
                     guard = Some(g);
                 }
@@ -269,37 +259,41 @@ fn run_mount(a: &Args) -> i32 {
                     let suffix = r
                         .err
                         .as_ref()
-                        .map(|e| format!(": {}{}", os_why(e), errno_suffix(e)))
+                        .map(|e| format!(": {}", OsWhy(e)))
                         .unwrap_or_default();
-                    return fail(format!("{}{suffix}", r.why));
+                    return fail(io, format!("{}{suffix}", r.why));
                 }
             }
         }
     }
     if a.fake {
         if a.verbose {
-            eprintln!("fake mode (-f): not mounting");
+            io.note("fake mode (-f): not mounting\n");
         }
         return OK;
     }
     let (src, tgt, data) = match (cstr(source), cstr(target), CString::new(data)) {
         (Ok(s), Ok(t), Ok(d)) => (s, t, d),
-        _ => return fail("the source, target or options contain a NUL byte".into()),
+        _ => {
+            return fail(
+                io,
+                "the source, target or options contain a NUL byte".into(),
+            )
+        }
     };
     let taken = match mount(&m, source, &src, &tgt, &data, first_path) {
         Ok(p) => p,
-        Err(e) => return fail(describe(&m, target, &e)),
+        Err(e) => return fail(io, describe(&m, target, &e)),
     };
     if a.verbose {
-        eprintln!("mounted via: {}", taken.describe());
+        io.note(&format!("mounted via: {}\n", taken.describe()));
     }
     if let Some(g) = guard {
         if let Err(e) = g.record_boot() {
-            say(format!(
-                "mounted {}, but recording the boot id in workdir failed: {}{}",
-                show(target),
-                os_why(&e),
-                errno_suffix(&e)
+            io.say(format_args!(
+                "mounted {}, but recording the boot id in workdir failed: {}",
+                shown(target),
+                OsWhy(&e)
             ));
         }
     }
@@ -347,24 +341,17 @@ fn exists(p: &[u8]) -> Option<io::Error> {
 /// Names what failed as precisely as it can: a missing target or layer, upper and work on
 /// different filesystems, else the step, the kernel's log and the errno.
 fn describe(m: &Mount<'_>, target: &[u8], e: &MountError) -> String {
-    let suffix = errno_suffix(&e.err);
+    let suffix = diagnostics::errno_suffix(&e.err);
     if let Some(err) = exists(target) {
         return format!(
-            "mount point does not exist or cannot be reached: {}{}",
-            os_why(&err),
-            errno_suffix(&err)
+            "mount point does not exist or cannot be reached: {}",
+            OsWhy(&err)
         );
     }
     for (i, l) in m.layers().enumerate() {
         let p = unescaped(l.raw);
         if let Some(err) = exists(&p) {
-            return format!(
-                "lower layer {} ({}): {}{}",
-                i + 1,
-                show(&p),
-                os_why(&err),
-                errno_suffix(&err)
-            );
+            return format!("lower layer {} ({}): {}", i + 1, shown(&p), OsWhy(&err));
         }
     }
     if let (Some(u), Some(w)) = (m.upper_dir(), m.work_dir()) {
@@ -374,12 +361,7 @@ fn describe(m: &Mount<'_>, target: &[u8], e: &MountError) -> String {
         );
         for (name, p) in [("upperdir", &u), ("workdir", &w)] {
             if let Some(err) = exists(p) {
-                return format!(
-                    "{name} ({}): {}{}",
-                    show(p),
-                    os_why(&err),
-                    errno_suffix(&err)
-                );
+                return format!("{name} ({}): {}", shown(p), OsWhy(&err));
             }
         }
         use std::os::unix::fs::MetadataExt;
@@ -391,8 +373,8 @@ fn describe(m: &Mount<'_>, target: &[u8], e: &MountError) -> String {
         if dev(&u) != dev(&w) {
             return format!(
                 "workdir ({}) is not on the same filesystem as upperdir ({}){suffix}",
-                show(&w),
-                show(&u)
+                shown(&w),
+                shown(&u)
             );
         }
         let marker = [w.as_slice(), b"/work/incompat/volatile"].concat();
@@ -400,14 +382,61 @@ fn describe(m: &Mount<'_>, target: &[u8], e: &MountError) -> String {
             return format!(
                 "this upper/work pair was mounted with volatile and keeps the kernel's marker; \
                  mount it with volatile again, or remove {} if the upper layer is known to be intact{suffix}",
-                show(&marker)
+                shown(&marker)
             );
         }
     }
     let log = if e.log.is_empty() {
         String::new()
     } else {
-        format!(": {}", e.log)
+        format!(": {}", shown(e.log.as_bytes()))
     };
-    format!("{} failed: {}{log}{suffix}", e.step, os_why(&e.err))
+    format!(
+        "{} failed: {}{log}{suffix}",
+        e.step,
+        diagnostics::os_words(&e.err)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn help_documents_the_status_of_unwritable_output() {
+        let h = help().split_whitespace().collect::<Vec<_>>().join(" ");
+        for want in [
+            "-h, -V and --explain exit 1 when their output could not be written",
+            "never changes whether the mount happens",
+        ] {
+            assert!(h.contains(want), "{want:?} in {h}");
+        }
+    }
+
+    #[test]
+    fn help_to_a_full_stdout_is_status_1_and_one_line() {
+        struct Full;
+        impl Write for Full {
+            fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+                Err(io::Error::from_raw_os_error(libc::ENOSPC))
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+        }
+        let mut err = Vec::new();
+        let status = run_with(
+            &["-h"],
+            &mut Io {
+                stdin: &mut io::empty(),
+                out: &mut Full,
+                err: &mut err,
+            },
+        );
+        assert_eq!(status, USAGE);
+        assert_eq!(
+            String::from_utf8(err).unwrap(),
+            "nydus-overlayfs: writing to stdout: No space left on device [ENOSPC]\n"
+        );
+    }
 }

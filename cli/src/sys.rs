@@ -280,3 +280,73 @@ pub fn unshare_fs() -> io::Result<()> {
     // SAFETY: no pointers involved.
     check_int(unsafe { libc::unshare(libc::CLONE_FS) }).map(drop)
 }
+
+/// `openat2(2)` with `RESOLVE_IN_ROOT`: `path` is resolved as if `root` were `/`, so `..`
+/// and absolute symlinks stay inside it, the way a process whose root that is sees it.
+pub fn open_in_root(root: &OwnedFd, path: &CStr, flags: libc::c_int) -> io::Result<OwnedFd> {
+    // SAFETY: an all-zero `open_how` is a valid value (no flags, no mode, no resolve bits).
+    let mut how: libc::open_how = unsafe { std::mem::zeroed() };
+    how.flags = (flags | libc::O_CLOEXEC) as u64;
+    how.resolve = libc::RESOLVE_IN_ROOT;
+    // SAFETY: `path` is NUL-terminated, `how` is a valid `struct open_how` of the size
+    // passed and lives across the call; the result is a new descriptor or -1.
+    owned(unsafe {
+        libc::syscall(
+            libc::SYS_openat2,
+            root.as_raw_fd(),
+            path.as_ptr(),
+            &how as *const libc::open_how,
+            std::mem::size_of::<libc::open_how>(),
+        )
+    })
+}
+
+/// Opens `/dev/null` on each of descriptors 0, 1 and 2 that is closed, so that no descriptor
+/// the helper opens later takes a standard stream's number (a message written to "stderr"
+/// must not land in a directory or a workdir file). Failures are ignored: there is nothing
+/// to report them on.
+pub fn keep_std_fds_open() {
+    for fd in 0..3 {
+        // SAFETY: F_GETFD only queries the descriptor table.
+        if unsafe { libc::fcntl(fd, libc::F_GETFD) } != -1 {
+            continue;
+        }
+        // SAFETY: the path is NUL-terminated; the new descriptor is deliberately never closed
+        // (it stands in for the missing stream for the life of the process). open returns the
+        // lowest free number, which is `fd`, since the lower ones are open by now.
+        let _ = unsafe { libc::open(c"/dev/null".as_ptr(), libc::O_RDWR) };
+    }
+}
+
+/// The effective user and group ids (`geteuid(2)`, `getegid(2)`), for deciding what the
+/// caller may execute as `/bin/sh` does.
+pub fn effective_ids() -> (u32, u32) {
+    // SAFETY: neither call takes arguments or can fail.
+    unsafe { (libc::geteuid(), libc::getegid()) }
+}
+
+extern "C" {
+    /// The C library's environment block (glibc and musl both define it).
+    static environ: *const *const libc::c_char;
+}
+
+/// The value of the last `NAME=` entry of the environment: what `/bin/sh` imports when a name
+/// occurs twice (`getenv` returns the first). Walks the block in place; only the answer is
+/// copied.
+pub fn env_last(name: &[u8]) -> Option<Vec<u8>> {
+    let mut last: Option<&[u8]> = None;
+    // SAFETY: `environ` is a NULL-terminated array of NUL-terminated strings set up before
+    // `main`. This single-threaded program changes no environment variable, so every entry
+    // stays valid while it is read here; nothing borrowed outlives this function.
+    unsafe {
+        let mut p = environ;
+        while !p.is_null() && !(*p).is_null() {
+            let entry = CStr::from_ptr(*p).to_bytes();
+            if entry.len() > name.len() && entry.starts_with(name) && entry[name.len()] == b'=' {
+                last = Some(&entry[name.len() + 1..]);
+            }
+            p = p.add(1);
+        }
+        last.map(<[u8]>::to_vec)
+    }
+}

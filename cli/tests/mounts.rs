@@ -494,6 +494,8 @@ macro_rules! failure_cases {
 failure_cases! {
     fails_missing_layer: |f| f.mount(opts(&[f.st.lower[0].clone(), f.missing.clone()], None)),
         32, "lower layer 2";
+    fails_layer_path_with_newline: |f| f.mount(opts(&[f.st.lower[0].clone(), f.st.s.path(b"no\nsuch\x1b")], None)),
+        32, "no\\nsuch\\u{1b}): No such file or directory [ENOENT]";
     fails_missing_target: |f| vec![b"overlay".to_vec(), t(&f.missing).to_vec(), b"-o".to_vec(), f.good.clone()],
         32, "mount point does not exist";
     fails_refused_option: |f| f.mount(with(f.good.clone(), b"bind")),

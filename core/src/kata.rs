@@ -89,9 +89,13 @@ json_object! {
 }
 
 /// `dm_verity`: how to verify a block device.
+///
+/// The first six fields are required, as Kata's `DmVerityInfo` has always had them. `salt`,
+/// `hash_type` and `no_superblock` came with kata-containers 2026-06 and are absent (`None`)
+/// in volumes from older producers.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Default)]
 pub struct DmVerity<'a> {
-    /// Hash algorithm, for example `sha256`.
+    /// Hash algorithm, for example `sha256` (JSON `hashtype`).
     pub hashtype: JsonStr<'a>,
     /// Root hash, hex.
     pub hash: JsonStr<'a>,
@@ -103,6 +107,13 @@ pub struct DmVerity<'a> {
     pub hashsize: u64,
     /// Offset of the hash tree.
     pub offset: u64,
+    /// Salt, hex (JSON `salt`), if given.
+    pub salt: Option<JsonStr<'a>>,
+    /// The dm-verity hash format version (JSON `hash_type`, a number; not the same as the
+    /// `hashtype` algorithm string), if given.
+    pub hash_type: Option<u64>,
+    /// Whether the hash device has no dm-verity superblock (JSON `no_superblock`), if given.
+    pub no_superblock: Option<bool>,
 }
 
 json_object! {
@@ -113,6 +124,9 @@ json_object! {
         blocksize: u64,
         hashsize: u64,
         offset: u64,
+        salt: JsonStr<'a>,
+        hash_type: u64,
+        no_superblock: bool,
     }
 }
 
@@ -246,6 +260,9 @@ pub fn decode_json(json: &[u8]) -> Result<KataVolume<'_>> {
             blocksize: required(v.blocksize, "dm_verity.blocksize", verity_at)?,
             hashsize: required(v.hashsize, "dm_verity.hashsize", verity_at)?,
             offset: required(v.offset, "dm_verity.offset", verity_at)?,
+            salt: v.salt,
+            hash_type: v.hash_type,
+            no_superblock: v.no_superblock,
         }),
     };
     Ok(KataVolume {

@@ -34,6 +34,7 @@ pub mod json;
 pub mod kata;
 pub mod lowerdir;
 pub mod mount;
+pub mod option_list;
 pub mod options;
 mod scan;
 

@@ -36,22 +36,57 @@ pub struct Mount<'a> {
     normal_layers: usize,
     data_layers: usize,
     volatile: bool,
-    /// Bytes and count of the items that reach the kernel without folding.
-    kept_len: usize,
-    kept_count: usize,
-    /// Bytes and count of the `volatile` items among them.
-    volatile_len: usize,
-    volatile_count: usize,
-    /// Spans (start, end) of the first blob items, which writing the data jumps over instead
-    /// of scanning them again; blobs are most of a containerd option string.
-    skips: [(usize, usize); MAX_SKIPS],
-    skip_count: usize,
+    /// The first long items, which a later walk (the kernel data) jumps over instead of
+    /// scanning them again: the layers and the blobs are most of a containerd option string.
+    long: [LongItem; MAX_LONG],
+    long_count: usize,
 }
 
-const MAX_SKIPS: usize = 4;
+/// How many long items [`Mount`] remembers, and from which length an item counts as long.
+const MAX_LONG: usize = 8;
+const LONG_ITEM: usize = 48;
+
+/// A long item: where the tokenizer's scan for it started, and where the item itself starts
+/// and ends.
+#[derive(Copy, Clone, Debug, Default)]
+struct LongItem {
+    scan: usize,
+    start: usize,
+    end: usize,
+}
 
 fn is_volatile(raw: &[u8]) -> bool {
     raw == b"volatile" || raw == b"fsync=volatile"
+}
+
+/// What the kernel data makes of one item.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+enum InKernel {
+    /// Not passed to the kernel.
+    Dropped,
+    /// Passed on byte for byte.
+    AsIs,
+    /// The `lowerdir=` item of a folded mount: the upper directory becomes its top layer.
+    WithUpperOnTop,
+}
+
+/// The one rule of which items reach the kernel (SPEC section 3): overlay data and the three
+/// path options, less what read-only folding drops (`upperdir=`, `workdir=`, `volatile`,
+/// `fsync=volatile`).
+fn in_kernel(class: Class, raw: &[u8], folded: bool) -> InKernel {
+    match class {
+        Class::LowerDir if folded => InKernel::WithUpperOnTop,
+        Class::LowerDir => InKernel::AsIs,
+        Class::UpperDir | Class::WorkDir if folded => InKernel::Dropped,
+        Class::UpperDir | Class::WorkDir => InKernel::AsIs,
+        Class::Data if folded && is_volatile(raw) => InKernel::Dropped,
+        Class::Data => InKernel::AsIs,
+        Class::HelperOnly(_)
+        | Class::Flag(_)
+        | Class::Propagation(_)
+        | Class::Refused(_)
+        | Class::AddLayer => InKernel::Dropped,
+    }
 }
 
 impl<'a> Mount<'a> {
@@ -59,7 +94,20 @@ impl<'a> Mount<'a> {
     ///
     /// Linear time in the input, no allocation.
     pub fn parse(input: &'a [u8]) -> Result<Self> {
-        let mut m = Mount {
+        let mut m = Mount::empty(input);
+        let mut it = items(input);
+        loop {
+            let scan = it.position();
+            let Some(item) = it.next() else { break };
+            m.take(item?, scan)?;
+        }
+        m.check_upper_and_work()?;
+        m.count_layers()?;
+        Ok(m)
+    }
+
+    fn empty(input: &'a [u8]) -> Self {
+        Mount {
             input,
             flags: 0,
             propagation: 0,
@@ -72,77 +120,69 @@ impl<'a> Mount<'a> {
             normal_layers: 0,
             data_layers: 0,
             volatile: false,
-            kept_len: 0,
-            kept_count: 0,
-            volatile_len: 0,
-            volatile_count: 0,
-            skips: [(0, 0); MAX_SKIPS],
-            skip_count: 0,
-        };
-        for item in items(input) {
-            let item = item?;
-            let class = item.class();
-            if matches!(
-                class,
-                Class::Data | Class::LowerDir | Class::UpperDir | Class::WorkDir
-            ) {
-                m.kept_len += item.raw.len();
-                m.kept_count += 1;
-            }
-            if matches!(
-                class,
-                Class::HelperOnly(HelperOnly::ExtraOption | HelperOnly::KataVolume)
-            ) && m.skip_count < MAX_SKIPS
-            {
-                m.skips[m.skip_count] = (item.offset, item.offset + item.raw.len());
-                m.skip_count += 1;
-            }
-            match class {
-                Class::HelperOnly(HelperOnly::ExtraOption) => {
-                    m.extra_count += 1;
-                    m.extra_last = Some(item);
-                }
-                Class::HelperOnly(HelperOnly::KataVolume) => m.kata_count += 1,
-                Class::HelperOnly(HelperOnly::Userspace) => {}
-                Class::Flag(f) => m.flags = apply(m.flags, f),
-                Class::Propagation(p) => m.propagation = p.flags,
-                Class::Refused(r) => {
-                    return Err(Error::new(ErrorKind::RefusedOption, item.offset).naming(r.word))
-                }
-                Class::AddLayer => return Err(Error::new(ErrorKind::AddLayerOption, item.offset)),
-                Class::LowerDir => set_once(&mut m.lower, item, "lowerdir")?,
-                Class::UpperDir => set_once(&mut m.upper, item, "upperdir")?,
-                Class::WorkDir => set_once(&mut m.work, item, "workdir")?,
-                Class::Data if is_volatile(item.raw) => {
-                    m.volatile = true;
-                    m.volatile_len += item.raw.len();
-                    m.volatile_count += 1;
-                }
-                Class::Data => {}
-            }
+            long: [LongItem::default(); MAX_LONG],
+            long_count: 0,
         }
-        match (m.upper, m.work) {
-            (Some(u), None) => return Err(Error::new(ErrorKind::UpperWithoutWork, u.offset)),
-            (None, Some(w)) => return Err(Error::new(ErrorKind::WorkWithoutUpper, w.offset)),
-            _ => {}
+    }
+
+    /// Classifies one item into its slot; `scan` is where the tokenizer's scan for it began.
+    fn take(&mut self, item: Item<'a>, scan: usize) -> Result<()> {
+        if item.raw.len() >= LONG_ITEM && self.long_count < MAX_LONG {
+            self.long[self.long_count] = LongItem {
+                scan,
+                start: item.offset,
+                end: item.offset + item.raw.len(),
+            };
+            self.long_count += 1;
         }
-        let lower = m
+        match item.class() {
+            Class::HelperOnly(HelperOnly::ExtraOption) => {
+                self.extra_count += 1;
+                self.extra_last = Some(item);
+            }
+            Class::HelperOnly(HelperOnly::KataVolume) => self.kata_count += 1,
+            Class::HelperOnly(HelperOnly::Userspace) => {}
+            Class::Flag(f) => self.flags = apply(self.flags, f),
+            Class::Propagation(p) => self.propagation = p.flags,
+            Class::Refused(r) => {
+                return Err(Error::new(ErrorKind::RefusedOption, item.offset).naming(r.word))
+            }
+            Class::AddLayer => return Err(Error::new(ErrorKind::AddLayerOption, item.offset)),
+            Class::LowerDir => set_once(&mut self.lower, item, "lowerdir")?,
+            Class::UpperDir => set_once(&mut self.upper, item, "upperdir")?,
+            Class::WorkDir => set_once(&mut self.work, item, "workdir")?,
+            Class::Data => self.volatile |= is_volatile(item.raw),
+        }
+        Ok(())
+    }
+
+    fn check_upper_and_work(&self) -> Result<()> {
+        match (self.upper, self.work) {
+            (Some(u), None) => Err(Error::new(ErrorKind::UpperWithoutWork, u.offset)),
+            (None, Some(w)) => Err(Error::new(ErrorKind::WorkWithoutUpper, w.offset)),
+            _ => Ok(()),
+        }
+    }
+
+    /// Walks the layers once (validating them) and checks their number.
+    fn count_layers(&mut self) -> Result<()> {
+        let lower = self
             .lower
-            .ok_or(Error::new(ErrorKind::NoLowerdir, input.len()))?;
+            .ok_or(Error::new(ErrorKind::NoLowerdir, self.input.len()))?;
         for layer in layers(lower.value().unwrap_or_default(), lower.value_offset()) {
             if layer?.data_only {
-                m.data_layers += 1;
+                self.data_layers += 1;
             } else {
-                m.normal_layers += 1;
+                self.normal_layers += 1;
             }
         }
-        if m.lower_count() > MAX_LAYERS {
+        if self.lower_count() > MAX_LAYERS {
             return Err(Error::new(ErrorKind::TooManyLayers, lower.offset));
         }
-        if m.upper_dir().is_none() && m.lower_count() < 2 {
+        if self.upper_dir().is_none() && self.lower_count() < 2 {
             return Err(Error::new(ErrorKind::TooFewLayers, lower.offset));
         }
-        Ok(m)
+        Ok(())
     }
 
     /// The option string this view was parsed from.
@@ -270,13 +310,20 @@ impl<'a> Mount<'a> {
 
     /// The `io.katacontainers.volume=` items, in order.
     pub fn kata_volumes(&self) -> impl Iterator<Item = Item<'a>> + Clone {
-        self.all_items()
+        // Parsing succeeded, so tokenizing again cannot fail.
+        checked_items(self.input)
+            .flatten()
             .filter(|i| i.class() == Class::HelperOnly(HelperOnly::KataVolume))
     }
 
-    fn all_items(&self) -> impl Iterator<Item = Item<'a>> + Clone {
-        // Parsing succeeded, so tokenizing again cannot fail.
-        checked_items(self.input).flatten()
+    /// The items again, jumping over the long ones the parse already found.
+    fn items_again(&self) -> Rescan<'a, '_> {
+        Rescan {
+            input: self.input,
+            // Parsing succeeded, so tokenizing again cannot fail.
+            items: checked_items(self.input),
+            long: &self.long[..self.long_count],
+        }
     }
 
     /// The items that go to the kernel besides `lowerdir=`, `upperdir=` and `workdir=`, in
@@ -290,23 +337,13 @@ impl<'a> Mount<'a> {
 
     /// The exact length of the kernel data [`write_data`](Mount::write_data) writes.
     ///
-    /// Constant time: the parse already counted the items.
+    /// It runs the same walk as `write_data` into a counter, so the two cannot disagree; the
+    /// walk jumps over the long items the parse found, so it is cheap on containerd strings.
     pub fn data_len(&self) -> usize {
-        let (len, count) = match (self.folded(), self.upper, self.work) {
-            (true, Some(upper), Some(work)) => {
-                let path = Unescape::new(upper.value().unwrap_or_default());
-                let escaped: usize = path.map(|b| 1 + usize::from(needs_layer_escape(b))).sum();
-                (
-                    self.kept_len + escaped + 1
-                        - upper.raw.len()
-                        - work.raw.len()
-                        - self.volatile_len,
-                    self.kept_count - 2 - self.volatile_count,
-                )
-            }
-            _ => (self.kept_len, self.kept_count),
-        };
-        len + count.saturating_sub(1)
+        let mut counter = Counter(0);
+        // A counter takes everything: the walk cannot fail.
+        let _ = self.emit(&mut counter);
+        counter.0
     }
 
     /// Writes the kernel data for `mount(2)` into `out`, returning its length: every overlay
@@ -319,52 +356,67 @@ impl<'a> Mount<'a> {
         Ok(w.n)
     }
 
-    fn emit(&self, s: &mut Writer<'_>) -> Result<()> {
+    /// The kernel data, into `sink`: the items [`in_kernel`] keeps, comma-separated.
+    fn emit(&self, sink: &mut impl Sink) -> Result<()> {
         let folded = self.folded();
         let mut first = true;
-        let mut it = checked_items(self.input);
-        let mut skips = self.skips[..self.skip_count].iter().peekable();
-        loop {
-            if let Some(&&(start, end)) = skips.peek() {
-                if it.position() == start {
-                    it.jump_to(end);
-                    skips.next();
-                    continue;
-                }
-            }
-            let Some(Ok(item)) = it.next() else { break };
-            let class = item.class();
-            let keep = match class {
-                Class::Data => !(folded && is_volatile(item.raw)),
-                Class::UpperDir | Class::WorkDir => !folded,
-                Class::LowerDir => true,
-                _ => false,
-            };
-            if !keep {
+        for item in self.items_again() {
+            let fate = in_kernel(item.class(), item.raw, folded);
+            if fate == InKernel::Dropped {
                 continue;
             }
             if !first {
-                s.put(b",")?;
+                sink.put(b",")?;
             }
             first = false;
-            match (class, self.upper) {
-                (Class::LowerDir, Some(upper)) if folded => {
-                    s.put(b"lowerdir=")?;
-                    // The upper path was escaped for an upperdir= item; re-escape it for a
-                    // layer, where `:` separates.
-                    for b in Unescape::new(upper.value().unwrap_or_default()) {
-                        if needs_layer_escape(b) {
-                            s.put(b"\\")?;
-                        }
-                        s.put(&[b])?;
-                    }
-                    s.put(b":")?;
-                    s.put(item.value().unwrap_or_default())?;
+            match (fate, self.upper) {
+                (InKernel::WithUpperOnTop, Some(upper)) => {
+                    sink.put(b"lowerdir=")?;
+                    put_as_layer(sink, upper.value().unwrap_or_default())?;
+                    sink.put(b":")?;
+                    sink.put(item.value().unwrap_or_default())?;
                 }
-                _ => s.put(item.raw)?,
+                _ => sink.put(item.raw)?,
             }
         }
         Ok(())
+    }
+}
+
+/// Writes a path escaped for an `upperdir=` item as a layer of `lowerdir=`, where `:` separates
+/// too: unescaped, then escaped again for a layer.
+fn put_as_layer(sink: &mut impl Sink, raw: &[u8]) -> Result<()> {
+    for b in Unescape::new(raw) {
+        if needs_layer_escape(b) {
+            sink.put(b"\\")?;
+        }
+        sink.put(&[b])?;
+    }
+    Ok(())
+}
+
+/// The items of a parsed option string, tokenized again except for the long ones, which it
+/// takes from the parse.
+struct Rescan<'a, 'm> {
+    input: &'a [u8],
+    items: Items<'a>,
+    long: &'m [LongItem],
+}
+
+impl<'a> Iterator for Rescan<'a, '_> {
+    type Item = Item<'a>;
+    fn next(&mut self) -> Option<Item<'a>> {
+        if let Some((l, rest)) = self.long.split_first() {
+            if self.items.position() == l.scan {
+                self.long = rest;
+                self.items.jump_to(l.end);
+                return Some(Item {
+                    raw: &self.input[l.start..l.end],
+                    offset: l.start,
+                });
+            }
+        }
+        self.items.next().and_then(Result::ok)
     }
 }
 
@@ -422,10 +474,25 @@ pub struct DataItems<'a> {
 impl<'a> Iterator for DataItems<'a> {
     type Item = Item<'a>;
     fn next(&mut self) -> Option<Item<'a>> {
-        self.items
-            .by_ref()
-            .flatten()
-            .find(|i| i.class() == Class::Data && !(self.folded && is_volatile(i.raw)))
+        let folded = self.folded;
+        self.items.by_ref().flatten().find(|i| {
+            let class = i.class();
+            class == Class::Data && in_kernel(class, i.raw, folded) == InKernel::AsIs
+        })
+    }
+}
+
+/// Where the kernel data goes: a caller's buffer, or a counter that only measures it.
+trait Sink {
+    fn put(&mut self, bytes: &[u8]) -> Result<()>;
+}
+
+struct Counter(usize);
+
+impl Sink for Counter {
+    fn put(&mut self, bytes: &[u8]) -> Result<()> {
+        self.0 += bytes.len();
+        Ok(())
     }
 }
 
@@ -434,7 +501,7 @@ struct Writer<'o> {
     n: usize,
 }
 
-impl Writer<'_> {
+impl Sink for Writer<'_> {
     fn put(&mut self, bytes: &[u8]) -> Result<()> {
         let end = self.n + bytes.len();
         let dst = self

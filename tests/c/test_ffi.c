@@ -81,7 +81,7 @@ static void test_meta(void) {
     CHECK(strcmp(nydus_overlay_strerror(NYDUS_OVERLAY_OK), "success") == 0);
     for (int32_t c = -2; c < 110; c++) CHECK(nydus_overlay_strerror(c) != NULL && nydus_overlay_strerror(c)[0] != 0);
     CHECK(strstr(nydus_overlay_strerror(NYDUS_OVERLAY_ERR_BASE64), "base64") != NULL);
-    CHECK(strcmp(nydus_overlay_volume_type_name(3), "layer_raw_block") == 0);
+    CHECK(strcmp(nydus_overlay_volume_type_name(NYDUS_OVERLAY_VOLUME_LAYER_RAW_BLOCK), "layer_raw_block") == 0);
     CHECK(strcmp(nydus_overlay_volume_type_name(0), "") == 0 && strcmp(nydus_overlay_volume_type_name(9), "") == 0);
     CHECK(nydus_overlay_decoded_len_max(8) == 6);
 }
@@ -245,7 +245,7 @@ static void test_kata(const char *dir) {
     uint8_t *buf = malloc(cap);
     nydus_overlay_kata_volume k;
     EQ_RESULT(nydus_overlay_kata_decode(B(b64), b64_len, buf, cap, &k), NYDUS_OVERLAY_OK);
-    CHECK(k.volume_type == 3 && k.options_count == 1 && k.dm_verity_present && !k.nydus_image_present);
+    CHECK(k.volume_type == NYDUS_OVERLAY_VOLUME_LAYER_RAW_BLOCK && k.options_count == 1 && k.dm_verity_present && !k.nydus_image_present);
     CHECK(field_is(buf, k.source, "/var/lib/containerd-nydus/cache/layer-9.erofs"));
     CHECK(field_is(buf, k.fs_type, "erofs"));
     CHECK(field_is(buf, k.dm_verity.hashtype, "sha256"));
@@ -264,7 +264,7 @@ static void test_kata(const char *dir) {
     cap = nydus_overlay_decoded_len_max(b64_len);
     buf = malloc(cap);
     EQ_RESULT(nydus_overlay_kata_decode(B(b64), b64_len, buf, cap, &k), NYDUS_OVERLAY_OK);
-    CHECK(k.volume_type == 8 && k.image_pull_present && k.image_pull_metadata_count == 2 && k.options_count == 2);
+    CHECK(k.volume_type == NYDUS_OVERLAY_VOLUME_IMAGE_GUEST_PULL && k.image_pull_present && k.image_pull_metadata_count == 2 && k.options_count == 2);
     EQ_RESULT(nydus_overlay_kata_metadata(buf, k.json_len, NYDUS_OVERLAY_METADATA_IMAGE_PULL, 1, &s, &v), NYDUS_OVERLAY_OK);
     CHECK(field_is(buf, s, "containerd.io/snapshot/nydus-proxy-mode") && field_is(buf, v, "true"));
     EQ_RESULT(nydus_overlay_kata_metadata(buf, k.json_len, 9, 0, &s, &v), NYDUS_OVERLAY_ERR_INVALID_ARGUMENT);
@@ -278,10 +278,50 @@ static void test_kata(const char *dir) {
     cap = nydus_overlay_decoded_len_max(b64_len);
     buf = malloc(cap);
     EQ_RESULT(nydus_overlay_kata_decode(B(b64), b64_len, buf, cap, &k), NYDUS_OVERLAY_OK);
-    CHECK(k.volume_type == 6 && k.nydus_image_present && field_is(buf, k.fs_type, "rafsv6"));
+    CHECK(k.volume_type == NYDUS_OVERLAY_VOLUME_IMAGE_NYDUS_FS && k.nydus_image_present && field_is(buf, k.fs_type, "rafsv6"));
     CHECK(field_is(buf, k.nydus_snapshot_dir, "/var/lib/containerd/io.containerd.snapshotter.v1.nydus/snapshots/10"));
     EQ_RESULT(nydus_overlay_kata_decode(B(b64), b64_len, buf, 3, &k), NYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL);
     CHECK(k.json_len == cap);
+    free(buf);
+    free(opt);
+
+    /* The kata-containers 2026-06 dm_verity fields, given and zero. */
+    opt = read_option(dir, "kata-verity-salt", &len);
+    b64 = opt + strlen("io.katacontainers.volume=");
+    b64_len = len - strlen("io.katacontainers.volume=");
+    cap = nydus_overlay_decoded_len_max(b64_len);
+    buf = malloc(cap);
+    EQ_RESULT(nydus_overlay_kata_decode(B(b64), b64_len, buf, cap, &k), NYDUS_OVERLAY_OK);
+    CHECK(k.volume_type == NYDUS_OVERLAY_VOLUME_IMAGE_RAW_BLOCK && k.dm_verity_present);
+    CHECK(field_is(buf, k.dm_verity.hashtype, "sha256"));
+    CHECK(field_is(buf, k.dm_verity.salt, "a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5"));
+    CHECK(k.dm_verity.hash_type_present == 1 && k.dm_verity.hash_type == 1);
+    CHECK(k.dm_verity.no_superblock_present == 1 && k.dm_verity.no_superblock == 1);
+    free(buf);
+    free(opt);
+
+    opt = read_option(dir, "kata-verity-zero-fields", &len);
+    b64 = opt + strlen("io.katacontainers.volume=");
+    b64_len = len - strlen("io.katacontainers.volume=");
+    cap = nydus_overlay_decoded_len_max(b64_len);
+    buf = malloc(cap);
+    EQ_RESULT(nydus_overlay_kata_decode(B(b64), b64_len, buf, cap, &k), NYDUS_OVERLAY_OK);
+    CHECK(k.dm_verity.salt.present == 1 && k.dm_verity.salt.len == 0);
+    CHECK(k.dm_verity.hash_type_present == 1 && k.dm_verity.hash_type == 0);
+    CHECK(k.dm_verity.no_superblock_present == 1 && k.dm_verity.no_superblock == 0);
+    free(buf);
+    free(opt);
+
+    /* An older volume has none of them: absent, all zero. */
+    opt = read_option(dir, "kata-layer-raw-block", &len);
+    b64 = opt + strlen("io.katacontainers.volume=");
+    b64_len = len - strlen("io.katacontainers.volume=");
+    cap = nydus_overlay_decoded_len_max(b64_len);
+    buf = malloc(cap);
+    EQ_RESULT(nydus_overlay_kata_decode(B(b64), b64_len, buf, cap, &k), NYDUS_OVERLAY_OK);
+    CHECK(!k.dm_verity.salt.present && k.dm_verity.salt.offset == 0 && k.dm_verity.salt.len == 0);
+    CHECK(!k.dm_verity.hash_type_present && k.dm_verity.hash_type == 0);
+    CHECK(!k.dm_verity.no_superblock_present && k.dm_verity.no_superblock == 0);
     free(buf);
     free(opt);
 

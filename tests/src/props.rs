@@ -4,7 +4,7 @@
 
 use arbitrary::{Arbitrary, Unstructured};
 use nydus_overlay_core::extra::{self, decoded_len_max};
-use nydus_overlay_core::flags::{Class, HelperOnly};
+use nydus_overlay_core::flags::{FLAG_WORDS, HELPER_ONLY_WORDS, PROPAGATION_WORDS};
 use nydus_overlay_core::json::{unescape_into, unescaped_len, JsonStr};
 use nydus_overlay_core::kata;
 use nydus_overlay_core::mount::LAYERS_END;
@@ -17,13 +17,98 @@ fn unescaped(raw: &[u8]) -> Vec<u8> {
     Unescape::new(raw).collect()
 }
 
-fn is_volatile(raw: &[u8]) -> bool {
-    raw == b"volatile" || raw == b"fsync=volatile"
+/// The items of an option string, split the plain way (SPEC section 3): at each `,` that is
+/// neither escaped nor inside double quotes; empty items dropped; escapes kept.
+fn model_items(input: &[u8]) -> Vec<Vec<u8>> {
+    let (mut out, mut cur) = (Vec::new(), Vec::new());
+    let (mut quoted, mut escaped) = (false, false);
+    for &b in input {
+        match b {
+            _ if escaped => escaped = false,
+            b'\\' => escaped = true,
+            b'"' => quoted = !quoted,
+            b',' if !quoted => {
+                if !cur.is_empty() {
+                    out.push(std::mem::take(&mut cur));
+                }
+                continue;
+            }
+            _ => {}
+        }
+        cur.push(b);
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
 }
 
-/// Option strings: spans in bounds; the kernel data has the predicted length, re-tokenizes to
-/// exactly the overlay-data items in order (after folding), never holds a blob or a flag,
-/// propagation or helper-only word; the layer cursor agrees with the iterator.
+/// Whether an item is one of the words that never reach the kernel: a flag or propagation
+/// word, or a helper-only word or prefix, looked up in the tables as plain strings.
+fn model_dropped_word(item: &[u8]) -> bool {
+    FLAG_WORDS.iter().any(|f| item == f.word.as_bytes())
+        || PROPAGATION_WORDS.iter().any(|p| item == p.word.as_bytes())
+        || HELPER_ONLY_WORDS.iter().any(|h| {
+            let w = h.word.as_bytes();
+            if h.prefix {
+                item.starts_with(w)
+            } else {
+                item == w
+            }
+        })
+}
+
+/// The kernel data of an option string that [`Mount::parse`] accepted, modelled from SPEC
+/// section 3 independently of `core`'s classifier and emitter: the items in order, without the
+/// words that never reach the kernel; when `ro` (the last of `ro`/`rw`) meets an upperdir, the
+/// upper path (unescaped, escaped again for a layer) becomes the top layer of `lowerdir=` and
+/// `upperdir=`, `workdir=`, `volatile`, `fsync=volatile` are dropped.
+pub fn model_kernel_data(input: &[u8]) -> Vec<u8> {
+    let items = model_items(input);
+    let value = |item: &[u8], key: &[u8]| {
+        let rest = item.strip_prefix(key)?;
+        rest.strip_prefix(b"=").map(<[u8]>::to_vec)
+    };
+    let upper = items.iter().find_map(|i| value(i, b"upperdir"));
+    let ro = items.iter().rev().find_map(|i| match &i[..] {
+        b"ro" => Some(true),
+        b"rw" => Some(false),
+        _ => None,
+    });
+    let folded = ro == Some(true) && upper.is_some();
+    let mut kept: Vec<Vec<u8>> = Vec::new();
+    for item in items {
+        if let Some(lower) = value(&item, b"lowerdir") {
+            if !folded {
+                kept.push(item);
+                continue;
+            }
+            let mut v = b"lowerdir=".to_vec();
+            for b in unescaped(upper.as_deref().unwrap()) {
+                if b"\\,:\"".contains(&b) {
+                    v.push(b'\\');
+                }
+                v.push(b);
+            }
+            v.push(b':');
+            v.extend(lower);
+            kept.push(v);
+        } else if value(&item, b"upperdir").is_some() || value(&item, b"workdir").is_some() {
+            if !folded {
+                kept.push(item);
+            }
+        } else if !(model_dropped_word(&item)
+            || folded && (item == b"volatile" || item == b"fsync=volatile"))
+        {
+            kept.push(item);
+        }
+    }
+    kept.join(&b',')
+}
+
+/// Option strings: spans in bounds; the kernel data is exactly what [`model_kernel_data`]
+/// makes of the input, `data_len` is its length, and it parses again to the same layers and
+/// the same data; the layer cursor agrees with the iterator.
 pub fn options(input: &[u8]) {
     for item in items(input).flatten() {
         assert!(item.offset + item.raw.len() <= input.len());
@@ -36,39 +121,13 @@ pub fn options(input: &[u8]) {
     if n > 0 {
         assert!(m.write_data(&mut vec![0u8; n - 1]).is_err());
     }
-    let folded = m.folded();
-    let want: Vec<&[u8]> = items(input)
-        .flatten()
-        .filter(|i| match i.class() {
-            Class::Data => !(folded && is_volatile(i.raw)),
-            Class::UpperDir | Class::WorkDir => !folded,
-            Class::LowerDir => true,
-            _ => false,
-        })
-        .map(|i| i.raw)
-        .collect();
-    let got: Vec<&[u8]> = items(&data)
-        .map(|i| i.expect("kernel data tokenizes").raw)
-        .collect();
-    assert_eq!(got.len(), want.len());
-    for (g, w) in got.iter().zip(&want) {
-        let class = nydus_overlay_core::flags::classify(g);
-        assert!(
-            matches!(
-                class,
-                Class::Data | Class::LowerDir | Class::UpperDir | Class::WorkDir
-            ),
-            "{class:?} in kernel data"
-        );
-        assert!(!matches!(
-            class,
-            Class::HelperOnly(HelperOnly::ExtraOption | HelperOnly::KataVolume)
-        ));
-        if !(folded && class == Class::LowerDir) {
-            assert_eq!(g, w);
-        }
-    }
-    // The kernel data parses to the same layers, in order.
+    assert_eq!(
+        String::from_utf8_lossy(&data),
+        String::from_utf8_lossy(&model_kernel_data(input)),
+        "kernel data of {:?}",
+        String::from_utf8_lossy(input)
+    );
+    // The kernel data parses to the same layers, in order, and is its own kernel data.
     let again = Mount::parse(&data).expect("kernel data parses");
     let layers = |m: &Mount<'_>| {
         m.layers()
@@ -76,7 +135,9 @@ pub fn options(input: &[u8]) {
             .collect::<Vec<_>>()
     };
     assert_eq!(layers(&again), layers(&m));
-    assert_eq!(again.data_len(), data.len());
+    let mut data2 = vec![0u8; again.data_len()];
+    again.write_data(&mut data2).unwrap();
+    assert_eq!(data2, data);
     // Iteration by cursor gives the same layers.
     let mut by_cursor = Vec::new();
     let mut c = 0;
@@ -305,6 +366,9 @@ pub fn kata_volume(data: &[u8]) {
             assert_eq!(w["blocksize"].as_u64(), Some(d.blocksize));
             assert_eq!(w["hashsize"].as_u64(), Some(d.hashsize));
             assert_eq!(w["offset"].as_u64(), Some(d.offset));
+            check_str(d.salt, w.get("salt"));
+            assert_eq!(w["hash_type"].as_u64(), d.hash_type);
+            assert_eq!(w["no_superblock"].as_bool(), d.no_superblock);
         }
         None => assert!(v["dm_verity"].is_null(), "dm_verity absent or null"),
     }

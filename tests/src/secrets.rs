@@ -5,8 +5,9 @@
 
 use arbitrary::{Arbitrary, Unstructured};
 use nydus_overlay_core::Mount;
-use nydus_overlayfs::explain::{explain, plan, shown, Doc};
+use nydus_overlayfs::explain::{explain, shown, Doc};
 use nydus_overlayfs::overlay::MountPath;
+use nydus_overlayfs::plan::plan;
 use serde_json::{json, Value};
 
 use crate::b64;

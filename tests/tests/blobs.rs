@@ -62,8 +62,19 @@ fn kata_to_json(k: &KataVolume<'_>) -> Value {
         );
     }
     if let Some(d) = k.dm_verity {
-        m.insert("dm_verity".into(), json!({"hashtype": unescape(d.hashtype), "hash": unescape(d.hash),
-            "blocknum": d.blocknum, "blocksize": d.blocksize, "hashsize": d.hashsize, "offset": d.offset}));
+        let mut v = json!({"hashtype": unescape(d.hashtype), "hash": unescape(d.hash),
+            "blocknum": d.blocknum, "blocksize": d.blocksize, "hashsize": d.hashsize, "offset": d.offset});
+        // The kata-containers 2026-06 fields, when given.
+        if let Some(s) = d.salt {
+            v["salt"] = json!(unescape(s));
+        }
+        if let Some(n) = d.hash_type {
+            v["hash_type"] = json!(n);
+        }
+        if let Some(b) = d.no_superblock {
+            v["no_superblock"] = json!(b);
+        }
+        m.insert("dm_verity".into(), v);
     }
     Value::Object(m)
 }
@@ -545,7 +556,7 @@ proptest! {
 /// Kata volumes exercising every part the property checks read.
 const KATA_SHAPES: &[&str] = &[
     r#"{"volume_type":"image_guest_pull","image_pull":{"metadata":{"a":"1","b\u003c":"2","a":"3"}},"direct_volume":{"metadata":{}}}"#,
-    r#"{"volume_type":"layer_raw_block","source":"/dev/x","fs_type":"erofs","options":["ro","x\"y"],"dm_verity":{"hashtype":"sha256","hash":"ab\u0063","blocknum":1,"blocksize":2,"hashsize":3,"offset":4}}"#,
+    r#"{"volume_type":"layer_raw_block","source":"/dev/x","fs_type":"erofs","options":["ro","x\"y"],"dm_verity":{"hashtype":"sha256","hash":"ab\u0063","blocknum":1,"blocksize":2,"hashsize":3,"offset":4,"salt":"5a","hash_type":1,"no_superblock":true}}"#,
     r#"{"volume_type":"image_nydus_fs","nydus_image":{"config":"{\"a\":1}","snapshot_dir":"/s"},"image_pull":null,"dm_verity":null}"#,
     r#"{"volume_type":"image_nydus_fs","nydus_image":{},"direct_volume":{}}"#,
 ];

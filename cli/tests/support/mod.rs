@@ -4,7 +4,8 @@
 //! A test file uses it with `mod support;`. The script given to [`run_ns`] is bash and sees
 //! `$H` (the helper) plus the pairs it is given; two shell functions report back:
 //! - `rc CMD...` runs a command and records its exit status: [`NsRun::rcs`] holds one status
-//!   per `rc` call, in order, so every call's status is checked, not only the last;
+//!   per `rc` call, in order, so every call's status is checked, not only the last (the
+//!   record goes to the original stdout, so `rc CMD >/dev/full` still records);
 //! - `mi PATH` records the mountinfo entry of a mount point: [`NsRun::mounts`].
 //!
 //! Every other stdout line is in [`NsRun::out`], stderr in [`NsRun::stderr`].
@@ -306,10 +307,13 @@ impl NsRun {
     }
 }
 
+// Records go to fd 9, a copy of the script's stdout, so that `rc CMD >/dev/full` redirects
+// the command and not the record of its status.
 const PRELUDE: &str = r#"
 set -u
-mi() { awk -v t="$1" '$5 == t { print "@@mi " $0 }' /proc/self/mountinfo; }
-rc() { "$@"; echo "@@rc=$?"; }
+exec 9>&1
+mi() { awk -v t="$1" '$5 == t { print "@@mi " $0 }' /proc/self/mountinfo >&9; }
+rc() { "$@"; echo "@@rc=$?" >&9; }
 "#;
 
 /// Runs `script` with bash inside a new private mount namespace (see the module docs).

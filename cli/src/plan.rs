@@ -1,0 +1,137 @@
+//! The plan (`-v` on stderr, and the head of `--explain`): target, layers, flags, kernel data,
+//! the mount path. Every input byte is shown through [`shown_up_to`], so each line stays one
+//! line; blobs are shown only as their length.
+
+use std::fmt::Write as _;
+
+use nydus_overlay_core::flags::{set_words, PROPAGATION_WORDS};
+use nydus_overlay_core::Mount;
+
+use crate::diagnostics::{shown_up_to, Shown, PLAN_LIMIT};
+use crate::overlay::{unescaped, MountPath};
+
+fn plan_shown(b: &[u8]) -> Shown<'_> {
+    shown_up_to(b, PLAN_LIMIT)
+}
+
+fn propagation_word(p: u64) -> &'static str {
+    PROPAGATION_WORDS
+        .iter()
+        .find(|w| w.flags == p)
+        .map_or("none", |w| w.word)
+}
+
+/// The plan: layers, flags, data and the mount path. Shared by `-v` and `--explain`.
+pub fn plan(
+    m: &Mount<'_>,
+    source: &[u8],
+    target: Option<&[u8]>,
+    data: &[u8],
+    path: MountPath,
+) -> String {
+    let mut o = String::new();
+    if let Some(t) = target {
+        let _ = writeln!(o, "target: {}", plan_shown(t));
+    }
+    let _ = writeln!(o, "source: {} (type overlay)", plan_shown(source));
+    layers(m, &mut o);
+    flags(m, &mut o);
+    let _ = writeln!(o, "kernel data: {} bytes: {}", data.len(), plan_shown(data));
+    let _ = writeln!(o, "mount path: {}", path.describe());
+    blobs(m, &mut o);
+    o
+}
+
+/// The lower layers, top first, then upper and work.
+fn layers(m: &Mount<'_>, o: &mut String) {
+    let _ = writeln!(
+        o,
+        "layers: {} lower, top first ({} data-only){}",
+        m.lower_count(),
+        m.data_only_count(),
+        if m.folded() {
+            ", upperdir folded in as the top layer (read-only mount)"
+        } else {
+            ""
+        }
+    );
+    for (i, l) in m.layers().enumerate() {
+        let _ = writeln!(
+            o,
+            "  {:>3} {}{}",
+            i + 1,
+            plan_shown(&unescaped(l.raw)),
+            if l.data_only { "  (data-only)" } else { "" }
+        );
+    }
+    if let (Some(u), Some(w)) = (m.upper_dir(), m.work_dir()) {
+        for (name, item) in [("upperdir", u), ("workdir", w)] {
+            let p = unescaped(item.value().unwrap_or_default());
+            let _ = writeln!(o, "{name}: {}", plan_shown(&p));
+        }
+    }
+}
+
+/// Mount flags, propagation and volatile.
+fn flags(m: &Mount<'_>, o: &mut String) {
+    let words: Vec<&str> = set_words(m.flags()).collect();
+    let _ = writeln!(
+        o,
+        "flags: {} (0x{:x})",
+        if words.is_empty() {
+            "none".into()
+        } else {
+            words.join(",")
+        },
+        m.flags()
+    );
+    let _ = writeln!(o, "propagation: {}", propagation_word(m.propagation()));
+    if m.volatile() {
+        let _ = writeln!(o, "volatile: yes");
+    }
+}
+
+/// The helper-only blobs: how many, and the length of the last extraoption. Never a value.
+fn blobs(m: &Mount<'_>, o: &mut String) {
+    if m.extraoption_count() > 0 {
+        let len = m
+            .extraoption()
+            .and_then(|i| i.value())
+            .map_or(0, <[u8]>::len);
+        let _ = writeln!(
+            o,
+            "extraoption: {} given (last: extraoption=<{len} bytes>), dropped",
+            m.extraoption_count()
+        );
+    }
+    if m.kata_volume_count() > 0 {
+        let _ = writeln!(
+            o,
+            "io.katacontainers.volume: {} given, dropped",
+            m.kata_volume_count()
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_value_line_stays_one_line() {
+        let m = Mount::parse(b"lowerdir=/a\nb:/c\x1b,upperdir=/u\r,workdir=/w\xff").unwrap();
+        let p = plan(&m, b"src\n", Some(b"/t\nx"), b"data\n", MountPath::Classic);
+        for want in [
+            "target: /t\\nx\n",
+            "source: src\\n (type overlay)\n",
+            "    1 /a\\nb\n",
+            "    2 /c\\u{1b}\n",
+            "upperdir: /u\\r\n",
+            "workdir: /w\\xff\n",
+            "kernel data: 5 bytes: data\\n\n",
+        ] {
+            assert!(p.contains(want), "{want:?} in:\n{p}");
+        }
+        assert_eq!(p.lines().count(), 11, "{p}");
+    }
+}

@@ -1,0 +1,150 @@
+#![cfg(not(miri))]
+//! Output that cannot be written (issue 9 bug 4, SPEC section 5): every mode, with stdout and
+//! with stderr on `/dev/full`, on a pipe nobody reads, and closed. Never a panic, the mount
+//! outcome unchanged (checked in the namespace's mountinfo), the exit status as `--help`
+//! documents: a mount's status is the mount's; `-h`, `-V` and `--explain` exit 1 when stdout
+//! could not be written; a closed stream is replaced by `/dev/null`.
+
+mod support;
+
+use std::path::PathBuf;
+
+use support::{bytes, env, fixture_option, opts, run_ns, with, Scratch};
+
+/// Where the stream under test goes, as a bash redirection (`$PIPE` is fd 8, a FIFO whose
+/// only reader was closed before the helper runs: every write is EPIPE).
+#[derive(Clone, Copy)]
+enum Sink {
+    OutFull,
+    ErrFull,
+    OutBroken,
+    ErrBroken,
+    OutClosed,
+    ErrClosed,
+}
+
+impl Sink {
+    fn redirect(self) -> &'static str {
+        match self {
+            Sink::OutFull => ">/dev/full",
+            Sink::ErrFull => "2>/dev/full",
+            Sink::OutBroken => ">&8",
+            Sink::ErrBroken => "2>&8",
+            Sink::OutClosed => ">&-",
+            Sink::ErrClosed => "2>&-",
+        }
+    }
+
+    fn is_stderr(self) -> bool {
+        matches!(self, Sink::ErrFull | Sink::ErrBroken | Sink::ErrClosed)
+    }
+}
+
+/// The command line of each mode; `$M` is the mount point, `$OPTS` good options.
+fn command(mode: &str) -> &'static str {
+    match mode {
+        "help" => r#""$H" -h"#,
+        "version" => r#""$H" -V"#,
+        "explain" => r#""$H" --explain -o "$OPTS""#,
+        "explain_stdin" => r#""$H" --explain <"$OPTS_FILE""#,
+        "verbose_mount" => r#""$H" -v overlay "$M" -o "$OPTS""#,
+        "fake" => r#""$H" -f -v overlay "$M" -o "$OPTS""#,
+        "bad_invocation" => r#""$H" --bogus "$M""#,
+        "refused_option" => r#""$H" -v overlay "$M" -o "$OPTS,bind""#,
+        "mount_fails" => r#""$H" -v overlay "$M" -o "lowerdir=/nonexistent-a:/nonexistent-b""#,
+        _ => unreachable!("{mode}"),
+    }
+}
+
+fn check(mode: &str, sink: Sink, want_status: i32, want_mounted: bool) {
+    let s = Scratch::new(&format!("out-{mode}"));
+    let lower: Vec<PathBuf> = (0..2)
+        .map(|i| s.layer(format!("l{i}").as_bytes(), &[("f", "x")]))
+        .collect();
+    let m = s.layer(b"m", &[]);
+    // A long explain output, more than one pipe write.
+    let mut o = with(opts(&lower, None), &fixture_option("extra-v6-auth"));
+    for f in [
+        "kata-guest-pull",
+        "kata-layer-raw-block",
+        "kata-nydus-image",
+    ] {
+        o = with(o, &fixture_option(f));
+    }
+    let opts_file = s.path(b"opts");
+    std::fs::write(&opts_file, &o).unwrap();
+    let script = format!(
+        r#"mkfifo "$D/pipe"; exec 7<>"$D/pipe"; exec 8>"$D/pipe"; exec 7<&-
+rc {} {} 2>"$D/err"; mi "$M"; cat "$D/err""#,
+        command(mode),
+        sink.redirect()
+    );
+    // The stream under test is redirected last, so `2>&8` or `2>&-` overrides the capture.
+    let script = if sink.is_stderr() {
+        script.replace(r#" 2>"$D/err""#, "")
+    } else {
+        script
+    };
+    let r = run_ns(
+        &script,
+        &env(&[
+            ("M", bytes(&m)),
+            ("D", bytes(&s.dir)),
+            ("OPTS", &o),
+            ("OPTS_FILE", bytes(&opts_file)),
+        ]),
+    );
+    r.assert_rcs(&[want_status]);
+    let all = format!("{}\n{}", r.out.join("\n"), r.stderr);
+    assert!(!all.contains("panicked"), "panic text: {all}");
+    assert!(!all.contains("RUST_BACKTRACE"), "panic text: {all}");
+    assert_eq!(r.mounts.len(), usize::from(want_mounted), "{r:#?}");
+    if want_mounted {
+        assert_eq!(r.overlay_at(&m).layer_paths(), lower);
+    }
+    let product = matches!(mode, "help" | "version" | "explain" | "explain_stdin");
+    if product && matches!(sink, Sink::OutFull | Sink::OutBroken) {
+        let why = if matches!(sink, Sink::OutFull) {
+            "[ENOSPC]"
+        } else {
+            "[EPIPE]"
+        };
+        let msg: Vec<&String> = r
+            .out
+            .iter()
+            .filter(|l| l.starts_with("nydus-overlayfs:"))
+            .collect();
+        assert_eq!(msg.len(), 1, "{r:#?}");
+        assert!(
+            msg[0].starts_with("nydus-overlayfs: writing to stdout: ") && msg[0].ends_with(why),
+            "{msg:?}"
+        );
+    }
+}
+
+/// One module per mode, one test per sink: `output::help::out_full` and so on.
+macro_rules! output_matrix {
+    ($($mode:ident => mounted: $mounted:expr, [$($sink:ident: $status:expr),* $(,)?];)*) => {$(
+        mod $mode {
+            $(
+                #[test]
+                #[allow(non_snake_case)]
+                fn $sink() {
+                    super::check(stringify!($mode), super::Sink::$sink, $status, $mounted);
+                }
+            )*
+        }
+    )*};
+}
+
+output_matrix! {
+    help => mounted: false, [OutFull: 1, ErrFull: 0, OutBroken: 1, ErrBroken: 0, OutClosed: 0, ErrClosed: 0];
+    version => mounted: false, [OutFull: 1, ErrFull: 0, OutBroken: 1, ErrBroken: 0, OutClosed: 0, ErrClosed: 0];
+    explain => mounted: false, [OutFull: 1, ErrFull: 0, OutBroken: 1, ErrBroken: 0, OutClosed: 0, ErrClosed: 0];
+    explain_stdin => mounted: false, [OutFull: 1, ErrFull: 0, OutBroken: 1, ErrBroken: 0, OutClosed: 0, ErrClosed: 0];
+    verbose_mount => mounted: true, [OutFull: 0, ErrFull: 0, OutBroken: 0, ErrBroken: 0, OutClosed: 0, ErrClosed: 0];
+    fake => mounted: false, [OutFull: 0, ErrFull: 0, OutBroken: 0, ErrBroken: 0, OutClosed: 0, ErrClosed: 0];
+    bad_invocation => mounted: false, [OutFull: 1, ErrFull: 1, OutBroken: 1, ErrBroken: 1, OutClosed: 1, ErrClosed: 1];
+    refused_option => mounted: false, [OutFull: 1, ErrFull: 1, OutBroken: 1, ErrBroken: 1, OutClosed: 1, ErrClosed: 1];
+    mount_fails => mounted: false, [OutFull: 32, ErrFull: 32, OutBroken: 32, ErrBroken: 32, OutClosed: 32, ErrClosed: 32];
+}

@@ -1,0 +1,3 @@
+module nydusoverlay
+
+go 1.19

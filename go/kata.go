@@ -1,0 +1,256 @@
+package nydusoverlay
+
+/*
+#include <nydus_overlay.h>
+*/
+import "C"
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// KataVolumePrefix starts each option item that carries a Kata virtual volume.
+const KataVolumePrefix = "io.katacontainers.volume="
+
+// VolumeType is the volume_type of a Kata virtual volume.
+type VolumeType uint32
+
+// The volume types Kata knows, numbered as the library numbers them.
+const (
+	DirectBlock     VolumeType = C.NYDUS_OVERLAY_VOLUME_DIRECT_BLOCK
+	ImageRawBlock   VolumeType = C.NYDUS_OVERLAY_VOLUME_IMAGE_RAW_BLOCK
+	LayerRawBlock   VolumeType = C.NYDUS_OVERLAY_VOLUME_LAYER_RAW_BLOCK
+	ImageNydusBlock VolumeType = C.NYDUS_OVERLAY_VOLUME_IMAGE_NYDUS_BLOCK
+	LayerNydusBlock VolumeType = C.NYDUS_OVERLAY_VOLUME_LAYER_NYDUS_BLOCK
+	ImageNydusFs    VolumeType = C.NYDUS_OVERLAY_VOLUME_IMAGE_NYDUS_FS
+	LayerNydusFs    VolumeType = C.NYDUS_OVERLAY_VOLUME_LAYER_NYDUS_FS
+	ImageGuestPull  VolumeType = C.NYDUS_OVERLAY_VOLUME_IMAGE_GUEST_PULL
+)
+
+// String is the JSON name ("layer_raw_block", ...), from the library's table.
+func (t VolumeType) String() string {
+	if s := C.GoString(C.nydus_overlay_volume_type_name(C.uint32_t(t))); s != "" {
+		return s
+	}
+	return fmt.Sprintf("VolumeType(%d)", uint32(t))
+}
+
+// NydusImage is the nydus_image part of a Kata volume. Config holds registry credentials and
+// prints as "<redacted>".
+type NydusImage struct {
+	// Config is the nydusd configuration, as JSON text. Secret.
+	Config string
+	// SnapshotDir is the snapshot directory.
+	SnapshotDir string
+}
+
+func (n NydusImage) String() string {
+	return fmt.Sprintf("{Config:<redacted %d bytes> SnapshotDir:%q}", len(n.Config), n.SnapshotDir)
+}
+
+// Format makes every fmt verb use String.
+func (n NydusImage) Format(f fmt.State, verb rune) { formatRedacted(f, verb, n) }
+
+// DmVerity is how the guest verifies a block volume.
+type DmVerity struct {
+	// Hashtype is the hash algorithm, for example "sha256".
+	Hashtype string
+	// Hash is the root hash, hex.
+	Hash string
+	// Blocknum is the number of data blocks.
+	Blocknum uint64
+	// Blocksize is the data block size.
+	Blocksize uint64
+	// Hashsize is the hash block size.
+	Hashsize uint64
+	// Offset is the offset of the hash tree.
+	Offset uint64
+	// Salt is the salt, hex; nil when absent (volumes written before kata-containers 2026-06).
+	Salt *string
+	// HashType is the dm-verity hash format version (a number, not the Hashtype algorithm);
+	// nil when absent.
+	HashType *uint64
+	// NoSuperblock tells whether the hash device has no dm-verity superblock; nil when absent.
+	NoSuperblock *bool
+}
+
+// String shows every field, the optional ones as their values or "absent".
+func (d DmVerity) String() string {
+	opt := func(p interface{}) string {
+		switch v := p.(type) {
+		case *string:
+			if v != nil {
+				return fmt.Sprintf("%q", *v)
+			}
+		case *uint64:
+			if v != nil {
+				return fmt.Sprint(*v)
+			}
+		case *bool:
+			if v != nil {
+				return fmt.Sprint(*v)
+			}
+		}
+		return "absent"
+	}
+	return fmt.Sprintf("{Hashtype:%q Hash:%q Blocknum:%d Blocksize:%d Hashsize:%d Offset:%d Salt:%s HashType:%s NoSuperblock:%s}",
+		d.Hashtype, d.Hash, d.Blocknum, d.Blocksize, d.Hashsize, d.Offset, opt(d.Salt), opt(d.HashType), opt(d.NoSuperblock))
+}
+
+// KataVolume is a decoded io.katacontainers.volume blob. Options and the metadata maps may
+// carry credentials: formatting a KataVolume with fmt shows their sizes only.
+type KataVolume struct {
+	// VolumeType says which of the other fields matter.
+	VolumeType VolumeType
+	// Source is the volume's source ("" when absent).
+	Source string
+	// FsType is its filesystem type ("" when absent).
+	FsType string
+	// Options are its mount options (nil when absent).
+	Options []string
+	// DirectVolume is direct_volume.metadata; nil when direct_volume is absent.
+	DirectVolume map[string]string
+	// ImagePull is image_pull.metadata; nil when image_pull is absent.
+	ImagePull map[string]string
+	// NydusImage is nydus_image; nil when absent.
+	NydusImage *NydusImage
+	// DmVerity is dm_verity; nil when absent.
+	DmVerity *DmVerity
+}
+
+func keys(m map[string]string) string {
+	if m == nil {
+		return "nil"
+	}
+	k := make([]string, 0, len(m))
+	for key := range m {
+		k = append(k, key)
+	}
+	sort.Strings(k)
+	return "[" + strings.Join(k, " ") + "]"
+}
+
+// String shows the volume type, source, fs type, the number of options, the metadata keys
+// (not their values) and the nydus image with its configuration redacted.
+func (v KataVolume) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "{VolumeType:%s Source:%q FsType:%q Options:<%d redacted> DirectVolume:%s ImagePull:%s",
+		v.VolumeType, v.Source, v.FsType, len(v.Options), keys(v.DirectVolume), keys(v.ImagePull))
+	if v.NydusImage != nil {
+		fmt.Fprintf(&b, " NydusImage:%s", v.NydusImage.String())
+	}
+	if v.DmVerity != nil {
+		fmt.Fprintf(&b, " DmVerity:%s", v.DmVerity)
+	}
+	b.WriteByte('}')
+	return b.String()
+}
+
+// Format makes every fmt verb use String.
+func (v KataVolume) Format(f fmt.State, verb rune) { formatRedacted(f, verb, v) }
+
+// DecodeKataVolume decodes the value of an io.katacontainers.volume= item (the base64 text
+// after the prefix; a value that still has the prefix is accepted too).
+func DecodeKataVolume(value string) (*KataVolume, error) {
+	return decodeKata("DecodeKataVolume", []byte(strings.TrimPrefix(value, KataVolumePrefix)))
+}
+
+// KataVolumesFromOptions decodes every io.katacontainers.volume= item of a mount's option list,
+// in order (there is one per layer). A list without any gives an empty slice and no error.
+func KataVolumesFromOptions(options []string) ([]*KataVolume, error) {
+	var out []*KataVolume
+	for _, o := range options {
+		if !strings.HasPrefix(o, KataVolumePrefix) {
+			continue
+		}
+		v, err := decodeKata("KataVolumesFromOptions", []byte(o[len(KataVolumePrefix):]))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+func decodeKata(op string, b64 []byte) (*KataVolume, error) {
+	buf := decodeBuffer(b64)
+	var k C.nydus_overlay_kata_volume
+	if r := C.nydus_overlay_kata_decode(ptr(b64), size(b64), ptr(buf), size(buf), &k); r != C.NYDUS_OVERLAY_OK {
+		return nil, newError(op, r)
+	}
+	js := buf[:k.json_len]
+	v := &KataVolume{VolumeType: VolumeType(k.volume_type)}
+	// The library has validated every string of the volume, so unescaping cannot fail; should
+	// it, the first error is returned.
+	var strErr error
+	str := func(s C.nydus_overlay_span) string {
+		out, _, err := jsonString(op, buf, s)
+		if err != nil && strErr == nil {
+			strErr = err
+		}
+		return out
+	}
+	v.Source, v.FsType = str(k.source), str(k.fs_type)
+	if k.options_count > 0 {
+		v.Options = make([]string, 0, int(k.options_count))
+		for i := C.uint32_t(0); i < k.options_count; i++ {
+			var s C.nydus_overlay_span
+			if r := C.nydus_overlay_kata_option(ptr(js), size(js), i, &s); r != C.NYDUS_OVERLAY_OK {
+				return nil, newError(op, r)
+			}
+			v.Options = append(v.Options, str(s))
+		}
+	}
+	metadata := func(which C.uint32_t, count C.uint32_t) (map[string]string, error) {
+		m := make(map[string]string, int(count))
+		for i := C.uint32_t(0); i < count; i++ {
+			var ks, vs C.nydus_overlay_span
+			if r := C.nydus_overlay_kata_metadata(ptr(js), size(js), which, i, &ks, &vs); r != C.NYDUS_OVERLAY_OK {
+				return nil, newError(op, r)
+			}
+			m[str(ks)] = str(vs)
+		}
+		return m, nil
+	}
+	var err error
+	if k.direct_volume_present != 0 {
+		if v.DirectVolume, err = metadata(C.NYDUS_OVERLAY_METADATA_DIRECT_VOLUME, k.direct_volume_metadata_count); err != nil {
+			return nil, err
+		}
+	}
+	if k.image_pull_present != 0 {
+		if v.ImagePull, err = metadata(C.NYDUS_OVERLAY_METADATA_IMAGE_PULL, k.image_pull_metadata_count); err != nil {
+			return nil, err
+		}
+	}
+	if k.nydus_image_present != 0 {
+		v.NydusImage = &NydusImage{Config: str(k.nydus_config), SnapshotDir: str(k.nydus_snapshot_dir)}
+	}
+	if k.dm_verity_present != 0 {
+		d := k.dm_verity
+		v.DmVerity = &DmVerity{
+			Hashtype: str(d.hashtype), Hash: str(d.hash),
+			Blocknum: uint64(d.blocknum), Blocksize: uint64(d.blocksize),
+			Hashsize: uint64(d.hashsize), Offset: uint64(d.offset),
+		}
+		if salt, present, err := jsonString(op, buf, d.salt); err != nil {
+			return nil, err
+		} else if present {
+			v.DmVerity.Salt = &salt
+		}
+		if d.hash_type_present != 0 {
+			ht := uint64(d.hash_type)
+			v.DmVerity.HashType = &ht
+		}
+		if d.no_superblock_present != 0 {
+			ns := d.no_superblock != 0
+			v.DmVerity.NoSuperblock = &ns
+		}
+	}
+	if strErr != nil {
+		return nil, strErr
+	}
+	return v, nil
+}

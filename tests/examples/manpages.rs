@@ -1,0 +1,931 @@
+//! Writes the man pages `man/nydus-overlayfs.8` and `man/libnydus_overlay.3`.
+//!
+//! The prose is here; every list that the code also holds comes from the code: the option
+//! words from the tables `--help` prints (`nydus_overlay_core::flags`), the limits from their
+//! constants, the exit statuses from `nydus_overlayfs::run`, the C functions and result codes
+//! from the generated header `include/nydus_overlay.h` with each code's
+//! `nydus_overlay_strerror` text. The generated pages are committed;
+//!
+//! ```sh
+//! cargo run -q -p nydus-overlay-tests --example manpages -- man          # write them
+//! cargo run -q -p nydus-overlay-tests --example manpages -- --check man  # fail when stale
+//! ```
+//!
+//! (`make man`, `make man-check`). Every function of the header must be described in one of
+//! the task sections of libnydus_overlay(3), or the generator fails.
+
+use std::ffi::CStr;
+use std::fmt::Write as _;
+use std::path::Path;
+
+use nydus_overlay_core::flags::{FLAG_WORDS, HELPER_ONLY_WORDS, PROPAGATION_WORDS, REFUSED_WORDS};
+use nydus_overlay_core::json::MAX_DEPTH;
+use nydus_overlay_core::kata::VOLUME_TYPES;
+use nydus_overlay_core::mount::MAX_LAYERS;
+use nydus_overlayfs::overlay::{MAX_DATA, MAX_PARAM};
+use nydus_overlayfs::run::{MOUNT_FAILED, OK, USAGE};
+use nydus_overlayfs::volatile::BOOT_RECORD;
+
+const HEADER: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../include/nydus_overlay.h"
+));
+const VERSION: &str = env!("CARGO_PKG_VERSION");
+const DATE: &str = "2026-12-01";
+
+/// Escapes text for roff: backslashes, hyphens that are part of words, and a leading `.`/`'`.
+fn esc(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\e"),
+            '-' => out.push_str("\\-"),
+            _ => out.push(c),
+        }
+    }
+    if out.starts_with('.') || out.starts_with('\'') {
+        out.insert_str(0, "\\&");
+    }
+    out
+}
+
+/// A header comment for roff: `code` spans in bold.
+fn doc(s: &str) -> String {
+    let mut out = String::new();
+    for (i, part) in s.split('`').enumerate() {
+        if i % 2 == 1 {
+            out.push_str(&format!("\\fB{}\\fR", esc(part)));
+        } else {
+            out.push_str(&esc(part));
+        }
+    }
+    out
+}
+
+/// Bold words separated by commas.
+fn bold_list<I: IntoIterator<Item = String>>(words: I) -> String {
+    words
+        .into_iter()
+        .map(|w| format!("\\fB{}\\fR", esc(&w)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn strerror(code: i32) -> String {
+    let p = nydus_overlay::nydus_overlay_strerror(code);
+    // SAFETY: nydus_overlay_strerror returns a static NUL-terminated string, never NULL.
+    unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned()
+}
+
+/// A `#define NYDUS_OVERLAY_* N` of the header with the comment above it.
+struct Define {
+    name: String,
+    value: String,
+    doc: String,
+}
+
+fn defines() -> Vec<Define> {
+    let mut out = Vec::new();
+    let mut doc = String::new();
+    for line in HEADER.lines() {
+        if let Some(c) = line.strip_prefix("// ") {
+            if !doc.is_empty() {
+                doc.push(' ');
+            }
+            doc.push_str(c);
+            continue;
+        }
+        if let Some(rest) = line.strip_prefix("#define ") {
+            let mut parts = rest.split_whitespace();
+            if let (Some(name), Some(value)) = (parts.next(), parts.next()) {
+                out.push(Define {
+                    name: name.to_owned(),
+                    value: value.to_owned(),
+                    doc: std::mem::take(&mut doc),
+                });
+            }
+        }
+        doc.clear();
+    }
+    out
+}
+
+/// The header's function prototypes as cbindgen wrapped them, with their names.
+fn prototypes() -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    for line in HEADER.lines() {
+        let t = line.trim();
+        // A prototype starts in column 0 with its return type; comments and the block comment
+        // at the top start otherwise.
+        let first = line.starts_with(|c: char| c.is_ascii_alphabetic())
+            && line
+                .split('(')
+                .next()
+                .is_some_and(|head| head.contains("nydus_overlay_"));
+        let starts = !cur.is_empty() || (first && line.contains('('));
+        if !starts {
+            continue;
+        }
+        if !cur.is_empty() {
+            cur.push('\n');
+        }
+        cur.push_str(line.trim_end());
+        if t.ends_with(");") {
+            // `starts` saw a '(' on the first line; the name is the word before it.
+            let head = cur.split('(').next().unwrap_or_default();
+            let name = head
+                .rsplit([' ', '*'])
+                .next()
+                .unwrap_or_default()
+                .to_owned();
+            out.push((name, std::mem::take(&mut cur)));
+        }
+    }
+    out
+}
+
+pub fn page8() -> String {
+    let mut p = String::new();
+    let w = &mut p;
+    let _ = writeln!(
+        w,
+        r#".\" Generated by tests/examples/manpages.rs (make man). Do not edit.
+.TH NYDUS\-OVERLAYFS 8 {DATE} "nydus\-overlay {VERSION}" "System Administration"
+.SH NAME
+nydus\-overlayfs, mount.fuse.nydus\-overlayfs \- mount overlay for nydus\-snapshotter images
+.SH SYNOPSIS
+.SY nydus\-overlayfs
+.RI [ source ]
+.I target
+.B \-o
+.I options
+.RB [ \-o
+.IR options ]...\&
+.RB [ \-s ]
+.RB [ \-f ]
+.RB [ \-n ]
+.RB [ \-v ]
+.RB [ \-t
+.IR type ]
+.RB [ \-N
+.IR ns ]
+.YS
+.SY nydus\-overlayfs
+.B \-\-explain
+.RB [ \-o
+.IR options ]
+.YS
+.SY nydus\-overlayfs
+.BR \-h | \-\-help | \-V | \-\-version
+.YS
+.SY mount.fuse.nydus\-overlayfs
+.I source target
+.RB [ \-o
+.IR options ]
+.RI [ flags ]
+.YS
+.SH DESCRIPTION
+.B nydus\-overlayfs
+is the mount helper containerd runs for mounts of type
+.B fuse.nydus\-overlayfs
+that nydus\-snapshotter returns. It drops the items only the helper needs (the
+.B extraoption=
+blob, every
+.B io.katacontainers.volume=
+blob and userspace words), turns flag words into mount flags with containerd's meaning, and
+mounts
+.B overlay
+on
+.IR target
+without ever losing a layer.
+The filesystem type is always overlay;
+.I source
+(default
+.BR overlay )
+is passed to the kernel as given.
+Arguments are bytes: paths need not be UTF\-8.
+The helper reads no environment variable and runs no other program.
+.SS Invocation forms
+.TP
+.B containerd through mount.fuse3
+containerd runs
+.RB \(lq "mount.fuse overlay" " \fItarget\fP " "\-o" " \fIopt1\fP " "\-o" " \fIopt2\fP ... " "\-t nydus\-overlayfs" \(rq;
+.BR mount.fuse3 (8)
+joins the options, adds
+.B dev
+and
+.BR suid ,
+and runs
+.RB \(lq "nydus\-overlayfs overlay" " \fItarget\fP " \-o " \fIoptions\fP" \(rq
+found on PATH, or by absolute path when the type is
+.BR fuse./abs/path .
+With an empty source the helper gets only
+.RI \(lq target " \fB\-o\fP " options \(rq.
+.TP
+.B util\-linux mount
+.RB \(lq "mount \-t fuse.nydus\-overlayfs overlay" " \fItarget\fP " "\-o" " \fIoptions\fP" \(rq
+runs
+.B /sbin/mount.fuse.nydus\-overlayfs
+.I source target
+.RB [ \-s "] [" \-f "] [" \-n "] [" \-v "] [" \-o
+.IR options ]
+.RB [ \-t
+.IR type ]
+.RB [ \-N
+.IR ns ],
+with
+.B rw
+first unless
+.B ro
+is given. The same binary works under that name, without
+.B mount.fuse
+and
+.B /bin/sh
+in between.
+.TP
+.B directly
+Any of the forms above; options may come before or after the positional arguments, repeated
+.B \-o
+are joined with a comma, and
+.B \-\-
+ends the options.
+.SH OPTIONS
+.TP
+.BI \-o " options"
+Mount options, comma\-separated; repeated
+.B \-o
+are joined with
+.BR , .
+See
+.BR "MOUNT OPTIONS" .
+.TP
+.B \-f
+Fake: do everything but the mount, and change nothing on disk.
+.TP
+.B \-v
+Verbose: print the plan (layers, flags, kernel data, which mount path is taken) to standard
+error. The Go helper this one replaces took
+.B \-v
+for its version; here that is
+.BR \-V .
+.TP
+.BR \-s ", " \-n
+Accepted and ignored (sloppy, no mtab), as mount helpers must.
+.TP
+.BI \-t " type"
+Checked only: accepted are
+.BR nydus\-overlayfs ,
+.BR fuse.nydus\-overlayfs ,
+.BR fuse3.nydus\-overlayfs ,
+names with a suffix after
+.BR nydus\-overlayfs ,
+and
+.BR fuse./abs/path .
+.TP
+.BI \-N " ns"
+Enter this mount namespace first (a namespace file such as
+.BR /proc/ \fIpid\fP /ns/mnt ,
+or a pid), before any path is resolved. util\-linux passes it.
+.TP
+.B \-\-explain
+Decode the options for a person: layers, flags, kernel data, and the decoded extraoption and
+Kata volumes with secret values redacted. Without
+.BR \-o ,
+the options are read from standard input, which keeps them out of
+.BR ps (1).
+Nothing is mounted.
+.TP
+.BR \-h ", " \-\-help
+Print the usage, with the option words of
+.BR "MOUNT OPTIONS" ,
+and exit.
+.TP
+.BR \-V ", " \-\-version
+Print the version and exit.
+.SH MOUNT OPTIONS
+Items are separated by commas; a backslash escapes the next character
+.RB ( \e,
+is a comma inside a value,
+.B \e\e
+a backslash), a double\-quoted value may contain commas, and empty items are dropped.
+.B key=value
+splits at the first
+.BR = .
+Each item is exactly one of the following; the word lists are the helper's own tables, the
+ones
+.B \-\-help
+prints."#
+    );
+    let helper: Vec<String> = HELPER_ONLY_WORDS
+        .iter()
+        .map(|h| match (h.prefix, h.word.ends_with('=')) {
+            (true, true) => format!("{}...", h.word),
+            (true, false) => format!("{}*", h.word),
+            _ => h.word.to_owned(),
+        })
+        .collect();
+    let _ = writeln!(
+        w,
+        ".TP\n.B Dropped before the kernel\n{}.\nThese never reach the kernel. When \\fBextraoption=\\fR is given several times, all are dropped.",
+        bold_list(helper)
+    );
+    let _ = writeln!(w, ".TP\n.B Flag words\nEach sets or clears one mount flag, with containerd's meaning; a later word overrides an earlier one.");
+    let _ = writeln!(w, ".RS");
+    for f in FLAG_WORDS.iter().filter(|f| f.set) {
+        let clears: Vec<String> = FLAG_WORDS
+            .iter()
+            .filter(|c| !c.set && c.flag == f.flag)
+            .map(|c| format!("\\fB{}\\fR", esc(c.word)))
+            .collect();
+        let clears = if clears.is_empty() {
+            "nothing clears it".to_owned()
+        } else {
+            format!("cleared by {}", clears.join(", "))
+        };
+        let _ = writeln!(
+            w,
+            ".TP 16\n\\fB{}\\fR\nsets the flag; {}",
+            esc(f.word),
+            clears
+        );
+    }
+    let _ = writeln!(w, ".RE");
+    let _ = writeln!(
+        w,
+        ".TP\n.B Propagation words\n{}.\nApplied to the new mount after it exists (the last one wins), as containerd does.",
+        bold_list(PROPAGATION_WORDS.iter().map(|p| p.word.to_owned()))
+    );
+    let _ = writeln!(
+        w,
+        ".TP\n.B Refused\nThese give exit status {USAGE} and a clear message:"
+    );
+    let _ = writeln!(w, ".RS");
+    let mut whys: Vec<&str> = Vec::new();
+    for r in REFUSED_WORDS {
+        if !whys.contains(&r.why) {
+            whys.push(r.why);
+        }
+    }
+    for why in whys {
+        let words = REFUSED_WORDS.iter().filter(|r| r.why == why).map(|r| {
+            if r.key {
+                format!("{}=", r.word)
+            } else {
+                r.word.to_owned()
+            }
+        });
+        let _ = writeln!(w, ".TP\n{}\n{}.", bold_list(words), esc(why));
+    }
+    let _ = writeln!(
+        w,
+        r#".TP
+\fBlowerdir+=\fR, \fBdatadir+=\fR
+the helper adds layers itself.
+.RE
+.TP
+.B Layers
+.BI lowerdir= top : ... : bottom
+lists the layers top first;
+.B \e:
+is a colon inside a path, and
+.B ::
+separates normal layers from data\-only layers.
+At most {MAX_LAYERS} lower layers, counted after read\-only folding.
+.B upperdir=
+and
+.B workdir=
+come together or not at all; without them at least two lower layers are needed, one of them
+a normal layer.
+.BR lowerdir= ,
+.B upperdir=
+or
+.B workdir=
+given twice is refused.
+.TP
+.B Everything else
+is overlay data, passed to the kernel unchanged and in order
+.RB ( index=off ,
+.BR redirect_dir= ,
+.BR userxattr ,
+.BR volatile ,
+SELinux
+.BR context= ,
+\&...).
+.PP
+.B ro
+with an upper layer does what containerd does for plain overlay: the upper directory becomes
+the top lower layer, and
+.BR workdir= ,
+.B volatile
+and
+.B fsync=volatile
+are dropped.
+.SS Long option strings
+.BR mount (2)
+reads at most {MAX_DATA} bytes of data and silently cuts the rest, which can lose layers. The
+helper never passes more: longer data goes through the new mount API with one
+.B lowerdir+
+per layer (a path longer than {MAX_PARAM} bytes as a file descriptor, or by a name relative to
+its parent on kernels that cannot take one); kernels without
+.B lowerdir+
+get paths relative to the layers' common parent; if even that does not fit, the mount fails
+clearly. The choice is made from what the kernel answers, never from its version.
+.SH VOLATILE
+A
+.B volatile
+(or
+.BR fsync=volatile )
+mount leaves
+.IB workdir /work/incompat/volatile
+behind, and the kernel then refuses every later mount of that upper and work directory, so
+containerd's own temporary mounts of a snapshot would break the container's mount.
+The helper records the boot id in
+.IB workdir /{boot}
+at each volatile mount, and at the next volatile mount removes the marker only when all of
+this holds: the new mount asks for
+.BR volatile ;
+the record holds the current boot id (no reboot, so no crash, since); no mounted overlay, in
+any mount namespace and by whatever path it named them, uses the upper or work directory (the
+kernel's own in\-use lock is asked with a probe that mounts nothing but leaves one line in the
+kernel log, and every namespace's mountinfo is compared by device and inode); and
+.BR syncfs (2)
+on the upper filesystem succeeds. Otherwise it refuses with exit status {MOUNT_FAILED} and says
+why. It holds a lock on the work directory meanwhile, and never removes anything with
+.BR \-f .
+.SH EXIT STATUS
+.TP
+.B {OK}
+Mounted (with
+.BR \-f :
+would mount). Nothing is printed.
+.TP
+.B {USAGE}
+Bad invocation or bad options: missing or empty target, bad escape, refused option, too many
+layers, ...
+.TP
+.B {MOUNT_FAILED}
+The mount itself failed, or the volatile marker could not be removed safely.
+.PP
+On failure one line goes to standard error:
+.RI \(lq "nydus\-overlayfs: " "what failed" ": " why " [" ERRNO ]\(rq,
+naming the target and, for a missing path, the layer; containerd puts it into its own error.
+Output that cannot be written (standard output or error full, or a pipe nobody reads) never
+changes whether the mount happens, and a mount's status is the mount's;
+.BR \-h ,
+.B \-V
+and
+.B \-\-explain
+exit {USAGE} when their own output could not be written. A closed standard output or error is
+replaced by
+.BR /dev/null .
+.SH FILES
+.TP
+.B /sbin/mount.fuse.nydus\-overlayfs
+The name util\-linux looks for (libmount looks only in
+.BR /sbin ,
+.B /sbin/fs.d
+and
+.BR /sbin/fs );
+a link to the helper.
+.TP
+.IB workdir /work/incompat/volatile
+The kernel's volatile marker.
+.TP
+.IB workdir /{boot}
+The boot id of the last volatile mount this helper made.
+.TP
+.B /proc/sys/kernel/random/boot_id
+The current boot id.
+.TP
+.BI /proc/ pid /mountinfo\fR,\fP " " /proc/ pid /ns/mnt\fR,\fP " " /proc/ pid /root
+Read for every mount namespace a process is in, to find overlays whose upper or work directory
+is the one a volatile mount would reuse (compared by device and inode).
+.SH SECURITY
+The values of
+.B extraoption=
+and
+.B io.katacontainers.volume=
+hold registry credentials (nydusd's
+.BR auth ,
+.BR registry_token ,
+.BR access_key_id ,
+.BR access_key_secret ,
+and whatever a backend adds next). No message, plan
+.RB ( \-v )
+or
+.B \-\-explain
+output prints them: blobs appear as their length, and of anything decoded only allow\-listed
+values (backend type, host, repo, scheme, paths, timeouts, ...) are shown, every other value
+as
+.BR <redacted> .
+The command line itself is visible to every user in
+.BR ps (1):
+give
+.B \-\-explain
+its options on standard input.
+.PP
+.BR mount.fuse3 (8)
+splits its options at every comma, escaped or not: a path holding
+.B \e,
+followed by one of its own words is changed before the helper sees it, and its
+.B drop_privileges
+hands over
+.BI /dev/fd/ N
+as the target, which the helper refuses. Commas in paths are safe only when the helper is
+called directly.
+.PP
+A malformed extraoption does not fail the mount: the kernel never sees it.
+.SH EXAMPLES
+nydus\-snapshotter configuration that makes containerd use the helper (found on containerd's
+PATH):
+.PP
+.EX
+[snapshot]
+enable_nydus_overlayfs = true
+nydus_overlayfs_path = "nydus\-overlayfs"
+.EE
+.PP
+What containerd ends up running, through
+.BR mount.fuse3 (8):
+.PP
+.EX
+mount.fuse overlay /run/containerd/.../rootfs \e
+    \-o lowerdir=/snap/2/fs:/snap/1/fs,upperdir=/snap/3/fs,workdir=/snap/3/work \e
+    \-o extraoption=eyJzb3VyY2UiOi... \-t nydus\-overlayfs
+.EE
+.PP
+The same mount with util\-linux, which runs
+.BR /sbin/mount.fuse.nydus\-overlayfs :
+.PP
+.EX
+mount \-t fuse.nydus\-overlayfs overlay /mnt \e
+    \-o lowerdir=/snap/2/fs:/snap/1/fs,upperdir=/snap/3/fs,workdir=/snap/3/work
+.EE
+.PP
+Check what would happen, without mounting:
+.PP
+.EX
+nydus\-overlayfs \-f \-v overlay /mnt \-o lowerdir=/l2:/l1,ro
+.EE
+.PP
+Decode the options containerd passed, reading them from standard input:
+.PP
+.EX
+printf %s "$OPTS" | nydus\-overlayfs \-\-explain
+.EE
+.SH SEE ALSO
+.BR mount.fuse3 (8),
+.BR mount (8),
+.BR mount (2),
+.BR libnydus_overlay (3),
+the kernel's Documentation/filesystems/overlayfs.rst"#,
+        boot = esc(&BOOT_RECORD.to_string_lossy()),
+    );
+    p
+}
+
+/// The task sections of libnydus_overlay(3): a title, the functions it covers, its prose.
+const TASKS: &[(&str, &[&str], &str)] = &[
+    (
+        "Parsing an option string",
+        &["nydus_overlay_parse", "nydus_overlay_kernel_data"],
+        r#"\fBnydus_overlay_parse\fR() validates an option string as containerd passes it (every
+\fB\-o\fR joined with commas) by the rules of \fBnydus\-overlayfs\fR(8) and fills a
+\fBnydus_overlay_options\fR: mount flags, propagation flags, layer counts, whether \fBro\fR
+folded the upper directory, whether \fBvolatile\fR stays, spans of \fBupperdir\fR,
+\fBworkdir\fR and the last \fBextraoption\fR (into the option string, still escaped), the
+number of blob items, and \fBdata_len\fR, the exact length of the kernel data.
+\fBnydus_overlay_kernel_data\fR() writes that data (the overlay items in order, without flag,
+propagation and helper\-only words); it is not NUL\-terminated."#,
+    ),
+    (
+        "Walking layers",
+        &["nydus_overlay_next_layer", "nydus_overlay_unescape_path"],
+        r#"\fBnydus_overlay_next_layer\fR() gives the layer at \fIcursor\fR (0 for the first), top
+first, after read\-only folding; its \fBnext\fR member is the cursor of the following layer,
+\fBNYDUS_OVERLAY_CURSOR_END\fR after the last, for which the call answers
+\fBNYDUS_OVERLAY_END\fR. The cursor is a plain integer: nothing is kept between calls, and
+each call parses the options again. \fBraw\fR is the path as written (escaped);
+\fBnydus_overlay_unescape_path\fR() removes one level of backslash escapes, as the kernel
+does, into a buffer of \fBpath_len\fR bytes."#,
+    ),
+    (
+        "Decoding the blobs",
+        &[
+            "nydus_overlay_decoded_len_max",
+            "nydus_overlay_extra_decode",
+            "nydus_overlay_kata_decode",
+            "nydus_overlay_volume_type_name",
+            "nydus_overlay_kata_option",
+            "nydus_overlay_kata_metadata",
+            "nydus_overlay_json_unescape",
+        ],
+        r#"Both blobs are padded standard base64 of JSON, decoded strictly (RFC 8259: exact key
+names, a known key given twice is an error, every escape decoded exactly, nesting at most
+{depth} levels). Give \fBnydus_overlay_extra_decode\fR() (the text after \fBextraoption=\fR)
+or \fBnydus_overlay_kata_decode\fR() (the text after \fBio.katacontainers.volume=\fR) a buffer
+of \fBnydus_overlay_decoded_len_max\fR(\fIb64_len\fR) bytes: the decoded JSON is left at its
+start (\fBjson_len\fR bytes) and the result's spans point into it, still escaped.
+\fBnydus_overlay_json_unescape\fR() turns a span into the exact UTF\-8 string; unescaping never
+makes a string longer, so a buffer of the span's length is enough.
+A Kata volume's \fBvolume_type\fR is one of {types};
+\fBnydus_overlay_volume_type_name\fR() gives the JSON name of a number.
+Fields a volume may leave out have a span with \fBpresent\fR 0 or a \fB*_present\fR flag: in
+\fBdm_verity\fR, \fBsalt\fR, \fBhash_type\fR (a format version, not the \fBhashtype\fR
+algorithm string) and \fBno_superblock\fR, added in kata\-containers 2026\-06.
+Its \fBoptions\fR strings and its metadata maps (\fBNYDUS_OVERLAY_METADATA_DIRECT_VOLUME\fR,
+\fBNYDUS_OVERLAY_METADATA_IMAGE_PULL\fR) are read one at a time with
+\fBnydus_overlay_kata_option\fR() and \fBnydus_overlay_kata_metadata\fR() over the decoded JSON,
+until \fBNYDUS_OVERLAY_END\fR."#,
+    ),
+    (
+        "Applying Kata's rules",
+        &[
+            "nydus_overlay_list_extra_select",
+            "nydus_overlay_list_extra_decode",
+            "nydus_overlay_string_extra_select",
+            "nydus_overlay_string_extra_decode",
+            "nydus_overlay_extra_check",
+        ],
+        r#"Kata's runtimes hold a mount's options as a list (Go's \fB[]string\fR, runtime-rs's
+\fBVec<String>\fR) that need not contain \fBlowerdir=\fR, and pick the \fBextraoption=\fR
+item by their own rules: \fBNYDUS_OVERLAY_RULES_GO\fR (the last \fBextraoption=\fR wins, an
+empty value meaning none; source, config and snapshotdir must not be empty) or
+\fBNYDUS_OVERLAY_RULES_RUST\fR (exactly one \fBextraoption=\fR; all four fields present;
+fs_version \fBv5\fR or \fBv6\fR).
+\fBnydus_overlay_list_extra_select\fR() takes the list as the items' bytes one after the other
+(\fIdata\fR) and their lengths (\fIlens\fR, \fIcount\fR of them), and says which item the rules
+pick (\fBposition\fR, \fBvalue\fR, \fBcount\fR) without decoding it;
+\fBnydus_overlay_list_extra_decode\fR() also decodes the value into a buffer of
+\fBnydus_overlay_decoded_len_max\fR(\fBvalue.len\fR) bytes and checks its fields.
+\fBnydus_overlay_string_extra_select\fR() and \fBnydus_overlay_string_extra_decode\fR() do the
+same over an option string in which only the blob items matter (it need not be a valid overlay
+option string).
+\fBnydus_overlay_extra_check\fR() checks the \fBextraoption\fR of a whole, valid overlay
+option string the same way."#,
+    ),
+    (
+        "Versions and messages",
+        &[
+            "nydus_overlay_version",
+            "nydus_overlay_abi_version",
+            "nydus_overlay_strerror",
+        ],
+        r#"\fBnydus_overlay_version\fR() is the library version as a static string, and
+\fBnydus_overlay_abi_version\fR() the number in its soname (\fBlibnydus_overlay.so.{abi}\fR).
+\fBnydus_overlay_strerror\fR() describes a result code with a static string, never NULL, that
+never contains input text."#,
+    ),
+];
+
+pub fn page3() -> Result<String, String> {
+    let defs = defines();
+    let protos = prototypes();
+    let def = |n: &str| {
+        defs.iter()
+            .find(|d| d.name == n)
+            .map(|d| d.value.clone())
+            .ok_or(format!("{n} not in the header"))
+    };
+    let abi = def("NYDUS_OVERLAY_ABI_VERSION")?;
+    let mut covered: Vec<&str> = Vec::new();
+    for (_, fns, _) in TASKS {
+        covered.extend(fns.iter());
+    }
+    for (name, _) in &protos {
+        if !covered.contains(&name.as_str()) {
+            return Err(format!(
+                "{name} is in the header but in no section of libnydus_overlay(3): add it to TASKS"
+            ));
+        }
+    }
+    for name in &covered {
+        if !protos.iter().any(|(n, _)| n == name) {
+            return Err(format!("{name} is in TASKS but not in the header"));
+        }
+    }
+    let mut p = String::new();
+    let w = &mut p;
+    let _ = writeln!(
+        w,
+        r#".\" Generated by tests/examples/manpages.rs (make man). Do not edit.
+.TH LIBNYDUS_OVERLAY 3 {DATE} "nydus\-overlay {VERSION}" "Library Functions Manual"
+.SH NAME
+libnydus_overlay \- parse nydus\-overlayfs mount options and their extraoption and Kata volume blobs
+.SH LIBRARY
+.B libnydus_overlay
+.RB ( \-lnydus_overlay ,
+.BR "pkg\-config nydus_overlay" )
+.SH SYNOPSIS
+.nf
+.B #include <nydus_overlay.h>
+.PP"#
+    );
+    for (_, proto) in &protos {
+        for line in proto.lines() {
+            let _ = writeln!(w, "\\fB{}\\fR", esc(line));
+        }
+    }
+    let _ = writeln!(
+        w,
+        r#".fi
+.PP
+Build with
+.EX
+cc app.c $(pkg\-config \-\-cflags \-\-libs nydus_overlay)
+.EE
+or statically with
+.EX
+cc app.c $(pkg\-config \-\-cflags nydus_overlay) \-l:libnydus_overlay.a \-lpthread \-ldl \-lm
+.EE
+.SH DESCRIPTION
+The library is the parser of
+.BR nydus\-overlayfs (8)
+for container shims that handle nydus mounts themselves, such as Kata Containers' shims, which
+decode
+.B extraoption=
+and
+.B io.katacontainers.volume=
+and mount inside the guest. It allocates no memory for the caller, keeps no state between
+calls, and is safe to call from several threads at once."#
+    );
+    // Each volume type: its C constant (from the header, by number), number and JSON name.
+    let mut types = Vec::new();
+    for (t, name) in VOLUME_TYPES {
+        let code = t.code().to_string();
+        let c = defs
+            .iter()
+            .find(|d| d.name.starts_with("NYDUS_OVERLAY_VOLUME_") && d.value == code)
+            .ok_or(format!(
+                "volume type {name} ({code}) has no NYDUS_OVERLAY_VOLUME_* in the header"
+            ))?;
+        types.push(format!(
+            "\\fB{}\\fR ({code}, \\fB{}\\fR)",
+            esc(&c.name),
+            esc(name)
+        ));
+    }
+    let types = types.join(", ");
+    for (title, _, prose) in TASKS {
+        let text = prose
+            .replace("{depth}", &MAX_DEPTH.to_string())
+            .replace("{types}", &types)
+            .replace("{abi}", &abi);
+        let _ = writeln!(w, ".SS {title}\n{text}");
+    }
+    let _ = writeln!(
+        w,
+        r#".SH BUFFER RULES
+.IP \(bu 2
+Inputs are a pointer and a length; no NUL terminator is needed, and a NULL pointer is allowed
+only with length 0.
+.IP \(bu
+Outputs are written into structures and buffers the caller owns, and only on success, with one
+exception: a call that answers
+.B NYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL
+writes the size needed (to
+.I *out_len
+or to the result's
+.BR json_len ).
+Passing a NULL buffer with capacity 0 asks for the size.
+.IP \(bu
+Results name the caller's memory by offset and length
+.RB ( nydus_overlay_span ,
+with
+.B present
+0 for an absent field), never by pointer, so Go callers keep cgo's pointer rules.
+.IP \(bu
+Input and output buffers must not overlap.
+.IP \(bu
+No memory is allocated for the caller and nothing needs freeing; a panic inside the library
+never unwinds into C, it becomes
+.BR NYDUS_OVERLAY_ERR_PANIC .
+.SH RETURN VALUE
+Every function but
+.BR nydus_overlay_version (),
+.BR nydus_overlay_abi_version (),
+.BR nydus_overlay_strerror (),
+.BR nydus_overlay_decoded_len_max ()
+and
+.BR nydus_overlay_volume_type_name ()
+returns an
+.B int32_t
+result code: 0 for success or one of the codes below, which are never reused. The text in
+quotes is what
+.BR nydus_overlay_strerror ()
+returns for it.
+.SH ERRORS"#
+    );
+    let mut n = 0;
+    for d in &defs {
+        let is_code = d.name == "NYDUS_OVERLAY_OK"
+            || d.name == "NYDUS_OVERLAY_END"
+            || d.name.starts_with("NYDUS_OVERLAY_ERR_");
+        if !is_code {
+            continue;
+        }
+        let code: i32 = d
+            .value
+            .parse()
+            .map_err(|_| format!("{} = {} is not a number", d.name, d.value))?;
+        let msg = strerror(code);
+        if msg == strerror(-1) {
+            return Err(format!(
+                "{} ({code}) has no nydus_overlay_strerror text",
+                d.name
+            ));
+        }
+        let _ = writeln!(
+            w,
+            ".TP\n.BR {} \" ({code})\"\n{} \\(lq{}\\(rq",
+            esc(&d.name),
+            doc(&d.doc),
+            esc(&msg)
+        );
+        n += 1;
+    }
+    if n < 30 {
+        return Err(format!("only {n} result codes found in the header"));
+    }
+    let _ = writeln!(
+        w,
+        r#".SH EXAMPLES
+.EX
+#include <stdio.h>
+#include <string.h>
+#include <nydus_overlay.h>
+
+int main(void)
+{{
+    const char *opts = "lowerdir=/l/2:/l/1,upperdir=/u,workdir=/w,dev,suid";
+    size_t len = strlen(opts);
+    nydus_overlay_options o;
+    int32_t r = nydus_overlay_parse((const uint8_t *)opts, len, &o);
+    if (r != NYDUS_OVERLAY_OK) {{
+        fprintf(stderr, "%s\en", nydus_overlay_strerror(r));
+        return 1;
+    }}
+    nydus_overlay_layer l;
+    for (uint64_t c = 0;
+         nydus_overlay_next_layer((const uint8_t *)opts, len, c, &l) == NYDUS_OVERLAY_OK;
+         c = l.next)
+        printf("%.*s\en", (int)l.raw.len, opts + l.raw.offset);
+    return 0;
+}}
+.EE
+.SH FILES
+.TP
+.B nydus_overlay.h
+The header, generated from the library's sources.
+.TP
+.BR libnydus_overlay.so. {abi} ", " libnydus_overlay.a
+The shared library (soname
+.BR libnydus_overlay.so. {abi} )
+and the static one.
+.TP
+.B nydus_overlay.pc
+The
+.BR pkg\-config (1)
+file.
+.SH SEE ALSO
+.BR nydus\-overlayfs (8),
+.BR pkg\-config (1)"#
+    );
+    Ok(p)
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (check, dir) = match args.as_slice() {
+        [flag, dir] if flag == "--check" => (true, dir.clone()),
+        [dir] => (false, dir.clone()),
+        _ => {
+            eprintln!("usage: manpages [--check] DIR");
+            std::process::exit(2);
+        }
+    };
+    let page3 = page3().unwrap_or_else(|e| {
+        eprintln!("manpages: {e}");
+        std::process::exit(1);
+    });
+    let mut stale = false;
+    for (name, text) in [
+        ("nydus-overlayfs.8", page8()),
+        ("libnydus_overlay.3", page3),
+    ] {
+        let path = Path::new(&dir).join(name);
+        if check {
+            if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
+                eprintln!("manpages: {} is stale: run `make man`", path.display());
+                stale = true;
+            }
+        } else if let Err(e) = std::fs::write(&path, text) {
+            eprintln!("manpages: {}: {e}", path.display());
+            std::process::exit(1);
+        }
+    }
+    if stale {
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,159 @@
+//! Kata's rules over option lists shaped exactly as each runtime holds them (issue 12.2).
+//!
+//! Go runtime: `parseExtraOption(c.rootFs.Options)`, where `Options` is the containerd mount's
+//! list as nydus-snapshotter returns it: one string per option (`lowerdir=…`, `upperdir=…`,
+//! `workdir=…`, `extraoption=…`, maybe `volatile`, `index=off`), or without upper/work for a
+//! view. Rust runtime: `NydusExtraOptions::new(&mount)` over `mount.options: Vec<String>`;
+//! kata-types' own tests pass a list holding only the `extraoption=…` item.
+
+use nydus_overlay_core::extra::{decoded_len_max, Rules};
+use nydus_overlay_core::option_list::{self, decode, decode_in_string, select};
+use nydus_overlay_core::{ErrorKind, Mount};
+use nydus_overlay_tests::{b64, data_dir};
+
+/// An `extraoption=` item from a fixture of tests/data.
+fn fixture(name: &str) -> String {
+    let s = std::fs::read_to_string(data_dir().join(format!("{name}.option"))).unwrap();
+    s.trim_end().to_owned()
+}
+
+/// A nydus-snapshotter extraoption with fs_version (passes both rule sets).
+fn v6() -> String {
+    fixture("extra-v6-auth")
+}
+
+/// One from an older snapshotter, without fs_version (Go passes, Rust refuses).
+fn no_fs_version() -> String {
+    fixture("extra-no-fs-version")
+}
+
+fn item(json: &str) -> String {
+    format!("extraoption={}", b64(json.as_bytes()))
+}
+
+const LOWER: &str =
+    "lowerdir=/var/lib/containerd-nydus/snapshots/2/fs:/var/lib/containerd-nydus/snapshots/1/fs";
+const UPPER: &str = "upperdir=/var/lib/containerd-nydus/snapshots/3/fs";
+const WORK: &str = "workdir=/var/lib/containerd-nydus/snapshots/3/work";
+
+/// The verdict of `rules` on `list`: Ok(position of the item used) or the error kind and offset.
+fn verdict(list: &[String], rules: Rules) -> Result<usize, (ErrorKind, usize)> {
+    let items = || list.iter().map(|s| s.as_bytes());
+    let picked = select(items(), rules).map_err(|e| (e.kind, e.offset))?;
+    let mut buf = vec![0u8; decoded_len_max(picked.value.len())];
+    assert_eq!(
+        option_list::buffer_len(items(), rules).unwrap(),
+        buf.len(),
+        "buffer_len"
+    );
+    decode(items(), rules, &mut buf).map_err(|e| (e.kind, e.offset))?;
+    Ok(picked.position)
+}
+
+macro_rules! list_cases {
+    ($($name:ident: [$($item:expr),* $(,)?] => go $go:expr, rust $rust:expr;)*) => {$(
+        #[test]
+        fn $name() {
+            let list: Vec<String> = vec![$(String::from($item)),*];
+            assert_eq!(verdict(&list, Rules::Go), $go, "Go rules");
+            assert_eq!(verdict(&list, Rules::Rust), $rust, "Rust rules");
+        }
+    )*};
+}
+
+use ErrorKind::*;
+
+list_cases! {
+    // runtime-rs's shape: the extraoption item alone, no lowerdir= (was NO_LOWERDIR through
+    // nydus_overlay_extra_check).
+    rust_test_vector_shape_alone: [v6()] => go Ok(0), rust Ok(0);
+    go_rootfs_options_of_a_container: [LOWER, UPPER, WORK, v6()] => go Ok(3), rust Ok(3);
+    go_rootfs_options_volatile_index_off: ["volatile", "index=off", WORK, UPPER, LOWER, v6()]
+        => go Ok(5), rust Ok(5);
+    view_without_upper: [LOWER, v6()] => go Ok(1), rust Ok(1);
+    extraoption_first: [v6(), LOWER, UPPER, WORK] => go Ok(0), rust Ok(0);
+    older_snapshotter_without_fs_version: [LOWER, UPPER, WORK, no_fs_version()]
+        => go Ok(3), rust Err((MissingField, 0));
+    no_extraoption: [LOWER, UPPER, WORK] => go Err((NoExtraOption, 3)), rust Err((NoExtraOption, 3));
+    empty_list: [] => go Err((NoExtraOption, 0)), rust Err((NoExtraOption, 0));
+    // Go: the last one wins, even after a broken one; Rust: exactly one.
+    two_extraoptions_last_good: [item("{"), LOWER, v6()] => go Ok(2), rust Err((ExtraOptionNotUnique, 2));
+    two_extraoptions_last_broken: [v6(), item("{")] => go Err((JsonSyntax, 1)), rust Err((ExtraOptionNotUnique, 1));
+    // Go takes an empty last value for none at all.
+    go_empty_last_value: [v6(), "extraoption="] => go Err((NoExtraOption, 1)), rust Err((ExtraOptionNotUnique, 1));
+    empty_value_alone: ["extraoption="] => go Err((NoExtraOption, 0)), rust Err((JsonSyntax, 0));
+    // runtime-rs cuts every leading prefix (trim_start_matches), Go only one.
+    repeated_prefix: [format!("extraoption={}", v6())] => go Err((Base64, 11)), rust Ok(0);
+    // Only the exact prefix counts.
+    similar_keys_are_not_blobs: ["extraoptions=e30=", "extraoption", "Extraoption=e30=", v6()]
+        => go Ok(3), rust Ok(3);
+    // List items are whole options: a comma inside one is not a separator.
+    comma_inside_an_item: ["lowerdir=/a,b:/c", v6()] => go Ok(1), rust Ok(1);
+    nul_in_any_item: ["lowerdir=/a\0b:/c", v6()] => go Err((NulByte, 0)), rust Err((NulByte, 0));
+    empty_field_go_only: [item(r#"{"source":"","config":"{}","snapshotdir":"/s","fs_version":"v6"}"#)]
+        => go Err((EmptyField, 0)), rust Ok(0);
+    bad_fs_version_rust_only: [item(r#"{"source":"/b","config":"{}","snapshotdir":"/s","fs_version":"v7"}"#)]
+        => go Ok(0), rust Err((BadFsVersion, 0));
+}
+
+#[test]
+fn selected_value_and_offset() {
+    let list = [
+        LOWER.to_owned(),
+        format!("extraoption=extraoption={}", "e30="),
+    ];
+    let s = select(list.iter().map(|s| s.as_bytes()), Rules::Rust).unwrap();
+    assert_eq!(
+        (s.position, s.value, s.value_offset, s.count),
+        (1, &b"e30="[..], 24, 1)
+    );
+    let s = select(list.iter().map(|s| s.as_bytes()), Rules::Go).unwrap();
+    assert_eq!((s.value, s.value_offset), (&b"extraoption=e30="[..], 12));
+}
+
+#[test]
+fn an_option_string_with_only_the_blob_item() {
+    let opts = v6();
+    let mut buf = vec![0u8; decoded_len_max(opts.len())];
+    for rules in [Rules::Go, Rules::Rust] {
+        decode_in_string(opts.as_bytes(), rules, &mut buf).unwrap();
+    }
+    // The overlay parser, by contrast, needs a lowerdir=.
+    assert_eq!(Mount::parse(opts.as_bytes()).unwrap_err().kind, NoLowerdir);
+}
+
+#[test]
+fn an_option_string_gives_byte_positions_and_keeps_string_errors() {
+    let opts = format!("{LOWER},{UPPER},{WORK},{}", v6());
+    let s = option_list::select_in_string(opts.as_bytes(), Rules::Go).unwrap();
+    let at = opts.find("extraoption=").unwrap();
+    assert_eq!((s.position, s.value_offset), (at, 12));
+    let e = option_list::select_in_string(b"a,b\\", Rules::Go).unwrap_err();
+    assert_eq!(e.kind, TrailingBackslash);
+    let e = option_list::select_in_string(b"x=1,y=\0", Rules::Go).unwrap_err();
+    assert_eq!(e.kind, NulByte);
+}
+
+/// On full overlay option strings the list rules agree with the mount-based ones.
+#[test]
+fn lists_agree_with_the_parsed_mount() {
+    for list in [
+        vec![LOWER.to_owned(), UPPER.to_owned(), WORK.to_owned(), v6()],
+        vec![LOWER.to_owned(), no_fs_version()],
+        vec![LOWER.to_owned(), v6(), item("{")],
+    ] {
+        let joined = list.join(",");
+        let m = Mount::parse(joined.as_bytes()).unwrap();
+        for rules in [Rules::Go, Rules::Rust] {
+            let mut buf = vec![0u8; decoded_len_max(joined.len())];
+            let by_mount = nydus_overlay_core::extra::select(&m, rules)
+                .and_then(|i| nydus_overlay_core::extra::decode(i.value().unwrap(), &mut buf))
+                .and_then(|e| e.check(rules))
+                .map_err(|e| e.kind);
+            let by_list = decode(list.iter().map(|s| s.as_bytes()), rules, &mut buf)
+                .map(|_| ())
+                .map_err(|e| e.kind);
+            assert_eq!(by_list, by_mount, "{rules:?} on {} items", list.len());
+        }
+    }
+}
