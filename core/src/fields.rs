@@ -186,8 +186,12 @@ macro_rules! json_object {
                 };
                 'keys: while let Some(key) = map.next_key::<$crate::json::JsonStr<'de>>()? {
                     let mut i = 0;
+                    // Most keys have no escape: compare bytes, and unescape only the others.
+                    let plain = !key.raw().as_bytes().contains(&b'\\');
                     $(
-                        if key.eq_str(stringify!($field)) {
+                        if (plain && key.raw() == stringify!($field))
+                            || (!plain && key.eq_str(stringify!($field)))
+                        {
                             ctx.member(&mut map, key, &mut v.key_at[i], &mut v.$field)?;
                             continue 'keys;
                         }

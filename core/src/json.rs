@@ -769,13 +769,26 @@ impl<'a> StrSeq<'a> {
     }
 }
 
+/// The index of the closing quote of the validated string whose opening quote is at `i`:
+/// escapes were checked by the scan, so a `\\` only means "skip the next byte".
+fn string_end_validated(b: &[u8], i: usize) -> Option<usize> {
+    let mut j = i + 1;
+    loop {
+        j = find_quote_or_backslash(b, j)?;
+        if b[j] == b'"' {
+            return Some(j);
+        }
+        j += 2;
+    }
+}
+
 /// Returns the next string in a validated sequence of `"..."` separated by any of `seps`
 /// and white space, stopping at the first byte that is none of them.
 fn next_str<'a>(text: &'a str, pos: &mut usize, seps: &[u8]) -> Option<JsonStr<'a>> {
     let b = text.as_bytes();
     while let Some(c) = b.get(*pos) {
         if *c == b'"' {
-            let (end, _) = string_at(b, *pos, false).ok()?;
+            let end = string_end_validated(b, *pos)?;
             let s = text.get(*pos + 1..end)?;
             *pos = end + 1;
             return Some(JsonStr(s));
