@@ -266,5 +266,80 @@ fn paired(_: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, paired, blobs, phases);
+/// One measured closure of [`paired_phases`].
+type Case<'a> = Box<dyn FnMut() -> usize + 'a>;
+
+/// Where core's time goes on the largest extraoption fixture, measured the same alternating
+/// way: each phase's median, with the peer's base64 and whole decode beside them.
+fn paired_phases(_: &mut Criterion) {
+    const ROUNDS: usize = 301;
+    const BATCH: u32 = 200;
+    let f = fixtures()
+        .into_iter()
+        .find(|f| f.name == "extra-v6-auth")
+        .expect("fixture");
+    let value = f.option[b"extraoption=".len()..].to_vec();
+    let mut buf = vec![0u8; decoded_len_max(value.len())];
+    let n = extra::decode_base64(&value, &mut buf).unwrap();
+    let json = buf[..n].to_vec();
+    let mut text = vec![0u8; value.len()];
+    let time = |f: &mut dyn FnMut() -> usize| {
+        let t = std::time::Instant::now();
+        for _ in 0..BATCH {
+            black_box(f());
+        }
+        t.elapsed().as_nanos() as f64 / f64::from(BATCH)
+    };
+    let mut b64buf = buf.clone();
+    let mut cases: Vec<(&str, Case<'_>)> = vec![
+        (
+            "core base64",
+            Box::new(|| extra::decode_base64(black_box(&value), &mut b64buf).unwrap()),
+        ),
+        (
+            "core scan",
+            Box::new(|| validate(black_box(&json)).unwrap().len()),
+        ),
+        (
+            "core scan + serde-json-core mapping",
+            Box::new(|| {
+                extra::decode_json(black_box(&json))
+                    .unwrap()
+                    .source
+                    .is_some() as usize
+            }),
+        ),
+        (
+            "core whole decode + unescape",
+            Box::new(|| core_extra(black_box(&value), &mut buf, &mut text)),
+        ),
+        (
+            "peer base64",
+            Box::new(|| {
+                base64::engine::general_purpose::STANDARD
+                    .decode(black_box(&value))
+                    .unwrap()
+                    .len()
+            }),
+        ),
+        (
+            "peer whole decode",
+            Box::new(|| peer_extra(black_box(&value))),
+        ),
+    ];
+    let mut times = vec![Vec::new(); cases.len()];
+    for round in 0..ROUNDS {
+        for k in 0..cases.len() {
+            let i = (k + round) % cases.len();
+            times[i].push(time(&mut *cases[i].1));
+        }
+    }
+    println!("phases of extra-v6-auth, median of {ROUNDS} rotating rounds:");
+    for ((name, _), t) in cases.iter().zip(&mut times) {
+        t.sort_by(f64::total_cmp);
+        println!("  {name:<36} {:>7.0} ns", t[t.len() / 2]);
+    }
+}
+
+criterion_group!(benches, paired, paired_phases, blobs, phases);
 criterion_main!(benches);
