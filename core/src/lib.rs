@@ -69,8 +69,10 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod base64;
 pub mod error;
 pub mod extra;
+mod fields;
 pub mod flags;
 pub mod json;
 pub mod kata;
