@@ -127,6 +127,12 @@ pub fn options(input: &[u8]) {
         "kernel data of {:?}",
         String::from_utf8_lossy(input)
     );
+    // The layer counts (taken without a walk for plain values) agree with the walk.
+    assert_eq!(m.lower_count(), m.layers().count());
+    assert_eq!(
+        m.data_only_count(),
+        m.layers().filter(|l| l.data_only).count()
+    );
     // The kernel data parses to the same layers, in order, and is its own kernel data.
     let again = Mount::parse(&data).expect("kernel data parses");
     let layers = |m: &Mount<'_>| {
@@ -191,7 +197,14 @@ pub fn layers(data: &[u8]) {
     if input.ro {
         opts.extend(b",ro");
     }
-    let m = Mount::parse(&opts).expect("escaped paths always parse");
+    // A NUL byte cannot be escaped; the tokenizer refuses it (SPEC section 3, issue 9 bug 10).
+    let has_nul = |p: &Vec<u8>| p.contains(&0);
+    if input.lower.iter().any(has_nul) || input.upper.as_ref().is_some_and(has_nul) {
+        let e = Mount::parse(&opts).expect_err("a NUL byte is refused");
+        assert_eq!(e.kind, nydus_overlay_core::error::ErrorKind::NulByte);
+        return;
+    }
+    let m = Mount::parse(&opts).expect("escaped paths without NUL always parse");
     let mut want = input.lower.clone();
     if input.ro {
         if let Some(u) = &input.upper {
@@ -557,6 +570,13 @@ pub const TARGETS: &[(&str, Check)] = &[
     ("json_unescape", json_unescape),
     ("kata_volume", kata_volume),
     ("ffi", ffi),
-    ("cli_args", cli_args),
+    ("cli_args", cli_args_target),
     ("explain_secrets", crate::secrets::explain_secrets),
 ];
+
+/// What the `cli_args` fuzz target runs: the parser property and the output property
+/// ([`crate::cli_output::argv_output`]), so that its seeds and regressions replay both.
+fn cli_args_target(data: &[u8]) {
+    cli_args(data);
+    crate::cli_output::argv_output(data);
+}
