@@ -110,6 +110,10 @@ fake_cases! {
         => 32, "is not on the same filesystem as upperdir";
     fake_volatile_marker_left: "mkdir -p l1 l2 t u w/work/incompat/volatile", "t",
         "lowerdir=$D/l1:$D/l2,upperdir=$D/u,workdir=$D/w" => 32, "keeps the kernel's marker";
+    fake_volatile_missing_target: UPPER_WORK, "nonexistent",
+        "lowerdir=$D/l1:$D/l2,upperdir=$D/u,workdir=$D/w,volatile" => 32, "mount point does not exist";
+    fake_volatile_missing_upper: UPPER_WORK, "t",
+        "lowerdir=$D/l1:$D/l2,upperdir=$D/nou,workdir=$D/w,volatile" => 32, "upperdir (";
     // Over a page of data: the real run takes the new mount API, -f the same checks.
     fake_missing_layer_on_the_new_api:
         r#"mkdir t; for i in $(seq 1 300); do mkdir "layer_with_a_fairly_long_name_$i"; done
