@@ -73,7 +73,8 @@ mount.fuse3 (\"{NAME} overlay TARGET -o OPTIONS\") or util-linux runs it as
 mount.fuse.nydus-overlayfs. SOURCE (default \"overlay\") is passed to the kernel as given.
 
   -o OPTIONS  mount options; repeated -o are joined with ','
-  -f          fake: do everything but the mount, change nothing on disk
+  -f          fake: do everything but the mount, change nothing on disk; a missing target,
+              layer, upper or work directory fails with the mount's message and status
   -v          verbose: print the plan (layers, flags, data, mount path) to stderr
               (the Go helper took -v for version; here it is -V)
   -s, -n      accepted and ignored (sloppy, no mtab)
