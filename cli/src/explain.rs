@@ -24,93 +24,163 @@ pub enum Doc {
     Nydusd,
 }
 
-/// The decoded values harmless to print, by document and leaf path (keys joined by `.`, an
+/// What a value on the allow-list must be to be printed; any other value at that path (a
+/// string where a number belongs, a hash name nobody uses) is redacted like an unlisted one.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// Any string (paths, hosts, names).
+    Text,
+    /// A JSON number.
+    Number,
+    /// `true` or `false`.
+    Bool,
+    /// One of these strings exactly.
+    OneOf(&'static [&'static str]),
+}
+
+/// The `fs_version` values nydus-snapshotter writes.
+const FS_VERSIONS: &[&str] = &["v5", "v6"];
+/// The dm-verity hash algorithm names (`veritysetup --hash`) a `hashtype` holds.
+const HASH_NAMES: &[&str] = &["sha1", "sha224", "sha256", "sha384", "sha512"];
+
+/// The decoded values harmless to print, by document, leaf path and [`Kind`] (keys joined by `.`, an
 /// array element written `[]`). Every other decoded value, including fields added later, is
 /// printed as `<redacted>`: credentials (`auth`, `registry_token`, `access_key_id`,
 /// `access_key_secret`, ...), Kata `options`, metadata values, dm_verity hashes and salts.
-pub const SHOWN: &[(Doc, &str)] = &[
-    (Doc::Extra, "source"),
-    (Doc::Extra, "snapshotdir"),
-    (Doc::Extra, "fs_version"),
-    (Doc::Kata, "volume_type"),
-    (Doc::Kata, "source"),
-    (Doc::Kata, "fs_type"),
-    (Doc::Kata, "nydus_image.snapshot_dir"),
+pub const SHOWN: &[(Doc, &str, Kind)] = &[
+    (Doc::Extra, "source", Kind::Text),
+    (Doc::Extra, "snapshotdir", Kind::Text),
+    (Doc::Extra, "fs_version", Kind::OneOf(FS_VERSIONS)),
+    (Doc::Kata, "volume_type", Kind::Text),
+    (Doc::Kata, "source", Kind::Text),
+    (Doc::Kata, "fs_type", Kind::Text),
+    (Doc::Kata, "nydus_image.snapshot_dir", Kind::Text),
     (
         Doc::Kata,
         "image_pull.metadata.containerd.io/snapshot/cri.layer-digest",
+        Kind::Text,
     ),
     (
         Doc::Kata,
         "image_pull.metadata.containerd.io/snapshot/nydus-proxy-mode",
+        Kind::Text,
     ),
-    (Doc::Kata, "dm_verity.hashtype"),
-    (Doc::Kata, "dm_verity.hash_type"),
-    (Doc::Kata, "dm_verity.blocknum"),
-    (Doc::Kata, "dm_verity.blocksize"),
-    (Doc::Kata, "dm_verity.hashsize"),
-    (Doc::Kata, "dm_verity.offset"),
-    (Doc::Kata, "dm_verity.no_superblock"),
+    (Doc::Kata, "dm_verity.hashtype", Kind::OneOf(HASH_NAMES)),
+    (Doc::Kata, "dm_verity.hash_type", Kind::Number),
+    (Doc::Kata, "dm_verity.blocknum", Kind::Number),
+    (Doc::Kata, "dm_verity.blocksize", Kind::Number),
+    (Doc::Kata, "dm_verity.hashsize", Kind::Number),
+    (Doc::Kata, "dm_verity.offset", Kind::Number),
+    (Doc::Kata, "dm_verity.no_superblock", Kind::Bool),
     // nydusd v1 configuration, as nydus-snapshotter writes it.
-    (Doc::Nydusd, "device.backend.type"),
-    (Doc::Nydusd, "device.backend.config.host"),
-    (Doc::Nydusd, "device.backend.config.repo"),
-    (Doc::Nydusd, "device.backend.config.scheme"),
-    (Doc::Nydusd, "device.backend.config.timeout"),
-    (Doc::Nydusd, "device.backend.config.connect_timeout"),
-    (Doc::Nydusd, "device.backend.config.retry_limit"),
-    (Doc::Nydusd, "device.backend.config.skip_verify"),
-    (Doc::Nydusd, "device.backend.config.endpoint"),
-    (Doc::Nydusd, "device.backend.config.region"),
-    (Doc::Nydusd, "device.backend.config.bucket_name"),
-    (Doc::Nydusd, "device.backend.config.object_prefix"),
-    (Doc::Nydusd, "device.backend.config.blob_file"),
-    (Doc::Nydusd, "device.backend.config.dir"),
-    (Doc::Nydusd, "device.backend.config.mirrors[].host"),
-    (Doc::Nydusd, "device.backend.config.proxy.fallback"),
-    (Doc::Nydusd, "device.backend.config.proxy.check_interval"),
-    (Doc::Nydusd, "device.cache.type"),
-    (Doc::Nydusd, "device.cache.compressed"),
-    (Doc::Nydusd, "device.cache.config.work_dir"),
-    (Doc::Nydusd, "device.cache.config.disable_indexed_map"),
-    (Doc::Nydusd, "mode"),
-    (Doc::Nydusd, "digest_validate"),
-    (Doc::Nydusd, "enable_xattr"),
-    (Doc::Nydusd, "iostats_files"),
-    (Doc::Nydusd, "access_pattern"),
-    (Doc::Nydusd, "latest_read_files"),
-    (Doc::Nydusd, "amplify_io"),
-    (Doc::Nydusd, "fs_prefetch.enable"),
-    (Doc::Nydusd, "fs_prefetch.threads_count"),
-    (Doc::Nydusd, "fs_prefetch.merging_size"),
-    (Doc::Nydusd, "fs_prefetch.bandwidth_rate"),
-    (Doc::Nydusd, "fs_prefetch.prefetch_all"),
+    (Doc::Nydusd, "device.backend.type", Kind::Text),
+    (Doc::Nydusd, "device.backend.config.host", Kind::Text),
+    (Doc::Nydusd, "device.backend.config.repo", Kind::Text),
+    (Doc::Nydusd, "device.backend.config.scheme", Kind::Text),
+    (Doc::Nydusd, "device.backend.config.timeout", Kind::Number),
+    (
+        Doc::Nydusd,
+        "device.backend.config.connect_timeout",
+        Kind::Number,
+    ),
+    (
+        Doc::Nydusd,
+        "device.backend.config.retry_limit",
+        Kind::Number,
+    ),
+    (Doc::Nydusd, "device.backend.config.skip_verify", Kind::Bool),
+    (Doc::Nydusd, "device.backend.config.endpoint", Kind::Text),
+    (Doc::Nydusd, "device.backend.config.region", Kind::Text),
+    (Doc::Nydusd, "device.backend.config.bucket_name", Kind::Text),
+    (
+        Doc::Nydusd,
+        "device.backend.config.object_prefix",
+        Kind::Text,
+    ),
+    (Doc::Nydusd, "device.backend.config.blob_file", Kind::Text),
+    (Doc::Nydusd, "device.backend.config.dir", Kind::Text),
+    (
+        Doc::Nydusd,
+        "device.backend.config.mirrors[].host",
+        Kind::Text,
+    ),
+    (
+        Doc::Nydusd,
+        "device.backend.config.proxy.fallback",
+        Kind::Bool,
+    ),
+    (
+        Doc::Nydusd,
+        "device.backend.config.proxy.check_interval",
+        Kind::Number,
+    ),
+    (Doc::Nydusd, "device.cache.type", Kind::Text),
+    (Doc::Nydusd, "device.cache.compressed", Kind::Bool),
+    (Doc::Nydusd, "device.cache.config.work_dir", Kind::Text),
+    (
+        Doc::Nydusd,
+        "device.cache.config.disable_indexed_map",
+        Kind::Bool,
+    ),
+    (Doc::Nydusd, "mode", Kind::Text),
+    (Doc::Nydusd, "digest_validate", Kind::Bool),
+    (Doc::Nydusd, "enable_xattr", Kind::Bool),
+    (Doc::Nydusd, "iostats_files", Kind::Bool),
+    (Doc::Nydusd, "access_pattern", Kind::Bool),
+    (Doc::Nydusd, "latest_read_files", Kind::Bool),
+    (Doc::Nydusd, "amplify_io", Kind::Number),
+    (Doc::Nydusd, "fs_prefetch.enable", Kind::Bool),
+    (Doc::Nydusd, "fs_prefetch.threads_count", Kind::Number),
+    (Doc::Nydusd, "fs_prefetch.merging_size", Kind::Number),
+    (Doc::Nydusd, "fs_prefetch.bandwidth_rate", Kind::Number),
+    (Doc::Nydusd, "fs_prefetch.prefetch_all", Kind::Bool),
     // nydusd v2 configuration.
-    (Doc::Nydusd, "version"),
-    (Doc::Nydusd, "id"),
-    (Doc::Nydusd, "backend.type"),
-    (Doc::Nydusd, "backend.registry.host"),
-    (Doc::Nydusd, "backend.registry.repo"),
-    (Doc::Nydusd, "backend.registry.scheme"),
-    (Doc::Nydusd, "backend.registry.timeout"),
-    (Doc::Nydusd, "backend.registry.connect_timeout"),
-    (Doc::Nydusd, "backend.registry.retry_limit"),
-    (Doc::Nydusd, "backend.oss.endpoint"),
-    (Doc::Nydusd, "backend.oss.bucket_name"),
-    (Doc::Nydusd, "backend.oss.object_prefix"),
-    (Doc::Nydusd, "backend.localfs.dir"),
-    (Doc::Nydusd, "cache.type"),
-    (Doc::Nydusd, "cache.filecache.work_dir"),
-    (Doc::Nydusd, "rafs.mode"),
-    (Doc::Nydusd, "rafs.validate"),
-    (Doc::Nydusd, "rafs.enable_xattr"),
-    (Doc::Nydusd, "rafs.prefetch.enable"),
-    (Doc::Nydusd, "rafs.prefetch.threads_count"),
+    (Doc::Nydusd, "version", Kind::Number),
+    (Doc::Nydusd, "id", Kind::Text),
+    (Doc::Nydusd, "backend.type", Kind::Text),
+    (Doc::Nydusd, "backend.registry.host", Kind::Text),
+    (Doc::Nydusd, "backend.registry.repo", Kind::Text),
+    (Doc::Nydusd, "backend.registry.scheme", Kind::Text),
+    (Doc::Nydusd, "backend.registry.timeout", Kind::Number),
+    (
+        Doc::Nydusd,
+        "backend.registry.connect_timeout",
+        Kind::Number,
+    ),
+    (Doc::Nydusd, "backend.registry.retry_limit", Kind::Number),
+    (Doc::Nydusd, "backend.oss.endpoint", Kind::Text),
+    (Doc::Nydusd, "backend.oss.bucket_name", Kind::Text),
+    (Doc::Nydusd, "backend.oss.object_prefix", Kind::Text),
+    (Doc::Nydusd, "backend.localfs.dir", Kind::Text),
+    (Doc::Nydusd, "cache.type", Kind::Text),
+    (Doc::Nydusd, "cache.filecache.work_dir", Kind::Text),
+    (Doc::Nydusd, "rafs.mode", Kind::Text),
+    (Doc::Nydusd, "rafs.validate", Kind::Bool),
+    (Doc::Nydusd, "rafs.enable_xattr", Kind::Bool),
+    (Doc::Nydusd, "rafs.prefetch.enable", Kind::Bool),
+    (Doc::Nydusd, "rafs.prefetch.threads_count", Kind::Number),
 ];
 
-/// Whether the value at `path` of `doc` may be printed.
+/// Whether any string at `path` of `doc` may be printed (a [`Kind::Text`] entry).
 pub fn shown(doc: Doc, path: &str) -> bool {
-    SHOWN.iter().any(|&(d, p)| d == doc && p == path)
+    SHOWN
+        .iter()
+        .any(|&(d, p, k)| d == doc && p == path && k == Kind::Text)
+}
+
+/// Whether this value at `path` of `doc` may be printed: the path is on [`SHOWN`] and the
+/// value is of its kind.
+fn value_shown(doc: Doc, path: &str, value: &Value<'_>) -> bool {
+    let Some(&(_, _, kind)) = SHOWN.iter().find(|&&(d, p, _)| d == doc && p == path) else {
+        return false;
+    };
+    match (kind, value) {
+        (Kind::Text, Value::String(_))
+        | (Kind::Number, Value::Number(_))
+        | (Kind::Bool, Value::Bool(_)) => true,
+        (Kind::OneOf(words), Value::String(s)) => words.contains(&unesc(*s).as_str()),
+        _ => false,
+    }
 }
 
 /// A JSON string from a decoded blob, unescaped.
@@ -174,7 +244,7 @@ fn leaves(text: &str, doc: Doc, nested: &str, indent: &str, o: &mut String) {
                 );
                 leaves(&inner, Doc::Nydusd, "", &format!("{indent}  "), o);
             }
-            _ if !shown(doc, &key) => {
+            _ if !value_shown(doc, &key, &leaf.value) => {
                 let _ = writeln!(o, "{indent}{path} = <redacted>");
             }
             Value::String(s) => {
@@ -311,6 +381,32 @@ mod tests {
         kata_dm_verity_numbers_shown: KATA,
             r#"{"volume_type":"layer_raw_block","dm_verity":{"hashtype":"sha256","hash":"S3CRET","blocknum":1,"blocksize":2,"hashsize":3,"offset":4}}"#,
             "dm_verity.blocksize = 2";
+        // Attack finding 10: an allow-listed number or bool holding a string is redacted.
+        extra_timeout_as_string_redacted: EXTRA,
+            r#"{"source":"/s","config":"{\"device\":{\"backend\":{\"config\":{\"timeout\":\"S3CRET\"}}}}","snapshotdir":"/d"}"#,
+            "device.backend.config.timeout = <redacted>";
+        extra_timeout_number_shown: EXTRA,
+            r#"{"source":"/s","config":"{\"device\":{\"backend\":{\"config\":{\"timeout\":5}}}}","snapshotdir":"/d"}"#,
+            "device.backend.config.timeout = 5";
+        extra_bool_as_string_redacted: EXTRA,
+            r#"{"source":"/s","config":"{\"digest_validate\":\"S3CRET\"}","snapshotdir":"/d"}"#,
+            "digest_validate = <redacted>";
+        extra_bool_shown: EXTRA,
+            r#"{"source":"/s","config":"{\"digest_validate\":false}","snapshotdir":"/d"}"#,
+            "digest_validate = false";
+        extra_fs_version_unknown_redacted: EXTRA,
+            r#"{"source":"/s","config":"{}","snapshotdir":"/d","fs_version":"S3CRET"}"#,
+            "fs_version = <redacted>";
+        extra_fs_version_shown: EXTRA,
+            r#"{"source":"/s","config":"{}","snapshotdir":"/d","fs_version":"v6"}"#,
+            "fs_version = v6";
+        // Attack finding 3: dm_verity.hashtype is a hash name, not any text.
+        kata_dm_verity_hashtype_not_a_hash_name_redacted: KATA,
+            r#"{"volume_type":"layer_raw_block","dm_verity":{"hashtype":"S3CRET","hash":"S3CRET","blocknum":1,"blocksize":2,"hashsize":3,"offset":4}}"#,
+            "dm_verity.hashtype = <redacted>";
+        kata_dm_verity_hashtype_shown: KATA,
+            r#"{"volume_type":"layer_raw_block","dm_verity":{"hashtype":"sha256","hash":"S3CRET","blocknum":1,"blocksize":2,"hashsize":3,"offset":4}}"#,
+            "dm_verity.hashtype = sha256";
         kata_nydusd_auth_redacted: KATA,
             r#"{"volume_type":"image_nydus_fs","nydus_image":{"config":"{\"device\":{\"backend\":{\"config\":{\"auth\":\"S3CRET\",\"host\":\"r.io\"}}}}","snapshot_dir":"/s"}}"#,
             "device.backend.config.auth = <redacted>";
