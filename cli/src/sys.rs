@@ -17,28 +17,6 @@ pub mod fsconfig {
     pub const CMD_CREATE: u32 = 6;
 }
 
-/// `MOUNT_ATTR_*` for `fsmount` and `mount_setattr`.
-pub mod attr {
-    /// Read-only mount.
-    pub const RDONLY: u64 = 0x1;
-    /// Ignore suid and sgid bits.
-    pub const NOSUID: u64 = 0x2;
-    /// No device files.
-    pub const NODEV: u64 = 0x4;
-    /// No execution.
-    pub const NOEXEC: u64 = 0x8;
-    /// Update atime relative to mtime/ctime (the default of the atime field).
-    pub const RELATIME: u64 = 0x0;
-    /// Never update atime.
-    pub const NOATIME: u64 = 0x10;
-    /// Always update atime.
-    pub const STRICTATIME: u64 = 0x20;
-    /// Never update directory atime.
-    pub const NODIRATIME: u64 = 0x80;
-    /// No symlink following.
-    pub const NOSYMFOLLOW: u64 = 0x20_0000;
-}
-
 const FSOPEN_CLOEXEC: libc::c_uint = 1;
 const FSMOUNT_CLOEXEC: libc::c_uint = 1;
 const MOVE_MOUNT_F_EMPTY_PATH: libc::c_uint = 0x4;

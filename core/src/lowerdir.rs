@@ -137,6 +137,19 @@ impl Layers<'_> {
     }
 }
 
+/// The number of layers of a `lowerdir=` value that is plain: no backslash, no `::`, no `:` at
+/// either end. Such a value's layers are exactly its `:`-separated parts, all normal and
+/// non-empty, so a vectorized count of the colons gives their number without walking them.
+/// `None` for any other value: then [`layers`] walks it (and finds its errors).
+pub(crate) fn plain_layer_count(value: &[u8]) -> Option<usize> {
+    let (&first, &last) = (value.first()?, value.last()?);
+    let plain = first != b':'
+        && last != b':'
+        && memchr::memchr(b'\\', value).is_none()
+        && memchr::memmem::find(value, b"::").is_none();
+    plain.then(|| memchr::memchr_iter(b':', value).count() + 1)
+}
+
 /// Whether a byte needs a backslash inside a layer path of a `lowerdir=` item.
 pub fn needs_layer_escape(b: u8) -> bool {
     matches!(b, b'\\' | b',' | b':' | b'"')

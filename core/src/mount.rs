@@ -3,8 +3,8 @@
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::flags::{apply, Class, HelperOnly};
-use crate::lowerdir::{layers, layers_from, needs_layer_escape, Layer, Layers};
-use crate::options::{checked_items, items, Item, Items, Unescape};
+use crate::lowerdir::{layers, layers_from, needs_layer_escape, plain_layer_count, Layer, Layers};
+use crate::options::{items, items_from, Item, Items, Unescape};
 
 /// The most lower layers overlayfs takes, counted after read-only folding.
 pub const MAX_LAYERS: usize = 500;
@@ -36,23 +36,34 @@ pub struct Mount<'a> {
     normal_layers: usize,
     data_layers: usize,
     volatile: bool,
-    /// The first long items, which a later walk (the kernel data) jumps over instead of
-    /// scanning them again: the layers and the blobs are most of a containerd option string.
-    long: [LongItem; MAX_LONG],
-    long_count: usize,
+    /// The first items that reach the kernel (with or without folding), so that writing the
+    /// kernel data need not tokenize and classify the whole string again.
+    kept: [Kept; MAX_KEPT],
+    kept_count: usize,
+    /// Where the first item that reaches the kernel but did not fit in `kept` starts.
+    kept_rest: Option<usize>,
 }
 
-/// How many long items [`Mount`] remembers, and from which length an item counts as long.
-const MAX_LONG: usize = 8;
-const LONG_ITEM: usize = 48;
+/// How many items [`Mount`] remembers for the kernel data; a containerd string has four.
+const MAX_KEPT: usize = 8;
 
-/// A long item: where the tokenizer's scan for it started, and where the item itself starts
-/// and ends.
-#[derive(Copy, Clone, Debug, Default)]
-struct LongItem {
-    scan: usize,
+/// An item that reaches the kernel, and what [`in_kernel`] makes of it without and with
+/// read-only folding (which is known only once the whole string is read).
+#[derive(Copy, Clone, Debug)]
+struct Kept {
     start: usize,
     end: usize,
+    unfolded: InKernel,
+    folded: InKernel,
+}
+
+impl Kept {
+    const NONE: Kept = Kept {
+        start: 0,
+        end: 0,
+        unfolded: InKernel::Dropped,
+        folded: InKernel::Dropped,
+    };
 }
 
 fn is_volatile(raw: &[u8]) -> bool {
@@ -95,11 +106,8 @@ impl<'a> Mount<'a> {
     /// Linear time in the input, no allocation.
     pub fn parse(input: &'a [u8]) -> Result<Self> {
         let mut m = Mount::empty(input);
-        let mut it = items(input);
-        loop {
-            let scan = it.position();
-            let Some(item) = it.next() else { break };
-            m.take(item?, scan)?;
+        for item in items(input) {
+            m.take(item?)?;
         }
         m.check_upper_and_work()?;
         m.count_layers()?;
@@ -120,22 +128,17 @@ impl<'a> Mount<'a> {
             normal_layers: 0,
             data_layers: 0,
             volatile: false,
-            long: [LongItem::default(); MAX_LONG],
-            long_count: 0,
+            kept: [Kept::NONE; MAX_KEPT],
+            kept_count: 0,
+            kept_rest: None,
         }
     }
 
-    /// Classifies one item into its slot; `scan` is where the tokenizer's scan for it began.
-    fn take(&mut self, item: Item<'a>, scan: usize) -> Result<()> {
-        if item.raw.len() >= LONG_ITEM && self.long_count < MAX_LONG {
-            self.long[self.long_count] = LongItem {
-                scan,
-                start: item.offset,
-                end: item.offset + item.raw.len(),
-            };
-            self.long_count += 1;
-        }
-        match item.class() {
+    /// Classifies one item into its slot.
+    fn take(&mut self, item: Item<'a>) -> Result<()> {
+        let class = item.class();
+        self.keep(item, class);
+        match class {
             Class::HelperOnly(HelperOnly::ExtraOption) => {
                 self.extra_count += 1;
                 self.extra_last = Some(item);
@@ -156,6 +159,26 @@ impl<'a> Mount<'a> {
         Ok(())
     }
 
+    /// Remembers `item` for the kernel data if it reaches the kernel, folded or not.
+    fn keep(&mut self, item: Item<'a>, class: Class) {
+        let unfolded = in_kernel(class, item.raw, false);
+        let folded = in_kernel(class, item.raw, true);
+        if (unfolded, folded) == (InKernel::Dropped, InKernel::Dropped) {
+            return;
+        }
+        if self.kept_count == MAX_KEPT {
+            self.kept_rest.get_or_insert(item.offset);
+            return;
+        }
+        self.kept[self.kept_count] = Kept {
+            start: item.offset,
+            end: item.offset + item.raw.len(),
+            unfolded,
+            folded,
+        };
+        self.kept_count += 1;
+    }
+
     fn check_upper_and_work(&self) -> Result<()> {
         match (self.upper, self.work) {
             (Some(u), None) => Err(Error::new(ErrorKind::UpperWithoutWork, u.offset)),
@@ -164,16 +187,22 @@ impl<'a> Mount<'a> {
         }
     }
 
-    /// Walks the layers once (validating them) and checks their number.
+    /// Counts the layers (walking and validating them unless the value is plain) and checks
+    /// their number.
     fn count_layers(&mut self) -> Result<()> {
         let lower = self
             .lower
             .ok_or(Error::new(ErrorKind::NoLowerdir, self.input.len()))?;
-        for layer in layers(lower.value().unwrap_or_default(), lower.value_offset()) {
-            if layer?.data_only {
-                self.data_layers += 1;
-            } else {
-                self.normal_layers += 1;
+        let value = lower.value().unwrap_or_default();
+        if let Some(n) = plain_layer_count(value) {
+            self.normal_layers = n;
+        } else {
+            for layer in layers(value, lower.value_offset()) {
+                if layer?.data_only {
+                    self.data_layers += 1;
+                } else {
+                    self.normal_layers += 1;
+                }
             }
         }
         if self.lower_count() > MAX_LAYERS {
@@ -311,26 +340,16 @@ impl<'a> Mount<'a> {
     /// The `io.katacontainers.volume=` items, in order.
     pub fn kata_volumes(&self) -> impl Iterator<Item = Item<'a>> + Clone {
         // Parsing succeeded, so tokenizing again cannot fail.
-        checked_items(self.input)
+        items_from(self.input, 0)
             .flatten()
             .filter(|i| i.class() == Class::HelperOnly(HelperOnly::KataVolume))
-    }
-
-    /// The items again, jumping over the long ones the parse already found.
-    fn items_again(&self) -> Rescan<'a, '_> {
-        Rescan {
-            input: self.input,
-            // Parsing succeeded, so tokenizing again cannot fail.
-            items: checked_items(self.input),
-            long: &self.long[..self.long_count],
-        }
     }
 
     /// The items that go to the kernel besides `lowerdir=`, `upperdir=` and `workdir=`, in
     /// order: overlay data such as `index=off`, `volatile` or `redirect_dir=on`.
     pub fn data_items(&self) -> DataItems<'a> {
         DataItems {
-            items: checked_items(self.input),
+            items: items_from(self.input, 0),
             folded: self.folded(),
         }
     }
@@ -338,7 +357,7 @@ impl<'a> Mount<'a> {
     /// The exact length of the kernel data [`write_data`](Mount::write_data) writes.
     ///
     /// It runs the same walk as `write_data` into a counter, so the two cannot disagree; the
-    /// walk jumps over the long items the parse found, so it is cheap on containerd strings.
+    /// walk goes over the items the parse remembered, so it is cheap on containerd strings.
     pub fn data_len(&self) -> usize {
         let mut counter = Counter(0);
         // A counter takes everything: the walk cannot fail.
@@ -356,30 +375,52 @@ impl<'a> Mount<'a> {
         Ok(w.n)
     }
 
-    /// The kernel data, into `sink`: the items [`in_kernel`] keeps, comma-separated.
+    /// The kernel data, into `sink`: the items [`in_kernel`] keeps, comma-separated; the
+    /// first ones as the parse remembered them, the rest (if any) tokenized again.
     fn emit(&self, sink: &mut impl Sink) -> Result<()> {
         let folded = self.folded();
         let mut first = true;
-        for item in self.items_again() {
-            let fate = in_kernel(item.class(), item.raw, folded);
-            if fate == InKernel::Dropped {
-                continue;
-            }
-            if !first {
-                sink.put(b",")?;
-            }
-            first = false;
-            match (fate, self.upper) {
-                (InKernel::WithUpperOnTop, Some(upper)) => {
-                    sink.put(b"lowerdir=")?;
-                    put_as_layer(sink, upper.value().unwrap_or_default())?;
-                    sink.put(b":")?;
-                    sink.put(item.value().unwrap_or_default())?;
-                }
-                _ => sink.put(item.raw)?,
+        for k in &self.kept[..self.kept_count] {
+            let item = Item {
+                raw: &self.input[k.start..k.end],
+                offset: k.start,
+            };
+            let fate = if folded { k.folded } else { k.unfolded };
+            self.emit_item(sink, item, fate, &mut first)?;
+        }
+        if let Some(at) = self.kept_rest {
+            // Parsing succeeded, so tokenizing again cannot fail.
+            for item in items_from(self.input, at).flatten() {
+                let fate = in_kernel(item.class(), item.raw, folded);
+                self.emit_item(sink, item, fate, &mut first)?;
             }
         }
         Ok(())
+    }
+
+    fn emit_item(
+        &self,
+        sink: &mut impl Sink,
+        item: Item<'_>,
+        fate: InKernel,
+        first: &mut bool,
+    ) -> Result<()> {
+        if fate == InKernel::Dropped {
+            return Ok(());
+        }
+        if !*first {
+            sink.put(b",")?;
+        }
+        *first = false;
+        match (fate, self.upper) {
+            (InKernel::WithUpperOnTop, Some(upper)) => {
+                sink.put(b"lowerdir=")?;
+                put_as_layer(sink, upper.value().unwrap_or_default())?;
+                sink.put(b":")?;
+                sink.put(item.value().unwrap_or_default())
+            }
+            _ => sink.put(item.raw),
+        }
     }
 }
 
@@ -393,31 +434,6 @@ fn put_as_layer(sink: &mut impl Sink, raw: &[u8]) -> Result<()> {
         sink.put(&[b])?;
     }
     Ok(())
-}
-
-/// The items of a parsed option string, tokenized again except for the long ones, which it
-/// takes from the parse.
-struct Rescan<'a, 'm> {
-    input: &'a [u8],
-    items: Items<'a>,
-    long: &'m [LongItem],
-}
-
-impl<'a> Iterator for Rescan<'a, '_> {
-    type Item = Item<'a>;
-    fn next(&mut self) -> Option<Item<'a>> {
-        if let Some((l, rest)) = self.long.split_first() {
-            if self.items.position() == l.scan {
-                self.long = rest;
-                self.items.jump_to(l.end);
-                return Some(Item {
-                    raw: &self.input[l.start..l.end],
-                    offset: l.start,
-                });
-            }
-        }
-        self.items.next().and_then(Result::ok)
-    }
 }
 
 /// The cursor [`Mount::layer_at`] returns after the last layer.

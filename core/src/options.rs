@@ -79,11 +79,12 @@ pub fn items(input: &[u8]) -> Items<'_> {
     }
 }
 
-/// [`items`] over an input that a whole pass of it already accepted: no NUL search again.
-pub(crate) fn checked_items(input: &[u8]) -> Items<'_> {
+/// [`items`] from byte `pos` on, an item start an earlier pass found, over an input that pass
+/// accepted whole (no NUL search again).
+pub(crate) fn items_from(input: &[u8], pos: usize) -> Items<'_> {
     Items {
         input,
-        pos: 0,
+        pos,
         nul: usize::MAX,
     }
 }
@@ -138,16 +139,6 @@ impl<'a> Iterator for Items<'a> {
 }
 
 impl Items<'_> {
-    /// Where the next item's scan starts.
-    pub(crate) fn position(&self) -> usize {
-        self.pos
-    }
-
-    /// Continues after byte `end`, an item end that an earlier pass found.
-    pub(crate) fn jump_to(&mut self, end: usize) {
-        self.pos = end + 1;
-    }
-
     /// Stops the iteration with an error; a NUL before `at` is the earlier error.
     fn fail(&mut self, kind: ErrorKind, at: usize) -> Error {
         self.pos = self.input.len();

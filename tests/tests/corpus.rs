@@ -1,41 +1,85 @@
 //! Replays every fuzz corpus file and every saved crash input through the same property checks
 //! the fuzz targets run, on stable Rust, so CI checks them without nightly.
+//!
+//! Each replay asserts how many files it read: a missing or emptied directory fails instead of
+//! passing vacuously. The floors are the counts when the files were added; they only grow.
 
 use std::path::PathBuf;
 
-use nydus_overlay_tests::props::TARGETS;
+use nydus_overlay_tests::props::{Check, TARGETS};
 
-fn replay(kind: &str, required: bool) -> usize {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+fn dir(kind: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../fuzz")
-        .join(kind);
-    let mut total = 0;
-    for (name, check) in TARGETS {
-        let dir = root.join(name);
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            assert!(!required, "no {kind} for fuzz target {name} in {dir:?}");
-            continue;
-        };
-        let mut n = 0;
-        for e in entries {
-            let path = e.unwrap().path();
-            if path.is_file() {
-                check(&std::fs::read(&path).unwrap());
-                n += 1;
-            }
+        .join(kind)
+}
+
+fn check_of(target: &str) -> Check {
+    TARGETS
+        .iter()
+        .find(|(name, _)| *name == target)
+        .unwrap_or_else(|| panic!("no fuzz target {target} in props::TARGETS"))
+        .1
+}
+
+/// Runs every file of `fuzz/<kind>/<target>` through the target's check; returns the count.
+fn replay(kind: &str, target: &str) -> usize {
+    let check = check_of(target);
+    let d = dir(kind).join(target);
+    let entries = std::fs::read_dir(&d).unwrap_or_else(|e| panic!("{d:?}: {e}"));
+    let mut n = 0;
+    for e in entries {
+        let path = e.unwrap().path();
+        if path.is_file() {
+            check(&std::fs::read(&path).unwrap());
+            n += 1;
         }
-        assert!(!required || n > 0, "empty corpus for {name}");
-        total += n;
     }
-    total
+    n
 }
 
-#[test]
-fn fuzz_corpus_replays_cleanly() {
-    assert!(replay("corpus", true) >= TARGETS.len());
+macro_rules! replay_cases {
+    ($($name:ident: $kind:literal / $target:literal, at least $min:literal;)*) => {
+        $(
+            #[test]
+            fn $name() {
+                let n = replay($kind, $target);
+                assert!(n >= $min, "{n} files in fuzz/{}/{}, expected at least {}", $kind, $target, $min);
+            }
+        )*
+
+        /// Targets and regression directories not named above are replayed too, so that a new
+        /// one is checked before it gets its own case; a fuzz target needs a corpus.
+        #[test]
+        fn unlisted_targets_and_directories_replay_too() {
+            let listed = [$(($kind, $target)),*];
+            let mut missing = Vec::new();
+            for (target, _) in TARGETS {
+                if !listed.contains(&("corpus", *target)) && replay("corpus", target) == 0 {
+                    missing.push(format!("corpus/{target}"));
+                }
+            }
+            for e in std::fs::read_dir(dir("regressions")).unwrap() {
+                let name = e.unwrap().file_name().into_string().unwrap();
+                if !listed.contains(&("regressions", name.as_str())) && replay("regressions", &name) == 0 {
+                    missing.push(format!("regressions/{name}"));
+                }
+            }
+            assert_eq!(missing, Vec::<String>::new(), "empty fuzz directories");
+        }
+    };
 }
 
-#[test]
-fn fuzz_regressions_replay_cleanly() {
-    replay("regressions", false);
+replay_cases! {
+    corpus_options: "corpus" / "options", at least 13;
+    corpus_layers: "corpus" / "layers", at least 1;
+    corpus_extra_raw: "corpus" / "extra_raw", at least 8;
+    corpus_extra_go: "corpus" / "extra_go", at least 1;
+    corpus_json_unescape: "corpus" / "json_unescape", at least 24;
+    corpus_kata_volume: "corpus" / "kata_volume", at least 3;
+    corpus_ffi: "corpus" / "ffi", at least 10;
+    corpus_cli_args: "corpus" / "cli_args", at least 2;
+    regressions_cli_args: "regressions" / "cli_args", at least 1;
+    regressions_extra_raw: "regressions" / "extra_raw", at least 1;
+    regressions_kata_volume: "regressions" / "kata_volume", at least 1;
 }

@@ -97,6 +97,10 @@ data_cases! {
     data_only_layers: "lowerdir=/l1:/l2::/d1::/d2" => "lowerdir=/l1:/l2::/d1::/d2", 0;
     one_layer_with_upper: "lowerdir=/a,upperdir=/u,workdir=/w" => "lowerdir=/a,upperdir=/u,workdir=/w", 0;
     one_normal_one_data: "lowerdir=/a::/d" => "lowerdir=/a::/d", 0;
+    many_data_items: "a=1,b=2,c=3,d=4,e=5,f=6,g=7,lowerdir=/a:/b,h=8,dev,volatile,i=9,x-y"
+        => "a=1,b=2,c=3,d=4,e=5,f=6,g=7,lowerdir=/a:/b,h=8,volatile,i=9", 0;
+    many_data_items_folded_late: "a=1,b=2,c=3,d=4,e=5,f=6,g=7,h=8,volatile,upperdir=/u,i=9,workdir=/w,lowerdir=/a,ro"
+        => "a=1,b=2,c=3,d=4,e=5,f=6,g=7,h=8,i=9,lowerdir=/u:/a", ms::RDONLY;
 }
 
 error_cases! {
@@ -196,60 +200,270 @@ fn layers_opt(n: usize) -> String {
     format!("lowerdir={}", v.join(":"))
 }
 
-#[test]
-fn layer_limit_counts_after_folding() {
-    assert!(parse(layers_opt(500).as_bytes()).is_ok());
-    assert_eq!(
-        parse(layers_opt(501).as_bytes()).unwrap_err(),
-        ErrorKind::TooManyLayers
-    );
-    let fold = |n| format!("ro,{},upperdir=/u,workdir=/w", layers_opt(n));
-    assert_eq!(parse(fold(499).as_bytes()).unwrap().layers.len(), 500);
-    assert_eq!(
-        parse(fold(500).as_bytes()).unwrap_err(),
-        ErrorKind::TooManyLayers
-    );
+fn folded_opt(n: usize) -> String {
+    format!("ro,{},upperdir=/u,workdir=/w", layers_opt(n))
+}
+
+/// The layer limit of SPEC section 3, counted after read-only folding: `$opts` gives the
+/// option string, then the number of layers it parses to, or the error.
+macro_rules! limit_cases {
+    ($($name:ident: $opts:expr => $want:expr;)*) => {$(
+        #[test]
+        fn $name() {
+            let got = parse($opts.as_bytes()).map(|p| p.layers.len());
+            assert_eq!(got, $want);
+        }
+    )*};
+}
+
+limit_cases! {
+    limit_500_layers_accepted: layers_opt(500) => Ok(500);
+    limit_501_layers_refused: layers_opt(501) => Err(ErrorKind::TooManyLayers);
+    limit_499_layers_and_folded_upper_accepted: folded_opt(499) => Ok(500);
+    limit_500_layers_and_folded_upper_refused: folded_opt(500) => Err(ErrorKind::TooManyLayers);
+}
+
+/// Every flag word with its meaning as SPEC section 3 states it, checked against the table
+/// and through a parse. A clearing word is given after the word that sets its bit.
+macro_rules! flag_cases {
+    ($($name:ident: $word:literal => $op:ident $bit:ident;)*) => {
+        $(
+            #[test]
+            fn $name() {
+                check_flag_word($word, stringify!($op) == "sets", ms::$bit);
+            }
+        )*
+
+        #[test]
+        fn flag_cases_cover_the_table() {
+            let mut listed = vec![$($word),*];
+            let mut table: Vec<&str> = FLAG_WORDS.iter().map(|f| f.word).collect();
+            listed.sort_unstable();
+            table.sort_unstable();
+            assert_eq!(listed, table);
+        }
+    };
+}
+
+fn check_flag_word(word: &str, set: bool, bit: u64) {
+    let entry = FLAG_WORDS
+        .iter()
+        .find(|f| f.word == word)
+        .expect("in FLAG_WORDS");
+    assert_eq!((entry.set, entry.flag), (set, bit), "table entry of {word}");
+    let input = if set {
+        format!("{word},lowerdir=/c:/d")
+    } else {
+        let setter = FLAG_WORDS
+            .iter()
+            .find(|g| g.set && g.flag == bit)
+            .expect("a setter");
+        format!("{},{word},lowerdir=/c:/d", setter.word)
+    };
+    let p = parse(input.as_bytes()).unwrap();
+    assert_eq!(p.flags, if set { bit } else { 0 }, "flags of {input}");
+    assert_eq!(p.data, "lowerdir=/c:/d", "kernel data of {input}");
+}
+
+flag_cases! {
+    flag_ro: "ro" => sets RDONLY;
+    flag_rw: "rw" => clears RDONLY;
+    flag_nosuid: "nosuid" => sets NOSUID;
+    flag_suid: "suid" => clears NOSUID;
+    flag_nodev: "nodev" => sets NODEV;
+    flag_dev: "dev" => clears NODEV;
+    flag_noexec: "noexec" => sets NOEXEC;
+    flag_exec: "exec" => clears NOEXEC;
+    flag_sync: "sync" => sets SYNCHRONOUS;
+    flag_async: "async" => clears SYNCHRONOUS;
+    flag_dirsync: "dirsync" => sets DIRSYNC;
+    flag_mand: "mand" => sets MANDLOCK;
+    flag_nomand: "nomand" => clears MANDLOCK;
+    flag_noatime: "noatime" => sets NOATIME;
+    flag_atime: "atime" => clears NOATIME;
+    flag_nodiratime: "nodiratime" => sets NODIRATIME;
+    flag_diratime: "diratime" => clears NODIRATIME;
+    flag_relatime: "relatime" => sets RELATIME;
+    flag_norelatime: "norelatime" => clears RELATIME;
+    flag_strictatime: "strictatime" => sets STRICTATIME;
+    flag_nostrictatime: "nostrictatime" => clears STRICTATIME;
+    flag_lazytime: "lazytime" => sets LAZYTIME;
+    flag_nolazytime: "nolazytime" => clears LAZYTIME;
+    flag_nosymfollow: "nosymfollow" => sets NOSYMFOLLOW;
+    flag_symfollow: "symfollow" => clears NOSYMFOLLOW;
+    flag_silent: "silent" => sets SILENT;
+    flag_loud: "loud" => clears SILENT;
+    flag_iversion: "iversion" => sets I_VERSION;
+    flag_noiversion: "noiversion" => clears I_VERSION;
+}
+
+/// Every propagation word with the flags of its propagation call; given after `shared`, it
+/// wins, and it never reaches the kernel data.
+macro_rules! propagation_cases {
+    ($($name:ident: $word:literal => $flags:expr;)*) => {
+        $(
+            #[test]
+            fn $name() {
+                let entry = PROPAGATION_WORDS.iter().find(|w| w.word == $word).expect("in the table");
+                assert_eq!(entry.flags, $flags, "table entry");
+                let p = parse(concat!("shared,", $word, ",lowerdir=/a:/b").as_bytes()).unwrap();
+                assert_eq!((p.propagation, p.data.as_str()), ($flags, "lowerdir=/a:/b"));
+            }
+        )*
+
+        #[test]
+        fn propagation_cases_cover_the_table() {
+            let mut listed = vec![$($word),*];
+            let mut table: Vec<&str> = PROPAGATION_WORDS.iter().map(|w| w.word).collect();
+            listed.sort_unstable();
+            table.sort_unstable();
+            assert_eq!(listed, table);
+        }
+    };
+}
+
+propagation_cases! {
+    propagation_shared: "shared" => ms::SHARED;
+    propagation_rshared: "rshared" => ms::SHARED | ms::REC;
+    propagation_private: "private" => ms::PRIVATE;
+    propagation_rprivate: "rprivate" => ms::PRIVATE | ms::REC;
+    propagation_slave: "slave" => ms::SLAVE;
+    propagation_rslave: "rslave" => ms::SLAVE | ms::REC;
+    propagation_unbindable: "unbindable" => ms::UNBINDABLE;
+    propagation_runbindable: "runbindable" => ms::UNBINDABLE | ms::REC;
 }
 
 #[test]
-fn every_flag_word_sets_or_clears_its_bit() {
-    for f in FLAG_WORDS {
-        // A clearing word must undo the setting word for the same bit given before it.
-        let setter = FLAG_WORDS.iter().find(|g| g.set && g.flag == f.flag);
-        let input = match setter {
-            Some(s) if !f.set => format!("{},{},lowerdir=/c:/d", s.word, f.word),
-            _ => format!("{},lowerdir=/c:/d", f.word),
-        };
-        let p = parse(input.as_bytes()).unwrap();
-        assert_eq!(p.flags, if f.set { f.flag } else { 0 }, "{input}");
-        assert_eq!(p.data, "lowerdir=/c:/d", "{input}");
-    }
-}
-
-#[test]
-fn every_propagation_word_and_last_wins() {
-    for w in PROPAGATION_WORDS {
-        let p = parse(format!("shared,{},lowerdir=/a:/b", w.word).as_bytes()).unwrap();
-        assert_eq!(p.propagation, w.flags, "{}", w.word);
-        assert_eq!(p.data, "lowerdir=/a:/b");
-    }
+fn no_propagation_word_no_propagation_call() {
     assert_eq!(parse(b"lowerdir=/a:/b").unwrap().propagation, 0);
 }
 
+/// Every helper-only word or prefix of SPEC section 3 (`$entry` as the table spells it), with
+/// an item it matches (`$item`): the item never reaches the kernel.
+macro_rules! helper_only_cases {
+    ($($name:ident: $entry:literal, $item:literal;)*) => {
+        $(
+            #[test]
+            fn $name() {
+                let entry = HELPER_ONLY_WORDS.iter().find(|h| h.word == $entry).expect("in the table");
+                assert!(if entry.prefix { $item.starts_with($entry) } else { $item == $entry });
+                assert_eq!(data_of(concat!($item, ",lowerdir=/a:/b,index=off")), "lowerdir=/a:/b,index=off");
+            }
+        )*
+
+        #[test]
+        fn helper_only_cases_cover_the_table() {
+            let mut listed = vec![$($entry),*];
+            let mut table: Vec<&str> = HELPER_ONLY_WORDS.iter().map(|h| h.word).collect();
+            listed.sort_unstable();
+            table.sort_unstable();
+            assert_eq!(listed, table);
+        }
+    };
+}
+
+helper_only_cases! {
+    helper_only_extraoption: "extraoption=", "extraoption=eyJhIjoxfQ==";
+    helper_only_kata_volume: "io.katacontainers.volume=", "io.katacontainers.volume=e30=";
+    helper_only_x_dash: "x-", "x-systemd.automount";
+    helper_only_capital_x_dash: "X-", "X-containerd.mkdir.path=/x";
+    helper_only_comment: "comment=", "comment=hi";
+    helper_only_defaults: "defaults", "defaults";
+    helper_only_netdev: "_netdev", "_netdev";
+    helper_only_nofail: "nofail", "nofail";
+    helper_only_auto: "auto", "auto";
+    helper_only_noauto: "noauto", "noauto";
+    helper_only_user: "user", "user";
+    helper_only_users: "users", "users";
+    helper_only_nouser: "nouser", "nouser";
+    helper_only_owner: "owner", "owner";
+    helper_only_group: "group", "group";
+}
+
+/// Where an error points: kind, byte offset, the name it carries.
+macro_rules! offset_cases {
+    ($($name:ident: $input:literal => $kind:ident at $offset:literal $what:literal;)*) => {$(
+        #[test]
+        fn $name() {
+            let e = Mount::parse($input).unwrap_err();
+            assert_eq!((e.kind, e.offset, e.what), (ErrorKind::$kind, $offset, $what));
+        }
+    )*};
+}
+
+offset_cases! {
+    offset_of_refused_word: b"lowerdir=/a:/b,bind" => RefusedOption at 15 "bind";
+    offset_of_normal_after_data_only: b"lowerdir=/a::/d:/e" => NormalLayerAfterDataOnly at 15 "";
+    offset_of_upper_without_work: b"lowerdir=/a:/b,upperdir=/u" => UpperWithoutWork at 15 "";
+    offset_of_duplicate: b"lowerdir=/a,upperdir=/u,workdir=/w,upperdir=/v" => DuplicateOption at 35 "upperdir";
+    offset_of_empty_layer: b"lowerdir=/a::::/b" => EmptyLayer at 13 "";
+    offset_of_trailing_separator: b"lowerdir=/a:/b:" => EmptyLayer at 15 "";
+}
+
 #[test]
-fn every_helper_only_word_is_dropped() {
-    for h in HELPER_ONLY_WORDS {
-        let item = if h.prefix {
-            format!("{}x", h.word)
-        } else {
-            h.word.to_string()
-        };
-        assert_eq!(
-            data_of(&format!("{item},lowerdir=/a:/b")),
-            "lowerdir=/a:/b",
-            "{item}"
-        );
+fn error_message_names_the_offset() {
+    let e = Mount::parse(b"lowerdir=/a:/b,upperdir=/u").unwrap_err();
+    assert_eq!(e.to_string(), "upperdir= given without workdir= at byte 15");
+}
+
+/// Errors after a secret never show it: neither `Display` nor `Debug` holds input text.
+macro_rules! secret_cases {
+    ($($name:ident: $bad:literal;)*) => {$(
+        #[test]
+        fn $name() {
+            let input = concat!("extraoption=U0VDUkVULXRva2Vu,", $bad);
+            let e = Mount::parse(input.as_bytes()).unwrap_err();
+            let shown = format!("{e} {e:?}");
+            assert!(!shown.contains("U0VDUkVU"), "{shown}");
+        }
+    )*};
+}
+
+secret_cases! {
+    secret_not_echoed_refused_word: "bind";
+    secret_not_echoed_too_few_layers: "lowerdir=/a";
+    secret_not_echoed_refused_key: "uidmap=1";
+    secret_not_echoed_trailing_backslash: r"x\";
+    secret_not_echoed_nul: "lowerdir=/a:/b\0";
+}
+
+/// The layer cursor gives the layers of the iterator, in order, and refuses every offset
+/// that is not a layer's start: inside a path, or on a separator.
+macro_rules! cursor_cases {
+    ($($name:ident: $input:expr;)*) => {$(
+        #[test]
+        fn $name() {
+            check_cursor($input);
+        }
+    )*};
+}
+
+fn check_cursor(input: &[u8]) {
+    let m = Mount::parse(input).unwrap();
+    let want: Vec<_> = m.layers().collect();
+    let mut got = Vec::new();
+    let mut cursor = 0;
+    while cursor != nydus_overlay_core::mount::LAYERS_END {
+        let (l, next) = m.layer_at(cursor).expect("cursor valid");
+        got.push(l);
+        cursor = next;
     }
+    assert_eq!(got, want);
+    let starts: Vec<usize> = got.iter().map(|l| l.offset).collect();
+    let refused: Vec<usize> = (1..=input.len())
+        .filter(|c| !starts.contains(c))
+        .filter(|&c| m.layer_at(c).is_some())
+        .collect();
+    assert_eq!(refused, [], "offsets taken for a layer start");
+}
+
+cursor_cases! {
+    cursor_plain: b"lowerdir=/a:/b:/c";
+    cursor_escapes_and_data_only: br"lowerdir=/a\::/b\\::/c::/d";
+    cursor_folded_escaped_upper: br"lowerdir=/x\\:/y,upperdir=/u\:v,workdir=/w,ro";
+    cursor_data_only_with_upper: b"lowerdir=/l1:/l2::/d1::/d2,upperdir=/u,workdir=/w";
+    cursor_folded_single_layer: b"ro,lowerdir=/only,upperdir=/u,workdir=/w";
+    cursor_one_byte_layers: b"lowerdir=a:b::c";
 }
 
 #[test]
@@ -270,35 +484,6 @@ fn folded_upper_is_first_layer() {
     let p = parse(br"lowerdir=/a:/b,upperdir=/u\:1,workdir=/w,ro").unwrap();
     let names: Vec<&[u8]> = p.layers.iter().map(|l| l.0.as_slice()).collect();
     assert_eq!(names, [&b"/u:1"[..], b"/a", b"/b"]);
-}
-
-#[test]
-fn error_offsets_point_at_the_problem() {
-    let input = b"lowerdir=/a:/b,bind";
-    let e = Mount::parse(input).unwrap_err();
-    assert_eq!(
-        (e.kind, e.offset, e.what),
-        (ErrorKind::RefusedOption, 15, "bind")
-    );
-    let e = Mount::parse(b"lowerdir=/a::/d:/e").unwrap_err();
-    assert_eq!(
-        (e.kind, e.offset),
-        (ErrorKind::NormalLayerAfterDataOnly, 15)
-    );
-    let e = Mount::parse(b"lowerdir=/a:/b,upperdir=/u").unwrap_err();
-    assert_eq!(e.offset, 15);
-    assert_eq!(e.to_string(), "upperdir= given without workdir= at byte 15");
-}
-
-#[test]
-fn errors_never_echo_input() {
-    let secret = "extraoption=U0VDUkVULXRva2Vu";
-    for bad in ["bind", "lowerdir=/a", "uidmap=1", r"x\"] {
-        let input = format!("{secret},{bad}");
-        let e = Mount::parse(input.as_bytes()).unwrap_err();
-        let shown = format!("{e} {e:?}");
-        assert!(!shown.contains("U0VDUkVU"), "{shown}");
-    }
 }
 
 #[test]
@@ -335,29 +520,4 @@ fn non_utf8_passes_through() {
     let mut data = vec![0u8; m.data_len()];
     m.write_data(&mut data).unwrap();
     assert_eq!(data, b"lowerdir=/a\xff:/b\xfe\x80,index=off");
-}
-
-#[test]
-fn layer_cursor_matches_the_iterator() {
-    for input in [
-        &b"lowerdir=/a:/b:/c"[..],
-        br"lowerdir=/a\::/b\\::/c::/d",
-        br"lowerdir=/x\\:/y,upperdir=/u\:v,workdir=/w,ro",
-        b"lowerdir=/l1:/l2::/d1::/d2,upperdir=/u,workdir=/w",
-        b"ro,lowerdir=/only,upperdir=/u,workdir=/w",
-    ] {
-        let m = Mount::parse(input).unwrap();
-        let want: Vec<_> = m.layers().collect();
-        let mut got = Vec::new();
-        let mut cursor = 0;
-        while cursor != nydus_overlay_core::mount::LAYERS_END {
-            let (l, next) = m.layer_at(cursor).expect("cursor valid");
-            got.push(l);
-            cursor = next;
-        }
-        assert_eq!(got, want, "{}", String::from_utf8_lossy(input));
-        // A cursor in the middle of a path is refused, not misread.
-        let mid = want.last().unwrap().offset + 1;
-        assert!(m.layer_at(mid).is_none() || want.last().unwrap().raw.len() == 1);
-    }
 }

@@ -1,8 +1,11 @@
-//! Property tests: arbitrary paths survive escape -> option string -> tokenize -> unescape.
+//! Property tests: arbitrary paths survive escape -> option string -> tokenize -> unescape, and
+//! the kernel data is what the plain model of SPEC section 3 (`props::model_kernel_data`) says.
 
+use nydus_overlay_core::flags::{FLAG_WORDS, HELPER_ONLY_WORDS, PROPAGATION_WORDS};
 use nydus_overlay_core::options::{escape_item_into, escaped_item_len, items};
 use nydus_overlay_core::Mount;
 use nydus_overlay_tests::lowerdir_value;
+use nydus_overlay_tests::props::{model_kernel_data, options};
 use proptest::prelude::*;
 
 fn cases() -> u32 {
@@ -64,6 +67,7 @@ proptest! {
         let got2: Vec<Vec<u8>> = again.layers().map(|l| l.path_bytes().collect()).collect();
         prop_assert_eq!(got2, want);
         prop_assert!(!data.windows(11).any(|w| w == b"extraoption"));
+        prop_assert_eq!(data, model_kernel_data(&opts));
     }
 
     #[test]
@@ -86,7 +90,67 @@ proptest! {
         if let Ok(m) = Mount::parse(&input) {
             let mut data = vec![0u8; m.data_len()];
             prop_assert_eq!(m.write_data(&mut data).unwrap(), data.len());
-            prop_assert!(data.len() <= input.len() + 2 * m.lower_count());
+            prop_assert_eq!(data, model_kernel_data(&input));
         }
     }
+
+    #[test]
+    fn kernel_data_matches_the_model(items in option_items()) {
+        let input = items.join(&b',');
+        let m = Mount::parse(&input).unwrap();
+        let mut data = vec![0u8; m.data_len()];
+        prop_assert_eq!(m.write_data(&mut data).unwrap(), data.len());
+        prop_assert_eq!(&data, &model_kernel_data(&input));
+        // The fuzz property too: layers, cursor, the kernel data parsed again.
+        options(&input);
+    }
+}
+
+/// `value` escaped to stay one option item.
+fn escaped(value: &[u8]) -> Vec<u8> {
+    let mut b = vec![0u8; escaped_item_len(value)];
+    let n = escape_item_into(value, &mut b).unwrap();
+    b.truncate(n);
+    b
+}
+
+/// The items of a valid option string in any order: a `lowerdir=` (data-only layers at times),
+/// an upper and work directory at times, and any of the other items of SPEC section 3: every
+/// table word, the volatile words, blobs, and data with the special bytes.
+fn option_items() -> impl Strategy<Value = Vec<Vec<u8>>> {
+    let words: Vec<&'static str> = FLAG_WORDS
+        .iter()
+        .map(|f| f.word)
+        .chain(PROPAGATION_WORDS.iter().map(|p| p.word))
+        .chain(HELPER_ONLY_WORDS.iter().map(|h| h.word))
+        .chain(["volatile", "fsync=volatile", "index=off", "ro", "ro", "rw"])
+        .collect();
+    let paths = |n| prop::collection::vec(path(), n).prop_map(|p| lowerdir_value(&p));
+    let data_only = prop::collection::vec(path(), 0..3);
+    let lower = (paths(2..4), data_only).prop_map(|(a, d)| {
+        let mut v = b"lowerdir=".to_vec();
+        v.extend(a);
+        for p in d {
+            v.extend(b"::");
+            v.extend(lowerdir_value(&[p]));
+        }
+        v
+    });
+    let upper_work = prop::option::of((path(), path()));
+    let other = prop_oneof![
+        3 => prop::sample::select(words).prop_map(|w| w.as_bytes().to_vec()),
+        1 => path().prop_map(|p| [&b"extraoption="[..], &escaped(&p)].concat()),
+        1 => path().prop_map(|p| [&b"x-"[..], &escaped(&p)].concat()),
+        1 => path().prop_map(|p| [&b"data="[..], &escaped(&p)].concat()),
+    ];
+    (lower, upper_work, prop::collection::vec(other, 0..8))
+        .prop_map(|(lower, upper_work, mut items)| {
+            items.push(lower);
+            if let Some((u, w)) = upper_work {
+                items.push([&b"upperdir="[..], &escaped(&u)].concat());
+                items.push([&b"workdir="[..], &escaped(&w)].concat());
+            }
+            items
+        })
+        .prop_shuffle()
 }
