@@ -16,26 +16,31 @@ grep -q 'SONAME.*libnydus_overlay.so.0' <<<"$dynamic" \
 cflags=$(pkg-config --cflags nydus_overlay)
 libs=$(pkg-config --libs nydus_overlay)
 rpath="-Wl,-rpath,$prefix/lib"
-src=tests/c/test_ffi.c
 data=$root/tests/data
 
-echo "-- C, shared library"
-gcc -std=c11 -Wall -Wextra -Werror -O2 -o "$prefix/t_plain" "$src" $cflags $libs $rpath
-"$prefix/t_plain" "$data"
+# test_ffi: every function on the fixtures; test_abi_contract: the ABI contract (sentinel-filled
+# out structs on failing calls, exactly sized buffers with guard bytes, every span inside the
+# caller's buffer on every fixture and every JSON member left out in turn, NUL refused).
+for t in test_ffi test_abi_contract; do
+  src=tests/c/$t.c
+  echo "-- C $t, shared library"
+  gcc -std=c11 -Wall -Wextra -Werror -O2 -o "$prefix/${t}_plain" "$src" $cflags $libs $rpath
+  "$prefix/${t}_plain" "$data"
 
-echo "-- C, ASan + UBSan"
-gcc -std=c11 -Wall -Wextra -Werror -g -fsanitize=address,undefined -fno-sanitize-recover=all \
-  -o "$prefix/t_san" "$src" $cflags $libs $rpath
-"$prefix/t_san" "$data"
+  echo "-- C $t, ASan + UBSan"
+  gcc -std=c11 -Wall -Wextra -Werror -g -fsanitize=address,undefined -fno-sanitize-recover=all \
+    -o "$prefix/${t}_san" "$src" $cflags $libs $rpath
+  "$prefix/${t}_san" "$data"
 
-echo "-- C, valgrind (no error, no leak)"
-valgrind -q --leak-check=full --show-leak-kinds=all --errors-for-leak-kinds=all --error-exitcode=1 \
-  "$prefix/t_plain" "$data"
+  echo "-- C $t, valgrind (no error, no leak)"
+  valgrind -q --leak-check=full --show-leak-kinds=all --errors-for-leak-kinds=all --error-exitcode=1 \
+    "$prefix/${t}_plain" "$data"
 
-echo "-- C, static library"
-gcc -std=c11 -Wall -Wextra -Werror -O2 -o "$prefix/t_static" "$src" $cflags \
-  "$prefix/lib/libnydus_overlay.a" -lpthread -ldl -lm
-"$prefix/t_static" "$data"
+  echo "-- C $t, static library"
+  gcc -std=c11 -Wall -Wextra -Werror -O2 -o "$prefix/${t}_static" "$src" $cflags \
+    "$prefix/lib/libnydus_overlay.a" -lpthread -ldl -lm
+  "$prefix/${t}_static" "$data"
+done
 
 echo "-- Go package (go/): go vet, go test with its examples, static link, nothing downloaded"
 # The package links libnydus_overlay.a by name; pkg-config gives the prefix's include and lib

@@ -113,46 +113,7 @@ pub fn parse<A: AsRef<[u8]>>(argv: &[A]) -> Result<Args, ArgError> {
             b"-V" | b"--version" => a.mode = Mode::Version,
             b"--explain" => a.mode = Mode::Explain,
             _ if arg.starts_with(b"--") => return Err(ArgError::UnknownFlag(arg.to_vec())),
-            _ => {
-                // Short options, possibly combined; a value-taking letter ends the group.
-                let mut i = 1;
-                while i < arg.len() {
-                    let c = arg[i];
-                    i += 1;
-                    match c {
-                        b's' | b'n' => {}
-                        b'f' => a.fake = true,
-                        b'v' => a.verbose = true,
-                        b'h' => a.mode = Mode::Help,
-                        b'V' => a.mode = Mode::Version,
-                        b'o' | b't' | b'N' => {
-                            let name = match c {
-                                b'o' => "-o",
-                                b't' => "-t",
-                                _ => "-N",
-                            };
-                            let value = if i < arg.len() {
-                                arg[i..].to_vec()
-                            } else {
-                                it.next().ok_or(ArgError::MissingValue(name))?.to_vec()
-                            };
-                            match c {
-                                b'o' => match &mut a.options {
-                                    Some(o) => {
-                                        o.push(b',');
-                                        o.extend_from_slice(&value);
-                                    }
-                                    None => a.options = Some(value),
-                                },
-                                b't' => a.fstype = Some(value),
-                                _ => a.namespace = Some(value),
-                            }
-                            break;
-                        }
-                        _ => return Err(ArgError::UnknownFlag(vec![b'-', c])),
-                    }
-                }
-            }
+            _ => short_options(arg, &mut it, &mut a)?,
         }
     }
     if matches!(a.mode, Mode::Help | Mode::Version) {
@@ -163,6 +124,59 @@ pub fn parse<A: AsRef<[u8]>>(argv: &[A]) -> Result<Args, ArgError> {
             return Err(ArgError::WrongType(t.clone()));
         }
     }
+    place_positionals(positional, &mut a)?;
+    if a.mode == Mode::Mount {
+        check_target(a.target.as_deref())?;
+    }
+    Ok(a)
+}
+
+/// One group of short options (`-fv`, `-oOPTS`, `-t TYPE`); a value-taking letter ends it,
+/// its value the rest of the group or the next argument.
+fn short_options<'a>(
+    arg: &'a [u8],
+    rest: &mut impl Iterator<Item = &'a [u8]>,
+    a: &mut Args,
+) -> Result<(), ArgError> {
+    for (i, &c) in arg.iter().enumerate().skip(1) {
+        match c {
+            b's' | b'n' => {}
+            b'f' => a.fake = true,
+            b'v' => a.verbose = true,
+            b'h' => a.mode = Mode::Help,
+            b'V' => a.mode = Mode::Version,
+            b'o' | b't' | b'N' => {
+                let name = match c {
+                    b'o' => "-o",
+                    b't' => "-t",
+                    _ => "-N",
+                };
+                let value = if i + 1 < arg.len() {
+                    arg[i + 1..].to_vec()
+                } else {
+                    rest.next().ok_or(ArgError::MissingValue(name))?.to_vec()
+                };
+                match c {
+                    b'o' => match &mut a.options {
+                        Some(o) => {
+                            o.push(b',');
+                            o.extend_from_slice(&value);
+                        }
+                        None => a.options = Some(value),
+                    },
+                    b't' => a.fstype = Some(value),
+                    _ => a.namespace = Some(value),
+                }
+                return Ok(());
+            }
+            _ => return Err(ArgError::UnknownFlag(vec![b'-', c])),
+        }
+    }
+    Ok(())
+}
+
+/// `[SOURCE] TARGET`.
+fn place_positionals(mut positional: Vec<Vec<u8>>, a: &mut Args) -> Result<(), ArgError> {
     match positional.len() {
         0 => {}
         1 => a.target = positional.pop(),
@@ -172,16 +186,19 @@ pub fn parse<A: AsRef<[u8]>>(argv: &[A]) -> Result<Args, ArgError> {
         }
         _ => return Err(ArgError::TooManyArguments),
     }
-    if a.mode == Mode::Mount {
-        let target = a.target.as_deref().ok_or(ArgError::MissingTarget)?;
-        if target.is_empty() {
-            return Err(ArgError::EmptyTarget);
-        }
-        if target.starts_with(b"/dev/fd/") || target.starts_with(b"/proc/self/fd/") {
-            return Err(ArgError::FdTarget);
-        }
+    Ok(())
+}
+
+/// A mount needs a target that names a path.
+fn check_target(target: Option<&[u8]>) -> Result<(), ArgError> {
+    let target = target.ok_or(ArgError::MissingTarget)?;
+    if target.is_empty() {
+        return Err(ArgError::EmptyTarget);
     }
-    Ok(a)
+    if target.starts_with(b"/dev/fd/") || target.starts_with(b"/proc/self/fd/") {
+        return Err(ArgError::FdTarget);
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -309,6 +326,25 @@ mod tests {
             p(&["overlay", "/dev/fd/3", "-o", "a"]).unwrap_err(),
             ArgError::FdTarget
         );
+    }
+
+    macro_rules! message_cases {
+        ($($name:ident: $e:expr => $want:expr;)*) => {$(
+            #[test]
+            fn $name() {
+                assert_eq!($e.to_string(), $want);
+            }
+        )*};
+    }
+
+    message_cases! {
+        message_unknown_flag: ArgError::UnknownFlag(b"-x".to_vec()) => "unknown option -x (see --help)";
+        message_missing_value: ArgError::MissingValue("-N") => "option -N needs a value";
+        message_too_many: ArgError::TooManyArguments => "too many arguments: expected [SOURCE] TARGET";
+        message_missing_target: ArgError::MissingTarget => "missing mount point (see --help)";
+        message_empty_target: ArgError::EmptyTarget => "empty mount point: TARGET must be a path";
+        message_wrong_type: ArgError::WrongType(b"ext4".to_vec()) => "filesystem type ext4 is not nydus-overlayfs";
+        message_fd_target: ArgError::FdTarget => "a /dev/fd/N mount point (mount.fuse3 drop_privileges) is not supported: give a path";
     }
 
     #[test]

@@ -5,8 +5,17 @@
 //! [`shown_up_to`]): escaped so that a line stays a line, shortened so that a 120 KB value does
 //! not become a 120 KB line.
 
+use std::ffi::OsStr;
 use std::fmt::{self, Write as _};
 use std::io::{self, Write};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::MetadataExt;
+
+use nydus_overlay_core::Mount;
+
+use crate::args::ArgError;
+use crate::overlay::{unescaped, MountError, Step, MAX_DATA, MAX_PARAM};
+use crate::volatile::Refusal;
 
 /// The program name every message starts with.
 pub const NAME: &str = "nydus-overlayfs";
@@ -168,6 +177,251 @@ impl fmt::Display for OsWhy<'_> {
     }
 }
 
+/// Why the helper stops, as data; its `Display` is the one-line message (without the program
+/// name, which [`say`] adds). `run::status` gives its exit status.
+#[derive(Debug)]
+pub enum Failure {
+    /// The command line is refused.
+    Args(ArgError),
+    /// `-N`: opening (`entering: false`) or entering the mount namespace failed.
+    Namespace {
+        /// The namespace file.
+        path: Vec<u8>,
+        /// Whether `setns` failed (else opening the file, or a NUL byte in it).
+        entering: bool,
+        /// The OS error; `None` for a NUL byte in the path.
+        err: Option<io::Error>,
+    },
+    /// A mount without `-o`.
+    NoOptions(Vec<u8>),
+    /// The option string is refused, for a mount on `target` or for `--explain`.
+    Options {
+        /// The mount point, when mounting.
+        target: Option<Vec<u8>>,
+        /// Why, from core (never input text).
+        err: nydus_overlay_core::Error,
+    },
+    /// Reading the options for `--explain` from stdin failed.
+    Stdin(io::Error),
+    /// `-h`, `-V` or `--explain` could not write stdout.
+    Stdout(io::Error),
+    /// The volatile-marker rule refuses the mount.
+    Volatile {
+        /// The mount point.
+        target: Vec<u8>,
+        /// What the rule found.
+        refusal: Refusal,
+    },
+    /// The mount failed; `why` is [`mount_failure`]'s diagnosis.
+    Mount {
+        /// The mount point.
+        target: Vec<u8>,
+        /// The diagnosis.
+        why: String,
+    },
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Failure::Args(e) => write!(f, "{e}"),
+            Failure::Namespace {
+                path,
+                entering,
+                err,
+            } => {
+                let what = if *entering { "entering" } else { "opening" };
+                write!(f, "{what} mount namespace {}: ", shown(path))?;
+                match err {
+                    Some(e) => write!(f, "{}", OsWhy(e)),
+                    None => f.write_str("the path contains a NUL byte"),
+                }
+            }
+            Failure::NoOptions(t) => {
+                write!(f, "no mount options for {} (-o lowerdir=...)", shown(t))
+            }
+            Failure::Options {
+                target: Some(t),
+                err,
+            } => {
+                write!(f, "invalid mount options for {}: {err}", shown(t))
+            }
+            Failure::Options { target: None, err } => write!(f, "invalid mount options: {err}"),
+            Failure::Stdin(e) => write!(f, "reading options from stdin: {}", OsWhy(e)),
+            Failure::Stdout(e) => write!(f, "writing to stdout: {}", OsWhy(e)),
+            Failure::Volatile { target, refusal } => {
+                write!(f, "mounting overlay on {}: {}", shown(target), refusal.why)?;
+                match &refusal.err {
+                    Some(e) => write!(f, ": {}", OsWhy(e)),
+                    None => Ok(()),
+                }
+            }
+            Failure::Mount { target, why } => {
+                write!(f, "mounting overlay on {}: {why}", shown(target))
+            }
+        }
+    }
+}
+
+/// The warning after a volatile mount whose boot record could not be written (exit 0: the
+/// mount is there).
+pub struct BootNotRecorded<'a> {
+    /// The mount point.
+    pub target: &'a [u8],
+    /// Why.
+    pub err: io::Error,
+}
+
+impl fmt::Display for BootNotRecorded<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "mounted {}, but recording the boot id in workdir failed: {}",
+            shown(self.target),
+            OsWhy(&self.err)
+        )
+    }
+}
+
+impl fmt::Display for Step {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Step::Mount2 => f.write_str("mount(2)"),
+            Step::SetPropagation => f.write_str("setting propagation"),
+            Step::FsOpen => f.write_str("fsopen(overlay)"),
+            Step::Source => f.write_str("fsconfig source"),
+            Step::Layer { key, index } => write!(f, "fsconfig {key} layer {index}"),
+            Step::Dir(key) => write!(f, "fsconfig {key}"),
+            Step::Data(key) => write!(f, "fsconfig {}", shown(key)),
+            Step::Flag(word) => write!(f, "fsconfig {word}"),
+            Step::Create => f.write_str("creating the overlay"),
+            Step::FsMount => f.write_str("fsmount"),
+            Step::MoveMount => f.write_str("move_mount onto the target"),
+            Step::SaveCwd => f.write_str("saving the cwd"),
+            Step::RestoreCwd => f.write_str("restoring the cwd"),
+            Step::OpenTarget => f.write_str("opening the target"),
+            Step::UnshareFs => f.write_str("unshare(CLONE_FS)"),
+            Step::OpenCommonParent => f.write_str("opening the common parent"),
+            Step::EnterCommonParent => f.write_str("entering the common parent"),
+        }
+    }
+}
+
+/// The text of a [`MountError`] (its `Display`): `<step> failed: <why>[: <kernel log>] [ERRNO]`
+/// for a failed step, a sentence of its own for the others.
+pub fn mount_error(e: &MountError, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    match e {
+        MountError::Step { step, err, log } => {
+            write!(f, "{step} failed: {}", os_words(err))?;
+            if !log.is_empty() {
+                write!(f, ": {}", shown(log.as_bytes()))?;
+            }
+            f.write_str(&errno_suffix(err))
+        }
+        MountError::NulByte => {
+            f.write_str("the source, target or options contain a NUL byte [EINVAL]")
+        }
+        MountError::SourceTooLong(n) => write!(
+            f,
+            "the source is {n} bytes, more than fsconfig takes ({MAX_PARAM}) [ENAMETOOLONG]"
+        ),
+        MountError::ValueTooLong(step) => write!(
+            f,
+            "{step}: the value is longer than fsconfig takes ({MAX_PARAM}) [ENAMETOOLONG]"
+        ),
+        MountError::TooLong { data, relative } => {
+            write!(
+                f,
+                "the options need {data} bytes, more than mount(2) takes ({MAX_DATA}), and this kernel has no lowerdir+; "
+            )?;
+            match relative {
+                Some(n) => write!(
+                    f,
+                    "relative to the layers' common parent they still need {n}"
+                )?,
+                None => f.write_str("the layers have no common parent to shorten them")?,
+            }
+            f.write_str(" [E2BIG]")
+        }
+    }
+}
+
+fn missing(p: &[u8]) -> Option<io::Error> {
+    std::fs::metadata(OsStr::from_bytes(p)).err()
+}
+
+/// The first path of the mount that cannot be reached: the target, a layer (by number), the
+/// upper or the work directory.
+fn missing_path(m: &Mount<'_>, target: &[u8]) -> Option<String> {
+    if let Some(err) = missing(target) {
+        return Some(format!(
+            "mount point does not exist or cannot be reached: {}",
+            OsWhy(&err)
+        ));
+    }
+    for (i, l) in m.layers().enumerate() {
+        let p = unescaped(l.raw);
+        if let Some(err) = missing(&p) {
+            return Some(format!(
+                "lower layer {} ({}): {}",
+                i + 1,
+                shown(&p),
+                OsWhy(&err)
+            ));
+        }
+    }
+    for (name, item) in [("upperdir", m.upper_dir()), ("workdir", m.work_dir())] {
+        let p = unescaped(item.and_then(|i| i.value()).unwrap_or_default());
+        if item.is_some() {
+            if let Some(err) = missing(&p) {
+                return Some(format!("{name} ({}): {}", shown(&p), OsWhy(&err)));
+            }
+        }
+    }
+    None
+}
+
+/// What is wrong with an existing upper/work pair: different filesystems, or the kernel's
+/// volatile marker left by an earlier volatile mount.
+fn upper_work_problem(m: &Mount<'_>, suffix: &str) -> Option<String> {
+    let (u, w) = (m.upper_dir()?, m.work_dir()?);
+    let (u, w) = (
+        unescaped(u.value().unwrap_or_default()),
+        unescaped(w.value().unwrap_or_default()),
+    );
+    let dev = |p: &[u8]| {
+        std::fs::metadata(OsStr::from_bytes(p))
+            .map(|md| md.dev())
+            .ok()
+    };
+    if dev(&u) != dev(&w) {
+        return Some(format!(
+            "workdir ({}) is not on the same filesystem as upperdir ({}){suffix}",
+            shown(&w),
+            shown(&u)
+        ));
+    }
+    let marker = [w.as_slice(), b"/work/incompat/volatile"].concat();
+    if !m.volatile() && missing(&marker).is_none() {
+        return Some(format!(
+            "this upper/work pair was mounted with volatile and keeps the kernel's marker; \
+             mount it with volatile again, or remove {} if the upper layer is known to be intact{suffix}",
+            shown(&marker)
+        ));
+    }
+    None
+}
+
+/// Why a mount failed, naming what failed as precisely as it can: a missing target or layer
+/// (by number), upper and work on different filesystems, the volatile marker, else the error
+/// itself (the step, the kernel's log, the errno).
+pub fn mount_failure(m: &Mount<'_>, target: &[u8], e: &MountError) -> String {
+    let suffix = e.os_error().map(errno_suffix).unwrap_or_default();
+    missing_path(m, target)
+        .or_else(|| upper_work_problem(m, &suffix))
+        .unwrap_or_else(|| e.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -243,6 +497,107 @@ mod tests {
             }
         }
         say(&mut Full, format_args!("x"));
+    }
+
+    fn enoent() -> io::Error {
+        io::Error::from_raw_os_error(libc::ENOENT)
+    }
+
+    macro_rules! mount_error_cases {
+        ($($name:ident: $e:expr => $want:expr;)*) => {$(
+            #[test]
+            fn $name() {
+                assert_eq!($e.to_string(), $want);
+            }
+        )*};
+    }
+
+    mount_error_cases! {
+        message_step_with_log: MountError::Step { step: Step::Layer { key: "lowerdir+", index: 3 }, err: enoent(), log: "overlay: failed to resolve '/x\ny'".into() }
+            => "fsconfig lowerdir+ layer 3 failed: No such file or directory: overlay: failed to resolve '/x\\ny' [ENOENT]";
+        message_step_without_log: MountError::step(Step::Mount2, io::Error::from_raw_os_error(libc::EINVAL))
+            => "mount(2) failed: Invalid argument [EINVAL]";
+        message_data_key_escaped: MountError::step(Step::Data(b"k\x1b".to_vec()), enoent())
+            => "fsconfig k\\u{1b} failed: No such file or directory [ENOENT]";
+        message_flag: MountError::step(Step::Flag("sync"), enoent()) => "fsconfig sync failed: No such file or directory [ENOENT]";
+        message_nul: MountError::NulByte => "the source, target or options contain a NUL byte [EINVAL]";
+        message_source_too_long: MountError::SourceTooLong(300) => "the source is 300 bytes, more than fsconfig takes (255) [ENAMETOOLONG]";
+        message_value_too_long: MountError::ValueTooLong(Step::Dir("upperdir")) => "fsconfig upperdir: the value is longer than fsconfig takes (255) [ENAMETOOLONG]";
+        message_too_long_even_relative: MountError::TooLong { data: 20000, relative: Some(9000) }
+            => "the options need 20000 bytes, more than mount(2) takes (4095), and this kernel has no lowerdir+; relative to the layers' common parent they still need 9000 [E2BIG]";
+        message_too_long_no_parent: MountError::TooLong { data: 5000, relative: None }
+            => "the options need 5000 bytes, more than mount(2) takes (4095), and this kernel has no lowerdir+; the layers have no common parent to shorten them [E2BIG]";
+    }
+
+    macro_rules! step_cases {
+        ($($name:ident: $step:expr => $want:expr;)*) => {$(
+            #[test]
+            fn $name() {
+                assert_eq!($step.to_string(), $want);
+            }
+        )*};
+    }
+
+    step_cases! {
+        step_mount2: Step::Mount2 => "mount(2)";
+        step_propagation: Step::SetPropagation => "setting propagation";
+        step_fsopen: Step::FsOpen => "fsopen(overlay)";
+        step_source: Step::Source => "fsconfig source";
+        step_datadir: Step::Layer { key: "datadir+", index: 1 } => "fsconfig datadir+ layer 1";
+        step_workdir: Step::Dir("workdir") => "fsconfig workdir";
+        step_create: Step::Create => "creating the overlay";
+        step_fsmount: Step::FsMount => "fsmount";
+        step_move: Step::MoveMount => "move_mount onto the target";
+        step_save_cwd: Step::SaveCwd => "saving the cwd";
+        step_restore_cwd: Step::RestoreCwd => "restoring the cwd";
+        step_open_target: Step::OpenTarget => "opening the target";
+        step_unshare: Step::UnshareFs => "unshare(CLONE_FS)";
+        step_open_parent: Step::OpenCommonParent => "opening the common parent";
+        step_enter_parent: Step::EnterCommonParent => "entering the common parent";
+    }
+
+    fn refusal() -> Refusal {
+        Refusal {
+            why: "the upper layer is still mounted at /m".into(),
+            err: None,
+        }
+    }
+
+    mount_error_cases! {
+        failure_args: Failure::Args(ArgError::MissingTarget) => "missing mount point (see --help)";
+        failure_namespace_open: Failure::Namespace { path: b"/x\n".to_vec(), entering: false, err: Some(enoent()) }
+            => "opening mount namespace /x\\n: No such file or directory [ENOENT]";
+        failure_namespace_enter: Failure::Namespace { path: b"/proc/1/ns/mnt".to_vec(), entering: true, err: Some(io::Error::from_raw_os_error(libc::EINVAL)) }
+            => "entering mount namespace /proc/1/ns/mnt: Invalid argument [EINVAL]";
+        failure_namespace_nul: Failure::Namespace { path: b"a".to_vec(), entering: false, err: None }
+            => "opening mount namespace a: the path contains a NUL byte";
+        failure_no_options: Failure::NoOptions(b"/t".to_vec()) => "no mount options for /t (-o lowerdir=...)";
+        failure_options_mount: Failure::Options { target: Some(b"/t".to_vec()), err: Mount::parse(b"bind").unwrap_err() }
+            => format!("invalid mount options for /t: {}", Mount::parse(b"bind").unwrap_err());
+        failure_options_explain: Failure::Options { target: None, err: Mount::parse(b"").unwrap_err() }
+            => format!("invalid mount options: {}", Mount::parse(b"").unwrap_err());
+        failure_stdin: Failure::Stdin(io::Error::from_raw_os_error(libc::EIO)) => "reading options from stdin: Input/output error [EIO]";
+        failure_stdout: Failure::Stdout(io::Error::from_raw_os_error(libc::EPIPE)) => "writing to stdout: Broken pipe [EPIPE]";
+        failure_volatile: Failure::Volatile { target: b"/t".to_vec(), refusal: refusal() }
+            => "mounting overlay on /t: the upper layer is still mounted at /m";
+        failure_mount: Failure::Mount { target: b"/t\x1b".to_vec(), why: "mount(2) failed: x".into() }
+            => "mounting overlay on /t\\u{1b}: mount(2) failed: x";
+        warning_boot_not_recorded: BootNotRecorded { target: b"/t", err: enoent() }
+            => "mounted /t, but recording the boot id in workdir failed: No such file or directory [ENOENT]";
+    }
+
+    #[test]
+    fn a_missing_layer_is_named_by_number() {
+        let m = Mount::parse(b"lowerdir=/:/nonexistent-layer\x0a").unwrap();
+        let e = MountError::step(Step::Mount2, enoent());
+        assert_eq!(
+            mount_failure(&m, b"/", &e),
+            "lower layer 2 (/nonexistent-layer\\n): No such file or directory [ENOENT]"
+        );
+        assert_eq!(
+            mount_failure(&m, b"/nonexistent-target", &e),
+            "mount point does not exist or cannot be reached: No such file or directory [ENOENT]"
+        );
     }
 
     #[test]

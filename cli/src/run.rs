@@ -1,7 +1,6 @@
 //! From a command line to an exit status: 0 mounted, 1 bad invocation or options, 32 the mount
-//! failed. Messages are one line: `nydus-overlayfs: <what failed>: <why> [<ERRNO>]`.
+//! failed. Every failure is a typed [`Failure`], written as one line by `diagnostics`.
 
-use std::ffi::{CStr, CString};
 use std::io::{self, Read, Write};
 use std::os::unix::ffi::OsStrExt;
 
@@ -9,9 +8,9 @@ use nydus_overlay_core::flags::{FLAG_WORDS, HELPER_ONLY_WORDS, PROPAGATION_WORDS
 use nydus_overlay_core::Mount;
 
 use crate::args::{self, Args, Mode};
-use crate::diagnostics::{self, shown, OsWhy, NAME};
+use crate::diagnostics::{self, Failure, NAME};
 use crate::explain::explain;
-use crate::overlay::{self, cstr, unescaped, MountError, MountPath, NewApi, MAX_DATA};
+use crate::overlay::{self, cstr, unescaped};
 use crate::plan::plan;
 use crate::{sys, volatile};
 
@@ -22,6 +21,19 @@ pub const OK: i32 = 0;
 pub const USAGE: i32 = 1;
 /// Exit status: the mount itself failed.
 pub const MOUNT_FAILED: i32 = 32;
+
+/// The exit status of a failure.
+pub fn status(f: &Failure) -> i32 {
+    match f {
+        Failure::Args(_)
+        | Failure::Namespace { .. }
+        | Failure::NoOptions(_)
+        | Failure::Options { .. }
+        | Failure::Stdin(_)
+        | Failure::Stdout(_) => USAGE,
+        Failure::Volatile { .. } | Failure::Mount { .. } => MOUNT_FAILED,
+    }
+}
 
 /// Where the helper reads and writes: the process's own streams, or a test's buffers.
 pub struct Io<'a> {
@@ -34,29 +46,17 @@ pub struct Io<'a> {
 }
 
 impl Io<'_> {
-    fn say(&mut self, msg: std::fmt::Arguments<'_>) {
-        diagnostics::say(self.err, msg);
-    }
-
     /// The `-v` plan and notes: written if stderr takes them, never a reason to stop.
     fn note(&mut self, text: &str) {
         let _ = self.err.write_all(text.as_bytes());
     }
 
-    /// The product of `-h`, `-V` and `--explain`: OK when stdout took all of it, else one line
-    /// on stderr and [`USAGE`].
-    fn product(&mut self, text: &str) -> i32 {
-        match self
-            .out
+    /// The product of `-h`, `-V` and `--explain`, which must reach stdout whole.
+    fn product(&mut self, text: &str) -> Result<(), Failure> {
+        self.out
             .write_all(text.as_bytes())
             .and_then(|()| self.out.flush())
-        {
-            Ok(()) => OK,
-            Err(e) => {
-                self.say(format_args!("writing to stdout: {}", OsWhy(&e)));
-                USAGE
-            }
-        }
+            .map_err(Failure::Stdout)
     }
 }
 
@@ -116,26 +116,48 @@ stderr). A closed stdout or stderr is replaced by /dev/null.
 pub fn run(argv: &[std::ffi::OsString]) -> i32 {
     sys::keep_std_fds_open();
     let bytes: Vec<&[u8]> = argv.iter().map(|a| a.as_bytes()).collect();
-    let (mut stdin, mut out, mut err) = (io::stdin().lock(), io::stdout().lock(), io::stderr());
     run_with(
         &bytes,
         &mut Io {
-            stdin: &mut stdin,
-            out: &mut out,
-            err: &mut err,
+            stdin: &mut StdStream,
+            out: &mut StdStream,
+            err: &mut io::stderr(),
         },
     )
 }
 
+/// stdin and stdout, reached only when used: a mount touches neither, and std allocates
+/// their buffers on first use.
+struct StdStream;
+
+impl Read for StdStream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        io::stdin().read(buf)
+    }
+}
+
+impl Write for StdStream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        io::stdout().write(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        io::stdout().flush()
+    }
+}
+
 /// Runs the helper on the given streams; returns the exit status.
 pub fn run_with<A: AsRef<[u8]>>(argv: &[A], io: &mut Io<'_>) -> i32 {
-    let a = match args::parse(argv) {
-        Ok(a) => a,
-        Err(e) => {
-            io.say(format_args!("{e}"));
-            return USAGE;
+    match command(argv, io) {
+        Ok(()) => OK,
+        Err(f) => {
+            diagnostics::say(io.err, format_args!("{f}"));
+            status(&f)
         }
-    };
+    }
+}
+
+fn command<A: AsRef<[u8]>>(argv: &[A], io: &mut Io<'_>) -> Result<(), Failure> {
+    let a = args::parse(argv).map_err(Failure::Args)?;
     match a.mode {
         Mode::Help => io.product(&format!("{}\n", help())),
         Mode::Version => io.product(&format!("{NAME} {}\n", env!("CARGO_PKG_VERSION"))),
@@ -144,258 +166,116 @@ pub fn run_with<A: AsRef<[u8]>>(argv: &[A], io: &mut Io<'_>) -> i32 {
     }
 }
 
-fn run_explain(a: &Args, io: &mut Io<'_>) -> i32 {
-    let opts = match &a.options {
-        Some(o) => o.clone(),
-        None => {
-            let mut buf = Vec::new();
-            if let Err(e) = io.stdin.read_to_end(&mut buf) {
-                io.say(format_args!("reading options from stdin: {}", OsWhy(&e)));
-                return USAGE;
-            }
-            while buf.last().is_some_and(|b| b.is_ascii_whitespace()) {
-                buf.pop();
-            }
-            buf
-        }
-    };
-    let m = match Mount::parse(&opts) {
-        Ok(m) => m,
-        Err(e) => {
-            io.say(format_args!("invalid mount options: {e}"));
-            return USAGE;
-        }
-    };
-    let (data, path) = kernel_data(&m);
+/// The options for `--explain`: `-o`, else stdin without its trailing whitespace.
+fn explain_options(a: &Args, io: &mut Io<'_>) -> Result<Vec<u8>, Failure> {
+    if let Some(o) = &a.options {
+        return Ok(o.clone());
+    }
+    let mut buf = Vec::new();
+    io.stdin.read_to_end(&mut buf).map_err(Failure::Stdin)?;
+    while buf.last().is_some_and(|b| b.is_ascii_whitespace()) {
+        buf.pop();
+    }
+    Ok(buf)
+}
+
+fn run_explain(a: &Args, io: &mut Io<'_>) -> Result<(), Failure> {
+    let opts = explain_options(a, io)?;
+    let m = Mount::parse(&opts).map_err(|err| Failure::Options { target: None, err })?;
+    let (data, path) = overlay::kernel_data(&m);
     let source = a.source.as_deref().unwrap_or(b"overlay");
     io.product(&explain(&m, source, a.target.as_deref(), &data, path))
 }
 
-/// The kernel data, and the path it leads to first. One spare byte of capacity lets it become
-/// the C string mount(2) takes without another allocation or copy.
-fn kernel_data(m: &Mount<'_>) -> (Vec<u8>, MountPath) {
-    let mut data = Vec::with_capacity(m.data_len() + 1);
-    data.resize(m.data_len(), 0);
-    let n = m.write_data(&mut data).unwrap_or(0);
-    data.truncate(n);
-    let path = if data.len() <= MAX_DATA {
-        MountPath::Classic
-    } else {
-        MountPath::NewApi
-    };
-    (data, path)
-}
-
-fn enter_namespace(ns: &[u8]) -> Result<(), String> {
+/// `-N NS`: a pid or a namespace file, entered before any path is resolved.
+fn enter_namespace(ns: &[u8]) -> Result<(), Failure> {
     let path = if !ns.is_empty() && ns.iter().all(u8::is_ascii_digit) {
         [b"/proc/", ns, b"/ns/mnt"].concat()
     } else {
         ns.to_vec()
     };
-    let c =
-        CString::new(path.clone()).map_err(|_| "namespace path contains a NUL byte".to_owned())?;
-    let fd = sys::openat(None, &c, libc::O_RDONLY)
-        .map_err(|e| format!("opening mount namespace {}: {}", shown(&path), OsWhy(&e)))?;
-    sys::setns_mnt(&fd)
-        .map_err(|e| format!("entering mount namespace {}: {}", shown(&path), OsWhy(&e)))
+    let failed = |entering, err| Failure::Namespace {
+        path: path.clone(),
+        entering,
+        err,
+    };
+    let c = cstr(&path).map_err(|_| failed(false, None))?;
+    let fd = sys::openat(None, &c, libc::O_RDONLY).map_err(|e| failed(false, Some(e)))?;
+    sys::setns_mnt(&fd).map_err(|e| failed(true, Some(e)))
 }
 
-fn run_mount(a: &Args, io: &mut Io<'_>) -> i32 {
+/// The volatile-marker rule (SPEC section 3), before the mount: a guard that records the boot
+/// after it, or the refusal.
+fn prepare_volatile(
+    m: &Mount<'_>,
+    a: &Args,
+    target: &[u8],
+    io: &mut Io<'_>,
+) -> Result<Option<volatile::Guard>, Failure> {
+    let (Some(u), Some(w), true) = (m.upper_dir(), m.work_dir(), m.volatile()) else {
+        return Ok(None);
+    };
+    let (u, w) = (
+        unescaped(u.value().unwrap_or_default()),
+        unescaped(w.value().unwrap_or_default()),
+    );
+    let (guard, outcome) =
+        volatile::prepare(&u, &w, a.fake).map_err(|refusal| Failure::Volatile {
+            target: target.to_vec(),
+            refusal,
+        })?;
+    if a.verbose && outcome == volatile::Outcome::Removed {
+        let what = if a.fake {
+            "would be removed"
+        } else {
+            "removed"
+        };
+        io.note(&format!(
+            "volatile marker: {what} (same boot, upper not mounted, syncfs ok)\n"
+        ));
+    }
+    Ok(Some(guard))
+}
+
+fn run_mount(a: &Args, io: &mut Io<'_>) -> Result<(), Failure> {
     let target = a.target.as_deref().unwrap_or_default();
     if let Some(ns) = &a.namespace {
-        if let Err(e) = enter_namespace(ns) {
-            io.say(format_args!("{e}"));
-            return USAGE;
-        }
+        enter_namespace(ns)?;
     }
-    let Some(opts) = &a.options else {
-        io.say(format_args!(
-            "no mount options for {} (-o lowerdir=...)",
-            shown(target)
-        ));
-        return USAGE;
-    };
-    let m = match Mount::parse(opts) {
-        Ok(m) => m,
-        Err(e) => {
-            io.say(format_args!(
-                "invalid mount options for {}: {e}",
-                shown(target)
-            ));
-            return USAGE;
-        }
-    };
+    let opts = a
+        .options
+        .as_deref()
+        .ok_or_else(|| Failure::NoOptions(target.to_vec()))?;
+    let m = Mount::parse(opts).map_err(|err| Failure::Options {
+        target: Some(target.to_vec()),
+        err,
+    })?;
     let source = a.source.as_deref().unwrap_or(b"overlay");
-    let (data, first_path) = kernel_data(&m);
+    let (data, first_path) = overlay::kernel_data(&m);
     if a.verbose {
         io.note(&plan(&m, source, Some(target), &data, first_path));
     }
-    let fail = |io: &mut Io<'_>, why: String| {
-        io.say(format_args!("mounting overlay on {}: {why}", shown(target)));
-        MOUNT_FAILED
-    };
-    let mut guard = None;
-    if m.volatile() {
-        if let (Some(u), Some(w)) = (m.upper_dir(), m.work_dir()) {
-            let (u, w) = (
-                unescaped(u.value().unwrap_or_default()),
-                unescaped(w.value().unwrap_or_default()),
-            );
-            match volatile::prepare(&u, &w, a.fake) {
-                Ok((g, outcome)) => {
-                    if a.verbose && outcome == volatile::Outcome::Removed {
-                        io.note(&format!(
-                            "volatile marker: {} (same boot, upper not mounted, syncfs ok)\n",
-                            if a.fake {
-                                "would be removed"
-                            } else {
-                                "removed"
-                            }
-                        ));
-                    }
-                    guard = Some(g);
-                }
-                Err(r) => {
-                    let suffix = r
-                        .err
-                        .as_ref()
-                        .map(|e| format!(": {}", OsWhy(e)))
-                        .unwrap_or_default();
-                    return fail(io, format!("{}{suffix}", r.why));
-                }
-            }
-        }
-    }
+    let guard = prepare_volatile(&m, a, target, io)?;
     if a.fake {
         if a.verbose {
             io.note("fake mode (-f): not mounting\n");
         }
-        return OK;
+        return Ok(());
     }
-    let (src, tgt, data) = match (cstr(source), cstr(target), CString::new(data)) {
-        (Ok(s), Ok(t), Ok(d)) => (s, t, d),
-        _ => {
-            return fail(
-                io,
-                "the source, target or options contain a NUL byte".into(),
-            )
-        }
-    };
-    let taken = match mount(&m, source, &src, &tgt, &data, first_path) {
-        Ok(p) => p,
-        Err(e) => return fail(io, describe(&m, target, &e)),
-    };
+    let taken = overlay::mount(&m, source, target, data).map_err(|err| Failure::Mount {
+        target: target.to_vec(),
+        why: diagnostics::mount_failure(&m, target, &err),
+    })?;
     if a.verbose {
         io.note(&format!("mounted via: {}\n", taken.describe()));
     }
-    if let Some(g) = guard {
-        if let Err(e) = g.record_boot() {
-            io.say(format_args!(
-                "mounted {}, but recording the boot id in workdir failed: {}",
-                shown(target),
-                OsWhy(&e)
-            ));
-        }
-    }
-    OK
-}
-
-fn mount(
-    m: &Mount<'_>,
-    source: &[u8],
-    src: &CString,
-    tgt: &CString,
-    data: &CStr,
-    first: MountPath,
-) -> Result<MountPath, MountError> {
-    if first == MountPath::Classic {
-        overlay::mount_classic(src, tgt, m.flags(), data, m.propagation())?;
-        return Ok(MountPath::Classic);
-    }
-    if let NewApi::Mounted = overlay::mount_new_api(m, source, tgt)? {
-        return Ok(MountPath::NewApi);
-    }
-    let too_long = || {
-        MountError {
-        step: format!(
-            "the options need {} bytes, more than mount(2) takes ({MAX_DATA}), and this kernel has no lowerdir+; \
-             even relative to the layers' common parent they do not fit",
-            data.to_bytes().len()
-        ),
-        err: io::Error::from_raw_os_error(libc::E2BIG),
-        log: String::new(),
-    }
-    };
-    let (compact, parent) = overlay::compact_data(m).ok_or_else(too_long)?;
-    if compact.len() > MAX_DATA {
-        return Err(too_long());
-    }
-    overlay::mount_compact(src, tgt, m, &compact, &parent)?;
-    Ok(MountPath::Compact)
-}
-
-fn exists(p: &[u8]) -> Option<io::Error> {
-    std::fs::metadata(std::ffi::OsStr::from_bytes(p)).err()
-}
-
-/// Names what failed as precisely as it can: a missing target or layer, upper and work on
-/// different filesystems, else the step, the kernel's log and the errno.
-fn describe(m: &Mount<'_>, target: &[u8], e: &MountError) -> String {
-    let suffix = diagnostics::errno_suffix(&e.err);
-    if let Some(err) = exists(target) {
-        return format!(
-            "mount point does not exist or cannot be reached: {}",
-            OsWhy(&err)
+    if let Some(Err(err)) = guard.map(|g| g.record_boot()) {
+        diagnostics::say(
+            io.err,
+            format_args!("{}", diagnostics::BootNotRecorded { target, err }),
         );
     }
-    for (i, l) in m.layers().enumerate() {
-        let p = unescaped(l.raw);
-        if let Some(err) = exists(&p) {
-            return format!("lower layer {} ({}): {}", i + 1, shown(&p), OsWhy(&err));
-        }
-    }
-    if let (Some(u), Some(w)) = (m.upper_dir(), m.work_dir()) {
-        let (u, w) = (
-            unescaped(u.value().unwrap_or_default()),
-            unescaped(w.value().unwrap_or_default()),
-        );
-        for (name, p) in [("upperdir", &u), ("workdir", &w)] {
-            if let Some(err) = exists(p) {
-                return format!("{name} ({}): {}", shown(p), OsWhy(&err));
-            }
-        }
-        use std::os::unix::fs::MetadataExt;
-        let dev = |p: &[u8]| {
-            std::fs::metadata(std::ffi::OsStr::from_bytes(p))
-                .map(|md| md.dev())
-                .ok()
-        };
-        if dev(&u) != dev(&w) {
-            return format!(
-                "workdir ({}) is not on the same filesystem as upperdir ({}){suffix}",
-                shown(&w),
-                shown(&u)
-            );
-        }
-        let marker = [w.as_slice(), b"/work/incompat/volatile"].concat();
-        if !m.volatile() && exists(&marker).is_none() {
-            return format!(
-                "this upper/work pair was mounted with volatile and keeps the kernel's marker; \
-                 mount it with volatile again, or remove {} if the upper layer is known to be intact{suffix}",
-                shown(&marker)
-            );
-        }
-    }
-    let log = if e.log.is_empty() {
-        String::new()
-    } else {
-        format!(": {}", shown(e.log.as_bytes()))
-    };
-    format!(
-        "{} failed: {}{log}{suffix}",
-        e.step,
-        diagnostics::os_words(&e.err)
-    )
+    Ok(())
 }
 
 #[cfg(test)]

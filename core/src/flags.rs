@@ -51,6 +51,55 @@ pub mod ms {
     pub const LAZYTIME: u64 = 1 << 25;
 }
 
+/// `MOUNT_ATTR_*` per-mount attributes of `fsmount(2)` and `mount_setattr(2)`
+/// (`<linux/mount.h>`).
+pub mod attr {
+    /// `MOUNT_ATTR_RDONLY`
+    pub const RDONLY: u64 = 0x1;
+    /// `MOUNT_ATTR_NOSUID`
+    pub const NOSUID: u64 = 0x2;
+    /// `MOUNT_ATTR_NODEV`
+    pub const NODEV: u64 = 0x4;
+    /// `MOUNT_ATTR_NOEXEC`
+    pub const NOEXEC: u64 = 0x8;
+    /// `MOUNT_ATTR_RELATIME`: the atime field's zero value.
+    pub const RELATIME: u64 = 0x0;
+    /// `MOUNT_ATTR_NOATIME`
+    pub const NOATIME: u64 = 0x10;
+    /// `MOUNT_ATTR_STRICTATIME`
+    pub const STRICTATIME: u64 = 0x20;
+    /// `MOUNT_ATTR_NODIRATIME`
+    pub const NODIRATIME: u64 = 0x80;
+    /// `MOUNT_ATTR_NOSYMFOLLOW`
+    pub const NOSYMFOLLOW: u64 = 0x20_0000;
+}
+
+/// Where a flag word's bit goes in the kernel, on each mount path.
+///
+/// `mount(2)` takes the `MS_*` bit itself for every kind but [`Reach::Nowhere`]. The new mount
+/// API splits them: superblock words are `fsconfig(FSCONFIG_SET_FLAG)` parameters (the VFS
+/// takes exactly `ro`, `sync`, `dirsync`, `lazytime` and `mand` there, `fs/fs_context.c`), and
+/// per-mount words are `MOUNT_ATTR_*` bits of `fsmount(2)`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Reach {
+    /// A superblock flag: the `fsconfig` flag parameter of that name on the new API.
+    Superblock(&'static core::ffi::CStr),
+    /// A per-mount flag: this `MOUNT_ATTR_*` bit on the new API.
+    Mount(u64),
+    /// Both (`ro`: a read-only superblock and a read-only mount).
+    SuperblockAndMount(&'static core::ffi::CStr, u64),
+    /// An atime mode: the kernel takes exactly one. mount(2) ranks `strictatime` over
+    /// `noatime` over the `relatime` default; on the new API the highest-ranked mode set goes
+    /// into fsmount's atime field (the `MOUNT_ATTR_*` values rank the same way).
+    Atime(u64),
+    /// Nothing, on every path. `iversion` and `silent`: mount(2) would put `SB_I_VERSION` or
+    /// `SB_SILENT` on the new overlay superblock, where neither has an effect (overlayfs takes
+    /// change attributes from the real inodes and reports its errors regardless); the new API
+    /// has no way to say them (overlayfs answers "Unknown parameter"). So the word is accepted
+    /// and dropped, and every path mounts the same.
+    Nowhere,
+}
+
 /// A word that sets or clears one mount flag.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct FlagWord {
@@ -60,55 +109,112 @@ pub struct FlagWord {
     pub flag: u64,
     /// `true` sets the bit, `false` clears it.
     pub set: bool,
+    /// Where the bit goes in the kernel (the same for the setting and the clearing word).
+    pub reach: Reach,
 }
 
-const fn set(word: &'static str, flag: u64) -> FlagWord {
+const fn set(word: &'static str, flag: u64, reach: Reach) -> FlagWord {
     FlagWord {
         word,
         flag,
         set: true,
+        reach,
     }
 }
-const fn clear(word: &'static str, flag: u64) -> FlagWord {
+const fn clear(word: &'static str, flag: u64, reach: Reach) -> FlagWord {
     FlagWord {
         word,
         flag,
         set: false,
+        reach,
     }
 }
 
+use Reach::{Atime, Mount, Nowhere, Superblock, SuperblockAndMount};
+
 /// Flag words with containerd's meaning; a later word overrides an earlier one.
 pub const FLAG_WORDS: &[FlagWord] = &[
-    set("ro", ms::RDONLY),
-    clear("rw", ms::RDONLY),
-    set("nosuid", ms::NOSUID),
-    clear("suid", ms::NOSUID),
-    set("nodev", ms::NODEV),
-    clear("dev", ms::NODEV),
-    set("noexec", ms::NOEXEC),
-    clear("exec", ms::NOEXEC),
-    set("sync", ms::SYNCHRONOUS),
-    clear("async", ms::SYNCHRONOUS),
-    set("dirsync", ms::DIRSYNC),
-    set("mand", ms::MANDLOCK),
-    clear("nomand", ms::MANDLOCK),
-    set("noatime", ms::NOATIME),
-    clear("atime", ms::NOATIME),
-    set("nodiratime", ms::NODIRATIME),
-    clear("diratime", ms::NODIRATIME),
-    set("relatime", ms::RELATIME),
-    clear("norelatime", ms::RELATIME),
-    set("strictatime", ms::STRICTATIME),
-    clear("nostrictatime", ms::STRICTATIME),
-    set("lazytime", ms::LAZYTIME),
-    clear("nolazytime", ms::LAZYTIME),
-    set("nosymfollow", ms::NOSYMFOLLOW),
-    clear("symfollow", ms::NOSYMFOLLOW),
-    set("silent", ms::SILENT),
-    clear("loud", ms::SILENT),
-    set("iversion", ms::I_VERSION),
-    clear("noiversion", ms::I_VERSION),
+    set("ro", ms::RDONLY, SuperblockAndMount(c"ro", attr::RDONLY)),
+    clear("rw", ms::RDONLY, SuperblockAndMount(c"ro", attr::RDONLY)),
+    set("nosuid", ms::NOSUID, Mount(attr::NOSUID)),
+    clear("suid", ms::NOSUID, Mount(attr::NOSUID)),
+    set("nodev", ms::NODEV, Mount(attr::NODEV)),
+    clear("dev", ms::NODEV, Mount(attr::NODEV)),
+    set("noexec", ms::NOEXEC, Mount(attr::NOEXEC)),
+    clear("exec", ms::NOEXEC, Mount(attr::NOEXEC)),
+    set("sync", ms::SYNCHRONOUS, Superblock(c"sync")),
+    clear("async", ms::SYNCHRONOUS, Superblock(c"sync")),
+    set("dirsync", ms::DIRSYNC, Superblock(c"dirsync")),
+    set("mand", ms::MANDLOCK, Superblock(c"mand")),
+    clear("nomand", ms::MANDLOCK, Superblock(c"mand")),
+    set("noatime", ms::NOATIME, Atime(attr::NOATIME)),
+    clear("atime", ms::NOATIME, Atime(attr::NOATIME)),
+    set("nodiratime", ms::NODIRATIME, Mount(attr::NODIRATIME)),
+    clear("diratime", ms::NODIRATIME, Mount(attr::NODIRATIME)),
+    set("relatime", ms::RELATIME, Atime(attr::RELATIME)),
+    clear("norelatime", ms::RELATIME, Atime(attr::RELATIME)),
+    set("strictatime", ms::STRICTATIME, Atime(attr::STRICTATIME)),
+    clear("nostrictatime", ms::STRICTATIME, Atime(attr::STRICTATIME)),
+    set("lazytime", ms::LAZYTIME, Superblock(c"lazytime")),
+    clear("nolazytime", ms::LAZYTIME, Superblock(c"lazytime")),
+    set("nosymfollow", ms::NOSYMFOLLOW, Mount(attr::NOSYMFOLLOW)),
+    clear("symfollow", ms::NOSYMFOLLOW, Mount(attr::NOSYMFOLLOW)),
+    set("silent", ms::SILENT, Nowhere),
+    clear("loud", ms::SILENT, Nowhere),
+    set("iversion", ms::I_VERSION, Nowhere),
+    clear("noiversion", ms::I_VERSION, Nowhere),
 ];
+
+/// The setting word of each flag bit set in `flags`, in table order.
+fn set_flag_words(flags: u64) -> impl Iterator<Item = &'static FlagWord> + Clone {
+    FLAG_WORDS
+        .iter()
+        .filter(move |f| f.set && flags & f.flag != 0)
+}
+
+/// The `MS_*` flags `mount(2)` is given: every bit set by a flag word, except those that
+/// reach [`Reach::Nowhere`].
+pub fn mount2_flags(flags: u64) -> u64 {
+    set_flag_words(flags)
+        .filter(|f| f.reach != Nowhere)
+        .fold(0, |acc, f| acc | f.flag)
+}
+
+/// The same flags for the new mount API: superblock flags for `fsconfig` and `MOUNT_ATTR_*`
+/// for `fsmount`, read from [`FLAG_WORDS`]'s [`Reach`] column.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct NewApiFlags {
+    flags: u64,
+    /// The `MOUNT_ATTR_*` bits for `fsmount`, exactly one atime mode among them.
+    pub attrs: u64,
+}
+
+impl NewApiFlags {
+    /// Splits `MS_*` flags as a parsed option string holds them.
+    pub fn new(flags: u64) -> NewApiFlags {
+        let mut attrs = 0;
+        let mut atime = attr::RELATIME;
+        for f in set_flag_words(flags) {
+            match f.reach {
+                Mount(a) | SuperblockAndMount(_, a) => attrs |= a,
+                Atime(a) => atime = atime.max(a),
+                Superblock(_) | Nowhere => {}
+            }
+        }
+        NewApiFlags {
+            flags,
+            attrs: attrs | atime,
+        }
+    }
+
+    /// The `fsconfig` flag parameters to set, in table order.
+    pub fn superblock_words(&self) -> impl Iterator<Item = &'static core::ffi::CStr> + Clone {
+        set_flag_words(self.flags).filter_map(|f| match f.reach {
+            Superblock(w) | SuperblockAndMount(w, _) => Some(w),
+            _ => None,
+        })
+    }
+}
 
 /// A propagation word and the flags of the second `mount(2)` call that applies it.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -417,15 +523,96 @@ pub const fn apply(flags: u64, word: FlagWord) -> u64 {
 
 /// The option words of the flags set in `flags`, in table order (for plans and `--explain`).
 pub fn set_words(flags: u64) -> impl Iterator<Item = &'static str> + Clone {
-    FLAG_WORDS
-        .iter()
-        .filter(move |f| f.set && flags & f.flag != 0)
-        .map(|f| f.word)
+    set_flag_words(flags).map(|f| f.word)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn new_api(flags: u64) -> ([Option<&'static str>; 6], u64) {
+        let f = NewApiFlags::new(flags);
+        let mut words = [None; 6];
+        for (slot, w) in words.iter_mut().zip(f.superblock_words()) {
+            *slot = w.to_str().ok();
+        }
+        (words, f.attrs)
+    }
+
+    #[test]
+    fn superblock_words_are_fsconfig_flags_and_mount_words_attributes() {
+        let (sb, a) = new_api(ms::RDONLY | ms::NOSUID | ms::NODEV | ms::SYNCHRONOUS);
+        assert_eq!(sb, [Some("ro"), Some("sync"), None, None, None, None]);
+        assert_eq!(
+            a,
+            attr::RDONLY | attr::NOSUID | attr::NODEV | attr::RELATIME
+        );
+        let (sb, a) = new_api(ms::DIRSYNC | ms::LAZYTIME | ms::MANDLOCK | ms::NOEXEC);
+        assert_eq!(
+            sb,
+            [
+                Some("dirsync"),
+                Some("mand"),
+                Some("lazytime"),
+                None,
+                None,
+                None
+            ]
+        );
+        assert_eq!(a, attr::NOEXEC);
+        assert_eq!(
+            new_api(ms::NODIRATIME | ms::NOEXEC | ms::NOSYMFOLLOW).1,
+            attr::NODIRATIME | attr::NOEXEC | attr::NOSYMFOLLOW
+        );
+    }
+
+    /// mount(2): strictatime beats noatime, which beats the relatime default.
+    #[test]
+    fn exactly_one_atime_mode_ranked_as_mount2_ranks_them() {
+        assert_eq!(new_api(0).1, attr::RELATIME);
+        assert_eq!(new_api(ms::RELATIME).1, attr::RELATIME);
+        assert_eq!(new_api(ms::NOATIME | ms::RELATIME).1, attr::NOATIME);
+        assert_eq!(new_api(ms::NOATIME | ms::STRICTATIME).1, attr::STRICTATIME);
+        assert_eq!(new_api(ms::RELATIME | ms::STRICTATIME).1, attr::STRICTATIME);
+    }
+
+    /// iversion and silent reach no path: not mount(2), not fsconfig, not fsmount.
+    #[test]
+    fn iversion_and_silent_reach_nowhere() {
+        for w in FLAG_WORDS {
+            let nowhere = matches!(w.word, "iversion" | "noiversion" | "silent" | "loud");
+            assert_eq!(w.reach == Reach::Nowhere, nowhere, "{}", w.word);
+        }
+        let f = ms::I_VERSION | ms::SILENT | ms::NODEV;
+        assert_eq!(mount2_flags(f), ms::NODEV);
+        assert_eq!(new_api(f), ([None; 6], attr::NODEV));
+    }
+
+    /// A clearing word names the same kernel bit as its setting word.
+    #[test]
+    fn each_pair_reaches_the_same_place() {
+        for w in FLAG_WORDS.iter().filter(|w| !w.set) {
+            let setter = FLAG_WORDS
+                .iter()
+                .find(|s| s.set && s.flag == w.flag)
+                .unwrap();
+            assert_eq!(setter.reach, w.reach, "{}", w.word);
+        }
+    }
+
+    /// The VFS takes exactly these superblock words through fsconfig (fs/fs_context.c).
+    #[test]
+    fn fsconfig_superblock_words_are_the_vfs_ones() {
+        for w in FLAG_WORDS {
+            if let Superblock(c) | SuperblockAndMount(c, _) = w.reach {
+                let c = c.to_str().unwrap();
+                assert!(
+                    ["ro", "sync", "dirsync", "lazytime", "mand"].contains(&c),
+                    "{c}"
+                );
+            }
+        }
+    }
 
     /// The hash table holds every whole word of the tables, each under its own class.
     #[test]

@@ -99,6 +99,8 @@ pub struct nydus_overlay_dm_verity {
     pub no_superblock: u32,
     /// 1 when `no_superblock` is given.
     pub no_superblock_present: u32,
+    /// Always 0.
+    pub reserved: u32,
 }
 
 /// A decoded Kata virtual volume. Spans are into the caller's JSON buffer, still escaped.
@@ -322,6 +324,7 @@ fn kata_volume(json: &[u8], k: &KataVolume<'_>) -> nydus_overlay_kata_volume {
             hash_type_present: d.hash_type.is_some().into(),
             no_superblock: d.no_superblock.unwrap_or(false).into(),
             no_superblock_present: d.no_superblock.is_some().into(),
+            reserved: 0,
         },
         direct_volume_present: k.direct_volume_metadata().is_some().into(),
         direct_volume_metadata_count: count(k.direct_volume_metadata()),

@@ -19,10 +19,14 @@ use std::ffi::c_char;
 
 mod guard;
 
-pub mod blobs;
-pub mod lists;
-pub mod options;
+// In this order in the header: codes, the option string, the blobs, the lists.
 pub mod result;
+
+pub mod options;
+
+pub mod blobs;
+
+pub mod lists;
 
 pub use blobs::*;
 pub use lists::*;
@@ -74,6 +78,98 @@ mod tests {
         assert_eq!(r, NYDUS_OVERLAY_ERR_PANIC);
         assert_eq!(guard::run(|| Err(result::Code(7))), 7);
         assert_eq!(guard::run(|| Ok(())), NYDUS_OVERLAY_OK);
+    }
+
+    /// The list entry points over a Go-shaped list (also run under Miri: the `(data, lens)`
+    /// slices and the single-field write).
+    #[test]
+    fn list_entry_points_on_a_kata_shaped_list() {
+        let blob = b64(r#"{"source":"/b","config":"{}","snapshotdir":"/s","fs_version":"v6"}"#);
+        let items: Vec<Vec<u8>> = vec![
+            b"lowerdir=/s/2/fs:/s/1/fs".to_vec(),
+            b"upperdir=/s/3/fs".to_vec(),
+            b"workdir=/s/3/work".to_vec(),
+            [b"extraoption=".as_slice(), &blob].concat(),
+        ];
+        let lens: Vec<usize> = items.iter().map(Vec::len).collect();
+        let data = items.concat();
+        let mut sel = nydus_overlay_list_extra::default();
+        // SAFETY: valid slices and out-pointer.
+        let r = unsafe {
+            nydus_overlay_list_extra_select(
+                data.as_ptr(),
+                data.len(),
+                lens.as_ptr(),
+                lens.len(),
+                NYDUS_OVERLAY_RULES_RUST,
+                &mut sel,
+            )
+        };
+        assert_eq!(r, NYDUS_OVERLAY_OK);
+        let at = data.len() - blob.len();
+        assert_eq!(
+            (sel.position, sel.value.offset, sel.value.len),
+            (3, at as u64, blob.len() as u64)
+        );
+        let need = decoded_len_max(blob.len());
+        let mut buf = vec![0u8; need];
+        let mut e = nydus_overlay_extra::default();
+        for (cap, want) in [
+            (need - 1, NYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL),
+            (need, NYDUS_OVERLAY_OK),
+        ] {
+            // SAFETY: valid slices and out-pointer.
+            let r = unsafe {
+                nydus_overlay_list_extra_decode(
+                    data.as_ptr(),
+                    data.len(),
+                    lens.as_ptr(),
+                    lens.len(),
+                    NYDUS_OVERLAY_RULES_GO,
+                    buf.as_mut_ptr(),
+                    cap,
+                    &mut e,
+                )
+            };
+            assert_eq!(r, want);
+        }
+        assert_eq!(
+            &buf[e.source.offset as usize..][..e.source.len as usize],
+            b"/b"
+        );
+        // Lengths that do not add up are refused before any item is read.
+        let short = [lens[0], lens[1]];
+        // SAFETY: valid slices and out-pointer.
+        let r = unsafe {
+            nydus_overlay_list_extra_select(
+                data.as_ptr(),
+                data.len(),
+                short.as_ptr(),
+                2,
+                0,
+                &mut sel,
+            )
+        };
+        assert_eq!(r, NYDUS_OVERLAY_ERR_INVALID_ARGUMENT);
+    }
+
+    /// No struct has implicit padding: every byte the library writes is a field's.
+    #[test]
+    fn structs_have_no_implicit_padding() {
+        use std::mem::size_of;
+        assert_eq!(size_of::<nydus_overlay_span>(), 8 + 8 + 4 + 4);
+        assert_eq!(size_of::<nydus_overlay_layer>(), 24 + 8 + 4 + 4 + 8);
+        assert_eq!(
+            size_of::<nydus_overlay_options>(),
+            8 + 8 + 4 * 4 + 3 * 24 + 4 + 4 + 8
+        );
+        assert_eq!(size_of::<nydus_overlay_extra>(), 4 * 24 + 8);
+        assert_eq!(size_of::<nydus_overlay_dm_verity>(), 3 * 24 + 5 * 8 + 4 * 4);
+        assert_eq!(
+            size_of::<nydus_overlay_kata_volume>(),
+            4 + 4 + 2 * 24 + 4 + 4 + 2 * 24 + size_of::<nydus_overlay_dm_verity>() + 4 * 4 + 8
+        );
+        assert_eq!(size_of::<nydus_overlay_list_extra>(), 8 + 24 + 4 + 4);
     }
 
     #[test]
@@ -151,6 +247,7 @@ mod tests {
         offset: 0,
         len: 0,
         present: 0,
+        reserved: 0,
     };
 
     #[test]

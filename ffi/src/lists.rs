@@ -26,6 +26,8 @@ pub struct nydus_overlay_list_extra {
     pub value: nydus_overlay_span,
     /// Number of items starting with `extraoption=`.
     pub count: u32,
+    /// Always 0.
+    pub reserved: u32,
 }
 
 /// The items of a list passed as `(data, lens)`.
@@ -85,6 +87,7 @@ fn selected(start: usize, s: &Selected<'_>) -> nydus_overlay_list_extra {
         position: s.position as u64,
         value: nydus_overlay_span::at(start + s.value_offset, s.value.len()),
         count: s.count as u32,
+        reserved: 0,
     }
 }
 

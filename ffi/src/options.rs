@@ -3,7 +3,7 @@
 
 use nydus_overlay_core::mount::LAYERS_END;
 use nydus_overlay_core::options::{unescape_into, unescaped_len, Item};
-use nydus_overlay_core::Mount;
+use nydus_overlay_core::{Error, ErrorKind, Mount};
 
 use crate::guard::{ffi_fn, input, output, put, write_sized};
 use crate::result::Code;
@@ -14,6 +14,9 @@ pub const NYDUS_OVERLAY_CURSOR_END: u64 = u64::MAX;
 /// A part of the caller's memory: `offset` and `len` in bytes into the buffer the function was
 /// given; `present` is 0 when the field is absent (then `offset` and `len` are 0 too). A present
 /// span always lies inside that buffer.
+///
+/// Every struct of this library spells out its padding as `reserved` fields, always 0, so that
+/// every byte the library writes is defined (no stack bytes reach the caller).
 #[repr(C)]
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
 pub struct nydus_overlay_span {
@@ -23,6 +26,8 @@ pub struct nydus_overlay_span {
     pub len: u64,
     /// 1 when present, 0 when absent.
     pub present: u32,
+    /// Always 0.
+    pub reserved: u32,
 }
 
 impl nydus_overlay_span {
@@ -32,6 +37,7 @@ impl nydus_overlay_span {
             offset: offset as u64,
             len: len as u64,
             present: 1,
+            reserved: 0,
         }
     }
 }
@@ -76,6 +82,8 @@ pub struct nydus_overlay_layer {
     pub path_len: u64,
     /// 1 for a data-only layer.
     pub data_only: u32,
+    /// Always 0.
+    pub reserved: u32,
     /// The cursor of the next layer (`NYDUS_OVERLAY_CURSOR_END` after the last).
     pub next: u64,
 }
@@ -150,6 +158,7 @@ ffi_fn! {
             raw: nydus_overlay_span::at(layer.offset, layer.raw.len()),
             path_len: layer.path_len() as u64,
             data_only: layer.data_only.into(),
+            reserved: 0,
             next: if next == LAYERS_END {
                 NYDUS_OVERLAY_CURSOR_END
             } else {
@@ -166,7 +175,9 @@ ffi_fn! {
     /// Removes one level of backslash escapes from a path taken from the options (a layer,
     /// `upperdir`, `workdir`), as the kernel does. Writes the path to `buf` and its length to
     /// `*out_len`; with a too small `buf`, writes only the length needed to `*out_len` and
-    /// returns `NYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL` (`buf` may be NULL with `cap` 0 to ask).
+    /// returns `NYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL` (`buf` may be NULL with `cap` 0 to ask). A NUL
+    /// byte in `raw` gives `NYDUS_OVERLAY_ERR_NUL_BYTE`, as in an option string: the path is
+    /// meant for a syscall, which would read it only up to the NUL.
     ///
     /// # Safety
     /// `raw` readable for `raw_len` bytes; `buf` writable for `cap` bytes and not overlapping
@@ -180,6 +191,9 @@ ffi_fn! {
     ) -> Code nonnull(out_len) {
         // SAFETY: the caller's contract above.
         let (raw, out) = unsafe { (input(raw, raw_len)?, output(buf, cap)?) };
+        if let Some(at) = raw.iter().position(|&b| b == 0) {
+            return Err(Error::new(ErrorKind::NulByte, at).into());
+        }
         // SAFETY: `out_len` checked non-null; the caller guarantees it is writable.
         unsafe { write_sized(out, out_len, unescaped_len(raw), |out| unescape_into(raw, out)) }
     }

@@ -2,7 +2,7 @@
 //!
 //! [`argv_output`] builds a command line from fuzz bytes: every position is arbitrary bytes, a
 //! flag, or an option string whose items are arbitrary bytes, ordinary words, or the marker
-//! blobs `EXTRA_BLOB` / `KATA_BLOB` (`extraoption=` / `io.katacontainers.volume=` holding
+//! blobs [`extra_blob`] / [`kata_blob`] (`extraoption=` / `io.katacontainers.volume=` holding
 //! [`MARKERS`]). It runs the helper in-process on buffers (`-f` added for a mount, `-N`
 //! skipped: nothing is mounted, no namespace entered) and checks:
 //! - stderr is whole lines; without `-v` it is one line exactly when the status is not 0;

@@ -157,3 +157,99 @@ fn lists_agree_with_the_parsed_mount() {
         }
     }
 }
+
+mod model {
+    //! The two runtimes' selection, written from their code's shape with std's own string
+    //! functions, independently of core: Go's `strings.HasPrefix` / `TrimPrefix` over the list
+    //! keeping the last, Rust's `filter(starts_with)` then `trim_start_matches`.
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Ok((index, value)) or the error kind and item position the selection must give: the
+    /// first problem in list order (a NUL byte in any item, or a second extraoption= for Rust).
+    fn select_model(list: &[String], rules: Rules) -> Result<(usize, String), (ErrorKind, usize)> {
+        let nul = list.iter().position(|s| s.contains('\0'));
+        let r = select_ignoring_nul(list, rules);
+        match (nul, &r) {
+            (Some(n), Err((ExtraOptionNotUnique, at))) if *at < n => r,
+            (Some(n), _) => Err((NulByte, n)),
+            (None, _) => r,
+        }
+    }
+
+    fn select_ignoring_nul(
+        list: &[String],
+        rules: Rules,
+    ) -> Result<(usize, String), (ErrorKind, usize)> {
+        match rules {
+            Rules::Go => {
+                let mut last = None;
+                for (i, opt) in list.iter().enumerate() {
+                    if let Some(v) = opt.strip_prefix("extraoption=") {
+                        last = Some((i, v.to_owned()));
+                    }
+                }
+                match last {
+                    None => Err((NoExtraOption, list.len())),
+                    Some((i, v)) if v.is_empty() => Err((NoExtraOption, i)),
+                    Some(found) => Ok(found),
+                }
+            }
+            Rules::Rust => {
+                let hits: Vec<usize> = (0..list.len())
+                    .filter(|&i| list[i].starts_with("extraoption="))
+                    .collect();
+                match hits.as_slice() {
+                    [] => Err((NoExtraOption, list.len())),
+                    [i] => Ok((*i, list[*i].trim_start_matches("extraoption=").to_owned())),
+                    [_, second, ..] => Err((ExtraOptionNotUnique, *second)),
+                }
+            }
+        }
+    }
+
+    fn item() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just(LOWER.to_owned()),
+            Just(UPPER.to_owned()),
+            Just("volatile".to_owned()),
+            Just(v6()),
+            Just(no_fs_version()),
+            Just(super::item("{")),
+            Just("extraoption=".to_owned()),
+            Just(format!("extraoption={}", v6())),
+            Just("extraoptions=e30=".to_owned()),
+            Just("Extraoption=e30=".to_owned()),
+            Just("io.katacontainers.volume=e30=".to_owned()),
+            "[a-z=,:/\\\\]{0,12}",
+            "extraoption=[A-Za-z0-9+/=]{0,12}",
+            Just("x=\0".to_owned()),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: if cfg!(miri) { 8 } else { 1024 }, failure_persistence: None, ..ProptestConfig::default() })]
+
+        #[test]
+        fn selection_matches_each_runtime(list in proptest::collection::vec(item(), 0..7)) {
+            for rules in [Rules::Go, Rules::Rust] {
+                let got = select(list.iter().map(|s| s.as_bytes()), rules)
+                    .map(|s| (s.position, String::from_utf8(s.value.to_vec()).unwrap()))
+                    .map_err(|e| (e.kind, e.offset));
+                prop_assert_eq!(got, select_model(&list, rules), "{:?}", rules);
+            }
+        }
+
+        #[test]
+        fn the_string_form_agrees_with_the_list_form(list in proptest::collection::vec(item(), 0..7)) {
+            // Items without commas or backslashes are the same list when joined.
+            prop_assume!(list.iter().all(|s| !s.contains(',') && !s.contains('\\') && !s.is_empty()));
+            let joined = list.join(",");
+            for rules in [Rules::Go, Rules::Rust] {
+                let by_list = select(list.iter().map(|s| s.as_bytes()), rules).map(|s| s.value).map_err(|e| e.kind);
+                let by_string = option_list::select_in_string(joined.as_bytes(), rules).map(|s| s.value).map_err(|e| e.kind);
+                prop_assert_eq!(by_list, by_string, "{:?}", rules);
+            }
+        }
+    }
+}
