@@ -1,6 +1,8 @@
 //! Decoding `extraoption=`: padded standard base64 of a JSON object with string fields
 //! `source`, `config`, `snapshotdir` and (from newer snapshotters) `fs_version`.
 
+use base64::Engine as _;
+
 use crate::error::{Error, ErrorKind, Result};
 use crate::fields::{json_object, map};
 use crate::json::{validate, JsonStr};
@@ -21,7 +23,20 @@ pub fn decode_base64(b64: &[u8], out: &mut [u8]) -> Result<usize> {
     if out.len() < decoded_len_max(b64.len()) {
         return Err(Error::new(ErrorKind::BufferTooSmall, 0));
     }
-    crate::base64::decode(b64, out)
+    // The crate's standard engine is exactly Go's StdEncoding: padding required, canonical
+    // trailing bits, no white space. Its error positions become our byte offsets.
+    base64::engine::general_purpose::STANDARD
+        .decode_slice(b64, out)
+        .map_err(|e| {
+            let at = match e {
+                base64::DecodeSliceError::DecodeError(
+                    base64::DecodeError::InvalidByte(i, _)
+                    | base64::DecodeError::InvalidLastSymbol(i, _),
+                ) => i,
+                _ => b64.len(),
+            };
+            Error::new(ErrorKind::Base64, at)
+        })
 }
 
 /// Where a string of a decoded blob lies in the decoded JSON: the byte offset of its raw

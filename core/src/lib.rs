@@ -69,7 +69,6 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-mod base64;
 pub mod error;
 pub mod extra;
 mod fields;

@@ -600,8 +600,9 @@ fn kata_props_every_fixture() {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(4000))]
 
-    /// core's own base64 decoder accepts and refuses exactly what the base64 crate's standard
-    /// engine (padding and trailing bits canonical) does, with the same bytes.
+    /// core's decode into a caller buffer (exactly sized, errors mapped to offsets) accepts and
+    /// refuses exactly what the allocating standard engine (padding and trailing bits
+    /// canonical) does, with the same bytes.
     #[test]
     fn base64_agrees_with_the_base64_crate(
         text in proptest::collection::vec(
