@@ -454,13 +454,23 @@ static void check_option_entry_points(void) {
     buf_check_free(b, "json_unescape");
 }
 
+/* The extraoption item of the fixture extra-v6-auth (malloc'd, its length in *len). */
+static char *read_auth_item(const char *dir, size_t *len) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/extra-v6-auth.option", dir);
+    char *item = read_file(path, len);
+    if (!item) {
+        perror(path);
+        exit(2);
+    }
+    return item;
+}
+
 /* extra_check's buffer rule (header): decoded_len_max(selected value length) exactly. */
 static void check_extra_check_rule(const char *dir) {
     ctx = "extra_check buffer rule";
-    char path[4096];
-    snprintf(path, sizeof path, "%s/extra-v6-auth.option", dir);
     size_t ilen;
-    char *item = read_file(path, &ilen);
+    char *item = read_auth_item(dir, &ilen);
     size_t olen = ilen + 64;
     char *opts = malloc(olen + 1);
     olen = (size_t)snprintf(opts, olen + 1, "lowerdir=/a:/b,%s,ro", item);
@@ -486,10 +496,8 @@ static void check_extra_check_rule(const char *dir) {
 /* The option-list entry points: Kata-shaped lists, sentinels, exact buffers, NUL. */
 static void check_list_entry_points(const char *dir) {
     ctx = "list entry points";
-    char path[4096];
-    snprintf(path, sizeof path, "%s/extra-v6-auth.option", dir);
     size_t ilen;
-    char *item = read_file(path, &ilen);
+    char *item = read_auth_item(dir, &ilen);
     /* The Go runtime's rootFs.Options as nydus-snapshotter returns them. */
     const char *lower = "lowerdir=/s/2/fs:/s/1/fs", *upper = "upperdir=/s/3/fs", *work = "workdir=/s/3/work";
     size_t lens[4] = {strlen(lower), strlen(upper), strlen(work), ilen};
