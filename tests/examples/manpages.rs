@@ -22,6 +22,7 @@ use nydus_overlay_core::flags::{FLAG_WORDS, HELPER_ONLY_WORDS, PROPAGATION_WORDS
 use nydus_overlay_core::json::MAX_DEPTH;
 use nydus_overlay_core::kata::VOLUME_TYPES;
 use nydus_overlay_core::mount::MAX_LAYERS;
+use nydus_overlayfs::front::{DROPPED_WORDS, REAL_DIRS};
 use nydus_overlayfs::overlay::{MAX_DATA, MAX_PARAM};
 use nydus_overlayfs::run::{MOUNT_FAILED, OK, USAGE};
 use nydus_overlayfs::volatile::BOOT_RECORD;
@@ -452,8 +453,13 @@ kernel log, and every namespace's mountinfo is compared by device and inode); an
 .BR syncfs (2)
 on the upper filesystem succeeds. Otherwise it refuses with exit status {MOUNT_FAILED} and says
 why. It holds a lock on the work directory meanwhile, and never removes anything with
-.BR \-f .
-.SH EXIT STATUS
+.BR \-f ."#,
+        boot = esc(&BOOT_RECORD.to_string_lossy()),
+    );
+    front_mode(w);
+    let _ = writeln!(
+        w,
+        r#".SH EXIT STATUS
 .TP
 .B {OK}
 Mounted (with
@@ -583,6 +589,69 @@ the kernel's Documentation/filesystems/overlayfs.rst"#,
         boot = esc(&BOOT_RECORD.to_string_lossy()),
     );
     p
+}
+
+/// FRONT MODE: what the opt-in `mount.fuse` front decides (cli/src/front.rs), its word lists
+/// and directories from that file's tables.
+fn front_mode(w: &mut String) {
+    let dropped = bold_list(DROPPED_WORDS.iter().map(|d| d.to_string()));
+    let dirs = bold_list(REAL_DIRS.iter().map(|d| d.to_string()));
+    let _ = writeln!(
+        w,
+        r#".SH FRONT MODE
+Installed on request
+.RB ( "make install\-front" )
+as
+.B mount.fuse
+and
+.B mount.fuse3
+in a directory before the system's on containerd's PATH, the same binary, invoked under one of
+those names, does the job of
+.BR mount.fuse3 " and " /bin/sh
+in one process for its own type:
+.B \-t nydus\-overlayfs
+or
+.BI \-t " /a/path"
+when the program
+.B /bin/sh
+would run is this very binary. The program is resolved as dash resolves it (a path as given,
+else the first regular, executable
+.B PATH
+entry, the last
+.B PATH=
+of the environment, dash's default PATH when there is none) and compared with
+.B /proc/self/exe
+by device and inode, never by name. The options are rewritten as
+.B mount.fuse3
+does: every comma splits, empty items,
+.BR setuid= " and"
+{dropped}
+are dropped,
+.B dev
+is appended unless
+.B nodev
+is given and
+.B suid
+unless
+.B nosuid
+is; then the helper runs in\-process, with the same mount, messages and exit status.
+.PP
+.BI setuid= USER\fR,
+every other type, and a
+.B nydus\-overlayfs
+on PATH that is another program go, argv and environment unchanged, to the real program: the
+first
+.BR mount.fuse " or " mount.fuse3
+in {dirs}
+(fixed directories, in this order, never PATH) that is neither this binary nor another copy
+of the front.
+.B drop_privileges
+is refused (exit {USAGE}, one line): the helper needs a path, not
+.BR /dev/fd/N .
+When only fronts are found the front refuses to run itself in a loop (exit {USAGE}, one line).
+.B make uninstall\-front
+takes it out."#
+    );
 }
 
 /// The task sections of libnydus_overlay(3): a title, the functions it covers, its prose.
