@@ -235,6 +235,50 @@ func TestGoEncodedVolumes(t *testing.T) {
 	}
 }
 
+// TestGoEncodedKeys: documents encoding/json writes from maps, so that keys are escaped too
+// (<, >, & as \u003c, \u003e, \u0026), in unknown members and in metadata maps, decode and
+// agree with encoding/json on every known field.
+func TestGoEncodedKeys(t *testing.T) {
+	rng := rand.New(rand.NewSource(3))
+	for i := 0; i < 2000; i++ {
+		labels := map[string]interface{}{}
+		doc := map[string]interface{}{"source": randomString(rng), "config": randomString(rng),
+			"snapshotdir": randomString(rng), "fs_version": "v6", "labels": labels}
+		md := map[string]string{}
+		vol := map[string]interface{}{"volume_type": "image_guest_pull",
+			"image_pull": map[string]interface{}{"metadata": md}}
+		for j := rng.Intn(4); j >= 0; j-- {
+			labels[randomString(rng)] = randomString(rng)
+			doc["x"+randomString(rng)] = rng.Intn(9)
+			md[randomString(rng)] = randomString(rng)
+			vol["x"+randomString(rng)] = map[string]string{randomString(rng): randomString(rng)}
+		}
+		e, err := DecodeExtraOption(b64json(t, doc))
+		if err != nil {
+			t.Fatalf("%v: %v", doc, err)
+		}
+		got := goExtra{e.Source, e.Config, e.Snapshotdir, e.FsVersion}
+		want := goExtra{doc["source"].(string), doc["config"].(string), doc["snapshotdir"].(string), "v6"}
+		if got != want {
+			t.Fatalf("got %q, want %q", got, want)
+		}
+		b64 := b64json(t, vol)
+		v, err := DecodeKataVolume(b64)
+		if err != nil {
+			t.Fatalf("%v: %v", vol, err)
+		}
+		kwant, _ := goGeneric(b64)
+		for k := range kwant {
+			if strings.HasPrefix(k, "x") {
+				delete(kwant, k)
+			}
+		}
+		if got := kataMap(v); !reflect.DeepEqual(got, kwant) {
+			t.Fatalf("library %v\nencoding/json %v", got, kwant)
+		}
+	}
+}
+
 var (
 	fullV6   = goExtra{"/snap/1/fs/image/image.boot", `{"device":{}}`, "/snap/2", "v6"}
 	noFsVer  = map[string]string{"source": "/b", "config": "{}", "snapshotdir": "/s"}

@@ -80,4 +80,5 @@ scripts/count-allocs.sh target/release/nydus-overlayfs
 step "parser (criterion)"
 cargo bench -q -p nydus-overlay-tests --bench parse -- --warm-up-time 1 --measurement-time 3 2>&1 \
   | grep -E '^(options|blobs)/|time:|thrpt:' | grep -v '%'
+step "blob decoding: core vs base64 + serde_json into Strings, paired"; cargo bench -q -p nydus-overlay-tests --bench blobs -- paired 2>&1 | grep -v '^$'
 step "the mount.fuse front against the chain it replaces (mount.fuse3 -> /bin/sh -> helper)"; scripts/bench-front.sh

@@ -1,71 +1,119 @@
 //! Human-facing output: the `-v` plan and `--explain`. Secret values never appear: a blob is
-//! shown as its length, and a decoded nydusd configuration shows only allow-listed fields.
+//! shown as its length, and of what it decodes to only the values on the allow-list
+//! ([`SHOWN`]) are printed; every other value is `<redacted>`.
 
 use std::fmt::Write as _;
 
 use nydus_overlay_core::extra::{self, decoded_len_max, Rules};
-use nydus_overlay_core::json::{validate, JsonStr};
+use nydus_overlay_core::json::{JsonStr, Scalars, Step, Value};
 use nydus_overlay_core::kata;
 use nydus_overlay_core::Mount;
 
+use crate::diagnostics::{shown_up_to, PLAN_LIMIT};
 use crate::overlay::MountPath;
 use crate::plan::plan;
 
-/// Configuration fields whose values are harmless to print; every other value is redacted.
-/// Matched against the last component of a field's path.
-pub const ALLOWED_CONFIG_FIELDS: &[&str] = &[
-    "type",
-    "host",
-    "repo",
-    "scheme",
-    "timeout",
-    "connect_timeout",
-    "retry_limit",
-    "work_dir",
-    "dir",
-    "blob_file",
-    "mode",
-    "digest_validate",
-    "enable_xattr",
-    "enable",
-    "threads_count",
-    "merging_size",
-    "bandwidth_rate",
-    "iostats_files",
-    "access_pattern",
-    "latest_read_files",
-    "amplify_io",
-    "fs_version",
-    "prefetch_all",
-    "disable_indexed_map",
-    "compressed",
-    "validate",
-    "region",
-    "endpoint",
-    "bucket_name",
-    "object_prefix",
-    "skip_verify",
-    "use_https",
-    "check_interval",
-    "fallback",
-    "id",
-    "backend_type",
-    "prefetch",
-    "batch_size",
-    "cache_compressed",
-    "cache_validate",
-    "disable",
+/// The documents a blob decodes to, for [`SHOWN`].
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Doc {
+    /// The `extraoption=` JSON object.
+    Extra,
+    /// The `io.katacontainers.volume=` JSON object.
+    Kata,
+    /// A nydusd configuration (`config` of extraoption, `nydus_image.config` of Kata).
+    Nydusd,
+}
+
+/// The decoded values harmless to print, by document and leaf path (keys joined by `.`, an
+/// array element written `[]`). Every other decoded value, including fields added later, is
+/// printed as `<redacted>`: credentials (`auth`, `registry_token`, `access_key_id`,
+/// `access_key_secret`, ...), Kata `options`, metadata values, dm_verity hashes and salts.
+pub const SHOWN: &[(Doc, &str)] = &[
+    (Doc::Extra, "source"),
+    (Doc::Extra, "snapshotdir"),
+    (Doc::Extra, "fs_version"),
+    (Doc::Kata, "volume_type"),
+    (Doc::Kata, "source"),
+    (Doc::Kata, "fs_type"),
+    (Doc::Kata, "nydus_image.snapshot_dir"),
+    (
+        Doc::Kata,
+        "image_pull.metadata.containerd.io/snapshot/cri.layer-digest",
+    ),
+    (
+        Doc::Kata,
+        "image_pull.metadata.containerd.io/snapshot/nydus-proxy-mode",
+    ),
+    (Doc::Kata, "dm_verity.hashtype"),
+    (Doc::Kata, "dm_verity.hash_type"),
+    (Doc::Kata, "dm_verity.blocknum"),
+    (Doc::Kata, "dm_verity.blocksize"),
+    (Doc::Kata, "dm_verity.hashsize"),
+    (Doc::Kata, "dm_verity.offset"),
+    (Doc::Kata, "dm_verity.no_superblock"),
+    // nydusd v1 configuration, as nydus-snapshotter writes it.
+    (Doc::Nydusd, "device.backend.type"),
+    (Doc::Nydusd, "device.backend.config.host"),
+    (Doc::Nydusd, "device.backend.config.repo"),
+    (Doc::Nydusd, "device.backend.config.scheme"),
+    (Doc::Nydusd, "device.backend.config.timeout"),
+    (Doc::Nydusd, "device.backend.config.connect_timeout"),
+    (Doc::Nydusd, "device.backend.config.retry_limit"),
+    (Doc::Nydusd, "device.backend.config.skip_verify"),
+    (Doc::Nydusd, "device.backend.config.endpoint"),
+    (Doc::Nydusd, "device.backend.config.region"),
+    (Doc::Nydusd, "device.backend.config.bucket_name"),
+    (Doc::Nydusd, "device.backend.config.object_prefix"),
+    (Doc::Nydusd, "device.backend.config.blob_file"),
+    (Doc::Nydusd, "device.backend.config.dir"),
+    (Doc::Nydusd, "device.backend.config.mirrors[].host"),
+    (Doc::Nydusd, "device.backend.config.proxy.fallback"),
+    (Doc::Nydusd, "device.backend.config.proxy.check_interval"),
+    (Doc::Nydusd, "device.cache.type"),
+    (Doc::Nydusd, "device.cache.compressed"),
+    (Doc::Nydusd, "device.cache.config.work_dir"),
+    (Doc::Nydusd, "device.cache.config.disable_indexed_map"),
+    (Doc::Nydusd, "mode"),
+    (Doc::Nydusd, "digest_validate"),
+    (Doc::Nydusd, "enable_xattr"),
+    (Doc::Nydusd, "iostats_files"),
+    (Doc::Nydusd, "access_pattern"),
+    (Doc::Nydusd, "latest_read_files"),
+    (Doc::Nydusd, "amplify_io"),
+    (Doc::Nydusd, "fs_prefetch.enable"),
+    (Doc::Nydusd, "fs_prefetch.threads_count"),
+    (Doc::Nydusd, "fs_prefetch.merging_size"),
+    (Doc::Nydusd, "fs_prefetch.bandwidth_rate"),
+    (Doc::Nydusd, "fs_prefetch.prefetch_all"),
+    // nydusd v2 configuration.
+    (Doc::Nydusd, "version"),
+    (Doc::Nydusd, "id"),
+    (Doc::Nydusd, "backend.type"),
+    (Doc::Nydusd, "backend.registry.host"),
+    (Doc::Nydusd, "backend.registry.repo"),
+    (Doc::Nydusd, "backend.registry.scheme"),
+    (Doc::Nydusd, "backend.registry.timeout"),
+    (Doc::Nydusd, "backend.registry.connect_timeout"),
+    (Doc::Nydusd, "backend.registry.retry_limit"),
+    (Doc::Nydusd, "backend.oss.endpoint"),
+    (Doc::Nydusd, "backend.oss.bucket_name"),
+    (Doc::Nydusd, "backend.oss.object_prefix"),
+    (Doc::Nydusd, "backend.localfs.dir"),
+    (Doc::Nydusd, "cache.type"),
+    (Doc::Nydusd, "cache.filecache.work_dir"),
+    (Doc::Nydusd, "rafs.mode"),
+    (Doc::Nydusd, "rafs.validate"),
+    (Doc::Nydusd, "rafs.enable_xattr"),
+    (Doc::Nydusd, "rafs.prefetch.enable"),
+    (Doc::Nydusd, "rafs.prefetch.threads_count"),
 ];
 
-/// Metadata keys of Kata volumes whose values are printed (digests, modes); others redacted.
-const ALLOWED_METADATA_HINTS: &[&str] = &[
-    "digest",
-    "proxy-mode",
-    "image-ref",
-    "layer-index",
-    "image-layers",
-];
+/// Whether the value at `path` of `doc` may be printed.
+pub fn shown(doc: Doc, path: &str) -> bool {
+    SHOWN.iter().any(|&(d, p)| d == doc && p == path)
+}
 
+/// A JSON string from a decoded blob, unescaped.
 fn unesc(s: JsonStr<'_>) -> String {
     let mut buf = vec![0u8; s.unescaped_len()];
     s.unescape_into(&mut buf)
@@ -73,107 +121,68 @@ fn unesc(s: JsonStr<'_>) -> String {
         .unwrap_or_default()
 }
 
-/// Prints the scalar fields of a JSON document, values of non-allow-listed fields redacted.
-/// The text was validated (depth at most 64), so the recursion is bounded.
-fn config_fields(text: &str, indent: &str, o: &mut String) {
-    let mut path = Vec::new();
-    let b = text.as_bytes();
-    let mut i = 0;
-    walk(b, &mut i, &mut path, indent, o);
+/// Text for one line of output (escaped, shortened: see `diagnostics`).
+fn one_line(s: &str) -> String {
+    shown_up_to(s.as_bytes(), PLAN_LIMIT).to_string()
 }
 
-fn ws(b: &[u8], i: &mut usize) {
-    while matches!(b.get(*i), Some(b' ' | b'\t' | b'\n' | b'\r')) {
-        *i += 1;
-    }
-}
-
-fn string_end(b: &[u8], start: usize) -> usize {
-    let mut j = start + 1;
-    while j < b.len() && b[j] != b'"' {
-        j += if b[j] == b'\\' { 2 } else { 1 };
-    }
-    j + 1
-}
-
-fn walk(b: &[u8], i: &mut usize, path: &mut Vec<String>, indent: &str, o: &mut String) {
-    ws(b, i);
-    match b.get(*i) {
-        Some(b'{') | Some(b'[') => {
-            let is_obj = b[*i] == b'{';
-            *i += 1;
-            let mut n = 0;
-            loop {
-                ws(b, i);
-                if matches!(b.get(*i), Some(b'}' | b']') | None) {
-                    *i += 1;
-                    return;
+/// A leaf's path twice: for matching against [`SHOWN`] (array elements as `[]`) and for
+/// display (with their index, keys made one-line).
+fn leaf_path(steps: &[Step<'_>]) -> (String, String) {
+    let (mut key, mut shown) = (String::new(), String::new());
+    for s in steps {
+        match s {
+            Step::Key(k) => {
+                if !key.is_empty() {
+                    key.push('.');
+                    shown.push('.');
                 }
-                if b[*i] == b',' {
-                    *i += 1;
-                    ws(b, i);
-                }
-                if is_obj {
-                    let end = string_end(b, *i);
-                    let raw = std::str::from_utf8(&b[*i + 1..end - 1]).unwrap_or("");
-                    let mut buf =
-                        vec![0u8; nydus_overlay_core::json::unescaped_len(raw).unwrap_or(0)];
-                    let key = nydus_overlay_core::json::unescape_into(raw, &mut buf)
-                        .unwrap_or("?")
-                        .to_owned();
-                    *i = end;
-                    ws(b, i);
-                    *i += 1; // ':'
-                    path.push(key);
-                } else {
-                    path.push(format!("[{n}]"));
-                }
-                walk(b, i, path, indent, o);
-                path.pop();
-                n += 1;
+                let k = unesc(*k);
+                shown.push_str(&one_line(&k));
+                key.push_str(&k);
+            }
+            Step::Index(i) => {
+                key.push_str("[]");
+                let _ = write!(shown, "[{i}]");
             }
         }
-        Some(_) => {
-            let start = *i;
-            if b[start] == b'"' {
-                *i = string_end(b, start);
-            } else {
-                while !matches!(
-                    b.get(*i),
-                    Some(b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r') | None
-                ) {
-                    *i += 1;
-                }
-            }
-            let name = path.iter().fold(String::new(), |mut s, p| {
-                if !s.is_empty() && !p.starts_with('[') {
-                    s.push('.');
-                }
-                s.push_str(p);
-                s
-            });
-            let leaf = path
-                .iter()
-                .rev()
-                .find(|p| !p.starts_with('['))
-                .map_or("", String::as_str);
-            let value = if ALLOWED_CONFIG_FIELDS.contains(&leaf) {
-                String::from_utf8_lossy(&b[start..*i]).into_owned()
-            } else {
-                "<redacted>".to_owned()
-            };
-            let _ = writeln!(o, "{indent}{name} = {value}");
-        }
-        None => {}
     }
+    (key, shown)
 }
 
-fn config_section(raw: JsonStr<'_>, indent: &str, o: &mut String) {
-    let text = unesc(raw);
-    match validate(text.as_bytes(), 0) {
-        Ok(t) => config_fields(t, indent, o),
-        Err(e) => {
-            let _ = writeln!(o, "{indent}(config is not valid JSON: {e})");
+/// Prints every scalar leaf of the JSON document `text` (a `doc`) as `path = value`, the value
+/// only when [`shown`], else `<redacted>`. A string leaf at a path in `nested` is itself a
+/// nydusd configuration and is printed the same way, indented.
+fn leaves(text: &str, doc: Doc, nested: &str, indent: &str, o: &mut String) {
+    let mut it = Scalars::new(text);
+    while let Some(leaf) = it.next() {
+        let leaf = match leaf {
+            Ok(l) => l,
+            Err(e) => {
+                let _ = writeln!(o, "{indent}(not valid JSON: {e})");
+                return;
+            }
+        };
+        let (key, path) = leaf_path(it.path());
+        match leaf.value {
+            Value::String(s) if key == nested => {
+                let inner = unesc(s);
+                let _ = writeln!(
+                    o,
+                    "{indent}{path}: nydusd configuration, {} bytes, allow-listed values only:",
+                    inner.len()
+                );
+                leaves(&inner, Doc::Nydusd, "", &format!("{indent}  "), o);
+            }
+            _ if !shown(doc, &key) => {
+                let _ = writeln!(o, "{indent}{path} = <redacted>");
+            }
+            Value::String(s) => {
+                let _ = writeln!(o, "{indent}{path} = {}", one_line(&unesc(s)));
+            }
+            _ => {
+                let _ = writeln!(o, "{indent}{path} = {}", leaf.raw);
+            }
         }
     }
 }
@@ -190,33 +199,25 @@ fn explain_extra(m: &Mount<'_>, o: &mut String) {
         value.len()
     );
     let mut buf = vec![0u8; decoded_len_max(value.len())];
-    let e = match extra::decode(value, &mut buf) {
-        Ok(e) => e,
+    let decoded = extra::decode_base64(value, &mut buf).and_then(|n| {
+        let json = &buf[..n];
+        extra::decode_json(json).map(|e| (e, json))
+    });
+    let (e, json) = match decoded {
+        Ok(d) => d,
         Err(e) => {
             let _ = writeln!(o, "  problem: {e} (inside the extraoption value)");
             return;
         }
     };
-    for (name, v) in [
-        ("source", e.source),
-        ("snapshotdir", e.snapshotdir),
-        ("fs_version", e.fs_version),
-    ] {
-        let _ = writeln!(o, "  {name}: {}", v.map_or("(absent)".to_owned(), unesc));
-    }
-    match e.config {
-        Some(c) => {
-            let _ = writeln!(
-                o,
-                "  config ({} bytes; only allow-listed values shown):",
-                c.unescaped_len()
-            );
-            config_section(c, "    ", o);
-        }
-        None => {
-            let _ = writeln!(o, "  config: (absent)");
-        }
-    }
+    // Decoding validated it: UTF-8, well-formed.
+    leaves(
+        &String::from_utf8_lossy(json),
+        Doc::Extra,
+        "config",
+        "  ",
+        o,
+    );
     for (name, rules) in [
         ("Kata Go rules", Rules::Go),
         ("Kata Rust rules", Rules::Rust),
@@ -240,55 +241,11 @@ fn explain_kata(m: &Mount<'_>, o: &mut String) {
             value.len()
         );
         let mut buf = vec![0u8; decoded_len_max(value.len())];
-        let k = match kata::decode(value, &mut buf) {
-            Ok(k) => k,
+        match kata::decode(value, &mut buf) {
+            Ok(k) => leaves(k.json(), Doc::Kata, "nydus_image.config", "  ", o),
             Err(e) => {
                 let _ = writeln!(o, "  problem: {e} (inside the volume value)");
-                continue;
             }
-        };
-        let _ = writeln!(o, "  volume_type: {}", k.volume_type.as_str());
-        if let Some(s) = k.source {
-            let _ = writeln!(o, "  source: {}", unesc(s));
-        }
-        if let Some(s) = k.fs_type {
-            let _ = writeln!(o, "  fs_type: {}", unesc(s));
-        }
-        if k.options_len() > 0 {
-            let opts: Vec<String> = k.options().map(unesc).collect();
-            let _ = writeln!(o, "  options: {}", opts.join(", "));
-        }
-        for (name, md) in [
-            ("direct_volume.metadata", k.direct_volume_metadata()),
-            ("image_pull.metadata", k.image_pull_metadata()),
-        ] {
-            let Some(md) = md else { continue };
-            let _ = writeln!(o, "  {name}:");
-            for (key, val) in md {
-                let key = unesc(key);
-                let shown = if ALLOWED_METADATA_HINTS.iter().any(|h| key.contains(h)) {
-                    unesc(val)
-                } else {
-                    "<redacted>".into()
-                };
-                let _ = writeln!(o, "    {key} = {shown}");
-            }
-        }
-        if let Some(n) = k.nydus_image {
-            let _ = writeln!(
-                o,
-                "  nydus_image.snapshot_dir: {}",
-                unesc(n.snapshot_dir.unwrap_or_default())
-            );
-            let _ = writeln!(o, "  nydus_image.config (only allow-listed values shown):");
-            config_section(n.config.unwrap_or_default(), "    ", o);
-        }
-        if let Some(d) = k.dm_verity {
-            let _ = writeln!(
-                o,
-                "  dm_verity: hashtype {}, hash {}, blocknum {}, blocksize {}, hashsize {}, offset {}",
-                unesc(d.hashtype), unesc(d.hash), d.blocknum, d.blocksize, d.hashsize, d.offset
-            );
         }
     }
 }
@@ -305,4 +262,88 @@ pub fn explain(
     explain_extra(m, &mut o);
     explain_kata(m, &mut o);
     o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn b64(s: &str) -> String {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD.encode(s)
+    }
+
+    fn explained(key: &str, json: &str) -> String {
+        let opts = format!("lowerdir=/a:/b,{key}={}", b64(json));
+        let m = Mount::parse(opts.as_bytes()).unwrap();
+        explain(&m, b"overlay", None, b"lowerdir=/a:/b", MountPath::Classic)
+    }
+
+    /// `name: key, json, line;` checks that `--explain` of the blob `key=base64(json)` prints
+    /// `line` and nothing of the secret `S3CRET`.
+    macro_rules! explain_cases {
+        ($($name:ident: $key:expr, $json:expr, $line:expr;)*) => {$(
+            #[test]
+            fn $name() {
+                let out = explained($key, $json);
+                assert!(out.contains($line), "missing {:?} in\n{out}", $line);
+                assert!(!out.contains("S3CRET"), "secret shown:\n{out}");
+            }
+        )*};
+    }
+
+    const EXTRA: &str = "extraoption";
+    const KATA: &str = "io.katacontainers.volume";
+
+    explain_cases! {
+        kata_option_redacted: KATA,
+            r#"{"volume_type":"image_guest_pull","options":["auth=S3CRET"]}"#,
+            "options[0] = <redacted>";
+        kata_metadata_value_redacted: KATA,
+            r#"{"volume_type":"image_guest_pull","image_pull":{"metadata":{"token":"S3CRET"}}}"#,
+            "image_pull.metadata.token = <redacted>";
+        kata_allowed_metadata_shown: KATA,
+            r#"{"volume_type":"image_guest_pull","image_pull":{"metadata":{"containerd.io/snapshot/cri.layer-digest":"sha256:ab"}}}"#,
+            "cri.layer-digest = sha256:ab";
+        kata_dm_verity_hash_and_salt_redacted: KATA,
+            r#"{"volume_type":"layer_raw_block","dm_verity":{"hashtype":"sha256","hash":"S3CRET","salt":"S3CRET","blocknum":1,"blocksize":2,"hashsize":3,"offset":4}}"#,
+            "dm_verity.salt = <redacted>";
+        kata_dm_verity_numbers_shown: KATA,
+            r#"{"volume_type":"layer_raw_block","dm_verity":{"hashtype":"sha256","hash":"S3CRET","blocknum":1,"blocksize":2,"hashsize":3,"offset":4}}"#,
+            "dm_verity.blocksize = 2";
+        kata_nydusd_auth_redacted: KATA,
+            r#"{"volume_type":"image_nydus_fs","nydus_image":{"config":"{\"device\":{\"backend\":{\"config\":{\"auth\":\"S3CRET\",\"host\":\"r.io\"}}}}","snapshot_dir":"/s"}}"#,
+            "device.backend.config.auth = <redacted>";
+        kata_nydusd_host_shown: KATA,
+            r#"{"volume_type":"image_nydus_fs","nydus_image":{"config":"{\"device\":{\"backend\":{\"config\":{\"auth\":\"S3CRET\",\"host\":\"r.io\"}}}}","snapshot_dir":"/s"}}"#,
+            "device.backend.config.host = r.io";
+        kata_future_field_redacted: KATA,
+            r#"{"volume_type":"direct_block","next_year":{"key":"S3CRET"}}"#,
+            "next_year.key = <redacted>";
+        kata_volume_type_shown: KATA, r#"{"volume_type":"direct_block"}"#, "volume_type = direct_block";
+        extra_registry_token_redacted: EXTRA,
+            r#"{"source":"/s","config":"{\"device\":{\"backend\":{\"config\":{\"registry_token\":\"S3CRET\"}}}}","snapshotdir":"/d"}"#,
+            "device.backend.config.registry_token = <redacted>";
+        extra_oss_keys_redacted: EXTRA,
+            r#"{"source":"/s","config":"{\"backend\":{\"oss\":{\"access_key_id\":\"S3CRET\",\"access_key_secret\":\"S3CRET\",\"endpoint\":\"oss.example\"}}}","snapshotdir":"/d"}"#,
+            "backend.oss.access_key_secret = <redacted>";
+        extra_same_leaf_name_elsewhere_redacted: EXTRA,
+            r#"{"source":"/s","config":"{\"proxy\":{\"host\":\"S3CRET\"},\"x\":[{\"type\":\"S3CRET\"}]}","snapshotdir":"/d"}"#,
+            "proxy.host = <redacted>";
+        extra_unknown_field_redacted: EXTRA,
+            r#"{"source":"/s","config":"{}","snapshotdir":"/d","labels":{"a\u003cb":"S3CRET"}}"#,
+            "labels.a<b = <redacted>";
+        extra_paths_shown: EXTRA,
+            r#"{"source":"/s/boot","config":"{}","snapshotdir":"/d"}"#,
+            "source = /s/boot";
+        extra_control_characters_escaped: EXTRA,
+            r#"{"source":"/a\nb","config":"{}","snapshotdir":"/d"}"#,
+            r"source = /a\nb";
+        extra_config_not_json: EXTRA,
+            r#"{"source":"/s","config":"{\"auth\":\"S3CRET\"","snapshotdir":"/d"}"#,
+            "(not valid JSON: ";
+        extra_broken_blob_is_one_problem_line: EXTRA,
+            r#"{"source":"S3CRET","source":"S3CRET"}"#,
+            "problem: ";
+    }
 }

@@ -561,14 +561,15 @@ rc "$H" --explain -o "$OPTS"; echo "$OPTS" | rc "$H" --explain"#,
     let all = format!("{}\n{}", r.out.join("\n"), r.stderr);
     assert_no_secret(&all, "verbose/explain");
     assert!(all.contains("auth = <redacted>"), "{all}");
-    assert!(all.contains("host = \"registry.example.com\""), "{all}");
+    assert!(all.contains("host = registry.example.com"), "{all}");
     assert!(
-        all.contains("volume_type: layer_raw_block") && all.contains("dm_verity: hashtype sha256"),
+        all.contains("volume_type = layer_raw_block")
+            && all.contains("dm_verity.hashtype = sha256"),
         "{all}"
     );
     assert!(all.contains("Kata Rust rules: ok"), "{all}");
     assert_eq!(
-        all.matches("fs_version: v6").count(),
+        all.matches("fs_version = v6").count(),
         2,
         "explain from -o and from stdin"
     );

@@ -2,9 +2,9 @@
 //! `source`, `config`, `snapshotdir` and (from newer snapshotters) `fs_version`.
 
 use base64::Engine as _;
-use serde::Deserialize;
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::fields::{json_object, map};
 use crate::json::{validate, JsonStr};
 use crate::mount::Mount;
 use crate::options::Item;
@@ -23,6 +23,8 @@ pub fn decode_base64(b64: &[u8], out: &mut [u8]) -> Result<usize> {
     if out.len() < decoded_len_max(b64.len()) {
         return Err(Error::new(ErrorKind::BufferTooSmall, 0));
     }
+    // The crate's standard engine is exactly Go's StdEncoding: padding required, canonical
+    // trailing bits, no white space. Its error positions become our byte offsets.
     base64::engine::general_purpose::STANDARD
         .decode_slice(b64, out)
         .map_err(|e| {
@@ -85,19 +87,21 @@ pub struct ExtraOption<'a> {
     pub fs_version: Option<JsonStr<'a>>,
 }
 
-#[derive(Deserialize)]
-struct Raw<'a> {
-    #[serde(borrow)]
-    source: Option<JsonStr<'a>>,
-    #[serde(borrow)]
-    config: Option<JsonStr<'a>>,
-    #[serde(borrow)]
-    snapshotdir: Option<JsonStr<'a>>,
-    #[serde(borrow)]
-    fs_version: Option<JsonStr<'a>>,
+json_object! {
+    struct Raw<'a> {
+        source: JsonStr<'a>,
+        config: JsonStr<'a>,
+        snapshotdir: JsonStr<'a>,
+        fs_version: JsonStr<'a>,
+    }
 }
 
 /// Which consumer's validation rules to apply.
+///
+/// A field given as `null` decodes as absent, which both rule sets judge as Kata does: Go's
+/// `encoding/json` leaves a `null` string field `""` (so `Go` fails on an empty source, config
+/// or snapshotdir and ignores fs_version), and serde in Kata's Rust runtime refuses `null` for
+/// its `String` fields (so `Rust` fails on any absent field).
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Rules {
     /// Kata's Go runtime: the last `extraoption=` wins; `source`, `config` and `snapshotdir`
@@ -139,9 +143,14 @@ pub fn decode<'b>(b64: &[u8], buf: &'b mut [u8]) -> Result<ExtraOption<'b>> {
 }
 
 /// Maps already decoded JSON text onto [`ExtraOption`] (strict, see [`crate::json::validate`]).
+///
+/// Key names are compared after unescaping (`"sour\u0063e"` is `source`); a known field given
+/// twice, however spelled, is [`ErrorKind::DuplicateField`]; unknown fields of any shape are
+/// skipped; `null` for a known field reads as absent (see [`Rules`] for why both of Kata's rule
+/// sets then agree with Kata). A field error's offset is that of the member's key.
 pub fn decode_json(json: &[u8]) -> Result<ExtraOption<'_>> {
-    let text = validate(json, 1)?;
-    let raw: Raw<'_> = from_json(text)?;
+    let text = validate(json)?;
+    let raw: Raw<'_> = map(text)?;
     Ok(ExtraOption {
         json: text,
         source: raw.source,
@@ -149,19 +158,6 @@ pub fn decode_json(json: &[u8]) -> Result<ExtraOption<'_>> {
         snapshotdir: raw.snapshotdir,
         fs_version: raw.fs_version,
     })
-}
-
-/// Runs serde-json-core over validated text, turning its errors into ours.
-pub(crate) fn from_json<'a, T: Deserialize<'a>>(text: &'a str) -> Result<T> {
-    match serde_json_core::from_str::<T>(text) {
-        Ok((v, _)) => Ok(v),
-        // Fields are all optional and our own visitors raise no custom errors, so a custom
-        // error is serde's duplicate-field check.
-        Err(serde_json_core::de::Error::CustomError) => {
-            Err(Error::new(ErrorKind::DuplicateField, 0))
-        }
-        Err(_) => Err(Error::new(ErrorKind::JsonType, 0)),
-    }
 }
 
 impl<'a> ExtraOption<'a> {

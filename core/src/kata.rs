@@ -6,7 +6,8 @@ use serde::de::{MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::extra::{decode_base64, from_json, locate, Span};
+use crate::extra::{decode_base64, locate, Span};
+use crate::fields::{json_object, map};
 use crate::json::{validate, JsonStr, StrMap, StrSeq};
 
 /// The one table of Kata volume types: variant, JSON name, stable number (the C library's
@@ -72,14 +73,19 @@ impl VolumeType {
 
 /// `nydus_image`: the nydusd configuration (JSON text, holds credentials) and snapshot dir.
 /// Either may be absent (`None`); Kata reads an absent one as empty.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Default, Deserialize)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Default)]
 pub struct NydusImage<'a> {
     /// The whole nydusd configuration as a JSON string.
-    #[serde(borrow)]
     pub config: Option<JsonStr<'a>>,
     /// The snapshot directory.
-    #[serde(borrow)]
     pub snapshot_dir: Option<JsonStr<'a>>,
+}
+
+json_object! {
+    struct RawNydus<'a> {
+        config: JsonStr<'a>,
+        snapshot_dir: JsonStr<'a>,
+    }
 }
 
 /// `dm_verity`: how to verify a block device.
@@ -110,20 +116,18 @@ pub struct DmVerity<'a> {
     pub no_superblock: Option<bool>,
 }
 
-#[derive(Deserialize)]
-struct RawVerity<'a> {
-    #[serde(borrow)]
-    salt: Option<JsonStr<'a>>,
-    hash_type: Option<u64>,
-    no_superblock: Option<bool>,
-    #[serde(borrow)]
-    hashtype: Option<JsonStr<'a>>,
-    #[serde(borrow)]
-    hash: Option<JsonStr<'a>>,
-    blocknum: Option<u64>,
-    blocksize: Option<u64>,
-    hashsize: Option<u64>,
-    offset: Option<u64>,
+json_object! {
+    struct RawVerity<'a> {
+        hashtype: JsonStr<'a>,
+        hash: JsonStr<'a>,
+        blocknum: u64,
+        blocksize: u64,
+        hashsize: u64,
+        offset: u64,
+        salt: JsonStr<'a>,
+        hash_type: u64,
+        no_superblock: bool,
+    }
 }
 
 /// A JSON array of strings, remembered by its first element and length.
@@ -180,30 +184,23 @@ impl<'de: 'a, 'a> Deserialize<'de> for StrMapMark<'a> {
     }
 }
 
-#[derive(Deserialize, Default)]
-struct RawMeta<'a> {
-    #[serde(borrow)]
-    metadata: Option<StrMapMark<'a>>,
+json_object! {
+    struct RawMeta<'a> {
+        metadata: StrMapMark<'a>,
+    }
 }
 
-#[derive(Deserialize)]
-struct RawVolume<'a> {
-    #[serde(borrow)]
-    volume_type: Option<JsonStr<'a>>,
-    #[serde(borrow)]
-    source: Option<JsonStr<'a>>,
-    #[serde(borrow)]
-    fs_type: Option<JsonStr<'a>>,
-    #[serde(borrow)]
-    options: Option<StrList<'a>>,
-    #[serde(borrow)]
-    direct_volume: Option<RawMeta<'a>>,
-    #[serde(borrow)]
-    image_pull: Option<RawMeta<'a>>,
-    #[serde(borrow)]
-    nydus_image: Option<NydusImage<'a>>,
-    #[serde(borrow)]
-    dm_verity: Option<RawVerity<'a>>,
+json_object! {
+    struct RawVolume<'a> {
+        volume_type: JsonStr<'a>,
+        source: JsonStr<'a>,
+        fs_type: JsonStr<'a>,
+        options: StrList<'a>,
+        direct_volume: RawMeta<'a>,
+        image_pull: RawMeta<'a>,
+        nydus_image: RawNydus<'a>,
+        dm_verity: RawVerity<'a>,
+    }
 }
 
 /// Key/value pairs of a metadata map, in JSON order (duplicates kept, as written).
@@ -236,29 +233,33 @@ pub fn decode<'b>(b64: &[u8], buf: &'b mut [u8]) -> Result<KataVolume<'b>> {
     decode_json(&buf[..n])
 }
 
-fn required<T>(v: Option<T>, name: &'static str) -> Result<T> {
-    v.ok_or(Error::new(ErrorKind::MissingField, 0).naming(name))
+/// A required member; when it is missing, the error points at the object holding it (the
+/// key that named the object, or 0 for the document).
+fn required<T>(v: Option<T>, name: &'static str, object_at: usize) -> Result<T> {
+    v.ok_or(Error::new(ErrorKind::MissingField, object_at).naming(name))
 }
 
 /// Maps already decoded JSON text onto [`KataVolume`].
 pub fn decode_json(json: &[u8]) -> Result<KataVolume<'_>> {
-    let text = validate(json, 2)?;
-    let raw: RawVolume<'_> = from_json(text)?;
-    let vt = required(raw.volume_type, "volume_type")?;
+    let text = validate(json)?;
+    let raw: RawVolume<'_> = map(text)?;
+    // Field errors carry the offset of the member's key (see `fields`).
+    let [vt_at, .., verity_at] = raw.key_at.map(Option::unwrap_or_default);
+    let vt = required(raw.volume_type, "volume_type", 0)?;
     let volume_type = VOLUME_TYPES
         .iter()
         .find(|(_, name)| vt.eq_str(name))
         .map(|(t, _)| *t)
-        .ok_or(Error::new(ErrorKind::UnknownVolumeType, 0).naming("volume_type"))?;
+        .ok_or(Error::new(ErrorKind::UnknownVolumeType, vt_at).naming("volume_type"))?;
     let dm_verity = match raw.dm_verity {
         None => None,
         Some(v) => Some(DmVerity {
-            hashtype: required(v.hashtype, "dm_verity.hashtype")?,
-            hash: required(v.hash, "dm_verity.hash")?,
-            blocknum: required(v.blocknum, "dm_verity.blocknum")?,
-            blocksize: required(v.blocksize, "dm_verity.blocksize")?,
-            hashsize: required(v.hashsize, "dm_verity.hashsize")?,
-            offset: required(v.offset, "dm_verity.offset")?,
+            hashtype: required(v.hashtype, "dm_verity.hashtype", verity_at)?,
+            hash: required(v.hash, "dm_verity.hash", verity_at)?,
+            blocknum: required(v.blocknum, "dm_verity.blocknum", verity_at)?,
+            blocksize: required(v.blocksize, "dm_verity.blocksize", verity_at)?,
+            hashsize: required(v.hashsize, "dm_verity.hashsize", verity_at)?,
+            offset: required(v.offset, "dm_verity.offset", verity_at)?,
             salt: v.salt,
             hash_type: v.hash_type,
             no_superblock: v.no_superblock,
@@ -272,7 +273,10 @@ pub fn decode_json(json: &[u8]) -> Result<KataVolume<'_>> {
         options: raw.options.unwrap_or_default().0,
         direct_volume: raw.direct_volume.map(|m| m.metadata.unwrap_or_default().0),
         image_pull: raw.image_pull.map(|m| m.metadata.unwrap_or_default().0),
-        nydus_image: raw.nydus_image,
+        nydus_image: raw.nydus_image.map(|n| NydusImage {
+            config: n.config,
+            snapshot_dir: n.snapshot_dir,
+        }),
         dm_verity,
     })
 }

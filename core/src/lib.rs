@@ -71,6 +71,7 @@
 
 pub mod error;
 pub mod extra;
+mod fields;
 pub mod flags;
 pub mod json;
 pub mod kata;

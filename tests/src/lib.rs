@@ -8,6 +8,7 @@ use nydus_overlay_core::json::JsonStr;
 pub mod cli_output;
 pub mod list_props;
 pub mod props;
+pub mod secrets;
 
 /// The directory of the test data (`tests/data`), found from this crate's manifest.
 pub fn data_dir() -> PathBuf {

@@ -347,18 +347,43 @@ pub fn kata_volume(data: &[u8]) {
         ("direct_volume", k.direct_volume_metadata()),
         ("image_pull", k.image_pull_metadata()),
     ] {
-        if let Some(md) = md {
-            for (key, val) in md {
-                let key = crate::unescape(key);
-                // With duplicate keys serde_json keeps the last; ours lists all, in order.
-                assert!(v[name]["metadata"].get(&key).is_some(), "{key}");
-                let _ = crate::unescape(val);
+        match (md, v[name]["metadata"].as_object()) {
+            (Some(md), Some(want)) => {
+                // serde_json keeps the last of duplicate keys; ours lists all, in order, so
+                // the last one of each key must give serde_json's map exactly.
+                let got: serde_json::Map<String, serde_json::Value> = md
+                    .map(|(key, val)| (crate::unescape(key), crate::unescape(val).into()))
+                    .collect();
+                assert_eq!(&got, want, "{name}.metadata");
             }
+            (Some(md), None) => {
+                assert!(v[name].is_object(), "{name} present");
+                assert_eq!(md.count(), 0, "{name}.metadata absent or null");
+            }
+            (None, _) => assert!(v[name].is_null(), "{name} absent or null"),
         }
     }
-    if let Some(d) = k.dm_verity {
-        assert_eq!(v["dm_verity"]["blocknum"].as_u64(), Some(d.blocknum));
-        assert_eq!(v["dm_verity"]["offset"].as_u64(), Some(d.offset));
+    match k.nydus_image {
+        Some(n) => {
+            check_str(n.config, v["nydus_image"].get("config"));
+            check_str(n.snapshot_dir, v["nydus_image"].get("snapshot_dir"));
+        }
+        None => assert!(v["nydus_image"].is_null(), "nydus_image absent or null"),
+    }
+    match k.dm_verity {
+        Some(d) => {
+            let w = &v["dm_verity"];
+            check_str(Some(d.hashtype), w.get("hashtype"));
+            check_str(Some(d.hash), w.get("hash"));
+            assert_eq!(w["blocknum"].as_u64(), Some(d.blocknum));
+            assert_eq!(w["blocksize"].as_u64(), Some(d.blocksize));
+            assert_eq!(w["hashsize"].as_u64(), Some(d.hashsize));
+            assert_eq!(w["offset"].as_u64(), Some(d.offset));
+            check_str(d.salt, w.get("salt"));
+            assert_eq!(w["hash_type"].as_u64(), d.hash_type);
+            assert_eq!(w["no_superblock"].as_bool(), d.no_superblock);
+        }
+        None => assert!(v["dm_verity"].is_null(), "dm_verity absent or null"),
     }
 }
 
@@ -374,11 +399,19 @@ pub struct FfiInput {
 
 /// See [`FfiInput`].
 pub fn ffi(data: &[u8]) {
-    use nydus_overlay::*;
     let Ok(f) = FfiInput::arbitrary(&mut Unstructured::new(data)) else {
         return;
     };
-    let cap = f.cap as usize;
+    ffi_input(&f.input, f.cap as usize);
+}
+
+/// [`ffi`] on a given input and first buffer capacity.
+pub fn ffi_input(input: &[u8], cap: usize) {
+    use nydus_overlay::*;
+    let f = FfiInput {
+        input: input.to_vec(),
+        cap: 0,
+    };
     let mut buf = vec![0xEEu8; cap + 16];
     let mut len = 0usize;
     // SAFETY: every pointer is valid for the length given with it; buffers do not overlap.
@@ -451,13 +484,44 @@ pub fn ffi(data: &[u8]) {
             }
         }
         let mut k = nydus_overlay_kata_volume::default();
-        let _ = nydus_overlay_kata_decode(
+        let r = nydus_overlay_kata_decode(
             f.input.as_ptr(),
             f.input.len(),
             jbuf.as_mut_ptr(),
             cap,
             &mut k,
         );
+        assert!(
+            jbuf[cap..].iter().all(|&b| b == 0xEE),
+            "kata decode wrote past the buffer"
+        );
+        // The C entry point agrees with core, given room.
+        let mut big = vec![0u8; decoded_len_max(f.input.len())];
+        let core = kata::decode(&f.input, &mut big);
+        if r == NYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL {
+            assert_eq!(k.json_len as usize, decoded_len_max(f.input.len()));
+            assert!(cap < k.json_len as usize);
+        } else {
+            assert_eq!(
+                r == NYDUS_OVERLAY_OK,
+                core.is_ok(),
+                "kata decode: C {r}, core {core:?}"
+            );
+        }
+        if let (NYDUS_OVERLAY_OK, Ok(kv)) = (r, &core) {
+            assert_eq!(k.volume_type, kv.volume_type.code());
+            assert_eq!(k.options_count as usize, kv.options_len());
+            assert_eq!(k.nydus_image_present == 1, kv.nydus_image.is_some());
+            assert_eq!(k.dm_verity_present == 1, kv.dm_verity.is_some());
+            assert_eq!(
+                &jbuf[..k.json_len as usize],
+                kv.json().as_bytes(),
+                "the decoded JSON"
+            );
+            for s in [k.source, k.fs_type, k.nydus_config, k.nydus_snapshot_dir] {
+                assert!(s.offset + s.len <= k.json_len, "span inside the JSON");
+            }
+        }
         let mut out = 0usize;
         let r = nydus_overlay_json_unescape(
             f.input.as_ptr(),
@@ -507,6 +571,7 @@ pub const TARGETS: &[(&str, Check)] = &[
     ("kata_volume", kata_volume),
     ("ffi", ffi),
     ("cli_args", cli_args_target),
+    ("explain_secrets", crate::secrets::explain_secrets),
 ];
 
 /// What the `cli_args` fuzz target runs: the parser property and the output property

@@ -4,7 +4,7 @@ use nydus_overlay_core::extra::{self, decoded_len_max, Rules};
 use nydus_overlay_core::json::{unescape_into, unescaped_len, validate, MAX_DEPTH};
 use nydus_overlay_core::kata::{self, KataVolume};
 use nydus_overlay_core::{ErrorKind, Mount};
-use nydus_overlay_tests::{fixtures, unescape};
+use nydus_overlay_tests::{fixtures, props, unescape};
 use serde_json::{json, Map, Value};
 
 fn b64(s: &str) -> String {
@@ -192,41 +192,152 @@ fn extra_validation_rules() {
     );
 }
 
+/// `name: json => Kind @ offset;` tests that decoding `json` as an extraoption fails with that
+/// kind at that byte offset.
+macro_rules! extra_errors {
+    ($($name:ident: $json:expr => $kind:ident @ $at:expr;)*) => {$(
+        #[test]
+        fn $name() {
+            let e = extra::decode_json($json.as_bytes()).unwrap_err();
+            assert_eq!((e.kind, e.offset), (ErrorKind::$kind, $at), "{}", $json);
+        }
+    )*};
+}
+
+/// The same for Kata volumes.
+macro_rules! kata_errors {
+    ($($name:ident: $json:expr => $kind:ident @ $at:expr;)*) => {$(
+        #[test]
+        fn $name() {
+            let e = kata::decode_json($json.as_bytes()).unwrap_err();
+            assert_eq!((e.kind, e.offset), (ErrorKind::$kind, $at), "{}", $json);
+        }
+    )*};
+}
+
+extra_errors! {
+    // Field errors name the offset of the member's key (its opening quote).
+    duplicate_field: r#"{"source":"a","source":"b"}"# => DuplicateField @ 14;
+    duplicate_field_spelled_with_escapes: r#"{"source":"a","sour\u0063e":"b"}"# => DuplicateField @ 14;
+    duplicate_field_escaped_first: r#"{"sour\u0063e":"a", "source":"b"}"# => DuplicateField @ 20;
+    duplicate_field_after_null: r#"{"source":null,"source":"b"}"# => DuplicateField @ 15;
+    duplicate_field_both_null: r#"{"config":"{}","fs_version":null,"fs_version":null}"# => DuplicateField @ 33;
+    wrong_type_number: r#"{"source":1}"# => JsonType @ 1;
+    wrong_type_later_field: r#"{"source":"/s", "config":{}}"# => JsonType @ 16;
+    wrong_type_escaped_key: r#"{"c\u006fnfig":[]}"# => JsonType @ 1;
+    wrong_type_bool: r#"{"x":1,"fs_version":true}"# => JsonType @ 7;
+    top_level_array: r#"["source"]"# => JsonType @ 0;
+    top_level_null: "null" => JsonType @ 0;
+    bad_escape: r#"{"source":"a\x"}"# => JsonBadEscape @ 12;
+    short_unicode_escape: r#"{"source":"a\u12"}"# => JsonBadEscape @ 12;
+    lone_high_surrogate: r#"{"source":"\ud800"}"# => JsonLoneSurrogate @ 11;
+    lone_low_surrogate: r#"{"source":"\udc00\ud800"}"# => JsonLoneSurrogate @ 11;
+    high_surrogate_then_letter: r#"{"source":"\ud800\u0041"}"# => JsonLoneSurrogate @ 11;
+    bad_escape_in_unknown_key: r#"{"a\qb":1}"# => JsonBadEscape @ 3;
+    control_character: "{\"source\":\"a\tb\"}" => JsonControlCharacter @ 12;
+    control_character_in_key: "{\"a\nb\":1}" => JsonControlCharacter @ 3;
+    trailing_text: r#"{"source":"a"} x"# => JsonSyntax @ 15;
+    trailing_comma: r#"{"source":"a",}"# => JsonSyntax @ 14;
+    trailing_comma_in_array: r#"{"x":[1,]}"# => JsonSyntax @ 8;
+    leading_zero: r#"{"x":01}"# => JsonSyntax @ 6;
+    bare_decimal_point: r#"{"x":1.}"# => JsonSyntax @ 6;
+    bare_minus: r#"{"x":-}"# => JsonSyntax @ 5;
+    short_true: r#"{"x":tru}"# => JsonSyntax @ 5;
+    short_null: r#"{"x":nul}"# => JsonSyntax @ 5;
+    missing_colon: r#"{"x" 1}"# => JsonSyntax @ 5;
+    empty_document: "" => JsonSyntax @ 0;
+    unclosed_object: "{" => JsonSyntax @ 1;
+    unterminated_string: r#"{"x":"abc"# => JsonSyntax @ 5;
+    backslash_at_the_end: "{\"x\":\"abc\\" => JsonSyntax @ 5;
+}
+
 #[test]
-fn strict_json_errors() {
-    let cases: &[(&str, ErrorKind)] = &[
-        (r#"{"source":"a","source":"b"}"#, ErrorKind::DuplicateField),
-        (r#"{"source":1}"#, ErrorKind::JsonType),
-        (r#"["source"]"#, ErrorKind::JsonType),
-        (r#"{"source":"a\x"}"#, ErrorKind::JsonBadEscape),
-        (r#"{"source":"a\u12"}"#, ErrorKind::JsonBadEscape),
-        (r#"{"source":"\ud800"}"#, ErrorKind::JsonLoneSurrogate),
-        (r#"{"source":"\udc00\ud800"}"#, ErrorKind::JsonLoneSurrogate),
-        (r#"{"source":"\ud800\u0041"}"#, ErrorKind::JsonLoneSurrogate),
-        ("{\"source\":\"a\tb\"}", ErrorKind::JsonControlCharacter),
-        (r#"{"source":"a"} x"#, ErrorKind::JsonSyntax),
-        (r#"{"source":"a",}"#, ErrorKind::JsonSyntax),
-        (r#"{"x":[1,]}"#, ErrorKind::JsonSyntax),
-        (r#"{"x":01}"#, ErrorKind::JsonSyntax),
-        (r#"{"x":1.}"#, ErrorKind::JsonSyntax),
-        (r#"{"x":-}"#, ErrorKind::JsonSyntax),
-        (r#"{"x":tru}"#, ErrorKind::JsonSyntax),
-        (r#"{"x":nul}"#, ErrorKind::JsonSyntax),
-        (r#"{"x" 1}"#, ErrorKind::JsonSyntax),
-        (r#"{"sour\u0063e":"a"}"#, ErrorKind::JsonEscapedKey),
-        ("", ErrorKind::JsonSyntax),
-        ("{", ErrorKind::JsonSyntax),
-        (r#"{"x":"abc"#, ErrorKind::JsonSyntax),
-    ];
-    for (j, kind) in cases {
-        assert_eq!(extra_err(j), *kind, "{j}");
+fn invalid_utf8_is_its_own_error() {
+    let e = extra::decode_json(b"{\"source\":\"\xff\"}").unwrap_err();
+    assert_eq!((e.kind, e.offset), (ErrorKind::JsonUtf8, 11));
+}
+
+kata_errors! {
+    kata_unknown_volume_type: r#"{"x":0,"volume_type":"floppy"}"# => UnknownVolumeType @ 7;
+    kata_missing_volume_type: r#"{"source":"/x"}"# => MissingField @ 0;
+    kata_options_not_strings: r#"{"volume_type":"direct_block","options":[1]}"# => JsonType @ 30;
+    kata_options_not_an_array: r#"{"volume_type":"direct_block","options":"ro"}"# => JsonType @ 30;
+    kata_duplicate_volume_type: r#"{"volume_type":"direct_block","volume\u005ftype":"x"}"# => DuplicateField @ 30;
+    kata_nested_duplicate: r#"{"volume_type":"direct_block","nydus_image":{"config":"","c\u006fnfig":""}}"# => DuplicateField @ 57;
+    kata_nested_wrong_type: r#"{"volume_type":"direct_block","dm_verity":{"hashtype":"a","hash":"b","blocknum":-1,"blocksize":1,"hashsize":1,"offset":0}}"# => JsonType @ 69;
+    kata_dm_verity_incomplete: r#"{"volume_type":"direct_block","dm_verity":{"hash":"x"}}"# => MissingField @ 30;
+    kata_metadata_not_strings: r#"{"volume_type":"direct_block","image_pull":{"metadata":{"a":1}}}"# => JsonType @ 44;
+}
+
+/// `name: json => field, Some("unescaped") | None;` tests that `json` decodes as an
+/// extraoption and `field` reads as given.
+macro_rules! extra_accepts {
+    ($($name:ident: $json:expr => $field:ident, $want:expr;)*) => {$(
+        #[test]
+        fn $name() {
+            let e = extra::decode_json($json.as_bytes()).unwrap_or_else(|e| panic!("{}: {e}", $json));
+            assert_eq!(e.$field.map(unescape).as_deref(), $want, "{}", $json);
+        }
+    )*};
+}
+
+extra_accepts! {
+    // Go's json.Marshal escapes <, >, & in map keys: unknown escaped keys are skipped.
+    escaped_unknown_top_level_key: r#"{"x\u0026":1,"source":"/s"}"# => source, Some("/s");
+    escaped_unknown_key_in_a_map: r#"{"labels":{"a\u003cb":"c","\u003e":{}},"source":"/s"}"# => source, Some("/s");
+    escaped_unknown_key_like_a_field: r#"{"sourc\u0065x":"no","source":"/s"}"# => source, Some("/s");
+    // A known field name written with escapes is that field.
+    escaped_known_key: r#"{"sour\u0063e":"/s"}"# => source, Some("/s");
+    escaped_known_key_all_escapes: r#"{"\u0066\u0073\u005f\u0076\u0065\u0072\u0073\u0069\u006f\u006e":"v6"}"# => fs_version, Some("v6");
+    escaped_known_key_solidus: r#"{"snapshot\/dir":"/d","snapshotdir":"/e"}"# => snapshotdir, Some("/e");
+    // Keys are compared exactly after unescaping: no case folding (Go folds case; SPEC §6).
+    key_case_matters: r#"{"Source":"/x"}"# => source, None;
+    // `null` for a known string field reads as absent: Go's encoding/json leaves the field
+    // at "" and Kata's Rust runtime refuses it, and the rule sets give the same verdicts
+    // (see `null_fields_give_kata_verdicts`).
+    null_is_absent: r#"{"source":null,"config":"{}"}"# => source, None;
+}
+
+#[test]
+fn escaped_keys_in_kata_volumes() {
+    let j = r#"{"volume\u005ftype":"image_nydus_fs","labels":{"a\u003cb":"c"},"nydus_image":{"snapshot\u005fdir":"/d","x\u0026y":[]},"image_pull":{"metadata":{"k\u003c":"v"}}}"#;
+    let k = kata::decode_json(j.as_bytes()).unwrap();
+    assert_eq!(k.volume_type.as_str(), "image_nydus_fs");
+    assert_eq!(unescape(k.nydus_image.unwrap().snapshot_dir.unwrap()), "/d");
+    let md: Vec<(String, String)> = k
+        .image_pull_metadata()
+        .unwrap()
+        .map(|(a, b)| (unescape(a), unescape(b)))
+        .collect();
+    assert_eq!(md, [("k<".to_owned(), "v".to_owned())]);
+}
+
+/// `null` in each field, judged by both rule sets, against what Kata's runtimes decide:
+/// Go (`encoding/json` into a struct of strings, `null` leaves ""; source, config and
+/// snapshotdir must be non-empty; fs_version is not read) and Rust (serde into `String`
+/// fields: `null` is an error).
+#[test]
+fn null_fields_give_kata_verdicts() {
+    let fields = ["source", "config", "snapshotdir", "fs_version"];
+    for null in fields {
+        let body: Vec<String> = fields
+            .iter()
+            .map(|f| {
+                if *f == null {
+                    format!("\"{f}\":null")
+                } else if *f == "fs_version" {
+                    format!("\"{f}\":\"v6\"")
+                } else {
+                    format!("\"{f}\":\"x\"")
+                }
+            })
+            .collect();
+        let j = format!("{{{}}}", body.join(","));
+        let e = extra::decode_json(j.as_bytes()).unwrap();
+        let go_kata_accepts = null == "fs_version";
+        assert_eq!(e.check(Rules::Go).is_ok(), go_kata_accepts, "{j}");
+        assert!(e.check(Rules::Rust).is_err(), "{j}");
     }
-    assert_eq!(
-        extra::decode_json(b"{\"source\":\"\xff\"}")
-            .unwrap_err()
-            .kind,
-        ErrorKind::JsonUtf8
-    );
 }
 
 #[test]
@@ -262,7 +373,7 @@ fn deep_nesting_is_a_clean_error() {
         "[".repeat(MAX_DEPTH - 1),
         "]".repeat(MAX_DEPTH - 1)
     );
-    assert!(validate(ok.as_bytes(), 1).is_ok());
+    assert!(validate(ok.as_bytes()).is_ok());
 }
 
 #[test]
@@ -306,7 +417,8 @@ fn unescape_matches_serde_json() {
 
 #[test]
 fn base64_must_be_padded_standard() {
-    let json = r#"{"source":"/s","config":"{}","snapshotdir":"/dd"}"#;
+    // `?>` and `~>?` encode to `/` and `+`: the URL-safe spelling differs, and is refused.
+    let json = r#"{"source":"/x??>~>?","config":"{}","snapshotdir":"/dd"}"#;
     let good = b64(json);
     let mut buf = vec![0u8; decoded_len_max(good.len())];
     assert!(extra::decode(good.as_bytes(), &mut buf).is_ok());
@@ -318,13 +430,15 @@ fn base64_must_be_padded_standard() {
             .kind,
         ErrorKind::Base64
     );
+    assert!(
+        good.contains('+') && good.contains('/'),
+        "the sample's base64 needs both: {good}"
+    );
     let url = good.replace('+', "-").replace('/', "_");
-    if url != good {
-        assert_eq!(
-            extra::decode(url.as_bytes(), &mut buf).unwrap_err().kind,
-            ErrorKind::Base64
-        );
-    }
+    assert_eq!(
+        extra::decode(url.as_bytes(), &mut buf).unwrap_err().kind,
+        ErrorKind::Base64
+    );
     assert_eq!(
         extra::decode(b"e30=\n", &mut buf).unwrap_err().kind,
         ErrorKind::Base64
@@ -359,31 +473,210 @@ fn kata_volume_shapes() {
         ]
     );
     assert!(k.image_pull_metadata().is_none());
-    let errs: &[(&str, ErrorKind)] = &[
-        (r#"{"volume_type":"floppy"}"#, ErrorKind::UnknownVolumeType),
-        (r#"{"source":"/x"}"#, ErrorKind::MissingField),
-        (
-            r#"{"volume_type":"direct_block","options":[1]}"#,
-            ErrorKind::JsonType,
-        ),
-        (
-            r#"{"volume_type":"direct_block","options":"ro"}"#,
-            ErrorKind::JsonType,
-        ),
-        (
-            r#"{"volume_type":"direct_block","dm_verity":{"hash":"x"}}"#,
-            ErrorKind::MissingField,
-        ),
-        (
-            r#"{"volume_type":"direct_block","dm_verity":{"hashtype":"a","hash":"b","blocknum":-1,"blocksize":1,"hashsize":1,"offset":0}}"#,
-            ErrorKind::JsonType,
-        ),
-    ];
-    for (j, kind) in errs {
-        assert_eq!(
-            kata::decode_json(j.as_bytes()).unwrap_err().kind,
-            *kind,
-            "{j}"
-        );
+}
+
+/// Keys and values mixing what Go's encoder escapes (`<`, `>`, `&`, U+2028, U+2029) with
+/// quotes, backslashes, controls and non-ASCII.
+fn go_text() -> impl proptest::strategy::Strategy<Value = String> {
+    proptest::collection::vec(
+        proptest::sample::select(vec![
+            "<", ">", "&", "\u{2028}", "\u{2029}", "\"", "\\", "\n", "\u{1}", "容", "😀", "a", "/",
+            "=",
+        ]),
+        0..8,
+    )
+    .prop_map(|v| v.concat())
+}
+
+use proptest::prelude::*;
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    /// Documents shaped as a Go producer writes them (`json.Marshal` of a map: keys escaped
+    /// too) with escaped keys in unknown fields decode, known fields exactly.
+    #[test]
+    fn go_shaped_extraoption_with_escaped_keys(
+        source in go_text(), config in go_text(),
+        labels in proptest::collection::btree_map(go_text(), go_text(), 0..4),
+        unknown in proptest::collection::btree_map(go_text(), 0u32..9, 0..4),
+    ) {
+        let mut v = json!({"source": source, "config": config, "snapshotdir": "/d", "fs_version": "v6",
+            "labels": labels});
+        for (k, n) in &unknown {
+            v[format!("x{k}")] = json!(n);
+        }
+        let text = nydus_overlay_tests::props::go_json(&v);
+        let encoded = b64(&text);
+        let mut buf = vec![0u8; decoded_len_max(encoded.len())];
+        let e = extra::decode(encoded.as_bytes(), &mut buf)
+            .unwrap_or_else(|e| panic!("{text}: {e}"));
+        prop_assert_eq!(unescape(e.source.unwrap()), source);
+        prop_assert_eq!(unescape(e.config.unwrap()), config);
+        prop_assert_eq!(unescape(e.snapshotdir.unwrap()), "/d");
+        prop_assert!(e.check(Rules::Rust).is_ok());
+    }
+
+    /// The same for Kata volumes: escaped keys in metadata maps, unknown members and nested
+    /// unknown objects.
+    #[test]
+    fn go_shaped_kata_volume_with_escaped_keys(
+        metadata in proptest::collection::btree_map(go_text(), go_text(), 0..4),
+        unknown in proptest::collection::btree_map(go_text(), go_text(), 0..4),
+    ) {
+        let mut v = json!({"volume_type": "image_guest_pull", "image_pull": {"metadata": metadata},
+            "nydus_image": {"snapshot_dir": "/d"}});
+        for (k, s) in &unknown {
+            v[format!("x{k}")] = json!({ k.clone(): s });
+            v["nydus_image"][format!("x{k}")] = json!(s);
+        }
+        let text = nydus_overlay_tests::props::go_json(&v);
+        let k = kata::decode_json(text.as_bytes()).unwrap_or_else(|e| panic!("{text}: {e}"));
+        prop_assert_eq!(k.volume_type.as_str(), "image_guest_pull");
+        prop_assert_eq!(unescape(k.nydus_image.unwrap().snapshot_dir.unwrap()), "/d");
+        let got: std::collections::BTreeMap<String, String> = k
+            .image_pull_metadata()
+            .unwrap()
+            .map(|(a, b)| (unescape(a), unescape(b)))
+            .collect();
+        prop_assert_eq!(got, metadata);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// No secret in any output, whatever text the blobs carry (see `secrets`).
+    #[test]
+    fn explain_never_shows_a_secret(data in proptest::collection::vec(any::<u8>(), 0..2048)) {
+        nydus_overlay_tests::secrets::explain_secrets(&data);
+    }
+}
+
+/// Kata volumes exercising every part the property checks read.
+const KATA_SHAPES: &[&str] = &[
+    r#"{"volume_type":"image_guest_pull","image_pull":{"metadata":{"a":"1","b\u003c":"2","a":"3"}},"direct_volume":{"metadata":{}}}"#,
+    r#"{"volume_type":"layer_raw_block","source":"/dev/x","fs_type":"erofs","options":["ro","x\"y"],"dm_verity":{"hashtype":"sha256","hash":"ab\u0063","blocknum":1,"blocksize":2,"hashsize":3,"offset":4,"salt":"5a","hash_type":1,"no_superblock":true}}"#,
+    r#"{"volume_type":"image_nydus_fs","nydus_image":{"config":"{\"a\":1}","snapshot_dir":"/s"},"image_pull":null,"dm_verity":null}"#,
+    r#"{"volume_type":"image_nydus_fs","nydus_image":{},"direct_volume":{}}"#,
+];
+
+/// `name: index;` runs the Kata property checks (`props::kata_volume` on the JSON,
+/// `props::ffi_input` on its base64 with a too small, an exact and a large buffer) on
+/// `KATA_SHAPES[index]`.
+macro_rules! kata_props {
+    ($($name:ident: $i:expr;)*) => {$(
+        #[test]
+        fn $name() {
+            let json = KATA_SHAPES[$i];
+            assert!(kata::decode_json(json.as_bytes()).is_ok(), "{json}");
+            props::kata_volume(json.as_bytes());
+            let encoded = b64(json);
+            for cap in [3, decoded_len_max(encoded.len()), 4096] {
+                props::ffi_input(encoded.as_bytes(), cap);
+            }
+        }
+    )*};
+}
+
+kata_props! {
+    kata_props_metadata_with_duplicates: 0;
+    kata_props_dm_verity_and_options: 1;
+    kata_props_nydus_image_and_nulls: 2;
+    kata_props_empty_objects: 3;
+}
+
+#[test]
+fn kata_props_every_fixture() {
+    for f in fixtures().iter().filter(|f| f.name.starts_with("kata")) {
+        let value = &f.option[b"io.katacontainers.volume=".len()..];
+        let mut buf = vec![0u8; decoded_len_max(value.len())];
+        let n = extra::decode_base64(value, &mut buf).unwrap();
+        props::kata_volume(&buf[..n]);
+        props::ffi_input(value, 4096);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(4000))]
+
+    /// core's decode into a caller buffer (exactly sized, errors mapped to offsets) accepts and
+    /// refuses exactly what the allocating standard engine (padding and trailing bits
+    /// canonical) does, with the same bytes.
+    #[test]
+    fn base64_agrees_with_the_base64_crate(
+        text in proptest::collection::vec(
+            proptest::sample::select(b"AQgw/+9zZa==\n-_".to_vec()), 0..40),
+        valid in proptest::collection::vec(any::<u8>(), 0..40),
+    ) {
+        use base64::Engine as _;
+        let valid = nydus_overlay_tests::b64(&valid).into_bytes();
+        for input in [&text, &valid] {
+            let mut buf = vec![0u8; decoded_len_max(input.len())];
+            let ours = extra::decode_base64(input, &mut buf).map(|n| buf[..n].to_vec());
+            let theirs = base64::engine::general_purpose::STANDARD.decode(input);
+            match (ours, theirs) {
+                (Ok(a), Ok(b)) => prop_assert_eq!(a, b),
+                (Err(e), Err(_)) => prop_assert_eq!(e.kind, ErrorKind::Base64),
+                (a, b) => prop_assert!(false, "{:?}: ours {:?}, crate {:?}",
+                    String::from_utf8_lossy(input), a, b),
+            }
+        }
+    }
+}
+
+/// `name: b64 => Ok(bytes) | Err(offset);`
+macro_rules! base64_cases {
+    ($($name:ident: $b64:expr => $want:expr;)*) => {$(
+        #[test]
+        fn $name() {
+            let b64: &[u8] = $b64;
+            let mut buf = vec![0u8; decoded_len_max(b64.len())];
+            let got = extra::decode_base64(b64, &mut buf)
+                .map(|n| buf[..n].to_vec())
+                .map_err(|e| (e.kind, e.offset));
+            let want: Result<&[u8], usize> = $want;
+            assert_eq!(got, want.map(<[u8]>::to_vec).map_err(|at| (ErrorKind::Base64, at)));
+        }
+    )*};
+}
+
+base64_cases! {
+    base64_empty: b"" => Ok(b"");
+    base64_one_byte: b"YQ==" => Ok(b"a");
+    base64_two_bytes: b"YWI=" => Ok(b"ab");
+    base64_three_bytes: b"YWJj" => Ok(b"abc");
+    base64_plus_and_slash: b"+/+/" => Ok(&[0xfb, 0xff, 0xbf]);
+    base64_unpadded: b"YQ" => Err(2);
+    base64_bad_byte_in_body: b"YW*jYWJj" => Err(2);
+    base64_bad_byte_in_last_quad: b"YWJjY*==" => Err(5);
+    base64_bad_byte_in_unpadded_tail: b"YWJjY*" => Err(5);
+    base64_padding_in_the_middle: b"YQ==YWJj" => Err(2);
+    base64_three_padding: b"Y===" => Err(1);
+    base64_only_padding: b"====" => Err(0);
+    base64_trailing_bits_one_byte: b"YR==" => Err(1);
+    base64_trailing_bits_two_bytes: b"YWJ=" => Err(2);
+    base64_newline: b"e30=\n" => Err(4);
+    base64_url_safe: b"-_-_" => Err(0);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    /// A decoded field unescapes to the original string into a buffer of exactly
+    /// `unescaped_len` bytes, and a buffer one byte shorter is refused.
+    #[test]
+    fn decoded_fields_unescape_exactly(s in "(\\PC|[\"\\\\\u{1}\n<>&\u{2028}])*") {
+        let text = nydus_overlay_tests::props::go_json(&json!({ "source": s }));
+        let e = extra::decode_json(text.as_bytes()).unwrap();
+        let f = e.source.unwrap();
+        prop_assert_eq!(f.unescaped_len(), s.len());
+        let mut buf = vec![0u8; s.len()];
+        prop_assert_eq!(f.unescape_into(&mut buf).unwrap(), s.as_str());
+        if !s.is_empty() {
+            let err = f.unescape_into(&mut buf[..s.len() - 1]).unwrap_err();
+            prop_assert_eq!(err.kind, ErrorKind::BufferTooSmall);
+        }
+        prop_assert!(f.eq_str(&s));
     }
 }
