@@ -121,37 +121,41 @@ pub fn say(err: &mut dyn Write, msg: fmt::Arguments<'_>) {
     let _ = err.write_all(one.as_bytes());
 }
 
-/// The symbolic name of an errno, for the `[ERRNO]` suffix.
+/// Declares [`ERRNOS`] from the libc constants, so that a name and its number cannot drift.
+macro_rules! errno_table {
+    ($($name:ident,)*) => {
+        /// Every errno Linux returns to a program (1 to 133; 41 and 58 are unused), by number,
+        /// with its symbolic name: the one table behind the `[ERRNO]` suffix. Aliases take one
+        /// name: `EAGAIN` (not `EWOULDBLOCK`), `EDEADLK` (not `EDEADLOCK`), `ENOTSUP` (not
+        /// `EOPNOTSUPP`, the same number on Linux).
+        pub const ERRNOS: &[(i32, &str)] = &[$((libc::$name, stringify!($name)),)*];
+    };
+}
+
+errno_table! {
+    EPERM, ENOENT, ESRCH, EINTR, EIO, ENXIO, E2BIG, ENOEXEC, EBADF, ECHILD, EAGAIN, ENOMEM, EACCES,
+    EFAULT, ENOTBLK, EBUSY, EEXIST, EXDEV, ENODEV, ENOTDIR, EISDIR, EINVAL, ENFILE, EMFILE, ENOTTY,
+    ETXTBSY, EFBIG, ENOSPC, ESPIPE, EROFS, EMLINK, EPIPE, EDOM, ERANGE, EDEADLK, ENAMETOOLONG,
+    ENOLCK, ENOSYS, ENOTEMPTY, ELOOP, ENOMSG, EIDRM, ECHRNG, EL2NSYNC, EL3HLT, EL3RST, ELNRNG,
+    EUNATCH, ENOCSI, EL2HLT, EBADE, EBADR, EXFULL, ENOANO, EBADRQC, EBADSLT, EBFONT, ENOSTR,
+    ENODATA, ETIME, ENOSR, ENONET, ENOPKG, EREMOTE, ENOLINK, EADV, ESRMNT, ECOMM, EPROTO,
+    EMULTIHOP, EDOTDOT, EBADMSG, EOVERFLOW, ENOTUNIQ, EBADFD, EREMCHG, ELIBACC, ELIBBAD, ELIBSCN,
+    ELIBMAX, ELIBEXEC, EILSEQ, ERESTART, ESTRPIPE, EUSERS, ENOTSOCK, EDESTADDRREQ, EMSGSIZE,
+    EPROTOTYPE, ENOPROTOOPT, EPROTONOSUPPORT, ESOCKTNOSUPPORT, ENOTSUP, EPFNOSUPPORT, EAFNOSUPPORT,
+    EADDRINUSE, EADDRNOTAVAIL, ENETDOWN, ENETUNREACH, ENETRESET, ECONNABORTED, ECONNRESET, ENOBUFS,
+    EISCONN, ENOTCONN, ESHUTDOWN, ETOOMANYREFS, ETIMEDOUT, ECONNREFUSED, EHOSTDOWN, EHOSTUNREACH,
+    EALREADY, EINPROGRESS, ESTALE, EUCLEAN, ENOTNAM, ENAVAIL, EISNAM, EREMOTEIO, EDQUOT, ENOMEDIUM,
+    EMEDIUMTYPE, ECANCELED, ENOKEY, EKEYEXPIRED, EKEYREVOKED, EKEYREJECTED, EOWNERDEAD,
+    ENOTRECOVERABLE, ERFKILL, EHWPOISON,
+}
+
+/// The symbolic name of an errno, for the `[ERRNO]` suffix: from [`ERRNOS`], `E?` for a
+/// number Linux does not define (a kernel-internal one that leaked, or a future one).
 pub fn errno_name(e: i32) -> &'static str {
-    match e {
-        libc::EPERM => "EPERM",
-        libc::ENOENT => "ENOENT",
-        libc::EIO => "EIO",
-        libc::EBADF => "EBADF",
-        libc::ENOMEM => "ENOMEM",
-        libc::EACCES => "EACCES",
-        libc::EBUSY => "EBUSY",
-        libc::EEXIST => "EEXIST",
-        libc::EXDEV => "EXDEV",
-        libc::ENODEV => "ENODEV",
-        libc::ENOTDIR => "ENOTDIR",
-        libc::EINVAL => "EINVAL",
-        libc::ENOSPC => "ENOSPC",
-        libc::EROFS => "EROFS",
-        libc::EPIPE => "EPIPE",
-        libc::ENAMETOOLONG => "ENAMETOOLONG",
-        libc::ENOSYS => "ENOSYS",
-        libc::ELOOP => "ELOOP",
-        libc::ENOTSUP => "ENOTSUP",
-        libc::ESTALE => "ESTALE",
-        libc::ENOTEMPTY => "ENOTEMPTY",
-        libc::E2BIG => "E2BIG",
-        libc::EFAULT => "EFAULT",
-        libc::EAGAIN => "EAGAIN",
-        libc::ETIMEDOUT => "ETIMEDOUT",
-        libc::EOVERFLOW => "EOVERFLOW",
-        _ => "E?",
-    }
+    ERRNOS
+        .iter()
+        .find(|(n, _)| *n == e)
+        .map_or("E?", |(_, name)| name)
 }
 
 /// The words of an OS error: std's text without its "(os error N)" tail.
@@ -346,22 +350,34 @@ pub fn mount_error(e: &MountError, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     }
 }
 
+/// What a directory the mount needs lacks: it cannot be reached (the OS error of `stat`), or
+/// it is not a directory (`ENOTDIR`, the answer of an open with `O_DIRECTORY`).
+fn not_a_reachable_dir(p: &[u8]) -> Option<io::Error> {
+    match std::fs::metadata(OsStr::from_bytes(p)) {
+        Err(e) => Some(e),
+        Ok(md) if !md.is_dir() => Some(io::Error::from_raw_os_error(libc::ENOTDIR)),
+        Ok(_) => None,
+    }
+}
+
 fn missing(p: &[u8]) -> Option<io::Error> {
     std::fs::metadata(OsStr::from_bytes(p)).err()
 }
 
-/// The first path of the mount that cannot be reached: the target, a layer (by number), the
-/// upper or the work directory.
+/// The first path of the mount that is not a reachable directory: the target, a layer (by
+/// number), the upper or the work directory.
 fn missing_path(m: &Mount<'_>, target: &[u8]) -> Option<String> {
-    if let Some(err) = missing(target) {
-        return Some(format!(
-            "mount point does not exist or cannot be reached: {}",
-            OsWhy(&err)
-        ));
+    if let Some(err) = not_a_reachable_dir(target) {
+        let what = if err.raw_os_error() == Some(libc::ENOTDIR) {
+            "mount point is not a directory"
+        } else {
+            "mount point does not exist or cannot be reached"
+        };
+        return Some(format!("{what}: {}", OsWhy(&err)));
     }
     for (i, l) in m.layers().enumerate() {
         let p = unescaped(l.raw);
-        if let Some(err) = missing(&p) {
+        if let Some(err) = not_a_reachable_dir(&p) {
             return Some(format!(
                 "lower layer {} ({}): {}",
                 i + 1,
@@ -373,7 +389,7 @@ fn missing_path(m: &Mount<'_>, target: &[u8]) -> Option<String> {
     for (name, item) in [("upperdir", m.upper_dir()), ("workdir", m.work_dir())] {
         let p = unescaped(item.and_then(|i| i.value()).unwrap_or_default());
         if item.is_some() {
-            if let Some(err) = missing(&p) {
+            if let Some(err) = not_a_reachable_dir(&p) {
                 return Some(format!("{name} ({}): {}", shown(&p), OsWhy(&err)));
             }
         }
@@ -412,14 +428,30 @@ fn upper_work_problem(m: &Mount<'_>, suffix: &str) -> Option<String> {
     None
 }
 
+/// What overlayfs answers when it refuses an upper/work pair (its `invalfc`): the errno a
+/// [`preflight`] without a mount gives those refusals.
+const REFUSED_PAIR: i32 = libc::EINVAL;
+
+/// Why this mount would fail, from what the helper can see without mounting (SPEC section 2:
+/// `-f` does everything but the mount): the target, a layer (by number), the upper or the
+/// work directory missing or not a directory, then upper and work on different filesystems
+/// or the kernel's volatile marker. `None`: nothing seen. The real run gives the same words
+/// when its mount fails ([`mount_failure`]), so `-f` and the mount say the same.
+pub fn preflight(m: &Mount<'_>, target: &[u8]) -> Option<String> {
+    diagnosis(m, target, &format!(" [{}]", errno_name(REFUSED_PAIR)))
+}
+
+/// [`preflight`]'s checks, the refusals of the upper/work pair ending in `suffix`.
+fn diagnosis(m: &Mount<'_>, target: &[u8], suffix: &str) -> Option<String> {
+    missing_path(m, target).or_else(|| upper_work_problem(m, suffix))
+}
+
 /// Why a mount failed, naming what failed as precisely as it can: a missing target or layer
 /// (by number), upper and work on different filesystems, the volatile marker, else the error
 /// itself (the step, the kernel's log, the errno).
 pub fn mount_failure(m: &Mount<'_>, target: &[u8], e: &MountError) -> String {
     let suffix = e.os_error().map(errno_suffix).unwrap_or_default();
-    missing_path(m, target)
-        .or_else(|| upper_work_problem(m, &suffix))
-        .unwrap_or_else(|| e.to_string())
+    diagnosis(m, target, &suffix).unwrap_or_else(|| e.to_string())
 }
 
 #[cfg(test)]
@@ -597,6 +629,62 @@ mod tests {
         assert_eq!(
             mount_failure(&m, b"/nonexistent-target", &e),
             "mount point does not exist or cannot be reached: No such file or directory [ENOENT]"
+        );
+    }
+
+    macro_rules! errno_cases {
+        ($($name:ident: $e:expr => $want:expr;)*) => {$(
+            #[test]
+            fn $name() {
+                assert_eq!(errno_name($e), $want);
+            }
+        )*};
+    }
+
+    // The ones the attack found missing or the helper's syscalls can meet (read of a
+    // directory, fd limits, setns, signals, a read-only filesystem, mount_setattr).
+    errno_cases! {
+        errno_eisdir: libc::EISDIR => "EISDIR";
+        errno_emfile: libc::EMFILE => "EMFILE";
+        errno_enfile: libc::ENFILE => "ENFILE";
+        errno_enxio: libc::ENXIO => "ENXIO";
+        errno_esrch: libc::ESRCH => "ESRCH";
+        errno_eintr: libc::EINTR => "EINTR";
+        errno_erofs: libc::EROFS => "EROFS";
+        errno_edquot: libc::EDQUOT => "EDQUOT";
+        errno_eopnotsupp_is_enotsup: libc::EOPNOTSUPP => "ENOTSUP";
+        errno_ewouldblock_is_eagain: libc::EWOULDBLOCK => "EAGAIN";
+        errno_ehwpoison_last: libc::EHWPOISON => "EHWPOISON";
+        errno_zero_is_unknown: 0 => "E?";
+        errno_kernel_internal_is_unknown: 512 => "E?";
+        errno_negative_is_unknown: -1 => "E?";
+    }
+
+    #[test]
+    fn errno_table_names_every_linux_errno() {
+        // Linux numbers its errnos 1 to 133 (asm-generic); 41 and 58 were never assigned.
+        let missing: Vec<i32> = (1..=133)
+            .filter(|n| ![41, 58].contains(n) && errno_name(*n) == "E?")
+            .collect();
+        assert_eq!(missing, Vec::<i32>::new(), "errnos without a name");
+    }
+
+    #[test]
+    fn errno_table_has_one_name_per_number() {
+        let mut numbers: Vec<i32> = ERRNOS.iter().map(|(n, _)| *n).collect();
+        numbers.sort_unstable();
+        let all = numbers.len();
+        numbers.dedup();
+        assert_eq!(numbers.len(), all, "a number listed twice");
+        assert_eq!(all, 131);
+    }
+
+    #[test]
+    fn an_unreadable_stdin_names_its_errno() {
+        let e = io::Error::from_raw_os_error(libc::EISDIR);
+        assert_eq!(
+            Failure::Stdin(e).to_string(),
+            "reading options from stdin: Is a directory [EISDIR]"
         );
     }
 

@@ -257,6 +257,13 @@ fn run_mount(a: &Args, io: &mut Io<'_>) -> Result<(), Failure> {
     }
     let guard = prepare_volatile(&m, a, target, io)?;
     if a.fake {
+        // What the real run would diagnose after its mount failed, said without mounting.
+        if let Some(why) = diagnostics::preflight(&m, target) {
+            return Err(Failure::Mount {
+                target: target.to_vec(),
+                why,
+            });
+        }
         if a.verbose {
             io.note("fake mode (-f): not mounting\n");
         }

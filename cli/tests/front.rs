@@ -15,7 +15,7 @@ use std::process::Command;
 
 mod support;
 
-use support::{helper, Scratch};
+use support::Scratch;
 
 use nydus_overlayfs::front::parse_fuse;
 
@@ -110,7 +110,9 @@ impl Ns {
 
 /// Runs PRELUDE + `script` under `unshare --mount --propagation private`.
 fn ns(s: &Scratch, script: &[u8]) -> Ns {
-    let mut full = format!("S={}\nH={}\n{PRELUDE}\n", dir(s), helper().display()).into_bytes();
+    // Copied where every uid can reach it: the setuid= cases run it as another user.
+    let h = support::helper_for_other_users();
+    let mut full = format!("S={}\nH={}\n{PRELUDE}\n", dir(s), h.display()).into_bytes();
     full.extend_from_slice(script);
     let out = Command::new("unshare")
         .args(["--mount", "--propagation", "private", "--", "bash", "-c"])

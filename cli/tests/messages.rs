@@ -162,3 +162,59 @@ fn odd_bytes_on_the_real_mount_path_give_one_line_and_no_secret() {
         "{failures} of {CASES} failed"
     );
 }
+
+/// 300 layers with long names: over a page of data, so the mount takes the new API.
+const MANY_LAYERS: &str = r#"mkdir -p "$D/t"; for i in $(seq 1 300); do mkdir -p "$D/layer_with_a_fairly_long_name_$i"; done
+O="lowerdir=$(printf "$D/%s:" $(cd "$D" && ls -d layer_with_a_fairly_long_name_*) | sed 's/:$//')""#;
+
+/// An unknown option name of `len` bytes on the fsconfig (new-API) path: the status and the
+/// message.
+fn unknown_option_on_the_new_api(len: usize) -> (i32, String) {
+    let s = Scratch::new("huge-key");
+    let key = "K".repeat(len);
+    let script = format!("{MANY_LAYERS}\nrc \"$H\" overlay \"$D/t\" -o \"$O,$KEY\"");
+    let run = run_ns(
+        &script,
+        &support::env(&[("D", bytes(&s.dir)), ("KEY", key.as_bytes())]),
+    );
+    assert_eq!(run.rcs.len(), 1, "{run:#?}");
+    (run.rcs[0], run.stderr)
+}
+
+/// Attack finding 2: fsconfig refuses keys over 255 bytes without a log; the step names the
+/// key, shortened (head and length) like every other value.
+#[test]
+fn a_huge_unknown_option_name_on_the_fsconfig_path_is_shortened() {
+    let (rc, err) = unknown_option_on_the_new_api(100_000);
+    assert_eq!(rc, 32, "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.len() < 1000, "{} bytes: {}", err.len(), &err[..200]);
+    assert!(err.contains("K... (100000 bytes) failed: "), "{err}");
+}
+
+/// A 250-byte key reaches overlayfs, whose log quotes it back: the log is shortened too.
+#[test]
+fn an_unknown_option_name_quoted_by_the_kernel_log_is_shortened() {
+    let (rc, err) = unknown_option_on_the_new_api(250);
+    assert_eq!(rc, 32, "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("K... (250 bytes) failed: "), "{err}");
+    assert!(err.contains("Unknown parameter"), "{err}");
+    assert!(err.len() < 700, "{} bytes: {err}", err.len());
+}
+
+/// Attack finding 8: every errno has its name (`[E?]` was printed for EISDIR).
+#[test]
+fn explain_reading_a_directory_names_eisdir() {
+    let dir = std::fs::File::open("/").unwrap();
+    let out = std::process::Command::new(support::helper())
+        .arg("--explain")
+        .stdin(dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "nydus-overlayfs: reading options from stdin: Is a directory [EISDIR]\n"
+    );
+}

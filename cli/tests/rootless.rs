@@ -13,11 +13,12 @@ use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 use std::process::Command;
 
-use support::{bytes, helper, opts, with, MountEntry, Scratch};
+use support::{bytes, opts, with, MountEntry, Scratch};
 
 const UID: u32 = 65534;
 
-/// Gives every file under `dir` (and `dir`) to the unprivileged uid.
+/// Gives every file under `dir` (and `dir`) to the unprivileged uid; a symlink itself, not
+/// what it points to.
 fn chown_tree(dir: &Path) {
     std::os::unix::fs::chown(dir, Some(UID), Some(UID)).unwrap();
     for e in std::fs::read_dir(dir).unwrap() {
@@ -25,7 +26,7 @@ fn chown_tree(dir: &Path) {
         if p.is_dir() {
             chown_tree(&p);
         } else {
-            std::os::unix::fs::chown(&p, Some(UID), Some(UID)).unwrap();
+            std::os::unix::fs::lchown(&p, Some(UID), Some(UID)).unwrap();
         }
     }
 }
@@ -77,9 +78,9 @@ fn euid() -> u32 {
     line.split_whitespace().nth(2).unwrap().parse().unwrap()
 }
 
-/// Scratch layers `l1`, `l2`, upper `u`, work `w`, mount point `m` and a copy of the helper
-/// `bin/nydus-overlayfs`, all owned by the unprivileged uid (the build tree may not be
-/// reachable for it).
+/// Scratch layers `l1`, `l2`, upper `u`, work `w` and mount point `m`, all owned by the
+/// unprivileged uid, and `bin/nydus-overlayfs` linking to the copy of the helper it can reach
+/// (the build tree may not be reachable for it).
 fn setup(tag: &str) -> (Scratch, String) {
     let s = Scratch::new(tag);
     s.layer(b"l1", &[("top", "1"), ("f1", "1")]);
@@ -87,7 +88,11 @@ fn setup(tag: &str) -> (Scratch, String) {
     for d in [&b"u"[..], b"w", b"m", b"bin"] {
         s.layer(d, &[]);
     }
-    std::fs::copy(helper(), s.path(b"bin/nydus-overlayfs")).unwrap();
+    std::os::unix::fs::symlink(
+        support::helper_for_other_users(),
+        s.path(b"bin/nydus-overlayfs"),
+    )
+    .unwrap();
     chown_tree(&s.dir);
     let o = with(
         opts(

@@ -39,6 +39,59 @@ pub fn helper() -> PathBuf {
     }
 }
 
+/// The helper, copied once per test process to `$TMPDIR/nyov-helper-PID/nydus-overlayfs`
+/// (directory and file mode 0755), for tests that run it as another uid (`setuid=nobody`
+/// through `mount.fuse3`, rootless): the build tree may sit where that uid cannot reach it
+/// (a clone under `/root`, a 0700 `mktemp -d`). Copies left by finished test processes are
+/// removed first. Panics when a directory above the copy does not let other users through.
+pub fn helper_for_other_users() -> &'static Path {
+    static COPY: OnceLock<PathBuf> = OnceLock::new();
+    COPY.get_or_init(|| {
+        use std::os::unix::fs::PermissionsExt;
+        let base = std::env::temp_dir();
+        remove_stale_helper_copies(&base);
+        let dir = base.join(format!("nyov-helper-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let copy = dir.join("nydus-overlayfs");
+        // cp, not std::fs::copy: a write descriptor open in this multi-threaded process could
+        // be inherited by a concurrent fork and make the exec fail with ETXTBSY.
+        let ok = Command::new("cp")
+            .arg(helper())
+            .arg(&copy)
+            .status()
+            .expect("running cp");
+        assert!(ok.success(), "copying the helper to {copy:?}");
+        std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o755)).unwrap();
+        for a in dir.ancestors() {
+            let mode = std::fs::metadata(a).unwrap().permissions().mode();
+            assert!(
+                mode & 0o001 != 0,
+                "{a:?} (mode {mode:o}) does not let other users through: point TMPDIR at a \
+                 directory they can reach"
+            );
+        }
+        copy
+    })
+}
+
+/// Removes the `nyov-helper-PID` copies of test processes that have ended.
+fn remove_stale_helper_copies(base: &Path) {
+    let Ok(entries) = std::fs::read_dir(base) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let Some(pid) = name.to_str().and_then(|n| n.strip_prefix("nyov-helper-")) else {
+            continue;
+        };
+        if pid.parse::<u32>().is_ok() && !Path::new("/proc").join(pid).exists() {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
+    }
+}
+
 /// A file of the repository, by its path from the workspace root (`tests/data/...`).
 pub fn repo_file(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(rel)
