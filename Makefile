@@ -42,14 +42,15 @@ helper:
 helper-path:
 	@echo $(CURDIR)/$(HELPER)
 
-# cbindgen reads the macro-expanded ffi crate (`-Zunpretty=expanded`, allowed on stable by
-# RUSTC_BOOTSTRAP=1 for this one call): the entry points and codes come from macros.
+# cbindgen reads the macro-expanded ffi crate (`-Zunpretty=expanded`, a nightly flag, so this
+# one call runs on the nightly toolchain that scripts/deps.sh installs for Miri and fuzzing):
+# the entry points and codes come from macros.
 header:
-	RUSTC_BOOTSTRAP=1 cbindgen --quiet --config ffi/cbindgen.toml --crate nydus-overlay-ffi --output include/nydus_overlay.h ffi
+	RUSTUP_TOOLCHAIN=nightly cbindgen --quiet --config ffi/cbindgen.toml --crate nydus-overlay-ffi --output include/nydus_overlay.h ffi
 
 # The committed header must be what the pinned cbindgen makes of the sources now.
 header-check:
-	RUSTC_BOOTSTRAP=1 cbindgen --quiet --config ffi/cbindgen.toml --crate nydus-overlay-ffi --output target/nydus_overlay.h.check ffi
+	RUSTUP_TOOLCHAIN=nightly cbindgen --quiet --config ffi/cbindgen.toml --crate nydus-overlay-ffi --output target/nydus_overlay.h.check ffi
 	diff -u include/nydus_overlay.h target/nydus_overlay.h.check
 
 # The man pages: prose in tests/examples/manpages.rs, word lists, limits, exit statuses, C

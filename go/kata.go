@@ -180,77 +180,96 @@ func decodeKata(op string, b64 []byte) (*KataVolume, error) {
 	if r := C.nydus_overlay_kata_decode(ptr(b64), size(b64), ptr(buf), size(buf), &k); r != C.NYDUS_OVERLAY_OK {
 		return nil, newError(op, r)
 	}
-	js := buf[:k.json_len]
-	v := &KataVolume{VolumeType: VolumeType(k.volume_type)}
-	// The library has validated every string of the volume, so unescaping cannot fail; should
-	// it, the first error is returned.
-	var strErr error
-	str := func(s C.nydus_overlay_span) string {
-		out, _, err := jsonString(op, buf, s)
-		if err != nil && strErr == nil {
-			strErr = err
-		}
-		return out
-	}
-	v.Source, v.FsType = str(k.source), str(k.fs_type)
-	if k.options_count > 0 {
-		v.Options = make([]string, 0, int(k.options_count))
-		for i := C.uint32_t(0); i < k.options_count; i++ {
-			var s C.nydus_overlay_span
-			if r := C.nydus_overlay_kata_option(ptr(js), size(js), i, &s); r != C.NYDUS_OVERLAY_OK {
-				return nil, newError(op, r)
-			}
-			v.Options = append(v.Options, str(s))
-		}
-	}
-	metadata := func(which C.uint32_t, count C.uint32_t) (map[string]string, error) {
-		m := make(map[string]string, int(count))
-		for i := C.uint32_t(0); i < count; i++ {
-			var ks, vs C.nydus_overlay_span
-			if r := C.nydus_overlay_kata_metadata(ptr(js), size(js), which, i, &ks, &vs); r != C.NYDUS_OVERLAY_OK {
-				return nil, newError(op, r)
-			}
-			m[str(ks)] = str(vs)
-		}
-		return m, nil
-	}
-	var err error
+	rd := &kataReader{op: op, buf: buf, js: buf[:k.json_len]}
+	v := &KataVolume{VolumeType: VolumeType(k.volume_type), Source: rd.str(k.source), FsType: rd.str(k.fs_type)}
+	rd.options(v, k.options_count)
 	if k.direct_volume_present != 0 {
-		if v.DirectVolume, err = metadata(C.NYDUS_OVERLAY_METADATA_DIRECT_VOLUME, k.direct_volume_metadata_count); err != nil {
-			return nil, err
-		}
+		v.DirectVolume = rd.metadata(C.NYDUS_OVERLAY_METADATA_DIRECT_VOLUME, k.direct_volume_metadata_count)
 	}
 	if k.image_pull_present != 0 {
-		if v.ImagePull, err = metadata(C.NYDUS_OVERLAY_METADATA_IMAGE_PULL, k.image_pull_metadata_count); err != nil {
-			return nil, err
-		}
+		v.ImagePull = rd.metadata(C.NYDUS_OVERLAY_METADATA_IMAGE_PULL, k.image_pull_metadata_count)
 	}
 	if k.nydus_image_present != 0 {
-		v.NydusImage = &NydusImage{Config: str(k.nydus_config), SnapshotDir: str(k.nydus_snapshot_dir)}
+		v.NydusImage = &NydusImage{Config: rd.str(k.nydus_config), SnapshotDir: rd.str(k.nydus_snapshot_dir)}
 	}
 	if k.dm_verity_present != 0 {
-		d := k.dm_verity
-		v.DmVerity = &DmVerity{
-			Hashtype: str(d.hashtype), Hash: str(d.hash),
-			Blocknum: uint64(d.blocknum), Blocksize: uint64(d.blocksize),
-			Hashsize: uint64(d.hashsize), Offset: uint64(d.offset),
-		}
-		if salt, present, err := jsonString(op, buf, d.salt); err != nil {
-			return nil, err
-		} else if present {
-			v.DmVerity.Salt = &salt
-		}
-		if d.hash_type_present != 0 {
-			ht := uint64(d.hash_type)
-			v.DmVerity.HashType = &ht
-		}
-		if d.no_superblock_present != 0 {
-			ns := d.no_superblock != 0
-			v.DmVerity.NoSuperblock = &ns
-		}
+		v.DmVerity = rd.dmVerity(&k.dm_verity)
 	}
-	if strErr != nil {
-		return nil, strErr
+	if rd.err != nil {
+		return nil, rd.err
 	}
 	return v, nil
+}
+
+// kataReader reads the parts of a decoded volume out of the library's buffer, keeping the
+// first error. The library has validated every string of the volume, so unescaping cannot
+// fail; should it, that first error is returned.
+type kataReader struct {
+	op      string
+	buf, js []byte
+	err     error
+}
+
+func (rd *kataReader) fail(err error) {
+	if rd.err == nil {
+		rd.err = err
+	}
+}
+
+func (rd *kataReader) str(s C.nydus_overlay_span) string {
+	out, _, err := jsonString(rd.op, rd.buf, s)
+	if err != nil {
+		rd.fail(err)
+	}
+	return out
+}
+
+func (rd *kataReader) options(v *KataVolume, count C.uint32_t) {
+	if count == 0 {
+		return
+	}
+	v.Options = make([]string, 0, int(count))
+	for i := C.uint32_t(0); i < count; i++ {
+		var s C.nydus_overlay_span
+		if r := C.nydus_overlay_kata_option(ptr(rd.js), size(rd.js), i, &s); r != C.NYDUS_OVERLAY_OK {
+			rd.fail(newError(rd.op, r))
+			return
+		}
+		v.Options = append(v.Options, rd.str(s))
+	}
+}
+
+func (rd *kataReader) metadata(which C.uint32_t, count C.uint32_t) map[string]string {
+	m := make(map[string]string, int(count))
+	for i := C.uint32_t(0); i < count; i++ {
+		var ks, vs C.nydus_overlay_span
+		if r := C.nydus_overlay_kata_metadata(ptr(rd.js), size(rd.js), which, i, &ks, &vs); r != C.NYDUS_OVERLAY_OK {
+			rd.fail(newError(rd.op, r))
+			return nil
+		}
+		m[rd.str(ks)] = rd.str(vs)
+	}
+	return m
+}
+
+func (rd *kataReader) dmVerity(d *C.nydus_overlay_dm_verity) *DmVerity {
+	v := &DmVerity{
+		Hashtype: rd.str(d.hashtype), Hash: rd.str(d.hash),
+		Blocknum: uint64(d.blocknum), Blocksize: uint64(d.blocksize),
+		Hashsize: uint64(d.hashsize), Offset: uint64(d.offset),
+	}
+	if salt, present, err := jsonString(rd.op, rd.buf, d.salt); err != nil {
+		rd.fail(err)
+	} else if present {
+		v.Salt = &salt
+	}
+	if d.hash_type_present != 0 {
+		ht := uint64(d.hash_type)
+		v.HashType = &ht
+	}
+	if d.no_superblock_present != 0 {
+		ns := d.no_superblock != 0
+		v.NoSuperblock = &ns
+	}
+	return v
 }

@@ -11,6 +11,27 @@ def put(target, name, data):
     with open(os.path.join(d, name), 'wb') as f:
         f.write(data if isinstance(data, bytes) else data.encode())
 
+# Structured targets read their input through `arbitrary` 1.x: a Vec is a sequence of
+# (continue byte, element) ending in an even byte, a bool is a byte's low bit, an integer is
+# little-endian, and a String takes its length from the *end* of the data (one byte while the
+# data is at most 256 bytes long). These helpers write those layouts, so that the seeds decode
+# to the values named here (tests/tests/corpus.rs checks a few).
+def arb_bytes(b):
+    return b''.join(b'\x01' + bytes([c]) for c in b) + b'\x00'
+
+def arb_list(items):
+    return b''.join(b'\x01' + arb_bytes(x) for x in items) + b'\x00'
+
+def arb_u16(n):
+    return n.to_bytes(2, 'little')
+
+def arb_strings(front_parts, strings):
+    """Strings interleaved with other front bytes: front_parts[i] is written before strings[i];
+    each string's length byte goes at the end, the first string's last."""
+    assert sum(map(len, strings)) + len(strings) + sum(map(len, front_parts)) <= 256
+    front = b''.join(f + s for f, s in zip(front_parts, strings))
+    return front + bytes(len(x) for x in reversed(strings))
+
 opts = [
     "lowerdir=/s/2/fs:/s/1/fs,upperdir=/s/3/fs,workdir=/s/3/work,extraoption=e30=,dev,suid",
     "ro,lowerdir=/a,upperdir=/u\\:x\\,y,workdir=/w,volatile,index=off",
@@ -21,7 +42,7 @@ opts = [
 ]
 for i, o in enumerate(opts):
     put('options', f'seed{i}', o)
-    put('ffi', f'seed{i}', bytes([len(o) & 255, 0]) + o.encode() + b'\x00\x10')
+    put('ffi', f'seed{i}', arb_bytes(o.encode()) + arb_u16(4096))
 for f in sorted(glob.glob('tests/data/*.option')):
     name = os.path.basename(f)[:-len('.option')]
     opt = open(f, 'rb').read().strip()
@@ -31,15 +52,18 @@ for f in sorted(glob.glob('tests/data/*.option')):
     if key == b'extraoption':
         put('extra_raw', name + '-b64', b'\x00' + val)
         put('extra_raw', name + '-json', b'\x01' + raw)
-        put('ffi', name, val)
     else:
         put('kata_volume', name, raw)
+    put('ffi', name, arb_bytes(val) + arb_u16(4096))
+    put('ffi', name + '-small', arb_bytes(val) + arb_u16(16))
     for k, v in json.loads(raw).items():
         if isinstance(v, str):
             put('json_unescape', f'{name}-{k}', json.dumps(v)[1:-1])
 put('json_unescape', 'escapes', r'q\"b\\s\/\b\f\n\r\t\u0000\u00e9\ud83d\ude00\u2028')
 put('json_unescape', 'lone', r'\ud800x')
-put('extra_go', 'seed0', b'/var/lib/x\x00<a&b>\x00{"auth":"x"}\x00/snap\x00\x01v6')
-put('layers', 'seed0', b'\x03/a,b\x02:c\x01=\\\x00\xff\x01/u:x')
-put('cli_args', 'seed0', b'\x07overlay\x02/t\x02-o\x0elowerdir=/a:/b\x02-t\x0fnydus-overlayfs')
-put('cli_args', 'seed1', b'\x04-fvo\x01x\x02-N\x041234\x09/dev/fd/3')
+put('extra_go', 'seed0', arb_strings([b'', b'', b'', b'\x01'],
+                                     [b'/var/lib/x<a&b>', b'{"auth":"x\xe2\x80\xa8"}', b'/snap', b'v6']))
+put('layers', 'seed0', arb_list([b'/a,b', b':c', b'=\\']) + b'\x01' + arb_bytes(b'/u:x') + b'\x01')
+put('layers', 'seed1', arb_list([b'/l1', b'/l2']) + b'\x00\x00')
+put('cli_args', 'seed0', arb_list([b'overlay', b'/t', b'-o', b'lowerdir=/a:/b', b'-t', b'nydus-overlayfs']))
+put('cli_args', 'seed1', arb_list([b'-fvo', b'x', b'-N', b'1234', b'/dev/fd/3']))

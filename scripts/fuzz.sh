@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-20}
 jobs=${2:-1}
-targets=(options layers extra_raw extra_go json_unescape kata_volume ffi cli_args explain_secrets)
+targets=(options layers extra_raw extra_go json_unescape kata_volume ffi cli_args explain_secrets option_list)
 work=${FUZZ_WORK:-fuzz/target/corpus-work}
 logs=${FUZZ_LOGS:-fuzz/target/logs}
 mkdir -p "$work" "$logs"

@@ -109,8 +109,68 @@ impl FuseCall<'_> {
     }
 }
 
-fn strip<'a>(s: &'a [u8], prefix: &[u8]) -> Option<&'a [u8]> {
-    s.strip_prefix(prefix)
+/// The options as `mount.fuse3` rewrites them, item by item.
+#[derive(Default)]
+struct Rewrite<'a> {
+    kept: Vec<u8>,
+    setuid: Option<&'a [u8]>,
+    drop_privileges: bool,
+    nodev: bool,
+    nosuid: bool,
+}
+
+impl<'a> Rewrite<'a> {
+    fn push(&mut self, item: &[u8]) {
+        if !self.kept.is_empty() {
+            self.kept.push(b',');
+        }
+        self.kept.extend_from_slice(item);
+    }
+
+    /// One `-o` value: strtok's split (every comma splits, empty items vanish), `setuid=` and
+    /// `drop_privileges` consumed, [`DROPPED_WORDS`] dropped.
+    fn add(&mut self, opts: &'a [u8]) {
+        for item in opts.split(|&b| b == b',') {
+            if let Some(user) = item.strip_prefix(b"setuid=") {
+                self.setuid = Some(user);
+            } else if item == b"drop_privileges" {
+                self.drop_privileges = true;
+            } else if !item.is_empty() && !DROPPED_WORDS.iter().any(|w| w.as_bytes() == item) {
+                self.nodev |= item == b"nodev";
+                self.nosuid |= item == b"nosuid";
+                self.push(item);
+            }
+        }
+    }
+
+    /// The kept items, then `dev` unless `nodev` was given and `suid` unless `nosuid` was.
+    fn finish(mut self) -> (Vec<u8>, Option<&'a [u8]>, bool) {
+        if !self.nodev {
+            self.push(b"dev");
+        }
+        if !self.nosuid {
+            self.push(b"suid");
+        }
+        (self.kept, self.setuid, self.drop_privileges)
+    }
+}
+
+/// A `-t` value as `mount.fuse3` takes it: without `fuse.`/`fuseblk.`; `None` when empty.
+fn fuse_type(t: &[u8]) -> Option<&[u8]> {
+    let t = t
+        .strip_prefix(b"fuse.")
+        .or_else(|| t.strip_prefix(b"fuseblk."))
+        .unwrap_or(t);
+    Some(t).filter(|t| !t.is_empty())
+}
+
+/// Without `-t`, SOURCE is `TYPE#SOURCE` (or just `TYPE`): the type and the source handed on.
+fn type_from_source(source: Option<&[u8]>) -> Option<(&[u8], Option<&[u8]>)> {
+    let s = source?;
+    Some(match s.iter().position(|&b| b == b'#') {
+        Some(h) => (&s[..h], Some(&s[h + 1..])),
+        None => (s, None),
+    })
 }
 
 /// Reads a command line (program name included) as `mount.fuse3` does: SOURCE and TARGET
@@ -125,68 +185,22 @@ pub fn parse_fuse<A: AsRef<[u8]>>(argv: &[A]) -> Option<FuseCall<'_>> {
     let source = Some(argv[1].as_ref()).filter(|s| !s.is_empty());
     let target = argv[2].as_ref();
     let mut fstype: Option<&[u8]> = None;
-    let (mut options, mut setuid, mut drop_privileges) = (Vec::new(), None, false);
-    let (mut dev, mut suid) = (true, true);
-    let mut i = 3;
-    while i < argv.len() {
-        match argv[i].as_ref() {
-            b"-t" => {
-                i += 1;
-                let t = argv.get(i)?.as_ref();
-                let t = strip(t, b"fuse.")
-                    .or_else(|| strip(t, b"fuseblk."))
-                    .unwrap_or(t);
-                if t.is_empty() {
-                    return None;
-                }
-                fstype = Some(t);
-            }
-            b"-o" => {
-                i += 1;
-                let Some(opts) = argv.get(i) else { break };
-                // strtok: every comma splits, empty items vanish.
-                for item in opts.as_ref().split(|&b| b == b',') {
-                    if let Some(user) = item.strip_prefix(b"setuid=") {
-                        setuid = Some(user);
-                        continue;
-                    }
-                    if item == b"drop_privileges" {
-                        drop_privileges = true;
-                        continue;
-                    }
-                    if item.is_empty() || DROPPED_WORDS.iter().any(|w| w.as_bytes() == item) {
-                        continue;
-                    }
-                    dev &= item != b"nodev";
-                    suid &= item != b"nosuid";
-                    if !options.is_empty() {
-                        options.push(b',');
-                    }
-                    options.extend_from_slice(item);
-                }
-            }
+    let mut rewrite = Rewrite::default();
+    let mut rest = argv[3..].iter().map(AsRef::as_ref);
+    while let Some(arg) = rest.next() {
+        match arg {
+            b"-t" => fstype = Some(fuse_type(rest.next()?)?),
+            b"-o" => match rest.next() {
+                Some(opts) => rewrite.add(opts),
+                None => break,
+            },
             _ => {}
         }
-        i += 1;
     }
-    for (on, word) in [(dev, &b"dev"[..]), (suid, b"suid")] {
-        if on {
-            if !options.is_empty() {
-                options.push(b',');
-            }
-            options.extend_from_slice(word);
-        }
-    }
+    let (options, setuid, drop_privileges) = rewrite.finish();
     let (fstype, source) = match fstype {
         Some(t) => (t, source),
-        // No -t: SOURCE is `TYPE#SOURCE` (or just `TYPE`).
-        None => {
-            let s = source?;
-            match s.iter().position(|&b| b == b'#') {
-                Some(h) => (&s[..h], Some(&s[h + 1..])),
-                None => (s, None),
-            }
-        }
+        None => type_from_source(source)?,
     };
     if fstype.is_empty() {
         return None;

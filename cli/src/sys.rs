@@ -338,8 +338,8 @@ pub fn unshare_mount_ns() -> io::Result<()> {
 
 /// What std's runtime does before `main` that the helper needs, for a `#![no_main]` binary
 /// entered through [`c_main!`](crate::c_main): descriptors 0, 1 and 2 that are closed are
-/// opened on `/dev/null` (else the first file the helper opens would become its stderr, and a
-/// message would be written into it), SIGPIPE is ignored (a closed pipe on stdout or stderr is
+/// opened on `/dev/null` ([`keep_std_fds_open`], before the front or the helper opens
+/// anything), SIGPIPE is ignored (a closed pipe on stdout or stderr is
 /// an error to handle, not a signal that kills the helper after a mount), and a panic prints
 /// nothing (the binary is built with `panic = "abort"`: it stops there, without unwinding).
 /// Not done, unlike std's start-up: the alternate signal stack and SIGSEGV handler that name a

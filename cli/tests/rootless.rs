@@ -154,14 +154,15 @@ fn borrowed<'a>(env: &'a [(&'static str, std::ffi::OsString)]) -> Vec<(&'static 
     env.iter().map(|(k, v)| (*k, v.as_os_str())).collect()
 }
 
-#[test]
-fn unprivileged_user_namespace_mount_with_userxattr() {
-    let (s, o) = setup("rootless-direct");
+/// Mounts as the unprivileged user in a user namespace of its own, by the shell line `mount`
+/// (`$BIN`, `$M` and `$O` set), printing the uid map first and checking the result.
+fn mount_rootless(tag: &str, mount: &str) {
+    let (s, o) = setup(tag);
     let env = env_for(&s, &o);
     let r = run_rootless(
         &format!(
             r#"echo "uid_map $(awk '{{print $1, $2, $3}}' /proc/self/uid_map)"
-"$BIN/nydus-overlayfs" overlay "$M" -o "$O,dev,suid"; echo "rc=$?"
+{mount}; echo "rc=$?"
 {SCRIPT_TAIL}"#
         ),
         &borrowed(&env),
@@ -170,18 +171,19 @@ fn unprivileged_user_namespace_mount_with_userxattr() {
 }
 
 #[test]
-fn unprivileged_user_namespace_mount_through_mount_fuse3() {
-    let (s, o) = setup("rootless-fuse3");
-    let env = env_for(&s, &o);
-    let r = run_rootless(
-        &format!(
-            r#"echo "uid_map $(awk '{{print $1, $2, $3}}' /proc/self/uid_map)"
-PATH="$BIN:$PATH" mount.fuse3 overlay "$M" -o "$O" -t nydus-overlayfs; echo "rc=$?"
-{SCRIPT_TAIL}"#
-        ),
-        &borrowed(&env),
+fn unprivileged_user_namespace_mount_with_userxattr() {
+    mount_rootless(
+        "rootless-direct",
+        r#""$BIN/nydus-overlayfs" overlay "$M" -o "$O,dev,suid""#,
     );
-    check(&s, &r);
+}
+
+#[test]
+fn unprivileged_user_namespace_mount_through_mount_fuse3() {
+    mount_rootless(
+        "rootless-fuse3",
+        r#"PATH="$BIN:$PATH" mount.fuse3 overlay "$M" -o "$O" -t nydus-overlayfs"#,
+    );
 }
 
 /// Without a user namespace of its own the same uid cannot mount: the helper reports EPERM

@@ -28,12 +28,22 @@ fn scratch(tag: &str) -> Scratch {
 /// Shell functions for the scripts below: `opts U W` prints volatile options with the given
 /// upper and work; `overlays` prints how many overlays this namespace has; `marker` prints
 /// `marker` when the kernel's volatile marker is in `$D/w`. `$PLAIN` is the pair's options
-/// spelled plainly.
+/// spelled plainly. `hold` starts a process in a mount namespace of its own that mounts the
+/// pair (spelled through the symlink) on `$D/t`, prints `first=STATUS` and `ready`, and holds
+/// the mount until `release`.
 const FUNCS: &str = r#"
 opts() { echo "lowerdir=$D/l1:$D/l2,upperdir=$1,workdir=$2,volatile"; }
 overlays() { echo "overlays=$(grep -c ' - overlay ' /proc/self/mountinfo)"; }
 marker() { if test -f "$D/w/work/incompat/volatile/dirty"; then echo marker; else echo no-marker; fi; }
 PLAIN=$(opts "$D/u" "$D/w")
+hold() {
+  mkfifo "$D/go" "$D/done"
+  unshare --mount --propagation private -- bash -c '
+    "$H" overlay "$D/t" -o "lowerdir=$D/l1:$D/l2,upperdir=$D/alias/u,workdir=$D/alias/w,volatile"
+    echo "first=$?"; echo ready > "$D/go"; read x < "$D/done"' &
+  read x < "$D/go"; echo "$x"
+}
+release() { echo bye > "$D/done"; wait; }
 "#;
 
 /// Runs `script` in a new private mount namespace with `$D` and the functions above.
@@ -60,6 +70,11 @@ fn count(r: &NsRun, line: &str) -> usize {
     r.out.iter().filter(|l| *l == line).count()
 }
 
+#[track_caller]
+fn assert_stderr_has(r: &NsRun, part: &str) {
+    assert!(r.stderr.contains(part), "want {part:?} in: {}", r.stderr);
+}
+
 /// The first volatile mount spelled by `first` (a shell fragment giving the upper and work
 /// arguments of `opts`, run after `setup`), then the plain second one on `t2`.
 fn second_mount_refused(tag: &str, setup: &str, first: &str) -> NsRun {
@@ -79,7 +94,7 @@ overlays; marker"#
 
 /// First mount made, second refused with one line naming the reason, marker kept, one overlay.
 fn assert_refused(r: &NsRun) {
-    assert_eq!(r.rcs, [0, 32], "{r:#?}");
+    r.assert_rcs(&[0, 32]);
     assert!(
         said(r, "overlays=1"),
         "a second overlay on a live upper: {r:#?}"
@@ -137,26 +152,17 @@ fn live_mount_in_another_mount_namespace_is_refused() {
     let s = scratch("other-ns");
     let r = run(
         &s,
-        r#"mkfifo "$D/go" "$D/done"
-unshare --mount --propagation private -- bash -c '
-  "$H" overlay "$D/t" -o "lowerdir=$D/l1:$D/l2,upperdir=$D/alias/u,workdir=$D/alias/w,volatile"
-  echo "first=$?"; echo ready > "$D/go"; read x < "$D/done"' &
-read x < "$D/go"; echo "$x"
-overlays
+        r#"hold; overlays
 rc "$H" overlay "$D/t2" -o "$PLAIN"
 overlays; marker
-echo bye > "$D/done"; wait"#,
+release"#,
     );
     assert!(said(&r, "first=0") && said(&r, "ready"), "{r:#?}");
     // This namespace never had the first overlay: only the other namespace holds it.
     assert_eq!(count(&r, "overlays=0"), 2, "{r:#?}");
-    assert_eq!(r.rcs, [32], "{r:#?}");
+    r.assert_rcs(&[32]);
     assert!(said(&r, "marker"), "{r:#?}");
-    assert!(
-        r.stderr.contains("leaving the volatile marker"),
-        "{}",
-        r.stderr
-    );
+    assert_stderr_has(&r, "leaving the volatile marker");
 }
 
 /// The namespace holding the live overlay has no process left (an open descriptor of its
@@ -166,65 +172,57 @@ fn live_mount_in_a_namespace_without_processes_is_refused() {
     let s = scratch("orphan-ns");
     let r = run(
         &s,
-        r#"mkfifo "$D/go" "$D/done"
-unshare --mount --propagation private -- bash -c '
-  "$H" overlay "$D/t" -o "lowerdir=$D/l1:$D/l2,upperdir=$D/alias/u,workdir=$D/alias/w,volatile"
-  echo "first=$?"; echo ready > "$D/go"; read x < "$D/done"' &
-read x < "$D/go"; echo "$x"
-exec 6< "/proc/$!/ns/mnt"
-echo bye > "$D/done"; wait
+        r#"hold; exec 6< "/proc/$!/ns/mnt"
+release
 rc "$H" overlay "$D/t2" -o "$PLAIN"
 overlays; marker
 exec 6<&-"#,
     );
     assert!(said(&r, "first=0"), "{r:#?}");
-    assert_eq!(r.rcs, [32], "{r:#?}");
+    r.assert_rcs(&[32]);
     assert!(said(&r, "overlays=0") && said(&r, "marker"), "{r:#?}");
-    assert!(r.stderr.contains("in-use lock"), "{}", r.stderr);
+    assert_stderr_has(&r, "in-use lock");
 }
 
-/// A lazily unmounted overlay that a process still has open is gone from every mountinfo
-/// but alive: the kernel's lock still answers.
-#[test]
-fn lazily_unmounted_overlay_still_open_is_refused() {
-    let s = scratch("lazy");
+/// The first volatile mount (a shell fragment run first), held open by a process and lazily
+/// unmounted, then the plain second one: gone from every mountinfo but alive, so only the
+/// kernel's lock can refuse it, with `why` in its message.
+fn lazily_unmounted_open_mount_refused(tag: &str, first: &str, why: &str) {
+    let s = scratch(tag);
     let r = run(
         &s,
-        r#"rc "$H" overlay "$D/t" -o "$(opts "$D/alias/u" "$D/alias/w")"
+        &format!(
+            r#"{first}
 exec 7< "$D/t/f"
 umount -l "$D/t"; overlays
 rc "$H" overlay "$D/t2" -o "$PLAIN"
 overlays; marker
-exec 7<&-"#,
+exec 7<&-"#
+        ),
     );
-    assert_eq!(r.rcs, [0, 32], "{r:#?}");
+    r.assert_rcs(&[0, 32]);
     assert_eq!(count(&r, "overlays=0"), 2, "{r:#?}");
     assert!(said(&r, "marker"), "{r:#?}");
-    assert!(r.stderr.contains("in-use lock"), "{}", r.stderr);
+    assert_stderr_has(&r, why);
+}
+
+#[test]
+fn lazily_unmounted_overlay_still_open_is_refused() {
+    lazily_unmounted_open_mount_refused(
+        "lazy",
+        r#"rc "$H" overlay "$D/t" -o "$(opts "$D/alias/u" "$D/alias/w")""#,
+        "in-use lock",
+    );
 }
 
 /// The same with an overlay that used only this workdir (an upper of its own): only the
 /// kernel's lock on the work directory can tell.
 #[test]
 fn lazily_unmounted_overlay_of_the_work_dir_alone_is_refused() {
-    let s = scratch("lazy-work");
-    let r = run(
-        &s,
-        r#"mkdir "$D/u2"; rc "$H" overlay "$D/t" -o "$(opts "$D/u2" "$D/alias/w")"
-exec 7< "$D/t/f"
-umount -l "$D/t"; overlays
-rc "$H" overlay "$D/t2" -o "$PLAIN"
-overlays; marker
-exec 7<&-"#,
-    );
-    r.assert_rcs(&[0, 32]);
-    assert_eq!(count(&r, "overlays=0"), 2, "{r:#?}");
-    assert!(said(&r, "marker"), "{r:#?}");
-    assert!(
-        r.stderr
-            .contains("workdir is in use by a live overlay (the kernel holds its in-use lock"),
-        "{}",
-        r.stderr
+    lazily_unmounted_open_mount_refused(
+        "lazy-work",
+        r#"mkdir "$D/u2"; rc "$H" overlay "$D/t" -o "$(opts "$D/u2" "$D/alias/w")""#,
+        "workdir is in use by a live overlay (the kernel holds its in-use lock",
     );
 }
 
@@ -242,10 +240,10 @@ umount "$D/t3"; overlays
 rc "$H" overlay "$D/t2" -o "$PLAIN"
 overlays; marker"#,
     );
-    assert_eq!(r.rcs, [0, 32], "{r:#?}");
+    r.assert_rcs(&[0, 32]);
     assert_eq!(count(&r, "overlays=1"), 2, "{r:#?}");
     assert!(said(&r, "marker"), "{r:#?}");
-    assert!(r.stderr.contains("still mounted at"), "{}", r.stderr);
+    assert_stderr_has(&r, "still mounted at");
 }
 
 #[test]
@@ -258,7 +256,7 @@ rc nofs "$H" overlay "$D/t2" -o "$PLAIN"
 overlays; marker"#,
     );
     assert_refused(&r);
-    assert!(r.stderr.contains("still mounted at"), "{}", r.stderr);
+    assert_stderr_has(&r, "still mounted at");
 }
 
 #[test]
@@ -272,12 +270,8 @@ rc nofs "$H" overlay "$D/t2" -o "$PLAIN"
 overlays; marker"#,
     );
     assert_refused(&r);
-    assert!(
-        r.stderr.contains("cannot tell whether upperdir is in use")
-            && r.stderr.contains("[ENOSYS]"),
-        "{}",
-        r.stderr
-    );
+    assert_stderr_has(&r, "cannot tell whether upperdir is in use");
+    assert_stderr_has(&r, "[ENOSYS]");
 }
 
 #[test]
@@ -293,7 +287,7 @@ rc nofs "$H" overlay "$D/t2" -o "$PLAIN"
 overlays; test -f "$D/w\z/work/incompat/volatile/dirty" && echo marker"#,
     );
     assert_refused(&r);
-    assert!(r.stderr.contains("still mounted at"), "{}", r.stderr);
+    assert_stderr_has(&r, "still mounted at");
 }
 
 #[test]
@@ -305,11 +299,7 @@ fn without_the_kernel_probe_the_marker_of_a_free_pair_is_removed() {
 rc nofs "$H" -v overlay "$D/t2" -o "$PLAIN""#,
     );
     r.assert_rcs(&[0, 0]);
-    assert!(
-        r.stderr.contains("volatile marker: removed"),
-        "{}",
-        r.stderr
-    );
+    assert_stderr_has(&r, "volatile marker: removed");
 }
 
 #[test]
@@ -322,7 +312,7 @@ umount "$D/t"
 rc "$H" overlay "$D/t2" -o "$PLAIN"
 overlays; marker; cat "$D/t2/f""#,
     );
-    assert_eq!(r.rcs, [0, 0], "{r:#?}");
+    r.assert_rcs(&[0, 0]);
     // The second volatile mount left a fresh marker of its own.
     assert!(
         said(&r, "overlays=1") && said(&r, "marker") && said(&r, "1"),
@@ -357,12 +347,8 @@ overlays; marker"#,
         !said(&r, "no-getfattr"),
         "getfattr (Debian package attr, scripts/deps.sh) is needed"
     );
-    assert_eq!(r.rcs, [0, 0, 0, 32], "{r:#?}");
-    assert!(
-        r.stderr.contains("volatile marker: would be removed"),
-        "{}",
-        r.stderr
-    );
+    r.assert_rcs(&[0, 0, 0, 32]);
+    assert_stderr_has(&r, "volatile marker: would be removed");
     assert!(said(&r, "free-unchanged"), "{r:#?}");
     assert!(said(&r, "busy-unchanged"), "{r:#?}");
     // The snapshot is not empty: upper, work, the marker and the boot record are in it.

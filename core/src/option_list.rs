@@ -14,9 +14,11 @@
 //!   uses `trim_start_matches`); all four fields present, `fs_version` `v5` or `v6`.
 //!
 //! Unlike both runtimes, an item holding a NUL byte is refused ([`ErrorKind::NulByte`]), as
-//! everywhere in this crate. The error reported is the first problem in list order. Errors of the selection carry item positions (the index in a
-//! list, the byte offset of the item in an option string); errors of the blob itself carry
-//! offsets into the value or its decoded JSON, as [`crate::extra::decode`]'s do.
+//! everywhere in this crate. The error reported is the first problem in list order. Errors of
+//! the selection carry item positions (the index in a list, the byte offset of the item in an
+//! option string, except a NUL byte in an option string, reported at the byte itself as
+//! [`crate::options::items`] does); errors of the blob itself carry offsets into the value or
+//! its decoded JSON, as [`crate::extra::decode`]'s do.
 //!
 //! ```
 //! use nydus_overlay_core::extra::{decoded_len_max, Rules};

@@ -93,52 +93,60 @@ impl<'a> Iterator for Items<'a> {
     type Item = Result<Item<'a>>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let input = self.input;
-        loop {
-            if self.pos >= input.len() {
-                return None;
-            }
+        while self.pos < self.input.len() {
             let start = self.pos;
-            let mut i = start;
-            let mut quote: Option<usize> = None;
-            let end = loop {
-                let hit = match quote {
-                    None => find_any(input, i, [b',', b'\\', b'"']),
-                    Some(_) => find_any(input, i, [b'"', b'\\']),
-                };
-                let Some(j) = hit else {
-                    if let Some(q) = quote {
-                        return Some(Err(self.fail(ErrorKind::UnterminatedQuote, q)));
-                    }
-                    break input.len();
-                };
-                match input[j] {
-                    b',' => break j,
-                    b'\\' if j + 1 >= input.len() => {
-                        return Some(Err(self.fail(ErrorKind::TrailingBackslash, j)));
-                    }
-                    b'\\' => i = j + 2,
-                    _ => {
-                        quote = if quote.is_some() { None } else { Some(j) };
-                        i = j + 1;
-                    }
-                }
+            let end = match self.item_end(start) {
+                Ok(end) => end,
+                Err(e) => return Some(Err(e)),
             };
-            if end > self.nul {
-                return Some(Err(self.fail(ErrorKind::NulByte, self.nul)));
-            }
             self.pos = end + 1;
             if end > start {
                 return Some(Ok(Item {
-                    raw: &input[start..end],
+                    raw: &self.input[start..end],
                     offset: start,
                 }));
             }
         }
+        None
     }
 }
 
 impl Items<'_> {
+    /// Where the item starting at `start` ends: the first `,` that is neither escaped nor
+    /// inside double quotes, or the end of the input.
+    fn item_end(&mut self, start: usize) -> Result<usize> {
+        let input = self.input;
+        let mut i = start;
+        let mut quote: Option<usize> = None;
+        let end = loop {
+            let hit = match quote {
+                None => find_any(input, i, [b',', b'\\', b'"']),
+                Some(_) => find_any(input, i, [b'"', b'\\']),
+            };
+            let Some(j) = hit else {
+                if let Some(q) = quote {
+                    return Err(self.fail(ErrorKind::UnterminatedQuote, q));
+                }
+                break input.len();
+            };
+            match input[j] {
+                b',' => break j,
+                b'\\' if j + 1 >= input.len() => {
+                    return Err(self.fail(ErrorKind::TrailingBackslash, j));
+                }
+                b'\\' => i = j + 2,
+                _ => {
+                    quote = if quote.is_some() { None } else { Some(j) };
+                    i = j + 1;
+                }
+            }
+        };
+        if end > self.nul {
+            return Err(self.fail(ErrorKind::NulByte, self.nul));
+        }
+        Ok(end)
+    }
+
     /// Stops the iteration with an error; a NUL before `at` is the earlier error.
     fn fail(&mut self, kind: ErrorKind, at: usize) -> Error {
         self.pos = self.input.len();

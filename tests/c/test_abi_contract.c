@@ -188,53 +188,58 @@ static int32_t check_blob(int kind, const char *b64v, size_t b64_len) {
     return r;
 }
 
+/* What differs between the two kinds of blob: the entry point, its out struct and where that
+ * struct's json_len lies. */
+typedef union {
+    nydus_overlay_extra e;
+    nydus_overlay_kata_volume k;
+} decoded;
+
+static const struct {
+    const char *name;
+    size_t size, json_len_at;
+} KINDS[2] = {
+    {"extra_decode", sizeof(nydus_overlay_extra), offsetof(nydus_overlay_extra, json_len)},
+    {"kata_decode", sizeof(nydus_overlay_kata_volume), offsetof(nydus_overlay_kata_volume, json_len)},
+};
+
+static int32_t decode_as(int kind, const char *b64v, size_t b64_len, uint8_t *p, size_t cap, decoded *out) {
+    const uint8_t *in = (const uint8_t *)b64v;
+    if (kind == 0) return nydus_overlay_extra_decode(in, b64_len, p, cap, out ? &out->e : NULL);
+    return nydus_overlay_kata_decode(in, b64_len, p, cap, out ? &out->k : NULL);
+}
+
 static int32_t check_blob_exact(int kind, const char *b64v, size_t b64_len) {
+    const char *name = KINDS[kind].name;
+    size_t size = KINDS[kind].size, at = KINDS[kind].json_len_at;
     size_t need = nydus_overlay_decoded_len_max(b64_len);
+    decoded d;
     /* Too small by one, and NULL with 0: only json_len changes, to `need`. */
     size_t smalls[2] = {need ? need - 1 : 0, 0};
     for (int t = 0; t < 2; t++) {
         if (smalls[t] >= need) continue;
         buffer b = buf_new(smalls[t]);
-        uint8_t *p = t == 1 ? NULL : b.p;
-        if (kind == 0) {
-            nydus_overlay_extra e;
-            FILL(e);
-            int32_t r = nydus_overlay_extra_decode((const uint8_t *)b64v, b64_len, p, smalls[t], &e);
-            CHECK(r == NYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL, "%s: extra_decode small gave %d", ctx, r);
-            ONLY_FIELD(e, nydus_overlay_extra, json_len, "extra_decode BUFFER_TOO_SMALL");
-            CHECK(e.json_len == need, "%s: json_len %llu, need %zu", ctx, (unsigned long long)e.json_len, need);
-        } else {
-            nydus_overlay_kata_volume k;
-            FILL(k);
-            int32_t r = nydus_overlay_kata_decode((const uint8_t *)b64v, b64_len, p, smalls[t], &k);
-            CHECK(r == NYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL, "%s: kata_decode small gave %d", ctx, r);
-            ONLY_FIELD(k, nydus_overlay_kata_volume, json_len, "kata_decode BUFFER_TOO_SMALL");
-            CHECK(k.json_len == need, "%s: json_len %llu, need %zu", ctx, (unsigned long long)k.json_len, need);
-        }
+        FILL(d);
+        int32_t r = decode_as(kind, b64v, b64_len, t == 1 ? NULL : b.p, smalls[t], &d);
+        CHECK(r == NYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL, "%s: %s small gave %d", ctx, name, r);
+        untouched(&d, size, at, sizeof(uint64_t), "BUFFER_TOO_SMALL");
+        uint64_t json_len;
+        memcpy(&json_len, (const uint8_t *)&d + at, sizeof json_len);
+        CHECK(json_len == need, "%s: %s json_len %llu, need %zu", ctx, name, (unsigned long long)json_len, need);
         buf_check_free(b, "a decode with a small buffer");
     }
     /* Exact. */
     buffer b = buf_new(need);
-    int32_t r;
-    if (kind == 0) {
-        nydus_overlay_extra e;
-        FILL(e);
-        r = nydus_overlay_extra_decode((const uint8_t *)b64v, b64_len, b.p, b.cap, &e);
-        if (r == NYDUS_OVERLAY_OK) extra_spans_ok(&e, b.cap);
-        else UNTOUCHED(e, "failing extra_decode");
-    } else {
-        nydus_overlay_kata_volume k;
-        FILL(k);
-        r = nydus_overlay_kata_decode((const uint8_t *)b64v, b64_len, b.p, b.cap, &k);
-        if (r == NYDUS_OVERLAY_OK) kata_spans_ok(&k, b.p, b.cap);
-        else UNTOUCHED(k, "failing kata_decode");
-    }
+    FILL(d);
+    int32_t r = decode_as(kind, b64v, b64_len, b.p, b.cap, &d);
+    if (r != NYDUS_OVERLAY_OK) untouched(&d, size, 0, 0, "a failing decode");
+    else if (kind == 0) extra_spans_ok(&d.e, b.cap);
+    else kata_spans_ok(&d.k, b.p, b.cap);
     buf_check_free(b, "a decode with an exact buffer");
     /* NULL out: nothing written anywhere. */
     b = buf_new(need);
-    int32_t rn = kind == 0 ? nydus_overlay_extra_decode((const uint8_t *)b64v, b64_len, b.p, b.cap, NULL)
-                           : nydus_overlay_kata_decode((const uint8_t *)b64v, b64_len, b.p, b.cap, NULL);
-    CHECK(rn == NYDUS_OVERLAY_ERR_NULL, "%s: NULL out gave %d", ctx, rn);
+    int32_t rn = decode_as(kind, b64v, b64_len, b.p, b.cap, NULL);
+    CHECK(rn == NYDUS_OVERLAY_ERR_NULL, "%s: %s NULL out gave %d", ctx, name, rn);
     buf_check_free(b, "a decode with NULL out");
     return r;
 }
@@ -449,13 +454,23 @@ static void check_option_entry_points(void) {
     buf_check_free(b, "json_unescape");
 }
 
+/* The extraoption item of the fixture extra-v6-auth (malloc'd, its length in *len). */
+static char *read_auth_item(const char *dir, size_t *len) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/extra-v6-auth.option", dir);
+    char *item = read_file(path, len);
+    if (!item) {
+        perror(path);
+        exit(2);
+    }
+    return item;
+}
+
 /* extra_check's buffer rule (header): decoded_len_max(selected value length) exactly. */
 static void check_extra_check_rule(const char *dir) {
     ctx = "extra_check buffer rule";
-    char path[4096];
-    snprintf(path, sizeof path, "%s/extra-v6-auth.option", dir);
     size_t ilen;
-    char *item = read_file(path, &ilen);
+    char *item = read_auth_item(dir, &ilen);
     size_t olen = ilen + 64;
     char *opts = malloc(olen + 1);
     olen = (size_t)snprintf(opts, olen + 1, "lowerdir=/a:/b,%s,ro", item);
@@ -481,10 +496,8 @@ static void check_extra_check_rule(const char *dir) {
 /* The option-list entry points: Kata-shaped lists, sentinels, exact buffers, NUL. */
 static void check_list_entry_points(const char *dir) {
     ctx = "list entry points";
-    char path[4096];
-    snprintf(path, sizeof path, "%s/extra-v6-auth.option", dir);
     size_t ilen;
-    char *item = read_file(path, &ilen);
+    char *item = read_auth_item(dir, &ilen);
     /* The Go runtime's rootFs.Options as nydus-snapshotter returns them. */
     const char *lower = "lowerdir=/s/2/fs:/s/1/fs", *upper = "upperdir=/s/3/fs", *work = "workdir=/s/3/work";
     size_t lens[4] = {strlen(lower), strlen(upper), strlen(work), ilen};

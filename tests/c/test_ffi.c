@@ -177,6 +177,32 @@ static void test_options(const char *extra, size_t extra_len) {
     free(big);
 }
 
+/* A fixture blob: the option item, its base64 value (after PREFIX) and a buffer of exactly
+ * the decoded size. Free with blob_free. */
+typedef struct {
+    char *opt;
+    size_t opt_len;
+    const uint8_t *b64;
+    size_t b64_len;
+    size_t cap;
+    uint8_t *buf;
+} blob;
+
+static blob blob_read(const char *dir, const char *name, const char *prefix) {
+    blob b;
+    b.opt = read_option(dir, name, &b.opt_len);
+    b.b64 = B(b.opt + strlen(prefix));
+    b.b64_len = b.opt_len - strlen(prefix);
+    b.cap = nydus_overlay_decoded_len_max(b.b64_len);
+    b.buf = malloc(b.cap);
+    return b;
+}
+
+static void blob_free(blob b) {
+    free(b.buf);
+    free(b.opt);
+}
+
 static void test_extra(const char *dir) {
     struct { const char *name; const char *source; const char *fs_version; int rust_ok; } fx[] = {
         {"extra-v6-auth", "/var/lib/containerd/io.containerd.snapshotter.v1.nydus/snapshots/41/fs/image/image.boot", "v6", 1},
@@ -185,16 +211,15 @@ static void test_extra(const char *dir) {
         {"extra-unknown-field", "/var/lib/containerd/io.containerd.snapshotter.v1.nydus/snapshots/5/fs/image/image.boot", "v6", 1},
     };
     for (size_t i = 0; i < sizeof fx / sizeof fx[0]; i++) {
-        size_t len;
-        char *opt = read_option(dir, fx[i].name, &len);
-        const char *b64 = opt + strlen("extraoption=");
-        size_t b64_len = len - strlen("extraoption=");
-        size_t cap = nydus_overlay_decoded_len_max(b64_len);
-        uint8_t *buf = malloc(cap);
+        blob bl = blob_read(dir, fx[i].name, "extraoption=");
+        const char *opt = bl.opt;
+        const uint8_t *b64 = bl.b64;
+        size_t b64_len = bl.b64_len, cap = bl.cap;
+        uint8_t *buf = bl.buf;
         nydus_overlay_extra e;
-        EQ_RESULT(nydus_overlay_extra_decode(B(b64), b64_len, buf, cap - 1, &e), NYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL);
+        EQ_RESULT(nydus_overlay_extra_decode(b64, b64_len, buf, cap - 1, &e), NYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL);
         CHECK(e.json_len == cap);
-        EQ_RESULT(nydus_overlay_extra_decode(B(b64), b64_len, buf, cap, &e), NYDUS_OVERLAY_OK);
+        EQ_RESULT(nydus_overlay_extra_decode(b64, b64_len, buf, cap, &e), NYDUS_OVERLAY_OK);
         CHECK(field_is(buf, e.source, fx[i].source));
         CHECK(e.config.present && e.snapshotdir.present);
         if (fx[i].fs_version) CHECK(field_is(buf, e.fs_version, fx[i].fs_version));
@@ -211,8 +236,7 @@ static void test_extra(const char *dir) {
         n = snprintf(opts, sizeof opts, "lowerdir=/a:/b,%s,%s", opt, opt);
         EQ_RESULT(nydus_overlay_extra_check(B(opts), (size_t)n, NYDUS_OVERLAY_RULES_RUST, buf, cap), NYDUS_OVERLAY_ERR_EXTRAOPTION_NOT_UNIQUE);
         EQ_RESULT(nydus_overlay_extra_check(B(opts), (size_t)n, 7, buf, cap), NYDUS_OVERLAY_ERR_INVALID_ARGUMENT);
-        free(buf);
-        free(opt);
+        blob_free(bl);
     }
     uint8_t buf[256];
     nydus_overlay_extra e;
@@ -236,95 +260,81 @@ static void test_extra(const char *dir) {
     CHECK(got == 3);
 }
 
-static void test_kata(const char *dir) {
-    size_t len;
-    char *opt = read_option(dir, "kata-layer-raw-block", &len);
-    const char *b64 = opt + strlen("io.katacontainers.volume=");
-    size_t b64_len = len - strlen("io.katacontainers.volume=");
-    size_t cap = nydus_overlay_decoded_len_max(b64_len);
-    uint8_t *buf = malloc(cap);
+/* Reads the Kata volume fixture NAME and decodes it into k; the decode must succeed. */
+static blob kata_fixture(const char *dir, const char *name, nydus_overlay_kata_volume *k) {
+    blob b = blob_read(dir, name, "io.katacontainers.volume=");
+    EQ_RESULT(nydus_overlay_kata_decode(b.b64, b.b64_len, b.buf, b.cap, k), NYDUS_OVERLAY_OK);
+    return b;
+}
+
+static void test_kata_layer_raw_block(const char *dir) {
     nydus_overlay_kata_volume k;
-    EQ_RESULT(nydus_overlay_kata_decode(B(b64), b64_len, buf, cap, &k), NYDUS_OVERLAY_OK);
+    blob b = kata_fixture(dir, "kata-layer-raw-block", &k);
     CHECK(k.volume_type == NYDUS_OVERLAY_VOLUME_LAYER_RAW_BLOCK && k.options_count == 1 && k.dm_verity_present && !k.nydus_image_present);
-    CHECK(field_is(buf, k.source, "/var/lib/containerd-nydus/cache/layer-9.erofs"));
-    CHECK(field_is(buf, k.fs_type, "erofs"));
-    CHECK(field_is(buf, k.dm_verity.hashtype, "sha256"));
+    CHECK(field_is(b.buf, k.source, "/var/lib/containerd-nydus/cache/layer-9.erofs"));
+    CHECK(field_is(b.buf, k.fs_type, "erofs"));
+    CHECK(field_is(b.buf, k.dm_verity.hashtype, "sha256"));
     CHECK(k.dm_verity.blocknum == 5120 && k.dm_verity.blocksize == 512 && k.dm_verity.hashsize == 4096 && k.dm_verity.offset == 2621440);
     nydus_overlay_span s, v;
-    EQ_RESULT(nydus_overlay_kata_option(buf, k.json_len, 0, &s), NYDUS_OVERLAY_OK);
-    CHECK(field_is(buf, s, "ro"));
-    EQ_RESULT(nydus_overlay_kata_option(buf, k.json_len, 1, &s), NYDUS_OVERLAY_END);
-    EQ_RESULT(nydus_overlay_kata_metadata(buf, k.json_len, NYDUS_OVERLAY_METADATA_IMAGE_PULL, 0, &s, &v), NYDUS_OVERLAY_END);
-    free(buf);
-    free(opt);
-
-    opt = read_option(dir, "kata-guest-pull", &len);
-    b64 = opt + strlen("io.katacontainers.volume=");
-    b64_len = len - strlen("io.katacontainers.volume=");
-    cap = nydus_overlay_decoded_len_max(b64_len);
-    buf = malloc(cap);
-    EQ_RESULT(nydus_overlay_kata_decode(B(b64), b64_len, buf, cap, &k), NYDUS_OVERLAY_OK);
-    CHECK(k.volume_type == NYDUS_OVERLAY_VOLUME_IMAGE_GUEST_PULL && k.image_pull_present && k.image_pull_metadata_count == 2 && k.options_count == 2);
-    EQ_RESULT(nydus_overlay_kata_metadata(buf, k.json_len, NYDUS_OVERLAY_METADATA_IMAGE_PULL, 1, &s, &v), NYDUS_OVERLAY_OK);
-    CHECK(field_is(buf, s, "containerd.io/snapshot/nydus-proxy-mode") && field_is(buf, v, "true"));
-    EQ_RESULT(nydus_overlay_kata_metadata(buf, k.json_len, 9, 0, &s, &v), NYDUS_OVERLAY_ERR_INVALID_ARGUMENT);
-    EQ_RESULT(nydus_overlay_kata_metadata(buf, k.json_len, 1, 0, NULL, &v), NYDUS_OVERLAY_ERR_NULL);
-    free(buf);
-    free(opt);
-
-    opt = read_option(dir, "kata-nydus-image", &len);
-    b64 = opt + strlen("io.katacontainers.volume=");
-    b64_len = len - strlen("io.katacontainers.volume=");
-    cap = nydus_overlay_decoded_len_max(b64_len);
-    buf = malloc(cap);
-    EQ_RESULT(nydus_overlay_kata_decode(B(b64), b64_len, buf, cap, &k), NYDUS_OVERLAY_OK);
-    CHECK(k.volume_type == NYDUS_OVERLAY_VOLUME_IMAGE_NYDUS_FS && k.nydus_image_present && field_is(buf, k.fs_type, "rafsv6"));
-    CHECK(field_is(buf, k.nydus_snapshot_dir, "/var/lib/containerd/io.containerd.snapshotter.v1.nydus/snapshots/10"));
-    EQ_RESULT(nydus_overlay_kata_decode(B(b64), b64_len, buf, 3, &k), NYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL);
-    CHECK(k.json_len == cap);
-    free(buf);
-    free(opt);
-
-    /* The kata-containers 2026-06 dm_verity fields, given and zero. */
-    opt = read_option(dir, "kata-verity-salt", &len);
-    b64 = opt + strlen("io.katacontainers.volume=");
-    b64_len = len - strlen("io.katacontainers.volume=");
-    cap = nydus_overlay_decoded_len_max(b64_len);
-    buf = malloc(cap);
-    EQ_RESULT(nydus_overlay_kata_decode(B(b64), b64_len, buf, cap, &k), NYDUS_OVERLAY_OK);
-    CHECK(k.volume_type == NYDUS_OVERLAY_VOLUME_IMAGE_RAW_BLOCK && k.dm_verity_present);
-    CHECK(field_is(buf, k.dm_verity.hashtype, "sha256"));
-    CHECK(field_is(buf, k.dm_verity.salt, "a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5"));
-    CHECK(k.dm_verity.hash_type_present == 1 && k.dm_verity.hash_type == 1);
-    CHECK(k.dm_verity.no_superblock_present == 1 && k.dm_verity.no_superblock == 1);
-    free(buf);
-    free(opt);
-
-    opt = read_option(dir, "kata-verity-zero-fields", &len);
-    b64 = opt + strlen("io.katacontainers.volume=");
-    b64_len = len - strlen("io.katacontainers.volume=");
-    cap = nydus_overlay_decoded_len_max(b64_len);
-    buf = malloc(cap);
-    EQ_RESULT(nydus_overlay_kata_decode(B(b64), b64_len, buf, cap, &k), NYDUS_OVERLAY_OK);
-    CHECK(k.dm_verity.salt.present == 1 && k.dm_verity.salt.len == 0);
-    CHECK(k.dm_verity.hash_type_present == 1 && k.dm_verity.hash_type == 0);
-    CHECK(k.dm_verity.no_superblock_present == 1 && k.dm_verity.no_superblock == 0);
-    free(buf);
-    free(opt);
-
-    /* An older volume has none of them: absent, all zero. */
-    opt = read_option(dir, "kata-layer-raw-block", &len);
-    b64 = opt + strlen("io.katacontainers.volume=");
-    b64_len = len - strlen("io.katacontainers.volume=");
-    cap = nydus_overlay_decoded_len_max(b64_len);
-    buf = malloc(cap);
-    EQ_RESULT(nydus_overlay_kata_decode(B(b64), b64_len, buf, cap, &k), NYDUS_OVERLAY_OK);
+    EQ_RESULT(nydus_overlay_kata_option(b.buf, k.json_len, 0, &s), NYDUS_OVERLAY_OK);
+    CHECK(field_is(b.buf, s, "ro"));
+    EQ_RESULT(nydus_overlay_kata_option(b.buf, k.json_len, 1, &s), NYDUS_OVERLAY_END);
+    EQ_RESULT(nydus_overlay_kata_metadata(b.buf, k.json_len, NYDUS_OVERLAY_METADATA_IMAGE_PULL, 0, &s, &v), NYDUS_OVERLAY_END);
+    /* An older volume has none of the 2026-06 dm_verity fields: absent, all zero. */
     CHECK(!k.dm_verity.salt.present && k.dm_verity.salt.offset == 0 && k.dm_verity.salt.len == 0);
     CHECK(!k.dm_verity.hash_type_present && k.dm_verity.hash_type == 0);
     CHECK(!k.dm_verity.no_superblock_present && k.dm_verity.no_superblock == 0);
-    free(buf);
-    free(opt);
+    blob_free(b);
+}
 
+static void test_kata_guest_pull(const char *dir) {
+    nydus_overlay_kata_volume k;
+    blob b = kata_fixture(dir, "kata-guest-pull", &k);
+    CHECK(k.volume_type == NYDUS_OVERLAY_VOLUME_IMAGE_GUEST_PULL && k.image_pull_present && k.image_pull_metadata_count == 2 && k.options_count == 2);
+    nydus_overlay_span s, v;
+    EQ_RESULT(nydus_overlay_kata_metadata(b.buf, k.json_len, NYDUS_OVERLAY_METADATA_IMAGE_PULL, 1, &s, &v), NYDUS_OVERLAY_OK);
+    CHECK(field_is(b.buf, s, "containerd.io/snapshot/nydus-proxy-mode") && field_is(b.buf, v, "true"));
+    EQ_RESULT(nydus_overlay_kata_metadata(b.buf, k.json_len, 9, 0, &s, &v), NYDUS_OVERLAY_ERR_INVALID_ARGUMENT);
+    EQ_RESULT(nydus_overlay_kata_metadata(b.buf, k.json_len, 1, 0, NULL, &v), NYDUS_OVERLAY_ERR_NULL);
+    blob_free(b);
+}
+
+static void test_kata_nydus_image(const char *dir) {
+    nydus_overlay_kata_volume k;
+    blob b = kata_fixture(dir, "kata-nydus-image", &k);
+    CHECK(k.volume_type == NYDUS_OVERLAY_VOLUME_IMAGE_NYDUS_FS && k.nydus_image_present && field_is(b.buf, k.fs_type, "rafsv6"));
+    CHECK(field_is(b.buf, k.nydus_snapshot_dir, "/var/lib/containerd/io.containerd.snapshotter.v1.nydus/snapshots/10"));
+    EQ_RESULT(nydus_overlay_kata_decode(b.b64, b.b64_len, b.buf, 3, &k), NYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL);
+    CHECK(k.json_len == b.cap);
+    blob_free(b);
+}
+
+/* The kata-containers 2026-06 dm_verity fields, given and zero. */
+static void test_kata_verity_fields(const char *dir) {
+    nydus_overlay_kata_volume k;
+    blob b = kata_fixture(dir, "kata-verity-salt", &k);
+    CHECK(k.volume_type == NYDUS_OVERLAY_VOLUME_IMAGE_RAW_BLOCK && k.dm_verity_present);
+    CHECK(field_is(b.buf, k.dm_verity.hashtype, "sha256"));
+    CHECK(field_is(b.buf, k.dm_verity.salt, "a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5"));
+    CHECK(k.dm_verity.hash_type_present == 1 && k.dm_verity.hash_type == 1);
+    CHECK(k.dm_verity.no_superblock_present == 1 && k.dm_verity.no_superblock == 1);
+    blob_free(b);
+
+    b = kata_fixture(dir, "kata-verity-zero-fields", &k);
+    CHECK(k.dm_verity.salt.present == 1 && k.dm_verity.salt.len == 0);
+    CHECK(k.dm_verity.hash_type_present == 1 && k.dm_verity.hash_type == 0);
+    CHECK(k.dm_verity.no_superblock_present == 1 && k.dm_verity.no_superblock == 0);
+    blob_free(b);
+}
+
+static void test_kata(const char *dir) {
+    test_kata_layer_raw_block(dir);
+    test_kata_guest_pull(dir);
+    test_kata_nydus_image(dir);
+    test_kata_verity_fields(dir);
+
+    nydus_overlay_kata_volume k;
+    nydus_overlay_span s;
     uint8_t small[64];
     /* {"volume_type":"floppy"} */
     EQ_RESULT(nydus_overlay_kata_decode(B("eyJ2b2x1bWVfdHlwZSI6ImZsb3BweSJ9"), 32, small, sizeof small, &k), NYDUS_OVERLAY_ERR_UNKNOWN_VOLUME_TYPE);

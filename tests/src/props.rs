@@ -397,7 +397,37 @@ pub struct FfiInput {
     pub cap: u16,
 }
 
-/// See [`FfiInput`].
+/// An out struct filled with a sentinel byte, to see which bytes a call wrote.
+fn sentinel<T: Default>() -> T {
+    let mut v = T::default();
+    // SAFETY: `T` is one of the ABI's `#[repr(C)]` out structs: integers only, so any byte
+    // pattern is a valid value; the write covers exactly its size.
+    unsafe { std::ptr::write_bytes((&mut v as *mut T).cast::<u8>(), 0xA5, size_of::<T>()) };
+    v
+}
+
+/// The bytes of an ABI out struct (it has no padding: the header spells it out as `reserved`).
+fn bytes_of<T>(v: &T) -> Vec<u8> {
+    // SAFETY: `v` is valid for `size_of::<T>()` bytes, all initialized (integers, no padding).
+    unsafe { std::slice::from_raw_parts((v as *const T).cast::<u8>(), size_of::<T>()) }.to_vec()
+}
+
+/// The header's span rule: present spans lie inside `within` bytes; absent ones are all 0.
+fn span_ok(s: &nydus_overlay::nydus_overlay_span, within: u64, what: &str) {
+    assert_eq!(s.reserved, 0, "{what}: {s:?}");
+    match s.present {
+        0 => assert!(s.offset == 0 && s.len == 0, "{what}: absent span {s:?}"),
+        1 => assert!(
+            s.offset.checked_add(s.len).is_some_and(|end| end <= within),
+            "{what}: span {s:?} outside {within} bytes"
+        ),
+        _ => panic!("{what}: present is 0 or 1: {s:?}"),
+    }
+}
+
+/// See [`FfiInput`]. Also the header's out-struct contract: a failing call leaves the out
+/// struct as it was, except that `BUFFER_TOO_SMALL` writes the size field and only it; every
+/// span follows [`span_ok`].
 pub fn ffi(data: &[u8]) {
     let Ok(f) = FfiInput::arbitrary(&mut Unstructured::new(data)) else {
         return;
@@ -413,7 +443,8 @@ pub fn ffi_input(input: &[u8], cap: usize) {
         cap: 0,
     };
     let mut buf = vec![0xEEu8; cap + 16];
-    let mut len = 0usize;
+    const UNSET: usize = 0xA5A5_A5A5;
+    let mut len = UNSET;
     // SAFETY: every pointer is valid for the length given with it; buffers do not overlap.
     unsafe {
         let r = nydus_overlay_kernel_data(
@@ -427,6 +458,9 @@ pub fn ffi_input(input: &[u8], cap: usize) {
             buf[cap..].iter().all(|&b| b == 0xEE),
             "wrote past the buffer"
         );
+        if r != NYDUS_OVERLAY_OK && r != NYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL {
+            assert_eq!(len, UNSET, "kernel_data failed ({r}) but wrote out_len");
+        }
         if r == NYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL {
             assert!(len > cap);
             let mut big = vec![0u8; len];
@@ -443,8 +477,16 @@ pub fn ffi_input(input: &[u8], cap: usize) {
             );
             assert_eq!(len2, len);
         }
-        let mut o = nydus_overlay_options::default();
+        let mut o = sentinel::<nydus_overlay_options>();
         let pr = nydus_overlay_parse(f.input.as_ptr(), f.input.len(), &mut o);
+        let in_len = f.input.len() as u64;
+        if pr == NYDUS_OVERLAY_OK {
+            span_ok(&o.upperdir, in_len, "upperdir");
+            span_ok(&o.workdir, in_len, "workdir");
+            span_ok(&o.extraoption, in_len, "extraoption");
+        } else {
+            assert_eq!(bytes_of(&o), bytes_of(&sentinel::<nydus_overlay_options>()));
+        }
         assert_eq!(
             pr == NYDUS_OVERLAY_OK,
             r == NYDUS_OVERLAY_OK || r == NYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL
@@ -452,17 +494,21 @@ pub fn ffi_input(input: &[u8], cap: usize) {
         if pr == NYDUS_OVERLAY_OK {
             let mut n = 0;
             let mut cursor = 0u64;
-            let mut l = nydus_overlay_layer::default();
+            let mut l = sentinel::<nydus_overlay_layer>();
             while nydus_overlay_next_layer(f.input.as_ptr(), f.input.len(), cursor, &mut l)
                 == NYDUS_OVERLAY_OK
             {
                 assert!(l.raw.offset + l.raw.len <= f.input.len() as u64);
+                span_ok(&l.raw, in_len, "layer");
+                assert_eq!(l.reserved, 0);
                 n += 1;
                 cursor = l.next;
+                l = sentinel();
             }
+            assert_eq!(bytes_of(&l), bytes_of(&sentinel::<nydus_overlay_layer>()));
             assert_eq!(n, o.lower_count);
         }
-        let mut e = nydus_overlay_extra::default();
+        let mut e = sentinel::<nydus_overlay_extra>();
         let mut jbuf = vec![0xEEu8; cap + 16];
         let r = nydus_overlay_extra_decode(
             f.input.as_ptr(),
@@ -479,11 +525,23 @@ pub fn ffi_input(input: &[u8], cap: usize) {
             assert_eq!(e.json_len as usize, decoded_len_max(f.input.len()));
         }
         if r == NYDUS_OVERLAY_OK {
-            for s in [e.source, e.config, e.snapshotdir, e.fs_version] {
-                assert!(s.offset + s.len <= e.json_len);
+            assert!(e.json_len <= cap as u64);
+            for (s, what) in [
+                (e.source, "source"),
+                (e.config, "config"),
+                (e.snapshotdir, "snapshotdir"),
+                (e.fs_version, "fs_version"),
+            ] {
+                span_ok(&s, e.json_len, what);
             }
+        } else {
+            let mut want = sentinel::<nydus_overlay_extra>();
+            if r == NYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL {
+                want.json_len = e.json_len;
+            }
+            assert_eq!(bytes_of(&e), bytes_of(&want), "extra_decode failed ({r})");
         }
-        let mut k = nydus_overlay_kata_volume::default();
+        let mut k = sentinel::<nydus_overlay_kata_volume>();
         let r = nydus_overlay_kata_decode(
             f.input.as_ptr(),
             f.input.len(),
@@ -518,11 +576,33 @@ pub fn ffi_input(input: &[u8], cap: usize) {
                 kv.json().as_bytes(),
                 "the decoded JSON"
             );
-            for s in [k.source, k.fs_type, k.nydus_config, k.nydus_snapshot_dir] {
-                assert!(s.offset + s.len <= k.json_len, "span inside the JSON");
-            }
         }
-        let mut out = 0usize;
+        if r == NYDUS_OVERLAY_OK {
+            assert!(k.json_len <= cap as u64);
+            let d = &k.dm_verity;
+            for (s, what) in [
+                (k.source, "source"),
+                (k.fs_type, "fs_type"),
+                (k.nydus_config, "nydus_image.config"),
+                (k.nydus_snapshot_dir, "nydus_image.snapshot_dir"),
+                (d.hashtype, "dm_verity.hashtype"),
+                (d.hash, "dm_verity.hash"),
+                (d.salt, "dm_verity.salt"),
+            ] {
+                span_ok(&s, k.json_len, what);
+            }
+            assert_eq!(d.reserved, 0);
+            if k.nydus_image_present == 0 {
+                assert!(k.nydus_config.present == 0 && k.nydus_snapshot_dir.present == 0);
+            }
+        } else {
+            let mut want = sentinel::<nydus_overlay_kata_volume>();
+            if r == NYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL {
+                want.json_len = k.json_len;
+            }
+            assert_eq!(bytes_of(&k), bytes_of(&want), "kata_decode failed ({r})");
+        }
+        let mut out = UNSET;
         let r = nydus_overlay_json_unescape(
             f.input.as_ptr(),
             f.input.len(),
@@ -532,6 +612,10 @@ pub fn ffi_input(input: &[u8], cap: usize) {
         );
         if r == NYDUS_OVERLAY_OK {
             assert!(out <= cap);
+        } else if r == NYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL {
+            assert!(out > cap);
+        } else {
+            assert_eq!(out, UNSET, "json_unescape failed ({r}) but wrote out_len");
         }
     }
 }

@@ -4,11 +4,12 @@
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
+use std::sync::OnceLock;
 
 use nydus_overlay_core::extra::{self, decoded_len_max, Rules};
 use nydus_overlay_core::kata;
 use nydus_overlay_core::Mount;
-use nydus_overlay_tests::fixtures;
+use nydus_overlay_tests::{fixtures, Fixture};
 
 struct Counting;
 
@@ -49,8 +50,20 @@ fn count<R>(f: impl FnOnce() -> R) -> (R, usize) {
     (r, ALLOCS.with(Cell::get) - before)
 }
 
+/// The fixtures, read once for all cases (reading them is slow under Miri).
+fn all_fixtures() -> &'static [Fixture] {
+    static FIXTURES: OnceLock<Vec<Fixture>> = OnceLock::new();
+    FIXTURES.get_or_init(fixtures)
+}
+
+/// [`options_with_everything`], made once for all cases.
+fn big_options() -> &'static [u8] {
+    static OPTIONS: OnceLock<Vec<u8>> = OnceLock::new();
+    OPTIONS.get_or_init(options_with_everything)
+}
+
 /// A containerd option string with many layers, every kind of item, and every fixture blob.
-fn big_options() -> Vec<u8> {
+fn options_with_everything() -> Vec<u8> {
     let mut opts = b"ro,lowerdir=".to_vec();
     // Under Miri the same calls, over fewer layers, keep CI within its budget.
     let layers = if cfg!(miri) { 40 } else { 499 };
@@ -59,7 +72,7 @@ fn big_options() -> Vec<u8> {
     }
     opts.pop();
     opts.extend(b",upperdir=/u,workdir=/w,volatile,index=off,dev,suid,rshared,x-containerd.a=b,");
-    for f in &fixtures() {
+    for f in all_fixtures() {
         opts.extend(&f.option);
         opts.push(b',');
     }
@@ -76,7 +89,7 @@ macro_rules! no_alloc_cases {
         fn $name() {
             let opts = big_options();
             let mut scratch = vec![0u8; 64 * 1024];
-            let (m, allocs) = count(|| Mount::parse(&opts).unwrap());
+            let (m, allocs) = count(|| Mount::parse(opts).unwrap());
             assert_eq!(allocs, 0, "Mount::parse allocated");
             let ($m, $buf) = (&m, &mut scratch[..]);
             let (work, allocs) = count(|| $body);
@@ -114,7 +127,7 @@ macro_rules! blob_cases {
         $(
             #[test]
             fn $name() {
-                let f = fixtures().into_iter().find(|f| f.name == $fixture).expect("fixture");
+                let f = all_fixtures().iter().find(|f| f.name == $fixture).expect("fixture");
                 let eq = f.option.iter().position(|&b| b == b'=').unwrap();
                 let value = &f.option[eq + 1..];
                 let mut blob = vec![0u8; decoded_len_max(value.len())];
@@ -131,17 +144,17 @@ macro_rules! blob_cases {
         fn unlisted_fixtures_do_not_allocate_either() {
             let listed = [$($fixture),*];
             let mut allocating = Vec::new();
-            for f in fixtures().into_iter().filter(|f| !listed.contains(&f.name.as_str())) {
+            for f in all_fixtures().iter().filter(|f| !listed.contains(&f.name.as_str())) {
                 let eq = f.option.iter().position(|&b| b == b'=').unwrap();
                 let value = &f.option[eq + 1..];
                 let mut blob = vec![0u8; decoded_len_max(value.len())];
                 let mut text = vec![0u8; value.len()];
                 let (_, allocs) = count(|| decode_fixture(&f.option[..eq], value, &mut blob, &mut text));
                 if allocs > 0 {
-                    allocating.push(f.name);
+                    allocating.push(f.name.as_str());
                 }
             }
-            assert_eq!(allocating, Vec::<String>::new());
+            assert_eq!(allocating, Vec::<&str>::new());
         }
     };
 }

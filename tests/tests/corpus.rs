@@ -72,14 +72,75 @@ macro_rules! replay_cases {
 
 replay_cases! {
     corpus_options: "corpus" / "options", at least 13;
-    corpus_layers: "corpus" / "layers", at least 1;
+    corpus_layers: "corpus" / "layers", at least 2;
     corpus_extra_raw: "corpus" / "extra_raw", at least 8;
     corpus_extra_go: "corpus" / "extra_go", at least 1;
     corpus_json_unescape: "corpus" / "json_unescape", at least 24;
     corpus_kata_volume: "corpus" / "kata_volume", at least 3;
-    corpus_ffi: "corpus" / "ffi", at least 10;
+    corpus_ffi: "corpus" / "ffi", at least 24;
     corpus_cli_args: "corpus" / "cli_args", at least 2;
     regressions_cli_args: "regressions" / "cli_args", at least 1;
     regressions_extra_raw: "regressions" / "extra_raw", at least 1;
     regressions_kata_volume: "regressions" / "kata_volume", at least 1;
+    regressions_layers: "regressions" / "layers", at least 1;
+}
+
+// The structured seeds decode, through `arbitrary`, to the values scripts/fuzz-seeds.py means
+// (an `arbitrary` upgrade that changes its layout turns them into one- or two-byte inputs).
+
+fn seed(target: &str, name: &str) -> Vec<u8> {
+    std::fs::read(dir("corpus").join(target).join(name)).unwrap()
+}
+
+#[test]
+fn seed_ffi_holds_the_kata_blob_and_a_cap() {
+    use arbitrary::{Arbitrary, Unstructured};
+    let data = seed("ffi", "kata-nydus-image");
+    let f = nydus_overlay_tests::props::FfiInput::arbitrary(&mut Unstructured::new(&data)).unwrap();
+    let option =
+        std::fs::read_to_string(dir("../tests/data").join("kata-nydus-image.option")).unwrap();
+    let want = option
+        .trim()
+        .strip_prefix("io.katacontainers.volume=")
+        .unwrap();
+    assert_eq!(f.input, want.as_bytes());
+    assert_eq!(f.cap, 4096);
+}
+
+#[test]
+fn seed_layers_holds_three_lowers_an_upper_and_ro() {
+    use arbitrary::{Arbitrary, Unstructured};
+    let data = seed("layers", "seed0");
+    let l =
+        nydus_overlay_tests::props::LayerInput::arbitrary(&mut Unstructured::new(&data)).unwrap();
+    assert_eq!(l.lower, [&b"/a,b"[..], b":c", b"=\\"]);
+    assert_eq!(l.upper.as_deref(), Some(&b"/u:x"[..]));
+    assert!(l.ro);
+}
+
+#[test]
+fn seed_extra_go_holds_the_four_strings() {
+    use arbitrary::{Arbitrary, Unstructured};
+    let data = seed("extra_go", "seed0");
+    let g = nydus_overlay_tests::props::GoExtra::arbitrary(&mut Unstructured::new(&data)).unwrap();
+    assert_eq!(g.source, "/var/lib/x<a&b>");
+    assert_eq!(g.config, "{\"auth\":\"x\u{2028}\"}");
+    assert_eq!(g.snapshotdir, "/snap");
+    assert_eq!(g.fs_version.as_deref(), Some("v6"));
+}
+
+#[test]
+fn seed_cli_args_holds_a_mount_command_line() {
+    use arbitrary::{Arbitrary, Unstructured};
+    let data = seed("cli_args", "seed0");
+    let argv = Vec::<Vec<u8>>::arbitrary(&mut Unstructured::new(&data)).unwrap();
+    let want: [&[u8]; 6] = [
+        b"overlay",
+        b"/t",
+        b"-o",
+        b"lowerdir=/a:/b",
+        b"-t",
+        b"nydus-overlayfs",
+    ];
+    assert_eq!(argv, want);
 }
