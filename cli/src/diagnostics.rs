@@ -9,7 +9,6 @@ use std::ffi::OsStr;
 use std::fmt::{self, Write as _};
 use std::io::{self, Write};
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::MetadataExt;
 
 use nydus_overlay_core::Mount;
 
@@ -397,7 +396,7 @@ fn missing_path(m: &Mount<'_>, target: &[u8]) -> Option<String> {
     None
 }
 
-/// What is wrong with an existing upper/work pair: different filesystems, or the kernel's
+/// What is wrong with an existing upper/work pair: not on one mount, or the kernel's
 /// volatile marker left by an earlier volatile mount.
 fn upper_work_problem(m: &Mount<'_>, suffix: &str) -> Option<String> {
     let (u, w) = (m.upper_dir()?, m.work_dir()?);
@@ -405,14 +404,9 @@ fn upper_work_problem(m: &Mount<'_>, suffix: &str) -> Option<String> {
         unescaped(u.value().unwrap_or_default()),
         unescaped(w.value().unwrap_or_default()),
     );
-    let dev = |p: &[u8]| {
-        std::fs::metadata(OsStr::from_bytes(p))
-            .map(|md| md.dev())
-            .ok()
-    };
-    if dev(&u) != dev(&w) {
+    if !same_mount(&u, &w) {
         return Some(format!(
-            "workdir ({}) is not on the same filesystem as upperdir ({}){suffix}",
+            "workdir ({}) is not on the same mount as upperdir ({}){suffix}",
             shown(&w),
             shown(&u)
         ));
@@ -428,13 +422,30 @@ fn upper_work_problem(m: &Mount<'_>, suffix: &str) -> Option<String> {
     None
 }
 
+/// Whether upper and work lie on one mount, as overlayfs requires ("workdir and upperdir must
+/// reside under the same mount"): compared by mount id, not by device number, since btrfs
+/// subvolumes of one mount have device numbers of their own. Unknown (a path that cannot be
+/// looked up, a kernel without mount ids) counts as the same: `-f` then leaves the answer to
+/// the kernel rather than refuse a pair it accepts.
+fn same_mount(u: &[u8], w: &[u8]) -> bool {
+    let id = |p: &[u8]| {
+        std::ffi::CString::new(p)
+            .ok()
+            .and_then(|c| crate::sys::mount_id(&c).ok().flatten())
+    };
+    match (id(u), id(w)) {
+        (Some(a), Some(b)) => a == b,
+        _ => true,
+    }
+}
+
 /// What overlayfs answers when it refuses an upper/work pair (its `invalfc`): the errno a
 /// [`preflight`] without a mount gives those refusals.
 const REFUSED_PAIR: i32 = libc::EINVAL;
 
 /// Why this mount would fail, from what the helper can see without mounting (SPEC section 2:
 /// `-f` does everything but the mount): the target, a layer (by number), the upper or the
-/// work directory missing or not a directory, then upper and work on different filesystems
+/// work directory missing or not a directory, then upper and work not on one mount
 /// or the kernel's volatile marker. `None`: nothing seen. The real run gives the same words
 /// when its mount fails ([`mount_failure`]), so `-f` and the mount say the same.
 pub fn preflight(m: &Mount<'_>, target: &[u8]) -> Option<String> {
@@ -447,7 +458,7 @@ fn diagnosis(m: &Mount<'_>, target: &[u8], suffix: &str) -> Option<String> {
 }
 
 /// Why a mount failed, naming what failed as precisely as it can: a missing target or layer
-/// (by number), upper and work on different filesystems, the volatile marker, else the error
+/// (by number), upper and work not on one mount, the volatile marker, else the error
 /// itself (the step, the kernel's log, the errno).
 pub fn mount_failure(m: &Mount<'_>, target: &[u8], e: &MountError) -> String {
     let suffix = e.os_error().map(errno_suffix).unwrap_or_default();

@@ -198,6 +198,27 @@ pub fn fstat(fd: &OwnedFd) -> io::Result<libc::stat> {
     Ok(st)
 }
 
+/// The id of the mount `path` lies on (`statx(2)` with `STATX_MNT_ID`, following symlinks),
+/// or `None` when the kernel does not report it. Made as a raw system call: the static build's
+/// musl may predate its `statx` wrapper.
+pub fn mount_id(path: &CStr) -> io::Result<Option<u64>> {
+    // SAFETY: an all-zero `statx` is a valid value; the kernel fills it in.
+    let mut stx: libc::statx = unsafe { std::mem::zeroed() };
+    // SAFETY: `path` is NUL-terminated, `stx` is writable and as large as the kernel's struct.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_statx,
+            libc::AT_FDCWD,
+            path.as_ptr(),
+            0,
+            libc::STATX_MNT_ID,
+            &mut stx as *mut libc::statx,
+        )
+    };
+    check_int(r as libc::c_int)?;
+    Ok((stx.stx_mask & libc::STATX_MNT_ID != 0).then_some(stx.stx_mnt_id))
+}
+
 /// `flock(2)` with `LOCK_EX`.
 pub fn lock_exclusive(fd: &OwnedFd) -> io::Result<()> {
     // SAFETY: `fd` is open.

@@ -107,7 +107,12 @@ fake_cases! {
     fake_upper_and_work_on_different_filesystems:
         "mkdir -p l1 l2 t u other && mount -t tmpfs tmpfs other && mkdir other/w", "t",
         "lowerdir=$D/l1:$D/l2,upperdir=$D/u,workdir=$D/other/w"
-        => 32, "is not on the same filesystem as upperdir";
+        => 32, "is not on the same mount as upperdir";
+    // One filesystem, one device number, two mounts: overlayfs refuses it all the same.
+    fake_work_through_a_bind_mount_of_the_same_filesystem:
+        "mkdir -p l1 l2 t u wsrc/w wb && mount --bind wsrc wb", "t",
+        "lowerdir=$D/l1:$D/l2,upperdir=$D/u,workdir=$D/wb/w"
+        => 32, "is not on the same mount as upperdir";
     fake_volatile_marker_left: "mkdir -p l1 l2 t u w/work/incompat/volatile", "t",
         "lowerdir=$D/l1:$D/l2,upperdir=$D/u,workdir=$D/w" => 32, "keeps the kernel's marker";
     fake_volatile_missing_target: UPPER_WORK, "nonexistent",

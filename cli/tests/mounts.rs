@@ -507,7 +507,7 @@ failure_cases! {
     fails_upper_without_work: |f| f.mount([f.good.as_slice(), b",upperdir=", t(&f.st.upper)].concat()),
         1, "without workdir";
     fails_workdir_elsewhere: |f| f.mount(opts(&f.st.lower, Some((&f.st.upper, &f.other.join("w"))))),
-        32, "same filesystem";
+        32, "same mount";
     fails_no_target: |f| vec![b"-o".to_vec(), f.good.clone()],
         1, "missing mount point";
     fails_empty_target: |f| vec![b"overlay".to_vec(), Vec::new(), b"-o".to_vec(), f.good.clone()],
