@@ -10,7 +10,7 @@ use std::fmt::{self, Write as _};
 use std::io::{self, Write};
 use std::os::unix::ffi::OsStrExt;
 
-use nydus_overlay_core::Mount;
+use nydus_overlay_core::MountOptions;
 
 use crate::args::ArgError;
 use crate::overlay::{unescaped, MountError, Step, MAX_DATA, MAX_PARAM};
@@ -365,7 +365,7 @@ fn missing(p: &[u8]) -> Option<io::Error> {
 
 /// The first path of the mount that is not a reachable directory: the target, a layer (by
 /// number), the upper or the work directory.
-fn missing_path(m: &Mount<'_>, target: &[u8]) -> Option<String> {
+fn missing_path(m: &MountOptions<'_>, target: &[u8]) -> Option<String> {
     if let Some(err) = not_a_reachable_dir(target) {
         let what = if err.raw_os_error() == Some(libc::ENOTDIR) {
             "mount point is not a directory"
@@ -398,7 +398,7 @@ fn missing_path(m: &Mount<'_>, target: &[u8]) -> Option<String> {
 
 /// What is wrong with an existing upper/work pair: not on one mount, or the kernel's
 /// volatile marker left by an earlier volatile mount.
-fn upper_work_problem(m: &Mount<'_>, suffix: &str) -> Option<String> {
+fn upper_work_problem(m: &MountOptions<'_>, suffix: &str) -> Option<String> {
     let (u, w) = (m.upper_dir()?, m.work_dir()?);
     let (u, w) = (
         unescaped(u.value().unwrap_or_default()),
@@ -448,19 +448,19 @@ const REFUSED_PAIR: i32 = libc::EINVAL;
 /// work directory missing or not a directory, then upper and work not on one mount
 /// or the kernel's volatile marker. `None`: nothing seen. The real run gives the same words
 /// when its mount fails ([`mount_failure`]), so `-f` and the mount say the same.
-pub fn preflight(m: &Mount<'_>, target: &[u8]) -> Option<String> {
+pub fn preflight(m: &MountOptions<'_>, target: &[u8]) -> Option<String> {
     diagnosis(m, target, &format!(" [{}]", errno_name(REFUSED_PAIR)))
 }
 
 /// [`preflight`]'s checks, the refusals of the upper/work pair ending in `suffix`.
-fn diagnosis(m: &Mount<'_>, target: &[u8], suffix: &str) -> Option<String> {
+fn diagnosis(m: &MountOptions<'_>, target: &[u8], suffix: &str) -> Option<String> {
     missing_path(m, target).or_else(|| upper_work_problem(m, suffix))
 }
 
 /// Why a mount failed, naming what failed as precisely as it can: a missing target or layer
 /// (by number), upper and work not on one mount, the volatile marker, else the error
 /// itself (the step, the kernel's log, the errno).
-pub fn mount_failure(m: &Mount<'_>, target: &[u8], e: &MountError) -> String {
+pub fn mount_failure(m: &MountOptions<'_>, target: &[u8], e: &MountError) -> String {
     let suffix = e.os_error().map(errno_suffix).unwrap_or_default();
     diagnosis(m, target, &suffix).unwrap_or_else(|| e.to_string())
 }
@@ -615,10 +615,10 @@ mod tests {
         failure_namespace_nul: Failure::Namespace { path: b"a".to_vec(), entering: false, err: None }
             => "opening mount namespace a: the path contains a NUL byte";
         failure_no_options: Failure::NoOptions(b"/t".to_vec()) => "no mount options for /t (-o lowerdir=...)";
-        failure_options_mount: Failure::Options { target: Some(b"/t".to_vec()), err: Mount::parse(b"bind").unwrap_err() }
-            => format!("invalid mount options for /t: {}", Mount::parse(b"bind").unwrap_err());
-        failure_options_explain: Failure::Options { target: None, err: Mount::parse(b"").unwrap_err() }
-            => format!("invalid mount options: {}", Mount::parse(b"").unwrap_err());
+        failure_options_mount: Failure::Options { target: Some(b"/t".to_vec()), err: MountOptions::parse(b"bind").unwrap_err() }
+            => format!("invalid mount options for /t: {}", MountOptions::parse(b"bind").unwrap_err());
+        failure_options_explain: Failure::Options { target: None, err: MountOptions::parse(b"").unwrap_err() }
+            => format!("invalid mount options: {}", MountOptions::parse(b"").unwrap_err());
         failure_stdin: Failure::Stdin(io::Error::from_raw_os_error(libc::EIO)) => "reading options from stdin: Input/output error [EIO]";
         failure_stdout: Failure::Stdout(io::Error::from_raw_os_error(libc::EPIPE)) => "writing to stdout: Broken pipe [EPIPE]";
         failure_volatile: Failure::Volatile { target: b"/t".to_vec(), refusal: refusal() }
@@ -631,7 +631,7 @@ mod tests {
 
     #[test]
     fn a_missing_layer_is_named_by_number() {
-        let m = Mount::parse(b"lowerdir=/:/nonexistent-layer\x0a").unwrap();
+        let m = MountOptions::parse(b"lowerdir=/:/nonexistent-layer\x0a").unwrap();
         let e = MountError::step(Step::Mount2, enoent());
         assert_eq!(
             mount_failure(&m, b"/", &e),

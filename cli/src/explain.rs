@@ -7,10 +7,10 @@ use std::fmt::Write as _;
 use nydus_overlay_core::extra::{self, decoded_len_max, Rules};
 use nydus_overlay_core::json::{JsonStr, Scalars, Step, Value};
 use nydus_overlay_core::kata;
-use nydus_overlay_core::Mount;
+use nydus_overlay_core::MountOptions;
 
 use crate::diagnostics::{shown_up_to, PLAN_LIMIT};
-use crate::overlay::MountPath;
+use crate::overlay::MountStrategy;
 use crate::plan::plan;
 
 /// The documents a blob decodes to, for [`SHOWN`].
@@ -257,7 +257,7 @@ fn leaves(text: &str, doc: Doc, nested: &str, indent: &str, o: &mut String) {
     }
 }
 
-fn explain_extra(m: &Mount<'_>, o: &mut String) {
+fn explain_extra(m: &MountOptions<'_>, o: &mut String) {
     let Some(item) = m.extraoption() else {
         let _ = writeln!(o, "extraoption: none");
         return;
@@ -301,7 +301,7 @@ fn explain_extra(m: &Mount<'_>, o: &mut String) {
     }
 }
 
-fn explain_kata(m: &Mount<'_>, o: &mut String) {
+fn explain_kata(m: &MountOptions<'_>, o: &mut String) {
     for (n, item) in m.kata_volumes().enumerate() {
         let value = item.value().unwrap_or_default();
         let _ = writeln!(
@@ -322,11 +322,11 @@ fn explain_kata(m: &Mount<'_>, o: &mut String) {
 
 /// `--explain`: the plan plus the decoded blobs.
 pub fn explain(
-    m: &Mount<'_>,
+    m: &MountOptions<'_>,
     source: &[u8],
     target: Option<&[u8]>,
     data: &[u8],
-    path: MountPath,
+    path: MountStrategy,
 ) -> String {
     let mut o = plan(m, source, target, data, path);
     explain_extra(m, &mut o);
@@ -345,8 +345,14 @@ mod tests {
 
     fn explained(key: &str, json: &str) -> String {
         let opts = format!("lowerdir=/a:/b,{key}={}", b64(json));
-        let m = Mount::parse(opts.as_bytes()).unwrap();
-        explain(&m, b"overlay", None, b"lowerdir=/a:/b", MountPath::Classic)
+        let m = MountOptions::parse(opts.as_bytes()).unwrap();
+        explain(
+            &m,
+            b"overlay",
+            None,
+            b"lowerdir=/a:/b",
+            MountStrategy::Classic,
+        )
     }
 
     /// `name: key, json, line;` checks that `--explain` of the blob `key=base64(json)` prints

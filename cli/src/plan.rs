@@ -5,10 +5,10 @@
 use std::fmt::Write as _;
 
 use nydus_overlay_core::flags::{set_words, PROPAGATION_WORDS};
-use nydus_overlay_core::Mount;
+use nydus_overlay_core::MountOptions;
 
 use crate::diagnostics::{shown_up_to, Shown, PLAN_LIMIT};
-use crate::overlay::{unescaped, MountPath};
+use crate::overlay::{unescaped, MountStrategy};
 
 fn plan_shown(b: &[u8]) -> Shown<'_> {
     shown_up_to(b, PLAN_LIMIT)
@@ -23,11 +23,11 @@ fn propagation_word(p: u64) -> &'static str {
 
 /// The plan: layers, flags, data and the mount path. Shared by `-v` and `--explain`.
 pub fn plan(
-    m: &Mount<'_>,
+    m: &MountOptions<'_>,
     source: &[u8],
     target: Option<&[u8]>,
     data: &[u8],
-    path: MountPath,
+    path: MountStrategy,
 ) -> String {
     let mut o = String::new();
     if let Some(t) = target {
@@ -43,7 +43,7 @@ pub fn plan(
 }
 
 /// The lower layers, top first, then upper and work.
-fn layers(m: &Mount<'_>, o: &mut String) {
+fn layers(m: &MountOptions<'_>, o: &mut String) {
     let _ = writeln!(
         o,
         "layers: {} lower, top first ({} data-only){}",
@@ -73,7 +73,7 @@ fn layers(m: &Mount<'_>, o: &mut String) {
 }
 
 /// Mount flags, propagation and volatile.
-fn flags(m: &Mount<'_>, o: &mut String) {
+fn flags(m: &MountOptions<'_>, o: &mut String) {
     let words: Vec<&str> = set_words(m.flags()).collect();
     let _ = writeln!(
         o,
@@ -92,7 +92,7 @@ fn flags(m: &Mount<'_>, o: &mut String) {
 }
 
 /// The helper-only blobs: how many, and the length of the last extraoption. Never a value.
-fn blobs(m: &Mount<'_>, o: &mut String) {
+fn blobs(m: &MountOptions<'_>, o: &mut String) {
     if m.extraoption_count() > 0 {
         let len = m
             .extraoption()
@@ -119,8 +119,14 @@ mod tests {
 
     #[test]
     fn every_value_line_stays_one_line() {
-        let m = Mount::parse(b"lowerdir=/a\nb:/c\x1b,upperdir=/u\r,workdir=/w\xff").unwrap();
-        let p = plan(&m, b"src\n", Some(b"/t\nx"), b"data\n", MountPath::Classic);
+        let m = MountOptions::parse(b"lowerdir=/a\nb:/c\x1b,upperdir=/u\r,workdir=/w\xff").unwrap();
+        let p = plan(
+            &m,
+            b"src\n",
+            Some(b"/t\nx"),
+            b"data\n",
+            MountStrategy::Classic,
+        );
         for want in [
             "target: /t\\nx\n",
             "source: src\\n (type overlay)\n",

@@ -5,7 +5,7 @@ use std::io::{self, Read, Write};
 use std::os::unix::ffi::OsStrExt;
 
 use nydus_overlay_core::flags::{FLAG_WORDS, HELPER_ONLY_WORDS, PROPAGATION_WORDS, REFUSED_WORDS};
-use nydus_overlay_core::Mount;
+use nydus_overlay_core::MountOptions;
 
 use crate::args::{self, Args, Mode};
 use crate::diagnostics::{self, Failure, NAME};
@@ -182,7 +182,7 @@ fn explain_options(a: &Args, io: &mut Io<'_>) -> Result<Vec<u8>, Failure> {
 
 fn run_explain(a: &Args, io: &mut Io<'_>) -> Result<(), Failure> {
     let opts = explain_options(a, io)?;
-    let m = Mount::parse(&opts).map_err(|err| Failure::Options { target: None, err })?;
+    let m = MountOptions::parse(&opts).map_err(|err| Failure::Options { target: None, err })?;
     let (data, path) = overlay::kernel_data(&m);
     let source = a.source.as_deref().unwrap_or(b"overlay");
     io.product(&explain(&m, source, a.target.as_deref(), &data, path))
@@ -208,7 +208,7 @@ fn enter_namespace(ns: &[u8]) -> Result<(), Failure> {
 /// The volatile-marker rule (SPEC section 3), before the mount: a guard that records the boot
 /// after it, or the refusal.
 fn prepare_volatile(
-    m: &Mount<'_>,
+    m: &MountOptions<'_>,
     a: &Args,
     target: &[u8],
     io: &mut Io<'_>,
@@ -247,7 +247,7 @@ fn run_mount(a: &Args, io: &mut Io<'_>) -> Result<(), Failure> {
         .options
         .as_deref()
         .ok_or_else(|| Failure::NoOptions(target.to_vec()))?;
-    let m = Mount::parse(opts).map_err(|err| Failure::Options {
+    let m = MountOptions::parse(opts).map_err(|err| Failure::Options {
         target: Some(target.to_vec()),
         err,
     })?;

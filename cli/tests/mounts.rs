@@ -240,7 +240,9 @@ fn many_layers(tag: &str, names: &[Vec<u8>], upper: bool) -> (Setup, NsRun, usiz
         r#"rc "$H" overlay "$M" -v -o "$OPTS" 2>"$M.err"; mi "$M"; ls "$M" | grep -c '^f'; cat "$M/top"; grep '^mounted via' "$M.err""#,
         &env(&[("M", t(&m)), ("OPTS", &o)]),
     );
-    let data_len = nydus_overlay_core::Mount::parse(&o).unwrap().data_len();
+    let data_len = nydus_overlay_core::MountOptions::parse(&o)
+        .unwrap()
+        .data_len();
     (
         Setup {
             s,
@@ -391,7 +393,9 @@ fn kernel_without_fsopen_falls_back_to_compaction() {
         &env(&[("M", t(&m)), ("OPTS", &o), ("P", t(prog))]),
     );
     r.assert_rcs(&[32]);
-    let data = nydus_overlay_core::Mount::parse(&o).unwrap().data_len();
+    let data = nydus_overlay_core::MountOptions::parse(&o)
+        .unwrap()
+        .data_len();
     assert_eq!(
         r.stderr,
         format!(

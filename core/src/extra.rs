@@ -6,7 +6,7 @@ use base64::Engine as _;
 use crate::error::{Error, ErrorKind, Result};
 use crate::fields::{json_object, map};
 use crate::json::{validate, JsonStr};
-use crate::mount::Mount;
+use crate::mount::MountOptions;
 use crate::options::Item;
 
 /// The largest number of bytes a base64 value of `len` bytes decodes to: the buffer size
@@ -113,7 +113,7 @@ pub enum Rules {
 }
 
 /// Picks the `extraoption=` item that `rules` use from a parsed mount.
-pub fn select<'a>(mount: &Mount<'a>, rules: Rules) -> Result<Item<'a>> {
+pub fn select<'a>(mount: &MountOptions<'a>, rules: Rules) -> Result<Item<'a>> {
     let last = mount
         .extraoption()
         .ok_or(Error::new(ErrorKind::NoExtraOption, mount.input().len()))?;

@@ -8,10 +8,10 @@
 //! registry credentials these blobs carry.
 //!
 //! ```
-//! use nydus_overlay_core::{flags::ms, mount::Mount};
+//! use nydus_overlay_core::{flags::ms, mount::MountOptions};
 //!
 //! let opts = b"lowerdir=/s/2/fs:/s/1/fs,upperdir=/s/3/fs,workdir=/s/3/work,extraoption=e30=,dev,suid";
-//! let m = Mount::parse(opts)?;
+//! let m = MountOptions::parse(opts)?;
 //! assert_eq!(m.flags() & (ms::NODEV | ms::NOSUID), 0); // `dev`, `suid` clear those bits
 //! let layers: Vec<&[u8]> = m.layers().map(|l| l.raw).collect();
 //! assert_eq!(layers, [&b"/s/2/fs"[..], b"/s/1/fs"]);
@@ -82,4 +82,4 @@ pub mod options;
 mod scan;
 
 pub use error::{Error, ErrorKind, Result};
-pub use mount::Mount;
+pub use mount::MountOptions;

@@ -12,9 +12,9 @@ pub const MAX_LAYERS: usize = 500;
 /// A validated option string. Everything borrows from the input.
 ///
 /// ```
-/// use nydus_overlay_core::{flags::ms, mount::Mount};
+/// use nydus_overlay_core::{flags::ms, mount::MountOptions};
 /// let opts = b"lowerdir=/l1:/l2,upperdir=/u,workdir=/w,extraoption=e30=,dev,suid,nodev";
-/// let m = Mount::parse(opts).unwrap();
+/// let m = MountOptions::parse(opts).unwrap();
 /// assert_eq!(m.flags(), ms::NODEV);
 /// assert_eq!(m.lower_count(), 2);
 /// let mut buf = [0u8; 64];
@@ -23,7 +23,7 @@ pub const MAX_LAYERS: usize = 500;
 /// assert_eq!(n, m.data_len());
 /// ```
 #[derive(Clone, Debug)]
-pub struct Mount<'a> {
+pub struct MountOptions<'a> {
     input: &'a [u8],
     flags: u64,
     propagation: u64,
@@ -44,7 +44,7 @@ pub struct Mount<'a> {
     kept_rest: Option<usize>,
 }
 
-/// How many items [`Mount`] remembers for the kernel data; a containerd string has four.
+/// How many items [`MountOptions`] remembers for the kernel data; a containerd string has four.
 const MAX_KEPT: usize = 8;
 
 /// An item that reaches the kernel, and what [`in_kernel`] makes of it without and with
@@ -100,12 +100,12 @@ fn in_kernel(class: Class, raw: &[u8], folded: bool) -> InKernel {
     }
 }
 
-impl<'a> Mount<'a> {
+impl<'a> MountOptions<'a> {
     /// Tokenizes, classifies and validates an option string (SPEC section 3).
     ///
     /// Linear time in the input, no allocation.
     pub fn parse(input: &'a [u8]) -> Result<Self> {
-        let mut m = Mount::empty(input);
+        let mut m = MountOptions::empty(input);
         for item in items(input) {
             m.take(item?)?;
         }
@@ -115,7 +115,7 @@ impl<'a> Mount<'a> {
     }
 
     fn empty(input: &'a [u8]) -> Self {
-        Mount {
+        MountOptions {
             input,
             flags: 0,
             propagation: 0,
@@ -288,8 +288,8 @@ impl<'a> Mount<'a> {
     /// cursor that is not a layer boundary this method returned.
     ///
     /// ```
-    /// use nydus_overlay_core::mount::{Mount, LAYERS_END};
-    /// let m = Mount::parse(b"lowerdir=/a::/d").unwrap();
+    /// use nydus_overlay_core::mount::{MountOptions, LAYERS_END};
+    /// let m = MountOptions::parse(b"lowerdir=/a::/d").unwrap();
     /// let (a, c) = m.layer_at(0).unwrap();
     /// let (d, end) = m.layer_at(c).unwrap();
     /// assert_eq!((a.raw, a.data_only, d.raw, d.data_only), (&b"/a"[..], false, &b"/d"[..], true));
@@ -354,7 +354,7 @@ impl<'a> Mount<'a> {
         }
     }
 
-    /// The exact length of the kernel data [`write_data`](Mount::write_data) writes.
+    /// The exact length of the kernel data [`write_data`](MountOptions::write_data) writes.
     ///
     /// It runs the same walk as `write_data` into a counter, so the two cannot disagree; the
     /// walk goes over the items the parse remembered, so it is cheap on containerd strings.
@@ -368,7 +368,7 @@ impl<'a> Mount<'a> {
     /// Writes the kernel data for `mount(2)` into `out`, returning its length: every overlay
     /// data item in order, with `lowerdir=`/`upperdir=`/`workdir=` after folding, and no flag,
     /// propagation or helper-only word. Fails with `BufferTooSmall` if `out` is shorter than
-    /// [`data_len`](Mount::data_len).
+    /// [`data_len`](MountOptions::data_len).
     pub fn write_data(&self, out: &mut [u8]) -> Result<usize> {
         let mut w = Writer { out, n: 0 };
         self.emit(&mut w)?;
@@ -436,7 +436,7 @@ fn put_as_layer(sink: &mut impl Sink, raw: &[u8]) -> Result<()> {
     Ok(())
 }
 
-/// The cursor [`Mount::layer_at`] returns after the last layer.
+/// The cursor [`MountOptions::layer_at`] returns after the last layer.
 pub const LAYERS_END: usize = usize::MAX;
 
 /// Whether the byte at `i` is escaped: an odd run of backslashes stands right before it.
@@ -457,7 +457,7 @@ fn set_once<'a>(slot: &mut Option<Item<'a>>, item: Item<'a>, name: &'static str)
     }
 }
 
-/// The layers of a parsed mount, after folding; see [`Mount::layers`].
+/// The layers of a parsed mount, after folding; see [`MountOptions::layers`].
 #[derive(Clone, Debug)]
 pub struct MountLayers<'a> {
     folded: Option<Item<'a>>,
@@ -475,12 +475,12 @@ impl<'a> Iterator for MountLayers<'a> {
                 data_only: false,
             });
         }
-        // The layers were validated by `Mount::parse`.
+        // The layers were validated by `MountOptions::parse`.
         self.rest.next().and_then(|l| l.ok())
     }
 }
 
-/// Overlay data items of a parsed mount; see [`Mount::data_items`].
+/// Overlay data items of a parsed mount; see [`MountOptions::data_items`].
 #[derive(Clone, Debug)]
 pub struct DataItems<'a> {
     items: Items<'a>,

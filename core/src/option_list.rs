@@ -4,7 +4,7 @@
 //! Such a list need not be an overlay option string: runtime-rs checks a list holding nothing
 //! but `extraoption=…`, and neither runtime looks at `lowerdir=`. So the rules here read only
 //! the blob items and ask nothing of the others (unlike [`crate::extra::select`], which works
-//! on a parsed [`Mount`](crate::Mount)).
+//! on a parsed [`MountOptions`](crate::MountOptions)).
 //!
 //! - [`Rules::Go`] (`parseExtraOption` in the Go runtime): every item starting with
 //!   `extraoption=` replaces the previous one, so the last one wins; its value (the prefix cut

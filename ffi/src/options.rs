@@ -3,7 +3,7 @@
 
 use nydus_overlay_core::mount::LAYERS_END;
 use nydus_overlay_core::options::{unescape_into, unescaped_len, Item};
-use nydus_overlay_core::{Error, ErrorKind, Mount};
+use nydus_overlay_core::{Error, ErrorKind, MountOptions};
 
 use crate::guard::{ffi_fn, input, output, put, write_sized};
 use crate::result::Code;
@@ -111,7 +111,7 @@ ffi_fn! {
     ) -> Code nonnull(out) {
         // SAFETY: the caller's contract above.
         let input = unsafe { input(opts, opts_len) }?;
-        let m = Mount::parse(input)?;
+        let m = MountOptions::parse(input)?;
         let o = nydus_overlay_options {
             flags: m.flags(),
             propagation: m.propagation(),
@@ -151,7 +151,7 @@ ffi_fn! {
         if cursor == NYDUS_OVERLAY_CURSOR_END {
             return Err(Code::END);
         }
-        let m = Mount::parse(input)?;
+        let m = MountOptions::parse(input)?;
         let c = usize::try_from(cursor).map_err(|_| Code::INVALID_ARGUMENT)?;
         let (layer, next) = m.layer_at(c).ok_or(Code::INVALID_ARGUMENT)?;
         let l = nydus_overlay_layer {
@@ -217,7 +217,7 @@ ffi_fn! {
     ) -> Code nonnull(out_len) {
         // SAFETY: the caller's contract above.
         let (input, out) = unsafe { (input(opts, opts_len)?, output(buf, cap)?) };
-        let m = Mount::parse(input)?;
+        let m = MountOptions::parse(input)?;
         // SAFETY: `out_len` checked non-null; the caller guarantees it is writable.
         unsafe { write_sized(out, out_len, m.data_len(), |out| m.write_data(out)) }
     }

@@ -3,7 +3,7 @@
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use nydus_overlay_core::extra::decoded_len_max;
-use nydus_overlay_core::{extra, kata, Mount};
+use nydus_overlay_core::{extra, kata, MountOptions};
 use nydus_overlay_tests::fixtures;
 
 /// An option string as nydus-snapshotter and mount.fuse3 produce it, with `n` lower layers.
@@ -35,7 +35,7 @@ fn options(c: &mut Criterion) {
         g.throughput(Throughput::Bytes(input.len() as u64));
         g.bench_function(format!("{n}_layers"), |b| {
             b.iter(|| {
-                let m = Mount::parse(black_box(&input)).unwrap();
+                let m = MountOptions::parse(black_box(&input)).unwrap();
                 let len = m.data_len();
                 let n = m.write_data(&mut data[..len]).unwrap();
                 black_box(n + m.flags() as usize)

@@ -9,7 +9,7 @@ use nydus_overlay_core::json::{unescape_into, unescaped_len, JsonStr};
 use nydus_overlay_core::kata;
 use nydus_overlay_core::mount::LAYERS_END;
 use nydus_overlay_core::options::{escape_item_into, escaped_item_len, items, Unescape};
-use nydus_overlay_core::Mount;
+use nydus_overlay_core::MountOptions;
 
 use crate::lowerdir_value;
 
@@ -58,7 +58,7 @@ fn model_dropped_word(item: &[u8]) -> bool {
         })
 }
 
-/// The kernel data of an option string that [`Mount::parse`] accepted, modelled from SPEC
+/// The kernel data of an option string that [`MountOptions::parse`] accepted, modelled from SPEC
 /// section 3 independently of `core`'s classifier and emitter: the items in order, without the
 /// words that never reach the kernel; when `ro` (the last of `ro`/`rw`) meets an upperdir, the
 /// upper path (unescaped, escaped again for a layer) becomes the top layer of `lowerdir=` and
@@ -114,7 +114,9 @@ pub fn options(input: &[u8]) {
         assert!(item.offset + item.raw.len() <= input.len());
         assert_eq!(&input[item.offset..item.offset + item.raw.len()], item.raw);
     }
-    let Ok(m) = Mount::parse(input) else { return };
+    let Ok(m) = MountOptions::parse(input) else {
+        return;
+    };
     let mut data = vec![0u8; m.data_len()];
     let n = m.write_data(&mut data).expect("data_len is enough");
     assert_eq!(n, data.len(), "predicted length is exact");
@@ -134,8 +136,8 @@ pub fn options(input: &[u8]) {
         m.layers().filter(|l| l.data_only).count()
     );
     // The kernel data parses to the same layers, in order, and is its own kernel data.
-    let again = Mount::parse(&data).expect("kernel data parses");
-    let layers = |m: &Mount<'_>| {
+    let again = MountOptions::parse(&data).expect("kernel data parses");
+    let layers = |m: &MountOptions<'_>| {
         m.layers()
             .map(|l| (unescaped(l.raw), l.data_only))
             .collect::<Vec<_>>()
@@ -200,11 +202,11 @@ pub fn layers(data: &[u8]) {
     // A NUL byte cannot be escaped; the tokenizer refuses it (SPEC section 3, issue 9 bug 10).
     let has_nul = |p: &Vec<u8>| p.contains(&0);
     if input.lower.iter().any(has_nul) || input.upper.as_ref().is_some_and(has_nul) {
-        let e = Mount::parse(&opts).expect_err("a NUL byte is refused");
+        let e = MountOptions::parse(&opts).expect_err("a NUL byte is refused");
         assert_eq!(e.kind, nydus_overlay_core::error::ErrorKind::NulByte);
         return;
     }
-    let m = Mount::parse(&opts).expect("escaped paths without NUL always parse");
+    let m = MountOptions::parse(&opts).expect("escaped paths without NUL always parse");
     let mut want = input.lower.clone();
     if input.ro {
         if let Some(u) = &input.upper {
@@ -427,7 +429,7 @@ fn span_ok(s: &nydus_overlay::nydus_overlay_span, within: u64, what: &str) {
 
 /// See [`FfiInput`]. Also the header's out-struct contract: a failing call leaves the out
 /// struct as it was, except that `BUFFER_TOO_SMALL` writes the size field and only it; every
-/// span follows [`span_ok`].
+/// span follows `span_ok`.
 pub fn ffi(data: &[u8]) {
     let Ok(f) = FfiInput::arbitrary(&mut Unstructured::new(data)) else {
         return;

@@ -4,9 +4,9 @@
 //! `-v` plan or an error message, and every line of that output is one line.
 
 use arbitrary::{Arbitrary, Unstructured};
-use nydus_overlay_core::Mount;
+use nydus_overlay_core::MountOptions;
 use nydus_overlayfs::explain::{explain, shown, Doc};
-use nydus_overlayfs::overlay::MountPath;
+use nydus_overlayfs::overlay::MountStrategy;
 use nydus_overlayfs::plan::plan;
 use serde_json::{json, Value};
 
@@ -164,18 +164,18 @@ pub fn explain_secrets(data: &[u8]) {
         b64(extra.to_string().as_bytes()),
         b64(kata.to_string().as_bytes())
     );
-    let m = Mount::parse(opts.as_bytes()).expect("a plain option string");
+    let m = MountOptions::parse(opts.as_bytes()).expect("a plain option string");
     let mut data = vec![0u8; m.data_len()];
     m.write_data(&mut data).expect("data_len is enough");
-    let out = explain(&m, b"overlay", Some(b"/t"), &data, MountPath::Classic);
+    let out = explain(&m, b"overlay", Some(b"/t"), &data, MountStrategy::Classic);
     assert_clean("--explain", &out);
     assert!(out.contains("volume_type = image_guest_pull"), "{out}");
-    let out = plan(&m, b"overlay", Some(b"/t"), &data, MountPath::Classic);
+    let out = plan(&m, b"overlay", Some(b"/t"), &data, MountStrategy::Classic);
     assert_clean("the -v plan", &out);
     // Broken blobs: every error message is one line and secret-free.
     for cut in [opts.len() / 2, opts.len() - 3] {
-        if let Ok(m) = Mount::parse(&opts.as_bytes()[..cut]) {
-            let out = explain(&m, b"overlay", None, &data, MountPath::Classic);
+        if let Ok(m) = MountOptions::parse(&opts.as_bytes()[..cut]) {
+            let out = explain(&m, b"overlay", None, &data, MountStrategy::Classic);
             assert_clean("--explain of a broken blob", &out);
         }
     }

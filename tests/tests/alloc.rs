@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 
 use nydus_overlay_core::extra::{self, decoded_len_max, Rules};
 use nydus_overlay_core::kata;
-use nydus_overlay_core::Mount;
+use nydus_overlay_core::MountOptions;
 use nydus_overlay_tests::{fixtures, Fixture};
 
 struct Counting;
@@ -89,8 +89,8 @@ macro_rules! no_alloc_cases {
         fn $name() {
             let opts = big_options();
             let mut scratch = vec![0u8; 64 * 1024];
-            let (m, allocs) = count(|| Mount::parse(opts).unwrap());
-            assert_eq!(allocs, 0, "Mount::parse allocated");
+            let (m, allocs) = count(|| MountOptions::parse(opts).unwrap());
+            assert_eq!(allocs, 0, "MountOptions::parse allocated");
             let ($m, $buf) = (&m, &mut scratch[..]);
             let (work, allocs) = count(|| $body);
             assert_eq!(allocs, 0, "{} allocated {allocs} times", stringify!($name));

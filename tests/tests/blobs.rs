@@ -3,7 +3,7 @@
 use nydus_overlay_core::extra::{self, decoded_len_max, Rules};
 use nydus_overlay_core::json::{unescape_into, unescaped_len, validate, MAX_DEPTH};
 use nydus_overlay_core::kata::{self, KataVolume};
-use nydus_overlay_core::{ErrorKind, Mount};
+use nydus_overlay_core::{ErrorKind, MountOptions};
 use nydus_overlay_tests::{fixtures, props, unescape};
 use serde_json::{json, Map, Value};
 
@@ -113,7 +113,7 @@ fn every_fixture_decodes_to_its_json() {
         }
         // The blob in a full option string is dropped from the kernel data.
         let opts = [b"lowerdir=/a:/b,".as_slice(), &f.option].concat();
-        let m = Mount::parse(&opts).unwrap();
+        let m = MountOptions::parse(&opts).unwrap();
         let mut data = vec![0u8; m.data_len()];
         m.write_data(&mut data).unwrap();
         assert_eq!(data, b"lowerdir=/a:/b");
@@ -122,9 +122,9 @@ fn every_fixture_decodes_to_its_json() {
 
 #[test]
 fn rules_select_extraoption() {
-    let one = Mount::parse(b"lowerdir=/a:/b,extraoption=AA==").unwrap();
-    let two = Mount::parse(b"extraoption=AA==,lowerdir=/a:/b,extraoption=BB==").unwrap();
-    let none = Mount::parse(b"lowerdir=/a:/b").unwrap();
+    let one = MountOptions::parse(b"lowerdir=/a:/b,extraoption=AA==").unwrap();
+    let two = MountOptions::parse(b"extraoption=AA==,lowerdir=/a:/b,extraoption=BB==").unwrap();
+    let none = MountOptions::parse(b"lowerdir=/a:/b").unwrap();
     assert_eq!(
         extra::select(&one, Rules::Rust).unwrap().value(),
         Some(&b"AA=="[..])

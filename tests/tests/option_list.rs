@@ -8,7 +8,7 @@
 
 use nydus_overlay_core::extra::{decoded_len_max, Rules};
 use nydus_overlay_core::option_list::{self, decode, decode_in_string, select};
-use nydus_overlay_core::{ErrorKind, Mount};
+use nydus_overlay_core::{ErrorKind, MountOptions};
 use nydus_overlay_tests::{b64, data_dir};
 
 /// An `extraoption=` item from a fixture of tests/data.
@@ -119,7 +119,10 @@ fn an_option_string_with_only_the_blob_item() {
         decode_in_string(opts.as_bytes(), rules, &mut buf).unwrap();
     }
     // The overlay parser, by contrast, needs a lowerdir=.
-    assert_eq!(Mount::parse(opts.as_bytes()).unwrap_err().kind, NoLowerdir);
+    assert_eq!(
+        MountOptions::parse(opts.as_bytes()).unwrap_err().kind,
+        NoLowerdir
+    );
 }
 
 #[test]
@@ -143,7 +146,7 @@ fn lists_agree_with_the_parsed_mount() {
         vec![LOWER.to_owned(), v6(), item("{")],
     ] {
         let joined = list.join(",");
-        let m = Mount::parse(joined.as_bytes()).unwrap();
+        let m = MountOptions::parse(joined.as_bytes()).unwrap();
         for rules in [Rules::Go, Rules::Rust] {
             let mut buf = vec![0u8; decoded_len_max(joined.len())];
             let by_mount = nydus_overlay_core::extra::select(&m, rules)

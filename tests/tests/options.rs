@@ -2,7 +2,7 @@
 
 use nydus_overlay_core::flags::{ms, FLAG_WORDS, HELPER_ONLY_WORDS, PROPAGATION_WORDS};
 use nydus_overlay_core::options::items;
-use nydus_overlay_core::{ErrorKind, Mount};
+use nydus_overlay_core::{ErrorKind, MountOptions};
 
 /// What a parse gives, owned: flags, propagation, kernel data, layers (unescaped, data-only).
 #[derive(Debug, PartialEq)]
@@ -14,7 +14,7 @@ struct Parsed {
 }
 
 fn parse(input: &[u8]) -> Result<Parsed, ErrorKind> {
-    let m = Mount::parse(input).map_err(|e| e.kind)?;
+    let m = MountOptions::parse(input).map_err(|e| e.kind)?;
     let mut data = vec![0u8; m.data_len()];
     let n = m.write_data(&mut data).expect("data_len is enough");
     assert_eq!(n, data.len(), "data_len is exact");
@@ -140,7 +140,7 @@ macro_rules! nul_cases {
         #[test]
         fn $name() {
             let input: &[u8] = $input;
-            let e = Mount::parse(input).unwrap_err();
+            let e = MountOptions::parse(input).unwrap_err();
             assert_eq!((e.kind, e.offset), (ErrorKind::NulByte, $offset));
             assert_eq!(e.to_string(), format!("NUL byte in the option string at byte {}", $offset));
             // The tokenizer alone refuses it too, and stops there.
@@ -385,7 +385,7 @@ macro_rules! offset_cases {
     ($($name:ident: $input:literal => $kind:ident at $offset:literal $what:literal;)*) => {$(
         #[test]
         fn $name() {
-            let e = Mount::parse($input).unwrap_err();
+            let e = MountOptions::parse($input).unwrap_err();
             assert_eq!((e.kind, e.offset, e.what), (ErrorKind::$kind, $offset, $what));
         }
     )*};
@@ -402,7 +402,7 @@ offset_cases! {
 
 #[test]
 fn error_message_names_the_offset() {
-    let e = Mount::parse(b"lowerdir=/a:/b,upperdir=/u").unwrap_err();
+    let e = MountOptions::parse(b"lowerdir=/a:/b,upperdir=/u").unwrap_err();
     assert_eq!(e.to_string(), "upperdir= given without workdir= at byte 15");
 }
 
@@ -412,7 +412,7 @@ macro_rules! secret_cases {
         #[test]
         fn $name() {
             let input = concat!("extraoption=U0VDUkVULXRva2Vu,", $bad);
-            let e = Mount::parse(input.as_bytes()).unwrap_err();
+            let e = MountOptions::parse(input.as_bytes()).unwrap_err();
             let shown = format!("{e} {e:?}");
             assert!(!shown.contains("U0VDUkVU"), "{shown}");
         }
@@ -439,7 +439,7 @@ macro_rules! cursor_cases {
 }
 
 fn check_cursor(input: &[u8]) {
-    let m = Mount::parse(input).unwrap();
+    let m = MountOptions::parse(input).unwrap();
     let want: Vec<_> = m.layers().collect();
     let mut got = Vec::new();
     let mut cursor = 0;
@@ -507,7 +507,7 @@ fn tokenizer_spans() {
 
 #[test]
 fn extraoption_counted_and_last_kept() {
-    let m = Mount::parse(b"extraoption=AAA=,lowerdir=/a:/b,extraoption=BBB=").unwrap();
+    let m = MountOptions::parse(b"extraoption=AAA=,lowerdir=/a:/b,extraoption=BBB=").unwrap();
     assert_eq!(m.extraoption_count(), 2);
     assert_eq!(m.extraoption().unwrap().value(), Some(&b"BBB="[..]));
     assert_eq!(m.kata_volume_count(), 0);
@@ -516,7 +516,7 @@ fn extraoption_counted_and_last_kept() {
 #[test]
 fn non_utf8_passes_through() {
     let input = b"lowerdir=/a\xff:/b\xfe\x80,index=off";
-    let m = Mount::parse(input).unwrap();
+    let m = MountOptions::parse(input).unwrap();
     let mut data = vec![0u8; m.data_len()];
     m.write_data(&mut data).unwrap();
     assert_eq!(data, b"lowerdir=/a\xff:/b\xfe\x80,index=off");

@@ -3,7 +3,7 @@
 
 use nydus_overlay_core::flags::{FLAG_WORDS, HELPER_ONLY_WORDS, PROPAGATION_WORDS};
 use nydus_overlay_core::options::{escape_item_into, escaped_item_len, items};
-use nydus_overlay_core::Mount;
+use nydus_overlay_core::MountOptions;
 use nydus_overlay_tests::lowerdir_value;
 use nydus_overlay_tests::props::{model_kernel_data, options};
 use proptest::prelude::*;
@@ -49,7 +49,7 @@ proptest! {
         if ro {
             opts.extend(b",ro");
         }
-        let m = Mount::parse(&opts).unwrap();
+        let m = MountOptions::parse(&opts).unwrap();
         let got: Vec<Vec<u8>> = m.layers().map(|l| l.path_bytes().collect()).collect();
         let mut want = lower.clone();
         if ro {
@@ -63,7 +63,7 @@ proptest! {
         // The kernel data parses back to the same layers (folding already applied).
         let mut data = vec![0u8; m.data_len()];
         m.write_data(&mut data).unwrap();
-        let again = Mount::parse(&data).unwrap();
+        let again = MountOptions::parse(&data).unwrap();
         let got2: Vec<Vec<u8>> = again.layers().map(|l| l.path_bytes().collect()).collect();
         prop_assert_eq!(got2, want);
         prop_assert!(!data.windows(11).any(|w| w == b"extraoption"));
@@ -87,7 +87,7 @@ proptest! {
 
     #[test]
     fn parse_never_panics(input in prop::collection::vec(any::<u8>(), 0..200)) {
-        if let Ok(m) = Mount::parse(&input) {
+        if let Ok(m) = MountOptions::parse(&input) {
             let mut data = vec![0u8; m.data_len()];
             prop_assert_eq!(m.write_data(&mut data).unwrap(), data.len());
             prop_assert_eq!(data, model_kernel_data(&input));
@@ -97,7 +97,7 @@ proptest! {
     #[test]
     fn kernel_data_matches_the_model(items in option_items()) {
         let input = items.join(&b',');
-        let m = Mount::parse(&input).unwrap();
+        let m = MountOptions::parse(&input).unwrap();
         let mut data = vec![0u8; m.data_len()];
         prop_assert_eq!(m.write_data(&mut data).unwrap(), data.len());
         prop_assert_eq!(&data, &model_kernel_data(&input));

@@ -7,7 +7,7 @@ use std::os::fd::AsRawFd;
 
 use nydus_overlay_core::flags::mount2_flags;
 use nydus_overlay_core::lowerdir::{escape_layer_into, escaped_layer_len};
-use nydus_overlay_core::Mount;
+use nydus_overlay_core::MountOptions;
 
 use super::classic::apply_propagation;
 use super::new_api::escape_value;
@@ -72,7 +72,7 @@ fn relative(path: &[u8], depth: usize) -> Vec<u8> {
 }
 
 /// The kernel data with every path relative to the common parent, and that parent.
-pub fn relative_data(m: &Mount<'_>) -> Option<(Vec<u8>, Vec<u8>)> {
+pub fn relative_data(m: &MountOptions<'_>) -> Option<(Vec<u8>, Vec<u8>)> {
     let layers: Vec<(Vec<u8>, bool)> = m
         .layers()
         .map(|l| (unescaped(l.raw), l.data_only))
@@ -116,7 +116,7 @@ pub fn relative_data(m: &Mount<'_>) -> Option<(Vec<u8>, Vec<u8>)> {
 pub fn mount(
     source: &CStr,
     target: &CStr,
-    m: &Mount<'_>,
+    m: &MountOptions<'_>,
     data: &[u8],
     parent: &[u8],
 ) -> Result<(), MountError> {
@@ -170,7 +170,7 @@ mod tests {
 
     #[test]
     fn compact_data_is_relative_and_escaped() {
-        let m = Mount::parse(
+        let m = MountOptions::parse(
             br"lowerdir=/s/1/fs:/s/2/f\:s::/s/3/d,upperdir=/s/4/fs,workdir=/s/4/work,index=off",
         )
         .unwrap();

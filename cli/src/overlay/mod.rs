@@ -13,7 +13,7 @@ use std::fmt;
 use std::io;
 
 use nydus_overlay_core::options::Unescape;
-use nydus_overlay_core::Mount;
+use nydus_overlay_core::MountOptions;
 
 pub mod classic;
 pub mod compact;
@@ -26,7 +26,7 @@ pub const MAX_PARAM: usize = 255;
 
 /// The way the mount is made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MountPath {
+pub enum MountStrategy {
     /// One `mount(2)` with the whole data.
     Classic,
     /// `fsopen`/`fsconfig`/`fsmount`/`move_mount`, one parameter per layer.
@@ -35,15 +35,15 @@ pub enum MountPath {
     Compact,
 }
 
-impl MountPath {
+impl MountStrategy {
     /// How the plan and `--explain` name it.
     pub fn describe(self) -> &'static str {
         match self {
-            MountPath::Classic => "mount(2)",
-            MountPath::NewApi => {
+            MountStrategy::Classic => "mount(2)",
+            MountStrategy::NewApi => {
                 "new mount API (fsopen, fsconfig lowerdir+ per layer, fsmount, move_mount)"
             }
-            MountPath::Compact => "mount(2) with paths relative to their common parent",
+            MountStrategy::Compact => "mount(2) with paths relative to their common parent",
         }
     }
 }
@@ -157,15 +157,15 @@ pub fn unescaped(raw: &[u8]) -> Vec<u8> {
 
 /// The kernel data, and the path it leads to first. One spare byte of capacity lets it become
 /// the C string mount(2) takes without another allocation or copy.
-pub fn kernel_data(m: &Mount<'_>) -> (Vec<u8>, MountPath) {
+pub fn kernel_data(m: &MountOptions<'_>) -> (Vec<u8>, MountStrategy) {
     let mut data = Vec::with_capacity(m.data_len() + 1);
     data.resize(m.data_len(), 0);
     let n = m.write_data(&mut data).unwrap_or(0);
     data.truncate(n);
     let path = if data.len() <= MAX_DATA {
-        MountPath::Classic
+        MountStrategy::Classic
     } else {
-        MountPath::NewApi
+        MountStrategy::NewApi
     };
     (data, path)
 }
@@ -173,19 +173,19 @@ pub fn kernel_data(m: &Mount<'_>) -> (Vec<u8>, MountPath) {
 /// Mounts `m` on `target` from `source` (SPEC section 4), with its kernel `data` from
 /// [`kernel_data`]: the one entry point. Returns the path that was taken.
 pub fn mount(
-    m: &Mount<'_>,
+    m: &MountOptions<'_>,
     source: &[u8],
     target: &[u8],
     data: Vec<u8>,
-) -> Result<MountPath, MountError> {
+) -> Result<MountStrategy, MountError> {
     let (src, tgt) = (cstr(source)?, cstr(target)?);
     if data.len() <= MAX_DATA {
         let data = CString::new(data).map_err(|_| MountError::NulByte)?;
         classic::mount(&src, &tgt, m.flags(), &data, m.propagation())?;
-        return Ok(MountPath::Classic);
+        return Ok(MountStrategy::Classic);
     }
     if let new_api::Outcome::Mounted = new_api::mount(m, source, &tgt)? {
-        return Ok(MountPath::NewApi);
+        return Ok(MountStrategy::NewApi);
     }
     let too_long = |relative| MountError::TooLong {
         data: data.len(),
@@ -196,7 +196,7 @@ pub fn mount(
         return Err(too_long(Some(relative.len())));
     }
     compact::mount(&src, &tgt, m, &relative, &parent)?;
-    Ok(MountPath::Compact)
+    Ok(MountStrategy::Compact)
 }
 
 /// `buf` (ending in its NUL) as a C string; a NUL inside it is refused, never cut at.

@@ -10,7 +10,7 @@ use std::os::fd::OwnedFd;
 
 use nydus_overlay_core::flags::{ms, NewApiFlags};
 use nydus_overlay_core::options::{escape_item_into, escaped_item_len, Unescape};
-use nydus_overlay_core::Mount;
+use nydus_overlay_core::MountOptions;
 
 use super::{as_cstr, cstr, MountError, Step, MAX_PARAM};
 use crate::sys::{self, fsconfig};
@@ -245,7 +245,11 @@ fn open_context(source: &[u8]) -> Result<Option<FsContext>, MountError> {
 
 /// One `lowerdir+` or `datadir+` per layer, top first. `false` when the kernel has no
 /// `lowerdir+` (it says so at the first layer).
-fn set_layers(ctx: &mut FsContext, m: &Mount<'_>, path: &mut Vec<u8>) -> Result<bool, MountError> {
+fn set_layers(
+    ctx: &mut FsContext,
+    m: &MountOptions<'_>,
+    path: &mut Vec<u8>,
+) -> Result<bool, MountError> {
     for (i, layer) in m.layers().enumerate() {
         let (key, name) = if layer.data_only {
             (c"datadir+", "datadir+")
@@ -274,7 +278,7 @@ fn set_layers(ctx: &mut FsContext, m: &Mount<'_>, path: &mut Vec<u8>) -> Result<
 /// `upperdir` and `workdir`, escaped (the kernel unescapes these keys).
 fn set_upper_and_work(
     ctx: &mut FsContext,
-    m: &Mount<'_>,
+    m: &MountOptions<'_>,
     path: &mut Vec<u8>,
 ) -> Result<(), MountError> {
     for (key, name, item) in [
@@ -290,7 +294,7 @@ fn set_upper_and_work(
 }
 
 /// Every data option, in order, as the kernel data would hold it.
-fn set_data(ctx: &mut FsContext, m: &Mount<'_>) -> Result<(), MountError> {
+fn set_data(ctx: &mut FsContext, m: &MountOptions<'_>) -> Result<(), MountError> {
     for item in m.data_items() {
         let k = item.key();
         let step = || Step::Data(k.to_vec());
@@ -308,7 +312,7 @@ fn set_data(ctx: &mut FsContext, m: &Mount<'_>) -> Result<(), MountError> {
 }
 
 /// Creates the superblock with its flags and makes the detached mount with its attributes.
-fn create_and_mount(ctx: &FsContext, m: &Mount<'_>) -> Result<OwnedFd, MountError> {
+fn create_and_mount(ctx: &FsContext, m: &MountOptions<'_>) -> Result<OwnedFd, MountError> {
     let flags = NewApiFlags::new(m.flags());
     for word in flags.superblock_words() {
         ctx.set_flag(word, Step::Flag(word.to_str().unwrap_or("?")))?;
@@ -334,7 +338,7 @@ fn attach(mnt: OwnedFd, target: &CStr, propagation: u64) -> Result<(), MountErro
 }
 
 /// Mounts through the new mount API.
-pub fn mount(m: &Mount<'_>, source: &[u8], target: &CStr) -> Result<Outcome, MountError> {
+pub fn mount(m: &MountOptions<'_>, source: &[u8], target: &CStr) -> Result<Outcome, MountError> {
     let Some(mut ctx) = open_context(source)? else {
         return Ok(Outcome::Unsupported);
     };
