@@ -466,7 +466,7 @@ pub fn mount_failure(m: &MountOptions<'_>, target: &[u8], e: &MountError) -> Str
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     macro_rules! shown_cases {
@@ -528,17 +528,21 @@ mod tests {
         );
     }
 
+    /// A sink every write to which fails as a full disk does (`ENOSPC`): for the tests of
+    /// output that cannot be written, here and in `run`.
+    pub(crate) struct Full;
+
+    impl Write for Full {
+        fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+            Err(io::Error::from_raw_os_error(libc::ENOSPC))
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
     #[test]
     fn say_ignores_a_failing_sink() {
-        struct Full;
-        impl Write for Full {
-            fn write(&mut self, _: &[u8]) -> io::Result<usize> {
-                Err(io::Error::from_raw_os_error(libc::ENOSPC))
-            }
-            fn flush(&mut self) -> io::Result<()> {
-                Ok(())
-            }
-        }
         say(&mut Full, format_args!("x"));
     }
 

@@ -303,15 +303,7 @@ mod tests {
 
     #[test]
     fn help_to_a_full_stdout_is_status_1_and_one_line() {
-        struct Full;
-        impl Write for Full {
-            fn write(&mut self, _: &[u8]) -> io::Result<usize> {
-                Err(io::Error::from_raw_os_error(libc::ENOSPC))
-            }
-            fn flush(&mut self) -> io::Result<()> {
-                Ok(())
-            }
-        }
+        use crate::diagnostics::tests::Full;
         let mut err = Vec::new();
         let status = run_with(
             &["-h"],
