@@ -491,7 +491,7 @@ fn go_text() -> impl proptest::strategy::Strategy<Value = String> {
 use proptest::prelude::*;
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(2000))]
+    #![proptest_config(ProptestConfig::with_cases(if cfg!(miri) { 4 } else { 2000 }))]
 
     /// Documents shaped as a Go producer writes them (`json.Marshal` of a map: keys escaped
     /// too) with escaped keys in unknown fields decode, known fields exactly.
@@ -544,7 +544,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
+    #![proptest_config(ProptestConfig::with_cases(if cfg!(miri) { 4 } else { 256 }))]
 
     /// No secret in any output, whatever text the blobs carry (see `secrets`).
     #[test]
@@ -598,7 +598,7 @@ fn kata_props_every_fixture() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(4000))]
+    #![proptest_config(ProptestConfig::with_cases(if cfg!(miri) { 4 } else { 4000 }))]
 
     /// core's decode into a caller buffer (exactly sized, errors mapped to offsets) accepts and
     /// refuses exactly what the allocating standard engine (padding and trailing bits
@@ -661,7 +661,7 @@ base64_cases! {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(2000))]
+    #![proptest_config(ProptestConfig::with_cases(if cfg!(miri) { 4 } else { 2000 }))]
 
     /// A decoded field unescapes to the original string into a buffer of exactly
     /// `unescaped_len` bytes, and a buffer one byte shorter is refused.
