@@ -150,8 +150,9 @@ fn blobs(c: &mut Criterion) {
     g.finish();
 }
 
-/// Where core's time goes, on the largest extraoption fixture.
-fn phases(c: &mut Criterion) {
+/// The phases' input: the base64 value of the largest extraoption fixture, its decoded JSON,
+/// and a buffer the decode fits in.
+fn largest_extraoption() -> (Vec<u8>, Vec<u8>, Vec<u8>) {
     let f = fixtures()
         .into_iter()
         .find(|f| f.name == "extra-v6-auth")
@@ -160,6 +161,12 @@ fn phases(c: &mut Criterion) {
     let mut buf = vec![0u8; decoded_len_max(value.len())];
     let n = extra::decode_base64(&value, &mut buf).unwrap();
     let json = buf[..n].to_vec();
+    (value, json, buf)
+}
+
+/// Where core's time goes, on the largest extraoption fixture.
+fn phases(c: &mut Criterion) {
+    let (value, json, mut buf) = largest_extraoption();
     let mut text = vec![0u8; value.len()];
     let mut g = c.benchmark_group("phase");
     g.bench_function("base64", |b| {
@@ -274,14 +281,7 @@ type Case<'a> = Box<dyn FnMut() -> usize + 'a>;
 fn paired_phases(_: &mut Criterion) {
     const ROUNDS: usize = 301;
     const BATCH: u32 = 200;
-    let f = fixtures()
-        .into_iter()
-        .find(|f| f.name == "extra-v6-auth")
-        .expect("fixture");
-    let value = f.option[b"extraoption=".len()..].to_vec();
-    let mut buf = vec![0u8; decoded_len_max(value.len())];
-    let n = extra::decode_base64(&value, &mut buf).unwrap();
-    let json = buf[..n].to_vec();
+    let (value, json, mut buf) = largest_extraoption();
     let mut text = vec![0u8; value.len()];
     let time = |f: &mut dyn FnMut() -> usize| {
         let t = std::time::Instant::now();
