@@ -312,7 +312,7 @@ fn explain_kata(m: &MountOptions<'_>, o: &mut String) {
         );
         let mut buf = vec![0u8; decoded_len_max(value.len())];
         match kata::decode(value, &mut buf) {
-            Ok(k) => leaves(k.json(), Doc::Kata, "nydus_image.config", "  ", o),
+            Ok(k) => leaves(k.expose_json(), Doc::Kata, "nydus_image.config", "  ", o),
             Err(e) => {
                 let _ = writeln!(o, "  problem: {e} (inside the volume value)");
             }

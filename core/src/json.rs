@@ -6,6 +6,8 @@
 //! Every function here is iterative: stack use does not depend on the input, and time is
 //! linear in it.
 
+use core::fmt;
+
 use crate::error::{Error, ErrorKind, Result};
 
 /// The deepest nesting of arrays and objects accepted.
@@ -72,7 +74,9 @@ enum Expect {
 /// assert_eq!(s.next().unwrap().unwrap(), Token::Value(Value::Number("1"), 6));
 /// assert_eq!(s.count(), 2); // `]` and `}`
 /// ```
-#[derive(Clone, Debug)]
+///
+/// `Debug` shows where the scan is, never the text (which may be a nydusd configuration).
+#[derive(Clone)]
 pub struct Scanner<'a> {
     text: &'a str,
     i: usize,
@@ -196,6 +200,15 @@ impl<'a> Scanner<'a> {
             }
             Err(e) => self.fail(e.kind, e.offset),
         }
+    }
+}
+
+impl fmt::Debug for Scanner<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Scanner")
+            .field("at", &self.i)
+            .field("depth", &self.depth)
+            .finish_non_exhaustive()
     }
 }
 
@@ -717,6 +730,10 @@ pub fn unescaped_eq(raw: &str, s: &str) -> bool {
 
 /// A JSON string from a validated document: the raw content between the quotes, still
 /// escaped. Unescape it with [`unescape_into`](JsonStr::unescape_into).
+///
+/// Its `Debug` prints the text: the decoded blobs hold every string that can carry a
+/// credential as a [`Secret`] instead, and a `JsonStr` of one comes only from
+/// [`Secret::expose`].
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Default)]
 pub struct JsonStr<'a>(pub(crate) &'a str);
 
@@ -749,6 +766,56 @@ impl<'a> JsonStr<'a> {
     }
 }
 
+/// A JSON string that can carry a credential: the nydusd configuration (`config` of an
+/// extraoption, `nydus_image.config` of a Kata volume), a Kata volume option, a metadata
+/// value.
+///
+/// Its `Debug` prints only the length (`<redacted 42 bytes>`), so a logger that formats a
+/// decoded value with `{:?}` cannot show the credential; it has no `Display`. The one way to
+/// the text is [`expose`](Secret::expose), which a reviewer can grep for.
+///
+/// ```
+/// use nydus_overlay_core::extra::decode_json;
+/// let e = decode_json(br#"{"source":"/b","config":"{\"auth\":\"S3CRET\"}"}"#).unwrap();
+/// let config = e.config.unwrap();
+/// assert_eq!(format!("{config:?}"), "<redacted 21 bytes>");
+/// assert!(!format!("{e:?}").contains("S3CRET"));
+/// assert_eq!(config.expose().raw(), r#"{\"auth\":\"S3CRET\"}"#);
+/// ```
+#[derive(Copy, Clone, PartialEq, Eq, Default)]
+pub struct Secret<'a>(JsonStr<'a>);
+
+impl<'a> Secret<'a> {
+    /// Wraps a string that may carry a credential.
+    pub(crate) fn new(s: JsonStr<'a>) -> Self {
+        Secret(s)
+    }
+    /// The real value, still escaped. Every use of the secret text goes through here.
+    pub fn expose(self) -> JsonStr<'a> {
+        self.0
+    }
+    /// The raw (escaped) length in bytes; what `Debug` shows.
+    pub fn len(&self) -> usize {
+        self.0.raw().len()
+    }
+    /// `true` for `""`.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Debug for Secret<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "<redacted {} bytes>", self.len())
+    }
+}
+
+impl<'de: 'a, 'a> serde::Deserialize<'de> for Secret<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> core::result::Result<Self, D::Error> {
+        JsonStr::deserialize(d).map(Secret)
+    }
+}
+
 impl<'de: 'a, 'a> serde::Deserialize<'de> for JsonStr<'a> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> core::result::Result<Self, D::Error> {
         // serde-json-core hands over the raw, escaped content when given no unescape buffer.
@@ -757,7 +824,8 @@ impl<'de: 'a, 'a> serde::Deserialize<'de> for JsonStr<'a> {
 }
 
 /// Iterator over the strings of a validated JSON array of strings, starting at its `[`.
-#[derive(Clone, Debug)]
+/// `Debug` shows the position only, never the document.
+#[derive(Clone)]
 pub struct StrSeq<'a> {
     text: &'a str,
     pos: usize,
@@ -809,8 +877,8 @@ impl<'a> Iterator for StrSeq<'a> {
 }
 
 /// Iterator over the members of a validated JSON object whose values are all strings,
-/// starting at its `{`.
-#[derive(Clone, Debug)]
+/// starting at its `{`. `Debug` shows the position only, never the document.
+#[derive(Clone)]
 pub struct StrMap<'a> {
     text: &'a str,
     pos: usize,
@@ -828,5 +896,17 @@ impl<'a> Iterator for StrMap<'a> {
         let k = next_str(self.text, &mut self.pos, b"{,")?;
         let v = next_str(self.text, &mut self.pos, b":")?;
         Some((k, v))
+    }
+}
+
+impl fmt::Debug for StrSeq<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StrSeq").field("pos", &self.pos).finish()
+    }
+}
+
+impl fmt::Debug for StrMap<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StrMap").field("pos", &self.pos).finish()
     }
 }
