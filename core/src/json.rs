@@ -269,7 +269,7 @@ pub fn validate(text: &[u8]) -> Result<&str> {
 
 /// One step of the path from the document's root to a value.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum Step<'a> {
+pub enum PathStep<'a> {
     /// An object member, by its key (still escaped).
     Key(JsonStr<'a>),
     /// An array element, by its index.
@@ -293,7 +293,7 @@ pub struct Leaf<'a> {
 /// in a fixed array of [`MAX_DEPTH`] steps inside the iterator.
 ///
 /// ```
-/// use nydus_overlay_core::json::{Scalars, Step};
+/// use nydus_overlay_core::json::{PathStep, Scalars};
 /// let mut it = Scalars::new(r#"{"backend":{"type":"registry","mirrors":[{"host":"m"}]}}"#);
 /// let mut seen = Vec::new();
 /// while let Some(leaf) = it.next() {
@@ -302,8 +302,8 @@ pub struct Leaf<'a> {
 ///         .path()
 ///         .iter()
 ///         .map(|s| match s {
-///             Step::Key(k) => k.raw().to_owned(),
-///             Step::Index(i) => i.to_string(),
+///             PathStep::Key(k) => k.raw().to_owned(),
+///             PathStep::Index(i) => i.to_string(),
 ///         })
 ///         .collect();
 ///     seen.push((path.join("."), leaf.raw));
@@ -317,7 +317,7 @@ pub struct Leaf<'a> {
 #[derive(Clone, Debug)]
 pub struct Scalars<'a> {
     tokens: Scanner<'a>,
-    path: [Step<'a>; MAX_DEPTH],
+    path: [PathStep<'a>; MAX_DEPTH],
     len: usize,
 }
 
@@ -326,20 +326,20 @@ impl<'a> Scalars<'a> {
     pub fn new(text: &'a str) -> Self {
         Scalars {
             tokens: Scanner::new(text),
-            path: [Step::Index(0); MAX_DEPTH],
+            path: [PathStep::Index(0); MAX_DEPTH],
             len: 0,
         }
     }
 
     /// The path of the leaf [`next`](Iterator::next) returned last: one step per enclosing
     /// container, outermost first. Empty for a document that is a single scalar.
-    pub fn path(&self) -> &[Step<'a>] {
+    pub fn path(&self) -> &[PathStep<'a>] {
         &self.path[..self.len]
     }
 
     /// A value appears in the innermost container: an array counts it.
     fn element(&mut self) {
-        if let Some(Step::Index(i)) = self.len.checked_sub(1).map(|t| &mut self.path[t]) {
+        if let Some(PathStep::Index(i)) = self.len.checked_sub(1).map(|t| &mut self.path[t]) {
             *i = i.wrapping_add(1);
         }
     }
@@ -356,11 +356,11 @@ impl<'a> Iterator for Scalars<'a> {
                     self.element();
                     // The scanner refuses a container deeper than MAX_DEPTH.
                     // An array starts before its first element: the first `element` wraps to 0.
-                    self.path[self.len] = Step::Index(usize::MAX);
+                    self.path[self.len] = PathStep::Index(usize::MAX);
                     self.len += 1;
                 }
                 Ok(Token::ObjectEnd(_) | Token::ArrayEnd(_)) => self.len -= 1,
-                Ok(Token::Key(k, _)) => self.path[self.len - 1] = Step::Key(k),
+                Ok(Token::Key(k, _)) => self.path[self.len - 1] = PathStep::Key(k),
                 Ok(Token::Value(value, offset)) => {
                     self.element();
                     let raw = &self.tokens.text[offset..self.tokens.i];
