@@ -7,7 +7,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::fields::{json_object, map};
 use core::fmt;
 
-use crate::json::{validate, JsonStr, Secret};
+use crate::json::{offset_in, validate, JsonStr, Secret};
 
 /// The largest number of bytes a base64 value of `len` bytes decodes to: the buffer size
 /// [`decode`] needs.
@@ -57,19 +57,14 @@ impl Span {
     }
 }
 
-/// The span of `s` in `json`, or `None` when `s` is not a part of `json`.
-///
-/// The one place where a position is taken from a borrowed slice: serde-json-core hands the
-/// fields over as slices of the text without their positions. Only strings the decoder borrowed
-/// from `json` reach it (absent fields are `None`, never a defaulted empty string), and the
-/// containment check makes anything else `None` rather than a wrong offset.
+/// The span of `s` in `json`, or `None` when `s` is not a part of `json` (only strings the
+/// decoder borrowed from `json` reach it: absent fields are `None`, never a defaulted empty
+/// string).
 pub(crate) fn locate(json: &str, s: JsonStr<'_>) -> Option<Span> {
-    let offset = s.raw().as_ptr().addr().checked_sub(json.as_ptr().addr())?;
-    let span = Span {
+    offset_in(json, s.raw()).map(|offset| Span {
         offset,
         len: s.raw().len(),
-    };
-    (span.offset.checked_add(span.len)? <= json.len()).then_some(span)
+    })
 }
 
 /// A decoded `extraoption`. Fields borrow from the decoded JSON, still escaped; unescape them
