@@ -158,17 +158,20 @@ pub(crate) fn map<'de, T: Object<'de>>(text: &'de str) -> Result<T> {
 
 /// Declares a struct of optional members mapped by [`map`]: each field `name: T` becomes
 /// `name: Option<T>` (absent or `null` is `None`), and `key_of("name")` gives the offset of
-/// that member's key, if present. `T` is a `Deserialize` leaf or another such struct.
+/// that member's key, if present. `T` is a `Deserialize` leaf or another such struct. Fields
+/// in a trailing `beside { name: T = init }` are not members: the mapping sets them to `init`.
 macro_rules! json_object {
     (
         $(#[$m:meta])*
-        struct $name:ident<$lt:lifetime> {
-            $($(#[$fm:meta])* $field:ident : $ty:ty),* $(,)?
+        $vis:vis struct $name:ident<$lt:lifetime> {
+            $($(#[$fm:meta])* $fvis:vis $field:ident : $ty:ty),* $(,)?
         }
+        $(beside { $($(#[$xm:meta])* $xfield:ident : $xty:ty = $xinit:expr),* $(,)? })?
     ) => {
         $(#[$m])*
-        struct $name<$lt> {
-            $($(#[$fm])* $field: Option<$ty>,)*
+        $vis struct $name<$lt> {
+            $($(#[$fm])* $fvis $field: Option<$ty>,)*
+            $($($(#[$xm])* $xfield: $xty,)*)?
             /// Where each present member's key starts, in field order; read by name with
             /// `key_of`.
             key_at: [Option<usize>; { [$(stringify!($field)),*].len() }],
@@ -190,6 +193,7 @@ macro_rules! json_object {
             ) -> core::result::Result<Self, A::Error> {
                 let mut v = $name {
                     $($field: None,)*
+                    $($($xfield: $xinit,)*)?
                     key_at: [None; { [$(stringify!($field)),*].len() }],
                 };
                 'keys: while let Some(key) = map.next_key::<$crate::json::JsonStr<'de>>()? {
