@@ -413,7 +413,6 @@ cases! {
 
 /// The layer cursor gives the layers of the iterator, in order, and refuses every offset
 /// that is not a layer's start: inside a path, or on a separator.
-
 fn check_cursor(input: &[u8]) {
     let m = MountOptions::parse(input).unwrap();
     let want: Vec<_> = m.layers().collect();
