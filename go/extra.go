@@ -79,8 +79,13 @@ func decodeExtra(op string, b64 []byte) (*ExtraOption, error) {
 
 // extraFields unescapes the fields of a decoded extraoption from buf.
 func extraFields(op string, buf []byte, e *C.nydus_overlay_extra) (*ExtraOption, error) {
-	out := &ExtraOption{}
-	var config string
+	// The configuration lives beside the ExtraOption, in the same allocation, reachable only
+	// through the Secret's pointer.
+	both := &struct {
+		e      ExtraOption
+		config string
+	}{}
+	out := &both.e
 	var err error
 	for _, f := range []struct {
 		dst  *string
@@ -88,7 +93,7 @@ func extraFields(op string, buf []byte, e *C.nydus_overlay_extra) (*ExtraOption,
 		has  *bool
 	}{
 		{&out.Source, e.source, nil},
-		{&config, e.config, nil},
+		{&both.config, e.config, nil},
 		{&out.Snapshotdir, e.snapshotdir, nil},
 		{&out.FsVersion, e.fs_version, &out.HasFsVersion},
 	} {
@@ -100,7 +105,7 @@ func extraFields(op string, buf []byte, e *C.nydus_overlay_extra) (*ExtraOption,
 			*f.has = present
 		}
 	}
-	out.Config = NewSecret(config)
+	out.Config = secretAt(&both.config)
 	return out, nil
 }
 

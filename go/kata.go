@@ -188,6 +188,8 @@ func decodeKata(op string, b64 []byte) (*KataVolume, error) {
 		return nil, newError(op, r)
 	}
 	rd := &kataReader{op: op, buf: buf, js: buf[:k.json_len]}
+	// Options, metadata values, nydus_image.config, dm_verity hash and salt.
+	rd.secrets = make([]string, 0, int(k.options_count)+int(k.direct_volume_metadata_count)+int(k.image_pull_metadata_count)+3)
 	v := &KataVolume{VolumeType: VolumeType(k.volume_type), Source: rd.str(k.source), FsType: rd.str(k.fs_type)}
 	rd.options(v, k.options_count)
 	if k.direct_volume_present != 0 {
@@ -197,7 +199,7 @@ func decodeKata(op string, b64 []byte) (*KataVolume, error) {
 		v.ImagePull = rd.metadata(C.NYDUS_OVERLAY_METADATA_IMAGE_PULL, k.image_pull_metadata_count)
 	}
 	if k.nydus_image_present != 0 {
-		v.NydusImage = &NydusImage{Config: NewSecret(rd.str(k.nydus_config)), SnapshotDir: rd.str(k.nydus_snapshot_dir)}
+		v.NydusImage = &NydusImage{Config: rd.secret(k.nydus_config), SnapshotDir: rd.str(k.nydus_snapshot_dir)}
 	}
 	if k.dm_verity_present != 0 {
 		v.DmVerity = rd.dmVerity(&k.dm_verity)
@@ -215,6 +217,17 @@ type kataReader struct {
 	op      string
 	buf, js []byte
 	err     error
+	// secrets holds the volume's secret values; each Secret points at its element. It is
+	// made with room for all of them, so one allocation serves the volume (should append
+	// ever move it, the earlier Secrets keep pointing at the old array, which holds the same
+	// strings).
+	secrets []string
+}
+
+// secret reads the string a span names as a Secret.
+func (rd *kataReader) secret(s C.nydus_overlay_span) Secret {
+	rd.secrets = append(rd.secrets, rd.str(s))
+	return secretAt(&rd.secrets[len(rd.secrets)-1])
 }
 
 func (rd *kataReader) fail(err error) {
@@ -242,7 +255,7 @@ func (rd *kataReader) options(v *KataVolume, count C.uint32_t) {
 			rd.fail(newError(rd.op, r))
 			return
 		}
-		v.Options = append(v.Options, NewSecret(rd.str(s)))
+		v.Options = append(v.Options, rd.secret(s))
 	}
 }
 
@@ -254,22 +267,20 @@ func (rd *kataReader) metadata(which C.uint32_t, count C.uint32_t) map[string]Se
 			rd.fail(newError(rd.op, r))
 			return nil
 		}
-		m[rd.str(ks)] = NewSecret(rd.str(vs))
+		m[rd.str(ks)] = rd.secret(vs)
 	}
 	return m
 }
 
 func (rd *kataReader) dmVerity(d *C.nydus_overlay_dm_verity) *DmVerity {
 	v := &DmVerity{
-		Hashtype: rd.str(d.hashtype), Hash: NewSecret(rd.str(d.hash)),
+		Hashtype: rd.str(d.hashtype), Hash: rd.secret(d.hash),
 		Blocknum: uint64(d.blocknum), Blocksize: uint64(d.blocksize),
 		Hashsize: uint64(d.hashsize), Offset: uint64(d.offset),
 	}
-	if salt, present, err := jsonString(rd.op, rd.buf, d.salt); err != nil {
-		rd.fail(err)
-	} else if present {
-		s := NewSecret(salt)
-		v.Salt = &s
+	if d.salt.present != 0 {
+		salt := rd.secret(d.salt)
+		v.Salt = &salt
 	}
 	if d.hash_type_present != 0 {
 		ht := uint64(d.hash_type)

@@ -20,26 +20,40 @@ const Redacted = "<redacted>"
 // [Secret.Reveal] is the one way to the value: search a code base for ".Reveal()" to find
 // every place that handles a credential.
 //
-// The value sits in an unexported field, so that a conversion (string(s)) cannot reach it and
-// reflection-based encoders that honour Go's export rules (encoding/json without the methods,
-// gob, most YAML and TOML encoders) see nothing. Dumpers that read unexported fields through
-// reflect or unsafe (go-spew, litter, go-cmp's diff output, a debugger) do show it: that is a
-// limit of any Go type, so keep decoded values out of such dumps.
+// A Secret is a struct, not a named string type, so that no conversion (string(s)) reaches the
+// value, and it holds the value behind a pointer: fmt, printing a struct whose field it cannot
+// call methods on (an unexported field holding an ExtraOption, a []Secret or a map of them),
+// walks that field by reflection, and shows a pointer as an address, never what it points to.
+// Encoders that honour Go's export rules (encoding/json, gob, encoding/xml, most YAML and TOML
+// encoders) see no exported field. Dumpers that follow pointers into unexported fields
+// (go-spew, litter, go-cmp's diff output, a debugger) do show the value: that is a limit of
+// any Go type, so keep decoded values out of such dumps.
 //
-// The zero Secret is the empty value. Secrets compare with == by value.
+// The zero Secret is the empty value. Secrets are not comparable with == (it would compare
+// the pointers); compare the revealed values.
 type Secret struct {
-	value string
+	_ [0]func() // not comparable
+	p *string
 }
 
 // NewSecret wraps a value as a Secret (for tests, or to build a value this package decodes).
-func NewSecret(value string) Secret { return Secret{value} }
+func NewSecret(value string) Secret { return Secret{p: &value} }
+
+// secretAt wraps the string *p as a Secret without copying it, so that a decode can keep all
+// of a blob's secret values in one allocation.
+func secretAt(p *string) Secret { return Secret{p: p} }
 
 // Reveal returns the real value. It is the only accessor: every call is a place where a
 // credential leaves its wrapper, so keep the result out of logs and error texts.
-func (s Secret) Reveal() string { return s.value }
+func (s Secret) Reveal() string {
+	if s.p == nil {
+		return ""
+	}
+	return *s.p
+}
 
 // Len is the value's length in bytes; a length says nothing of the value itself.
-func (s Secret) Len() int { return len(s.value) }
+func (s Secret) Len() int { return len(s.Reveal()) }
 
 // String returns [Redacted].
 func (s Secret) String() string { return Redacted }
