@@ -36,13 +36,14 @@ func (r Rules) String() string {
 const ExtraOptionPrefix = "extraoption="
 
 // ExtraOption is a decoded extraoption blob: what nydus-snapshotter tells a shim about a nydus
-// image. Config is the whole nydusd configuration (JSON text) and holds registry credentials:
-// formatting an ExtraOption with fmt prints it as "<redacted>".
+// image. Config is the whole nydusd configuration (JSON text) and holds registry credentials,
+// so it is a [Secret]: an ExtraOption printed with fmt, encoded with encoding/json, gob or a
+// TextMarshaler, or logged with slog shows it as "<redacted>"; e.Config.Reveal() is the text.
 type ExtraOption struct {
 	// Source is the RAFS bootstrap path.
 	Source string
-	// Config is the nydusd configuration, as JSON text. Secret.
-	Config string
+	// Config is the nydusd configuration, as JSON text.
+	Config Secret
 	// Snapshotdir is the snapshot directory.
 	Snapshotdir string
 	// FsVersion is "v5" or "v6"; "" when the snapshotter wrote none (HasFsVersion false).
@@ -51,10 +52,10 @@ type ExtraOption struct {
 	HasFsVersion bool
 }
 
-// String shows the fields with Config redacted.
+// String shows the fields with Config redacted (its size only).
 func (e ExtraOption) String() string {
 	return fmt.Sprintf("{Source:%q Config:<redacted %d bytes> Snapshotdir:%q FsVersion:%q}",
-		e.Source, len(e.Config), e.Snapshotdir, e.FsVersion)
+		e.Source, e.Config.Len(), e.Snapshotdir, e.FsVersion)
 }
 
 // Format makes every fmt verb (%v, %+v, %#v, %s, %q) use String.
@@ -78,7 +79,13 @@ func decodeExtra(op string, b64 []byte) (*ExtraOption, error) {
 
 // extraFields unescapes the fields of a decoded extraoption from buf.
 func extraFields(op string, buf []byte, e *C.nydus_overlay_extra) (*ExtraOption, error) {
-	out := &ExtraOption{}
+	// The configuration lives beside the ExtraOption, in the same allocation, reachable only
+	// through the Secret's pointer.
+	both := &struct {
+		e      ExtraOption
+		config string
+	}{}
+	out := &both.e
 	var err error
 	for _, f := range []struct {
 		dst  *string
@@ -86,7 +93,7 @@ func extraFields(op string, buf []byte, e *C.nydus_overlay_extra) (*ExtraOption,
 		has  *bool
 	}{
 		{&out.Source, e.source, nil},
-		{&out.Config, e.config, nil},
+		{&both.config, e.config, nil},
 		{&out.Snapshotdir, e.snapshotdir, nil},
 		{&out.FsVersion, e.fs_version, &out.HasFsVersion},
 	} {
@@ -98,6 +105,7 @@ func extraFields(op string, buf []byte, e *C.nydus_overlay_extra) (*ExtraOption,
 			*f.has = present
 		}
 	}
+	out.Config = secretAt(&both.config)
 	return out, nil
 }
 

@@ -37,28 +37,32 @@ func (t VolumeType) String() string {
 	return fmt.Sprintf("VolumeType(%d)", uint32(t))
 }
 
-// NydusImage is the nydus_image part of a Kata volume. Config holds registry credentials and
-// prints as "<redacted>".
+// NydusImage is the nydus_image part of a Kata volume. Config holds registry credentials: it is
+// a [Secret].
 type NydusImage struct {
-	// Config is the nydusd configuration, as JSON text. Secret.
-	Config string
+	// Config is the nydusd configuration, as JSON text.
+	Config Secret
 	// SnapshotDir is the snapshot directory.
 	SnapshotDir string
 }
 
+// String shows the snapshot directory and the configuration's size only.
 func (n NydusImage) String() string {
-	return fmt.Sprintf("{Config:<redacted %d bytes> SnapshotDir:%q}", len(n.Config), n.SnapshotDir)
+	return fmt.Sprintf("{Config:<redacted %d bytes> SnapshotDir:%q}", n.Config.Len(), n.SnapshotDir)
 }
 
 // Format makes every fmt verb use String.
 func (n NydusImage) Format(f fmt.State, verb rune) { formatRedacted(f, verb, n) }
 
-// DmVerity is how the guest verifies a block volume.
+// DmVerity is how the guest verifies a block volume. Hash and Salt are [Secret]s, as the
+// helper's --explain redacts them: the root hash names the exact content of a possibly private
+// image, and the salt is what makes that hash unguessable. The algorithm name and the numbers
+// are shown.
 type DmVerity struct {
 	// Hashtype is the hash algorithm, for example "sha256".
 	Hashtype string
 	// Hash is the root hash, hex.
-	Hash string
+	Hash Secret
 	// Blocknum is the number of data blocks.
 	Blocknum uint64
 	// Blocksize is the data block size.
@@ -68,7 +72,7 @@ type DmVerity struct {
 	// Offset is the offset of the hash tree.
 	Offset uint64
 	// Salt is the salt, hex; nil when absent (volumes written before kata-containers 2026-06).
-	Salt *string
+	Salt *Secret
 	// HashType is the dm-verity hash format version (a number, not the Hashtype algorithm);
 	// nil when absent.
 	HashType *uint64
@@ -80,9 +84,9 @@ type DmVerity struct {
 func (d DmVerity) String() string {
 	opt := func(p interface{}) string {
 		switch v := p.(type) {
-		case *string:
+		case *Secret:
 			if v != nil {
-				return fmt.Sprintf("%q", *v)
+				return Redacted
 			}
 		case *uint64:
 			if v != nil {
@@ -95,12 +99,14 @@ func (d DmVerity) String() string {
 		}
 		return "absent"
 	}
-	return fmt.Sprintf("{Hashtype:%q Hash:%q Blocknum:%d Blocksize:%d Hashsize:%d Offset:%d Salt:%s HashType:%s NoSuperblock:%s}",
+	return fmt.Sprintf("{Hashtype:%q Hash:%s Blocknum:%d Blocksize:%d Hashsize:%d Offset:%d Salt:%s HashType:%s NoSuperblock:%s}",
 		d.Hashtype, d.Hash, d.Blocknum, d.Blocksize, d.Hashsize, d.Offset, opt(d.Salt), opt(d.HashType), opt(d.NoSuperblock))
 }
 
-// KataVolume is a decoded io.katacontainers.volume blob. Options and the metadata maps may
-// carry credentials: formatting a KataVolume with fmt shows their sizes only.
+// KataVolume is a decoded io.katacontainers.volume blob. Its options, metadata values,
+// nydus_image.config and dm_verity hash and salt may carry credentials: each is a [Secret], so
+// a KataVolume printed with fmt (see [KataVolume.String]), encoded with encoding/json, gob or a
+// TextMarshaler, or logged with slog shows them as "<redacted>". Metadata keys are shown.
 type KataVolume struct {
 	// VolumeType says which of the other fields matter.
 	VolumeType VolumeType
@@ -109,18 +115,18 @@ type KataVolume struct {
 	// FsType is its filesystem type ("" when absent).
 	FsType string
 	// Options are its mount options (nil when absent).
-	Options []string
+	Options []Secret
 	// DirectVolume is direct_volume.metadata; nil when direct_volume is absent.
-	DirectVolume map[string]string
+	DirectVolume map[string]Secret
 	// ImagePull is image_pull.metadata; nil when image_pull is absent.
-	ImagePull map[string]string
+	ImagePull map[string]Secret
 	// NydusImage is nydus_image; nil when absent.
 	NydusImage *NydusImage
 	// DmVerity is dm_verity; nil when absent.
 	DmVerity *DmVerity
 }
 
-func keys(m map[string]string) string {
+func keys(m map[string]Secret) string {
 	if m == nil {
 		return "nil"
 	}
@@ -132,8 +138,9 @@ func keys(m map[string]string) string {
 	return "[" + strings.Join(k, " ") + "]"
 }
 
-// String shows the volume type, source, fs type, the number of options, the metadata keys
-// (not their values) and the nydus image with its configuration redacted.
+// String shows the volume type, source, fs type, the number of options (not the options), the
+// metadata keys (not their values), the nydus image with its configuration redacted and
+// dm_verity with its hash and salt redacted.
 func (v KataVolume) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "{VolumeType:%s Source:%q FsType:%q Options:<%d redacted> DirectVolume:%s ImagePull:%s",
@@ -181,6 +188,8 @@ func decodeKata(op string, b64 []byte) (*KataVolume, error) {
 		return nil, newError(op, r)
 	}
 	rd := &kataReader{op: op, buf: buf, js: buf[:k.json_len]}
+	// Options, metadata values, nydus_image.config, dm_verity hash and salt.
+	rd.secrets = make([]string, 0, int(k.options_count)+int(k.direct_volume_metadata_count)+int(k.image_pull_metadata_count)+3)
 	v := &KataVolume{VolumeType: VolumeType(k.volume_type), Source: rd.str(k.source), FsType: rd.str(k.fs_type)}
 	rd.options(v, k.options_count)
 	if k.direct_volume_present != 0 {
@@ -190,7 +199,7 @@ func decodeKata(op string, b64 []byte) (*KataVolume, error) {
 		v.ImagePull = rd.metadata(C.NYDUS_OVERLAY_METADATA_IMAGE_PULL, k.image_pull_metadata_count)
 	}
 	if k.nydus_image_present != 0 {
-		v.NydusImage = &NydusImage{Config: rd.str(k.nydus_config), SnapshotDir: rd.str(k.nydus_snapshot_dir)}
+		v.NydusImage = &NydusImage{Config: rd.secret(k.nydus_config), SnapshotDir: rd.str(k.nydus_snapshot_dir)}
 	}
 	if k.dm_verity_present != 0 {
 		v.DmVerity = rd.dmVerity(&k.dm_verity)
@@ -208,6 +217,17 @@ type kataReader struct {
 	op      string
 	buf, js []byte
 	err     error
+	// secrets holds the volume's secret values; each Secret points at its element. It is
+	// made with room for all of them, so one allocation serves the volume (should append
+	// ever move it, the earlier Secrets keep pointing at the old array, which holds the same
+	// strings).
+	secrets []string
+}
+
+// secret reads the string a span names as a Secret.
+func (rd *kataReader) secret(s C.nydus_overlay_span) Secret {
+	rd.secrets = append(rd.secrets, rd.str(s))
+	return secretAt(&rd.secrets[len(rd.secrets)-1])
 }
 
 func (rd *kataReader) fail(err error) {
@@ -228,39 +248,38 @@ func (rd *kataReader) options(v *KataVolume, count C.uint32_t) {
 	if count == 0 {
 		return
 	}
-	v.Options = make([]string, 0, int(count))
+	v.Options = make([]Secret, 0, int(count))
 	for i := C.uint32_t(0); i < count; i++ {
 		var s C.nydus_overlay_span
 		if r := C.nydus_overlay_kata_option(ptr(rd.js), size(rd.js), i, &s); r != C.NYDUS_OVERLAY_OK {
 			rd.fail(newError(rd.op, r))
 			return
 		}
-		v.Options = append(v.Options, rd.str(s))
+		v.Options = append(v.Options, rd.secret(s))
 	}
 }
 
-func (rd *kataReader) metadata(which C.uint32_t, count C.uint32_t) map[string]string {
-	m := make(map[string]string, int(count))
+func (rd *kataReader) metadata(which C.uint32_t, count C.uint32_t) map[string]Secret {
+	m := make(map[string]Secret, int(count))
 	for i := C.uint32_t(0); i < count; i++ {
 		var ks, vs C.nydus_overlay_span
 		if r := C.nydus_overlay_kata_metadata(ptr(rd.js), size(rd.js), which, i, &ks, &vs); r != C.NYDUS_OVERLAY_OK {
 			rd.fail(newError(rd.op, r))
 			return nil
 		}
-		m[rd.str(ks)] = rd.str(vs)
+		m[rd.str(ks)] = rd.secret(vs)
 	}
 	return m
 }
 
 func (rd *kataReader) dmVerity(d *C.nydus_overlay_dm_verity) *DmVerity {
 	v := &DmVerity{
-		Hashtype: rd.str(d.hashtype), Hash: rd.str(d.hash),
+		Hashtype: rd.str(d.hashtype), Hash: rd.secret(d.hash),
 		Blocknum: uint64(d.blocknum), Blocksize: uint64(d.blocksize),
 		Hashsize: uint64(d.hashsize), Offset: uint64(d.offset),
 	}
-	if salt, present, err := jsonString(rd.op, rd.buf, d.salt); err != nil {
-		rd.fail(err)
-	} else if present {
+	if d.salt.present != 0 {
+		salt := rd.secret(d.salt)
 		v.Salt = &salt
 	}
 	if d.hash_type_present != 0 {
