@@ -40,7 +40,9 @@ type Secret struct {
 func NewSecret(value string) Secret { return Secret{p: &value} }
 
 // secretAt wraps the string *p as a Secret without copying it, so that a decode can keep all
-// of a blob's secret values in one allocation.
+// of a blob's secret values in one allocation (beside the struct that holds the Secret, or in
+// one []string). *p must not change afterwards, and must not sit in a field of a struct a
+// caller prints: fmt would walk that field by reflection.
 func secretAt(p *string) Secret { return Secret{p: p} }
 
 // Reveal returns the real value. It is the only accessor: every call is a place where a
