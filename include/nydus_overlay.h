@@ -346,11 +346,11 @@ extern "C" {
 // The library version as a static NUL-terminated string, for example "0.1.0".
 const char *nydus_overlay_version(void);
 
-// The ABI version (the soname's number).
-uint32_t nydus_overlay_abi_version(void);
-
 // A static NUL-terminated description of a result code; never NULL.
 const char *nydus_overlay_strerror(int32_t result);
+
+// The ABI version (the soname's number).
+uint32_t nydus_overlay_abi_version(void);
 
 // Parses and validates an option string (as containerd passes it, all `-o` joined by `,`).
 // A NUL byte anywhere in it is refused (`NYDUS_OVERLAY_ERR_NUL_BYTE`).
