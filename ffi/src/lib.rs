@@ -10,7 +10,8 @@
 //! checks its out-pointers for NULL before any use. Input and output buffers must not overlap.
 //!
 //! Layout: `result.rs` (the codes and their descriptions, as data only), `options.rs` (the
-//! option string), `blobs.rs` (the two blobs), `lists.rs` (Kata's rules over an option list);
+//! option string), `blobs.rs` (the two blobs), `lists.rs` (Kata's rules over an option list), `walk.rs` (one call for every layer,
+//! Kata option or metadata entry, and for unescaping many strings);
 //! `guard.rs` (the `ffi_fn!` macro every entry point goes through) uses `result.rs`, never the
 //! other way round.
 #![allow(non_camel_case_types)]
@@ -30,10 +31,13 @@ pub mod blobs;
 
 pub mod lists;
 
+pub mod walk;
+
 pub use blobs::*;
 pub use lists::*;
 pub use options::*;
 pub use result::*;
+pub use walk::*;
 
 use guard::ffi_fn;
 
