@@ -22,7 +22,7 @@ func TestDiffersKeysMatchExactly(t *testing.T) {
 		t.Fatalf("encoding/json: %+v, %v (expected to match keys case-insensitively)", std, err)
 	}
 	e, err := DecodeExtraOption(b64(doc))
-	if err != nil || e.Source != "" || e.Config != "" || e.Snapshotdir != "" || e.FsVersion != "v6" {
+	if err != nil || e.Source != "" || e.Config.Reveal() != "" || e.Snapshotdir != "" || e.FsVersion != "v6" {
 		t.Fatalf("DecodeExtraOption: %+v, %v: want only fs_version", e, err)
 	}
 	item := ExtraOptionPrefix + b64(doc)
@@ -117,22 +117,24 @@ func TestAgreesDuplicateMetadataKeyLastWins(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, pair := range map[string][2]map[string]string{
+	for name, pair := range map[string]struct {
+		got  map[string]Secret
+		want map[string]string
+	}{
 		"image_pull":    {v.ImagePull, std.ImagePull.Metadata},
 		"direct_volume": {v.DirectVolume, std.DirectVolume.Metadata},
 	} {
-		got, want := pair[0], pair[1]
-		if len(got) != len(want) {
-			t.Fatalf("%s: %d keys, encoding/json %d", name, len(got), len(want))
+		if len(pair.got) != len(pair.want) {
+			t.Fatalf("%s: %d keys, encoding/json %d", name, len(pair.got), len(pair.want))
 		}
-		for k, w := range want {
-			if got[k] != w {
-				t.Errorf("%s[%q] = %q, encoding/json %q", name, k, got[k], w)
+		for k, w := range pair.want {
+			if g := pair.got[k].Reveal(); g != w {
+				t.Errorf("%s[%q] = %q, encoding/json %q", name, k, g, w)
 			}
 		}
 	}
-	if v.ImagePull["k"] != "2" || v.DirectVolume["a"] != "" {
-		t.Errorf("last value should win: %q %q", v.ImagePull["k"], v.DirectVolume["a"])
+	if v.ImagePull["k"].Reveal() != "2" || v.DirectVolume["a"].Reveal() != "" {
+		t.Errorf("last value should win: %q %q", v.ImagePull["k"].Reveal(), v.DirectVolume["a"].Reveal())
 	}
 }
 

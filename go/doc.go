@@ -55,8 +55,19 @@
 //
 // works, and errors.As gives the code. Error texts are the library's fixed messages: they never
 // contain input text, so logging an error cannot leak the registry credentials the blobs carry.
-// For the same reason [ExtraOption], [NydusImage] and [KataVolume] print their secret-bearing
-// fields as "<redacted>" with the fmt verbs %v, %+v, %s and %#v.
+//
+// # Secrets
+//
+// Every decoded value that can carry a credential is a [Secret]: [ExtraOption].Config,
+// [NydusImage].Config, [KataVolume].Options, the values of the [KataVolume] metadata maps
+// (DirectVolume, ImagePull; their keys are plain strings), and [DmVerity].Hash and Salt. A
+// Secret, and any struct, slice or map holding one, shows "<redacted>" on every path a logger
+// takes: fmt (every verb, including through unexported struct fields), encoding/json (logrus'
+// JSONFormatter, slog.JSONHandler), encoding.TextMarshaler and encoding.BinaryMarshaler users
+// (slog.TextHandler, encoding/xml), gob, and log/slog's LogValuer (Go 1.21 and later).
+// [Secret.Reveal] is the one accessor for the value. Dumpers that follow pointers into
+// unexported fields by reflection (go-spew, litter, go-cmp's diffs, a debugger) show the value:
+// keep decoded values out of them.
 //
 // # Building
 //

@@ -36,13 +36,14 @@ func (r Rules) String() string {
 const ExtraOptionPrefix = "extraoption="
 
 // ExtraOption is a decoded extraoption blob: what nydus-snapshotter tells a shim about a nydus
-// image. Config is the whole nydusd configuration (JSON text) and holds registry credentials:
-// formatting an ExtraOption with fmt prints it as "<redacted>".
+// image. Config is the whole nydusd configuration (JSON text) and holds registry credentials,
+// so it is a [Secret]: an ExtraOption printed with fmt, encoded with encoding/json, gob or a
+// TextMarshaler, or logged with slog shows it as "<redacted>"; e.Config.Reveal() is the text.
 type ExtraOption struct {
 	// Source is the RAFS bootstrap path.
 	Source string
-	// Config is the nydusd configuration, as JSON text. Secret.
-	Config string
+	// Config is the nydusd configuration, as JSON text.
+	Config Secret
 	// Snapshotdir is the snapshot directory.
 	Snapshotdir string
 	// FsVersion is "v5" or "v6"; "" when the snapshotter wrote none (HasFsVersion false).
@@ -51,10 +52,10 @@ type ExtraOption struct {
 	HasFsVersion bool
 }
 
-// String shows the fields with Config redacted.
+// String shows the fields with Config redacted (its size only).
 func (e ExtraOption) String() string {
 	return fmt.Sprintf("{Source:%q Config:<redacted %d bytes> Snapshotdir:%q FsVersion:%q}",
-		e.Source, len(e.Config), e.Snapshotdir, e.FsVersion)
+		e.Source, e.Config.Len(), e.Snapshotdir, e.FsVersion)
 }
 
 // Format makes every fmt verb (%v, %+v, %#v, %s, %q) use String.
@@ -89,16 +90,19 @@ func DecodeExtraOption(value string) (*ExtraOption, error) {
 // extraDecode holds what one decode needs: the result and the library's out-parameters, in
 // one allocation.
 type extraDecode struct {
-	out   ExtraOption
-	c     C.nydus_overlay_extra
-	spans [4]C.nydus_overlay_span
-	n     C.size_t
+	out ExtraOption
+	// config is the value out.Config points at, reachable only through that Secret.
+	config string
+	c      C.nydus_overlay_extra
+	spans  [4]C.nydus_overlay_span
+	n      C.size_t
 }
 
 // fields fills the result from the four spans (source, config, snapshotdir, fs_version).
 func (d *extraDecode) fields(t text) *ExtraOption {
 	d.out.Source = t.str(d.spans[0])
-	d.out.Config = t.str(d.spans[1])
+	d.config = t.str(d.spans[1])
+	d.out.Config = secretAt(&d.config)
 	d.out.Snapshotdir = t.str(d.spans[2])
 	d.out.FsVersion, d.out.HasFsVersion = t.get(d.spans[3])
 	return &d.out

@@ -38,28 +38,32 @@ func (t VolumeType) String() string {
 	return fmt.Sprintf("VolumeType(%d)", uint32(t))
 }
 
-// NydusImage is the nydus_image part of a Kata volume. Config holds registry credentials and
-// prints as "<redacted>".
+// NydusImage is the nydus_image part of a Kata volume. Config holds registry credentials: it is
+// a [Secret].
 type NydusImage struct {
-	// Config is the nydusd configuration, as JSON text. Secret.
-	Config string
+	// Config is the nydusd configuration, as JSON text.
+	Config Secret
 	// SnapshotDir is the snapshot directory.
 	SnapshotDir string
 }
 
+// String shows the snapshot directory and the configuration's size only.
 func (n NydusImage) String() string {
-	return fmt.Sprintf("{Config:<redacted %d bytes> SnapshotDir:%q}", len(n.Config), n.SnapshotDir)
+	return fmt.Sprintf("{Config:<redacted %d bytes> SnapshotDir:%q}", n.Config.Len(), n.SnapshotDir)
 }
 
 // Format makes every fmt verb use String.
 func (n NydusImage) Format(f fmt.State, verb rune) { formatRedacted(f, verb, n) }
 
-// DmVerity is how the guest verifies a block volume.
+// DmVerity is how the guest verifies a block volume. Hash and Salt are [Secret]s, as the
+// helper's --explain redacts them: the root hash names the exact content of a possibly private
+// image, and the salt is what makes that hash unguessable. The algorithm name and the numbers
+// are shown.
 type DmVerity struct {
 	// Hashtype is the hash algorithm, for example "sha256".
 	Hashtype string
 	// Hash is the root hash, hex.
-	Hash string
+	Hash Secret
 	// Blocknum is the number of data blocks.
 	Blocknum uint64
 	// Blocksize is the data block size.
@@ -69,7 +73,7 @@ type DmVerity struct {
 	// Offset is the offset of the hash tree.
 	Offset uint64
 	// Salt is the salt, hex; nil when absent (volumes written before kata-containers 2026-06).
-	Salt *string
+	Salt *Secret
 	// HashType is the dm-verity hash format version (a number, not the Hashtype algorithm);
 	// nil when absent.
 	HashType *uint64
@@ -81,9 +85,9 @@ type DmVerity struct {
 func (d DmVerity) String() string {
 	opt := func(p interface{}) string {
 		switch v := p.(type) {
-		case *string:
+		case *Secret:
 			if v != nil {
-				return fmt.Sprintf("%q", *v)
+				return Redacted
 			}
 		case *uint64:
 			if v != nil {
@@ -96,12 +100,14 @@ func (d DmVerity) String() string {
 		}
 		return "absent"
 	}
-	return fmt.Sprintf("{Hashtype:%q Hash:%q Blocknum:%d Blocksize:%d Hashsize:%d Offset:%d Salt:%s HashType:%s NoSuperblock:%s}",
+	return fmt.Sprintf("{Hashtype:%q Hash:%s Blocknum:%d Blocksize:%d Hashsize:%d Offset:%d Salt:%s HashType:%s NoSuperblock:%s}",
 		d.Hashtype, d.Hash, d.Blocknum, d.Blocksize, d.Hashsize, d.Offset, opt(d.Salt), opt(d.HashType), opt(d.NoSuperblock))
 }
 
-// KataVolume is a decoded io.katacontainers.volume blob. Options and the metadata maps may
-// carry credentials: formatting a KataVolume with fmt shows their sizes only.
+// KataVolume is a decoded io.katacontainers.volume blob. Its options, metadata values,
+// nydus_image.config and dm_verity hash and salt may carry credentials: each is a [Secret], so
+// a KataVolume printed with fmt (see [KataVolume.String]), encoded with encoding/json, gob or a
+// TextMarshaler, or logged with slog shows them as "<redacted>". Metadata keys are shown.
 type KataVolume struct {
 	// VolumeType says which of the other fields matter.
 	VolumeType VolumeType
@@ -110,18 +116,18 @@ type KataVolume struct {
 	// FsType is its filesystem type ("" when absent).
 	FsType string
 	// Options are its mount options (nil when absent).
-	Options []string
+	Options []Secret
 	// DirectVolume is direct_volume.metadata; nil when direct_volume is absent.
-	DirectVolume map[string]string
+	DirectVolume map[string]Secret
 	// ImagePull is image_pull.metadata; nil when image_pull is absent.
-	ImagePull map[string]string
+	ImagePull map[string]Secret
 	// NydusImage is nydus_image; nil when absent.
 	NydusImage *NydusImage
 	// DmVerity is dm_verity; nil when absent.
 	DmVerity *DmVerity
 }
 
-func keys(m map[string]string) string {
+func keys(m map[string]Secret) string {
 	if m == nil {
 		return "nil"
 	}
@@ -133,8 +139,9 @@ func keys(m map[string]string) string {
 	return "[" + strings.Join(k, " ") + "]"
 }
 
-// String shows the volume type, source, fs type, the number of options, the metadata keys
-// (not their values) and the nydus image with its configuration redacted.
+// String shows the volume type, source, fs type, the number of options (not the options), the
+// metadata keys (not their values), the nydus image with its configuration redacted and
+// dm_verity with its hash and salt redacted.
 func (v KataVolume) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "{VolumeType:%s Source:%q FsType:%q Options:<%d redacted> DirectVolume:%s ImagePull:%s",
@@ -239,45 +246,62 @@ func decodeKata(op string, b64 string) (*KataVolume, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The secret values (options, metadata values, nydus_image.config, dm_verity hash and
+	// salt) in one slice, made with room for all of them; each Secret points at its element.
+	sec := &secrets{t: t, s: make([]string, 0, nOpt+nDirect+nPull+3)}
 	v := &KataVolume{VolumeType: VolumeType(k.volume_type), Source: t.str(spans[kSource]), FsType: t.str(spans[kFsType])}
 	if nOpt > 0 {
-		v.Options = make([]string, nOpt)
+		v.Options = make([]Secret, nOpt)
 		for i, s := range opts {
-			v.Options[i] = t.str(s)
+			v.Options[i] = sec.at(s)
 		}
 	}
 	if k.direct_volume_present != 0 {
-		v.DirectVolume = metadataMap(t, direct)
+		v.DirectVolume = sec.metadata(direct)
 	}
 	if k.image_pull_present != 0 {
-		v.ImagePull = metadataMap(t, pull)
+		v.ImagePull = sec.metadata(pull)
 	}
 	if k.nydus_image_present != 0 {
-		v.NydusImage = &NydusImage{Config: t.str(spans[kNydusConfig]), SnapshotDir: t.str(spans[kNydusSnapshotDir])}
+		v.NydusImage = &NydusImage{Config: sec.at(spans[kNydusConfig]), SnapshotDir: t.str(spans[kNydusSnapshotDir])}
 	}
 	if k.dm_verity_present != 0 {
-		v.DmVerity = dmVerity(&k.dm_verity, t, spans)
+		v.DmVerity = sec.dmVerity(&k.dm_verity, spans)
 	}
 	return v, nil
 }
 
-// metadataMap builds a map from key and value spans. A key written twice keeps its last
-// value, as encoding/json and serde do for the maps of both Kata runtimes.
-func metadataMap(t text, kv []C.nydus_overlay_span) map[string]string {
-	m := make(map[string]string, len(kv)/2)
+// secrets makes Secrets of a volume's strings, keeping their values in one slice.
+type secrets struct {
+	t text
+	s []string
+}
+
+// at is the string a span names as a Secret. The slice never grows past the room it was made
+// with, so every Secret points into the one array.
+func (sec *secrets) at(s C.nydus_overlay_span) Secret {
+	sec.s = append(sec.s, sec.t.str(s))
+	return secretAt(&sec.s[len(sec.s)-1])
+}
+
+// metadata builds a map from key and value spans, the values Secrets. A key written twice
+// keeps its last value, as encoding/json and serde do for the maps of both Kata runtimes.
+func (sec *secrets) metadata(kv []C.nydus_overlay_span) map[string]Secret {
+	m := make(map[string]Secret, len(kv)/2)
 	for i := 0; i+1 < len(kv); i += 2 {
-		m[t.str(kv[i])] = t.str(kv[i+1])
+		m[sec.t.str(kv[i])] = sec.at(kv[i+1])
 	}
 	return m
 }
 
-func dmVerity(d *C.nydus_overlay_dm_verity, t text, spans []C.nydus_overlay_span) *DmVerity {
+func (sec *secrets) dmVerity(d *C.nydus_overlay_dm_verity, spans []C.nydus_overlay_span) *DmVerity {
 	v := &DmVerity{
-		Hashtype: t.str(spans[kHashtype]), Hash: t.str(spans[kHash]),
+		Hashtype: sec.t.str(spans[kHashtype]), Hash: sec.at(spans[kHash]),
 		Blocknum: uint64(d.blocknum), Blocksize: uint64(d.blocksize),
 		Hashsize: uint64(d.hashsize), Offset: uint64(d.offset),
 	}
-	if salt, present := t.get(spans[kSalt]); present {
+	if spans[kSalt].present != 0 {
+		salt := sec.at(spans[kSalt])
 		v.Salt = &salt
 	}
 	if d.hash_type_present != 0 {

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use nydus_overlay_core::extra::{self, decoded_len_max, Rules};
 use nydus_overlay_core::json::{JsonStr, Scalars, Step, Value};
 use nydus_overlay_core::kata;
-use nydus_overlay_core::MountOptions;
+use nydus_overlay_core::{option_list, MountOptions};
 
 use crate::diagnostics::{shown_up_to, PLAN_LIMIT};
 use crate::overlay::MountStrategy;
@@ -292,7 +292,7 @@ fn explain_extra(m: &MountOptions<'_>, o: &mut String) {
         ("Kata Go rules", Rules::Go),
         ("Kata Rust rules", Rules::Rust),
     ] {
-        let verdict = extra::select(m, rules).and_then(|_| e.check(rules));
+        let verdict = option_list::select_in_string(m.input(), rules).and_then(|_| e.check(rules));
         let _ = writeln!(
             o,
             "  {name}: {}",

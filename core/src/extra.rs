@@ -6,8 +6,6 @@ use base64::Engine as _;
 use crate::error::{Error, ErrorKind, Result};
 use crate::fields::{json_object, map};
 use crate::json::{validate, JsonStr};
-use crate::mount::MountOptions;
-use crate::options::Item;
 
 /// The largest number of bytes a base64 value of `len` bytes decodes to: the buffer size
 /// [`decode`] needs.
@@ -110,17 +108,6 @@ pub enum Rules {
     /// Kata's Rust runtime: exactly one `extraoption=`; all four fields present; `fs_version`
     /// is `v5` or `v6`.
     Rust,
-}
-
-/// Picks the `extraoption=` item that `rules` use from a parsed mount.
-pub fn select<'a>(mount: &MountOptions<'a>, rules: Rules) -> Result<Item<'a>> {
-    let last = mount
-        .extraoption()
-        .ok_or(Error::new(ErrorKind::NoExtraOption, mount.input().len()))?;
-    if rules == Rules::Rust && mount.extraoption_count() != 1 {
-        return Err(Error::new(ErrorKind::ExtraOptionNotUnique, last.offset));
-    }
-    Ok(last)
 }
 
 /// Decodes an `extraoption` value (base64, without the `extraoption=` prefix) into `buf`,

@@ -280,7 +280,10 @@ const fn prefix(word: &'static str, kind: HelperOnly) -> HelperOnlyWord {
 
 /// Items that never reach the kernel.
 pub const HELPER_ONLY_WORDS: &[HelperOnlyWord] = &[
-    prefix("extraoption=", HelperOnly::ExtraOption),
+    prefix(
+        crate::option_list::EXTRA_OPTION_PREFIX,
+        HelperOnly::ExtraOption,
+    ),
     prefix("io.katacontainers.volume=", HelperOnly::KataVolume),
     prefix("x-", HelperOnly::Userspace),
     prefix("X-", HelperOnly::Userspace),

@@ -8,7 +8,7 @@ use std::ffi::{c_char, CStr};
 use nydus_overlay_core::extra::{self, decoded_len_max, Rules, Span};
 use nydus_overlay_core::json::{unescape_into, unescaped_len, JsonStr};
 use nydus_overlay_core::kata::{self, KataVolume, VolumeType};
-use nydus_overlay_core::MountOptions;
+use nydus_overlay_core::{option_list, MountOptions};
 
 use crate::guard::{ffi_fn, input, output, put, write_sized, Ret};
 use crate::options::nydus_overlay_span;
@@ -344,8 +344,7 @@ ffi_fn! {
         let (input, buf) = unsafe { (input(opts, opts_len)?, output(buf, cap)?) };
         let rules = self::rules(rules)?;
         let m = MountOptions::parse(input)?;
-        let item = extra::select(&m, rules)?;
-        extra::decode(item.value().unwrap_or_default(), buf)?.check(rules)?;
+        option_list::decode_in_string(m.input(), rules, buf)?;
         Ok(())
     }
 }

@@ -636,6 +636,28 @@ give
 .B \-\-explain
 its options on standard input.
 .PP
+containerd itself may print them. Its mount manager (new in containerd 2.2; measured with 2.3.4)
+logs every mount it activates, options and both blobs included, at debug level (the message
+.BR "activating mount" ).
+For a mount type with a path in it, such as
+.B \%fuse./usr/local/bin/nydus\-overlayfs
+(a
+.B nydus_overlayfs_path
+given as a path), it reads the part before the first
+.B /
+as a transform name and logs a warning with the whole mount, options included, at its default
+log level
+.RB ( "unknown transform \(dqfuse.\(dq for mount ..." ).
+containerd 1.6 logs neither. On nodes whose snapshots carry credentials, keep the default type
+.B \%fuse.nydus\-overlayfs
+(leave
+.B nydus_overlayfs_path
+at its default and install the helper on containerd's PATH), and run containerd with a log
+level above debug
+.RB ( "[debug] level = \(dqinfo\(dq"
+in its configuration, or
+.BR "\-\-log\-level info" ).
+.PP
 .BR mount.fuse3 (8)
 splits its options at every comma, escaped or not: a path holding
 .B \e,

@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 
 use nydus_overlay_core::extra::{self, decoded_len_max, Rules};
 use nydus_overlay_core::kata;
-use nydus_overlay_core::MountOptions;
+use nydus_overlay_core::{option_list, MountOptions};
 use nydus_overlay_tests::{fixtures, Fixture};
 
 struct Counting;
@@ -117,7 +117,7 @@ no_alloc_cases! {
     no_alloc_data_items: |m, _buf| m.data_items().count();
     no_alloc_kata_volumes: |m, _buf| m.kata_volumes().count();
     no_alloc_extraoption_select: |m, _buf| {
-        extra::select(m, Rules::Go).unwrap().value().unwrap().len()
+        option_list::select_in_string(m.input(), Rules::Go).unwrap().value.len()
     };
 }
 

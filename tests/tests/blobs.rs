@@ -3,6 +3,7 @@
 use nydus_overlay_core::extra::{self, decoded_len_max, Rules};
 use nydus_overlay_core::json::{unescape_into, unescaped_len, validate, MAX_DEPTH};
 use nydus_overlay_core::kata::{self, KataVolume};
+use nydus_overlay_core::option_list::select_in_string;
 use nydus_overlay_core::{ErrorKind, MountOptions};
 use nydus_overlay_tests::{fixtures, props, unescape};
 use serde_json::{json, Map, Value};
@@ -126,19 +127,19 @@ fn rules_select_extraoption() {
     let two = MountOptions::parse(b"extraoption=AA==,lowerdir=/a:/b,extraoption=BB==").unwrap();
     let none = MountOptions::parse(b"lowerdir=/a:/b").unwrap();
     assert_eq!(
-        extra::select(&one, Rules::Rust).unwrap().value(),
-        Some(&b"AA=="[..])
+        select_in_string(one.input(), Rules::Rust).unwrap().value,
+        b"AA=="
     );
     assert_eq!(
-        extra::select(&two, Rules::Go).unwrap().value(),
-        Some(&b"BB=="[..])
+        select_in_string(two.input(), Rules::Go).unwrap().value,
+        b"BB=="
     );
     assert_eq!(
-        extra::select(&two, Rules::Rust).unwrap_err().kind,
+        select_in_string(two.input(), Rules::Rust).unwrap_err().kind,
         ErrorKind::ExtraOptionNotUnique
     );
     assert_eq!(
-        extra::select(&none, Rules::Go).unwrap_err().kind,
+        select_in_string(none.input(), Rules::Go).unwrap_err().kind,
         ErrorKind::NoExtraOption
     );
 }
