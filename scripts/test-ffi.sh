@@ -20,8 +20,10 @@ data=$root/tests/data
 
 # test_ffi: every function on the fixtures; test_abi_contract: the ABI contract (sentinel-filled
 # out structs on failing calls, exactly sized buffers with guard bytes, every span inside the
-# caller's buffer on every fixture and every JSON member left out in turn, NUL refused).
-for t in test_ffi test_abi_contract; do
+# caller's buffer on every fixture and every JSON member left out in turn, NUL refused);
+# test_walk: the one-pass calls against the per-item ones; test_selection: every entry point
+# that picks an extraoption= item gives each row of tests/data/selection.tsv its one verdict.
+for t in test_ffi test_abi_contract test_walk test_selection; do
   src=tests/c/$t.c
   echo "-- C $t, shared library"
   gcc -std=c11 -Wall -Wextra -Werror -O2 -o "$prefix/${t}_plain" "$src" $cflags $libs $rpath
