@@ -9,7 +9,7 @@ use nydus_overlay_core::json::{JsonStr, Scalars, Step, Value};
 use nydus_overlay_core::kata;
 use nydus_overlay_core::MountOptions;
 
-use crate::diagnostics::{shown_up_to, PLAN_LIMIT};
+use crate::display::{shown_up_to, PLAN_LIMIT};
 use crate::overlay::MountStrategy;
 use crate::plan::plan;
 
@@ -191,7 +191,7 @@ fn unesc(s: JsonStr<'_>) -> String {
         .unwrap_or_default()
 }
 
-/// Text for one line of output (escaped, shortened: see `diagnostics`).
+/// Text for one line of output (escaped, shortened: see `display`).
 fn one_line(s: &str) -> String {
     shown_up_to(s.as_bytes(), PLAN_LIMIT).to_string()
 }

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use nydus_overlay_core::flags::{set_words, PROPAGATION_WORDS};
 use nydus_overlay_core::MountOptions;
 
-use crate::diagnostics::{shown_up_to, Shown, PLAN_LIMIT};
+use crate::display::{shown_up_to, Shown, PLAN_LIMIT};
 use crate::overlay::{unescaped, MountStrategy};
 
 fn plan_shown(b: &[u8]) -> Shown<'_> {

@@ -8,7 +8,8 @@ use nydus_overlay_core::flags::{FLAG_WORDS, HELPER_ONLY_WORDS, PROPAGATION_WORDS
 use nydus_overlay_core::MountOptions;
 
 use crate::args::{self, Args, Mode};
-use crate::diagnostics::{self, Failure, NAME};
+use crate::diagnostics::{self, Failure};
+use crate::display::{self, NAME};
 use crate::explain::explain;
 use crate::overlay::{self, cstr, unescaped};
 use crate::plan::plan;
@@ -151,7 +152,7 @@ pub fn run_with<A: AsRef<[u8]>>(argv: &[A], io: &mut Io<'_>) -> i32 {
     match command(argv, io) {
         Ok(()) => OK,
         Err(f) => {
-            diagnostics::say(io.err, format_args!("{f}"));
+            display::say(io.err, format_args!("{f}"));
             status(&f)
         }
     }
@@ -278,7 +279,7 @@ fn run_mount(a: &Args, io: &mut Io<'_>) -> Result<(), Failure> {
         io.note(&format!("mounted via: {}\n", taken.describe()));
     }
     if let Some(Err(err)) = guard.map(|g| g.record_boot()) {
-        diagnostics::say(
+        display::say(
             io.err,
             format_args!("{}", diagnostics::BootNotRecorded { target, err }),
         );
@@ -303,7 +304,7 @@ mod tests {
 
     #[test]
     fn help_to_a_full_stdout_is_status_1_and_one_line() {
-        use crate::diagnostics::tests::Full;
+        use crate::display::tests::Full;
         let mut err = Vec::new();
         let status = run_with(
             &["-h"],

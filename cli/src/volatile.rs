@@ -27,7 +27,7 @@ use std::ffi::{CStr, CString};
 use std::io;
 use std::os::fd::{AsRawFd, OwnedFd};
 
-use crate::diagnostics::shown;
+use crate::display::shown;
 use crate::sys;
 
 /// The file the helper keeps in WORKDIR: the boot id of the last volatile mount it made.

@@ -9,7 +9,6 @@
 //! options mount the same whichever path the length or the kernel chose.
 
 use std::ffi::{CStr, CString};
-use std::fmt;
 use std::io;
 
 use nydus_overlay_core::options::Unescape;
@@ -136,12 +135,6 @@ impl MountError {
             MountError::Step { err, .. } => Some(err),
             _ => None,
         }
-    }
-}
-
-impl fmt::Display for MountError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        crate::diagnostics::mount_error(self, f)
     }
 }
 
