@@ -173,8 +173,6 @@ impl fmt::Display for OsWhy<'_> {
     }
 }
 
-/// Why the helper stops, as data; its `Display` is the one-line message (without the program
-
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
