@@ -1,16 +1,12 @@
 //! The helper's failures as data, and their one-line text (SPEC section 5): every `Display`
 //! of a failure is here; the escaping and the `[ERRNO]` names are [`crate::display`]'s.
 
-use std::ffi::OsStr;
 use std::fmt;
 use std::io;
-use std::os::unix::ffi::OsStrExt;
-
-use nydus_overlay_core::MountOptions;
 
 use crate::args::ArgError;
 use crate::display::{errno_name, errno_suffix, os_words, shown, OsWhy};
-use crate::overlay::{unescaped, MountError, Step, MAX_DATA, MAX_PARAM};
+use crate::overlay::{Diagnosis, MountError, PairProblem, Step, MAX_DATA, MAX_PARAM};
 use crate::volatile::Refusal;
 
 /// Why the helper stops, as data; its `Display` is the one-line message (without the program
@@ -48,13 +44,23 @@ pub enum Failure {
         /// What the rule found.
         refusal: Refusal,
     },
-    /// The mount failed; `why` is [`mount_failure`]'s diagnosis.
+    /// The mount failed, or `-f` predicts that it would.
     Mount {
         /// The mount point.
         target: Vec<u8>,
-        /// The diagnosis.
-        why: String,
+        /// Why.
+        cause: Cause,
     },
+}
+
+/// Why a mount fails: what its paths show, when they show something (the same for `-f` and
+/// the real run), else the mount's own error.
+#[derive(Debug)]
+pub enum Cause {
+    /// Seen in the paths ([`crate::overlay::preflight`], [`crate::overlay::diagnose`]).
+    Paths(Diagnosis),
+    /// The mount's error: the step, the kernel's log, the errno.
+    Mount(MountError),
 }
 
 impl fmt::Display for Failure {
@@ -92,8 +98,8 @@ impl fmt::Display for Failure {
                     None => Ok(()),
                 }
             }
-            Failure::Mount { target, why } => {
-                write!(f, "mounting overlay on {}: {why}", shown(target))
+            Failure::Mount { target, cause } => {
+                write!(f, "mounting overlay on {}: {cause}", shown(target))
             }
         }
     }
@@ -202,123 +208,85 @@ impl fmt::Display for MountError {
 
 /// What a directory the mount needs lacks: it cannot be reached (the OS error of `stat`), or
 /// it is not a directory (`ENOTDIR`, the answer of an open with `O_DIRECTORY`).
-fn not_a_reachable_dir(p: &[u8]) -> Option<io::Error> {
-    match std::fs::metadata(OsStr::from_bytes(p)) {
-        Err(e) => Some(e),
-        Ok(md) if !md.is_dir() => Some(io::Error::from_raw_os_error(libc::ENOTDIR)),
-        Ok(_) => None,
+/// `[ERRNO]` after a space, or nothing when there is no errno.
+fn errno_tail(f: &mut fmt::Formatter<'_>, errno: Option<i32>) -> fmt::Result {
+    match errno {
+        Some(n) => write!(f, " [{}]", errno_name(n)),
+        None => Ok(()),
     }
 }
 
-fn missing(p: &[u8]) -> Option<io::Error> {
-    std::fs::metadata(OsStr::from_bytes(p)).err()
-}
-
-/// The first path of the mount that is not a reachable directory: the target, a layer (by
-/// number), the upper or the work directory.
-fn missing_path(m: &MountOptions<'_>, target: &[u8]) -> Option<String> {
-    if let Some(err) = not_a_reachable_dir(target) {
-        let what = if err.raw_os_error() == Some(libc::ENOTDIR) {
-            "mount point is not a directory"
-        } else {
-            "mount point does not exist or cannot be reached"
-        };
-        return Some(format!("{what}: {}", OsWhy(&err)));
-    }
-    for (i, l) in m.layers().enumerate() {
-        let p = unescaped(l.raw);
-        if let Some(err) = not_a_reachable_dir(&p) {
-            return Some(format!(
-                "lower layer {} ({}): {}",
-                i + 1,
-                shown(&p),
-                OsWhy(&err)
-            ));
-        }
-    }
-    for (name, item) in [("upperdir", m.upper_dir()), ("workdir", m.work_dir())] {
-        let p = unescaped(item.and_then(|i| i.value()).unwrap_or_default());
-        if item.is_some() {
-            if let Some(err) = not_a_reachable_dir(&p) {
-                return Some(format!("{name} ({}): {}", shown(&p), OsWhy(&err)));
+impl fmt::Display for Diagnosis {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Diagnosis::Target(err) => {
+                let what = if err.raw_os_error() == Some(libc::ENOTDIR) {
+                    "mount point is not a directory"
+                } else {
+                    "mount point does not exist or cannot be reached"
+                };
+                write!(f, "{what}: {}", OsWhy(err))
+            }
+            Diagnosis::Layer { index, path, err } => {
+                write!(f, "lower layer {index} ({}): {}", shown(path), OsWhy(err))
+            }
+            Diagnosis::Dir { key, path, err } => {
+                write!(f, "{key} ({}): {}", shown(path), OsWhy(err))
+            }
+            Diagnosis::Pair {
+                problem,
+                upper,
+                work,
+                errno,
+            } => {
+                let (u, w) = (shown(upper), shown(work));
+                const APART: &str = "overlayfs needs them in separate subtrees";
+                match problem {
+                    PairProblem::NotSameMount => {
+                        write!(
+                            f,
+                            "workdir ({w}) is not on the same mount as upperdir ({u})"
+                        )
+                    }
+                    PairProblem::Same => write!(
+                        f,
+                        "workdir ({w}) is the same directory as upperdir ({u}): {APART}"
+                    ),
+                    PairProblem::WorkInsideUpper => {
+                        write!(f, "workdir ({w}) is inside upperdir ({u}): {APART}")
+                    }
+                    PairProblem::UpperInsideWork => {
+                        write!(f, "upperdir ({u}) is inside workdir ({w}): {APART}")
+                    }
+                }?;
+                errno_tail(f, *errno)
+            }
+            Diagnosis::Marker { marker, errno } => {
+                write!(
+                    f,
+                    "this upper/work pair was mounted with volatile and keeps the kernel's marker; \
+                     mount it with volatile again, or remove {} if the upper layer is known to be intact",
+                    shown(marker)
+                )?;
+                errno_tail(f, *errno)
             }
         }
     }
-    None
 }
 
-/// What is wrong with an existing upper/work pair: not on one mount, or the kernel's
-/// volatile marker left by an earlier volatile mount.
-fn upper_work_problem(m: &MountOptions<'_>, suffix: &str) -> Option<String> {
-    let (u, w) = (m.upper_dir()?, m.work_dir()?);
-    let (u, w) = (
-        unescaped(u.value().unwrap_or_default()),
-        unescaped(w.value().unwrap_or_default()),
-    );
-    if !same_mount(&u, &w) {
-        return Some(format!(
-            "workdir ({}) is not on the same mount as upperdir ({}){suffix}",
-            shown(&w),
-            shown(&u)
-        ));
+impl fmt::Display for Cause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Cause::Paths(d) => d.fmt(f),
+            Cause::Mount(e) => e.fmt(f),
+        }
     }
-    let marker = [w.as_slice(), b"/work/incompat/volatile"].concat();
-    if !m.volatile() && missing(&marker).is_none() {
-        return Some(format!(
-            "this upper/work pair was mounted with volatile and keeps the kernel's marker; \
-             mount it with volatile again, or remove {} if the upper layer is known to be intact{suffix}",
-            shown(&marker)
-        ));
-    }
-    None
-}
-
-/// Whether upper and work lie on one mount, as overlayfs requires ("workdir and upperdir must
-/// reside under the same mount"): compared by mount id, not by device number, since btrfs
-/// subvolumes of one mount have device numbers of their own. Unknown (a path that cannot be
-/// looked up, a kernel without mount ids) counts as the same: `-f` then leaves the answer to
-/// the kernel rather than refuse a pair it accepts.
-fn same_mount(u: &[u8], w: &[u8]) -> bool {
-    let id = |p: &[u8]| {
-        std::ffi::CString::new(p)
-            .ok()
-            .and_then(|c| crate::sys::mount_id(&c).ok().flatten())
-    };
-    match (id(u), id(w)) {
-        (Some(a), Some(b)) => a == b,
-        _ => true,
-    }
-}
-
-/// What overlayfs answers when it refuses an upper/work pair (its `invalfc`): the errno a
-/// [`preflight`] without a mount gives those refusals.
-const REFUSED_PAIR: i32 = libc::EINVAL;
-
-/// Why this mount would fail, from what the helper can see without mounting (SPEC section 2:
-/// `-f` does everything but the mount): the target, a layer (by number), the upper or the
-/// work directory missing or not a directory, then upper and work not on one mount
-/// or the kernel's volatile marker. `None`: nothing seen. The real run gives the same words
-/// when its mount fails ([`mount_failure`]), so `-f` and the mount say the same.
-pub fn preflight(m: &MountOptions<'_>, target: &[u8]) -> Option<String> {
-    diagnosis(m, target, &format!(" [{}]", errno_name(REFUSED_PAIR)))
-}
-
-/// [`preflight`]'s checks, the refusals of the upper/work pair ending in `suffix`.
-fn diagnosis(m: &MountOptions<'_>, target: &[u8], suffix: &str) -> Option<String> {
-    missing_path(m, target).or_else(|| upper_work_problem(m, suffix))
-}
-
-/// Why a mount failed, naming what failed as precisely as it can: a missing target or layer
-/// (by number), upper and work not on one mount, the volatile marker, else the error
-/// itself (the step, the kernel's log, the errno).
-pub fn mount_failure(m: &MountOptions<'_>, target: &[u8], e: &MountError) -> String {
-    let suffix = e.os_error().map(errno_suffix).unwrap_or_default();
-    diagnosis(m, target, &suffix).unwrap_or_else(|| e.to_string())
 }
 
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use nydus_overlay_core::MountOptions;
 
     fn enoent() -> io::Error {
         io::Error::from_raw_os_error(libc::ENOENT)
@@ -401,8 +369,8 @@ pub(crate) mod tests {
         failure_stdout: Failure::Stdout(io::Error::from_raw_os_error(libc::EPIPE)) => "writing to stdout: Broken pipe [EPIPE]";
         failure_volatile: Failure::Volatile { target: b"/t".to_vec(), refusal: refusal() }
             => "mounting overlay on /t: the upper layer is still mounted at /m";
-        failure_mount: Failure::Mount { target: b"/t\x1b".to_vec(), why: "mount(2) failed: x".into() }
-            => "mounting overlay on /t\\u{1b}: mount(2) failed: x";
+        failure_mount: Failure::Mount { target: b"/t\x1b".to_vec(), cause: Cause::Mount(MountError::step(Step::Mount2, enoent())) }
+            => "mounting overlay on /t\\u{1b}: mount(2) failed: No such file or directory [ENOENT]";
         warning_boot_not_recorded: BootNotRecorded { target: b"/t", err: enoent() }
             => "mounted /t, but recording the boot id in workdir failed: No such file or directory [ENOENT]";
     }
@@ -412,11 +380,13 @@ pub(crate) mod tests {
         let m = MountOptions::parse(b"lowerdir=/:/nonexistent-layer\x0a").unwrap();
         let e = MountError::step(Step::Mount2, enoent());
         assert_eq!(
-            mount_failure(&m, b"/", &e),
+            crate::overlay::diagnose(&m, b"/", &e).unwrap().to_string(),
             "lower layer 2 (/nonexistent-layer\\n): No such file or directory [ENOENT]"
         );
         assert_eq!(
-            mount_failure(&m, b"/nonexistent-target", &e),
+            crate::overlay::diagnose(&m, b"/nonexistent-target", &e)
+                .unwrap()
+                .to_string(),
             "mount point does not exist or cannot be reached: No such file or directory [ENOENT]"
         );
     }

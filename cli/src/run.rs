@@ -8,7 +8,7 @@ use nydus_overlay_core::flags::{FLAG_WORDS, HELPER_ONLY_WORDS, PROPAGATION_WORDS
 use nydus_overlay_core::MountOptions;
 
 use crate::args::{self, Args, Mode};
-use crate::diagnostics::{self, Failure};
+use crate::diagnostics::{self, Cause, Failure};
 use crate::display::{self, NAME};
 use crate::explain::explain;
 use crate::overlay::{self, cstr, unescaped};
@@ -260,10 +260,10 @@ fn run_mount(a: &Args, io: &mut Io<'_>) -> Result<(), Failure> {
     let guard = prepare_volatile(&m, a, target, io)?;
     if a.fake {
         // What the real run would diagnose after its mount failed, said without mounting.
-        if let Some(why) = diagnostics::preflight(&m, target) {
+        if let Some(d) = overlay::preflight(&m, target) {
             return Err(Failure::Mount {
                 target: target.to_vec(),
-                why,
+                cause: Cause::Paths(d),
             });
         }
         if a.verbose {
@@ -273,7 +273,10 @@ fn run_mount(a: &Args, io: &mut Io<'_>) -> Result<(), Failure> {
     }
     let taken = overlay::mount(&m, source, target, data).map_err(|err| Failure::Mount {
         target: target.to_vec(),
-        why: diagnostics::mount_failure(&m, target, &err),
+        cause: match overlay::diagnose(&m, target, &err) {
+            Some(d) => Cause::Paths(d),
+            None => Cause::Mount(err),
+        },
     })?;
     if a.verbose {
         io.note(&format!("mounted via: {}\n", taken.describe()));

@@ -17,6 +17,9 @@ use nydus_overlay_core::MountOptions;
 pub mod classic;
 pub mod compact;
 pub mod new_api;
+pub mod preflight;
+
+pub use preflight::{diagnose, preflight, Diagnosis, PairProblem};
 
 /// mount(2) copies one page of data and silently cuts the rest: never hand it more.
 pub const MAX_DATA: usize = 4095;
