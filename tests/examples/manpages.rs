@@ -309,7 +309,10 @@ See
 .BR "MOUNT OPTIONS" .
 .TP
 .B \-f
-Fake: do everything but the mount, and change nothing on disk.
+Fake: do everything but the mount, and change nothing on disk. A target, layer, upper or work
+directory that is missing or not a directory, or an upper/work pair overlayfs refuses (not on
+one mount, the same directory, or one inside the other), fails with the line and the exit
+status ({MOUNT_FAILED}) of the real run.
 .TP
 .B \-v
 Verbose: print the plan (layers, flags, kernel data, which mount path is taken) to standard

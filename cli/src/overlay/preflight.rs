@@ -6,6 +6,7 @@
 use std::ffi::OsStr;
 use std::io;
 use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
 
 use nydus_overlay_core::MountOptions;
 
@@ -159,7 +160,23 @@ pub fn pair_problem(upper: &[u8], work: &[u8]) -> Option<PairProblem> {
     if !same_mount(upper, work) {
         return Some(PairProblem::NotSameMount);
     }
-    None
+    // On one mount, the resolved paths nest exactly when the directories do.
+    let real = |p: &[u8]| std::fs::canonicalize(OsStr::from_bytes(p)).ok();
+    let (u, w): (PathBuf, PathBuf) = (real(upper)?, real(work)?);
+    nesting(&u, &w)
+}
+
+/// How two resolved paths nest, compared by whole components.
+fn nesting(upper: &Path, work: &Path) -> Option<PairProblem> {
+    if upper == work {
+        Some(PairProblem::Same)
+    } else if work.starts_with(upper) {
+        Some(PairProblem::WorkInsideUpper)
+    } else if upper.starts_with(work) {
+        Some(PairProblem::UpperInsideWork)
+    } else {
+        None
+    }
 }
 
 /// Whether upper and work lie on one mount, as overlayfs requires ("workdir and upperdir must
@@ -175,5 +192,28 @@ fn same_mount(u: &[u8], w: &[u8]) -> bool {
     match (id(u), id(w)) {
         (Some(a), Some(b)) => a == b,
         _ => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    macro_rules! nesting_cases {
+        ($($name:ident: $u:expr, $w:expr => $want:expr;)*) => {$(
+            #[test]
+            fn $name() {
+                assert_eq!(nesting(Path::new($u), Path::new($w)), $want);
+            }
+        )*};
+    }
+
+    nesting_cases! {
+        nesting_apart: "/s/u", "/s/w" => None;
+        nesting_same: "/s/u", "/s/u" => Some(PairProblem::Same);
+        nesting_work_inside_upper: "/s/u", "/s/u/w" => Some(PairProblem::WorkInsideUpper);
+        nesting_upper_inside_work: "/s/w/u", "/s/w" => Some(PairProblem::UpperInsideWork);
+        nesting_a_shared_prefix_is_not_a_parent: "/s/u", "/s/uw" => None;
+        nesting_root_holds_everything: "/", "/w" => Some(PairProblem::WorkInsideUpper);
     }
 }
