@@ -35,6 +35,9 @@ pub enum Failure {
     },
     /// Reading the options for `--explain` from stdin failed.
     Stdin(io::Error),
+    /// stdin holds more than `--explain` reads: more than this many bytes
+    /// (`crate::run::STDIN_MAX`).
+    StdinTooLong(usize),
     /// `-h`, `-V` or `--explain` could not write stdout.
     Stdout(io::Error),
     /// The volatile-marker rule refuses the mount.
@@ -90,6 +93,10 @@ impl fmt::Display for Failure {
             }
             Failure::Options { target: None, err } => write!(f, "invalid mount options: {err}"),
             Failure::Stdin(e) => write!(f, "reading options from stdin: {}", OsWhy(e)),
+            Failure::StdinTooLong(max) => write!(
+                f,
+                "reading options from stdin: more than {max} bytes, longer than any command line [E2BIG]"
+            ),
             Failure::Stdout(e) => write!(f, "writing to stdout: {}", OsWhy(e)),
             Failure::Volatile { target, refusal } => {
                 write!(f, "mounting overlay on {}: {}", shown(target), refusal.why)?;
@@ -366,6 +373,8 @@ pub(crate) mod tests {
         failure_options_explain: Failure::Options { target: None, err: MountOptions::parse(b"").unwrap_err() }
             => format!("invalid mount options: {}", MountOptions::parse(b"").unwrap_err());
         failure_stdin: Failure::Stdin(io::Error::from_raw_os_error(libc::EIO)) => "reading options from stdin: Input/output error [EIO]";
+        failure_stdin_too_long: Failure::StdinTooLong(8 << 20)
+            => "reading options from stdin: more than 8388608 bytes, longer than any command line [E2BIG]";
         failure_stdout: Failure::Stdout(io::Error::from_raw_os_error(libc::EPIPE)) => "writing to stdout: Broken pipe [EPIPE]";
         failure_volatile: Failure::Volatile { target: b"/t".to_vec(), refusal: refusal() }
             => "mounting overlay on /t: the upper layer is still mounted at /m";

@@ -23,6 +23,12 @@ pub const USAGE: i32 = 1;
 /// Exit status: the mount itself failed.
 pub const MOUNT_FAILED: i32 = 32;
 
+/// The most `--explain` reads from stdin: 8 MiB, more than any command line can carry (Linux
+/// takes at most 128 KiB in one argument, and argv with the environment within a quarter of
+/// the stack limit, never over 6 MiB), so every option string a caller can pass with `-o`
+/// fits. Past it `--explain` stops with [`Failure::StdinTooLong`].
+pub const STDIN_MAX: usize = 8 << 20;
+
 /// The exit status of a failure.
 pub fn status(f: &Failure) -> i32 {
     match f {
@@ -31,6 +37,7 @@ pub fn status(f: &Failure) -> i32 {
         | Failure::NoOptions(_)
         | Failure::Options { .. }
         | Failure::Stdin(_)
+        | Failure::StdinTooLong(_)
         | Failure::Stdout(_) => USAGE,
         Failure::Volatile { .. } | Failure::Mount { .. } => MOUNT_FAILED,
     }
@@ -85,7 +92,7 @@ mount.fuse.nydus-overlayfs. SOURCE (default \"overlay\") is passed to the kernel
   -N NS       enter this mount namespace (a namespace file or a pid) first
   --explain   decode the options for a person: layers, flags, kernel data, the decoded
               extraoption and Kata volumes, with secret values redacted. Reading the
-              options from stdin keeps them out of `ps`.
+              options from stdin keeps them out of `ps` (at most {stdin_max} bytes).
 
 Options dropped before the kernel: {helper}
 Flag words (containerd's meaning; later words win): {flags}
@@ -101,6 +108,7 @@ stderr). A closed stdout or stderr is replaced by /dev/null.
 
 {front}",
         front = crate::front::help(),
+        stdin_max = STDIN_MAX,
         helper = words(&mut HELPER_ONLY_WORDS.iter().map(|h| {
             // Prefixes: `x-` matches `x-anything`, `comment=` any value.
             match (h.prefix, h.word.ends_with('=')) {
@@ -176,7 +184,14 @@ fn explain_options(a: &Args, io: &mut Io<'_>) -> Result<Vec<u8>, Failure> {
         return Ok(o.clone());
     }
     let mut buf = Vec::new();
-    io.stdin.read_to_end(&mut buf).map_err(Failure::Stdin)?;
+    // One byte past the cap tells a long input from one of exactly the cap.
+    (&mut *io.stdin)
+        .take(STDIN_MAX as u64 + 1)
+        .read_to_end(&mut buf)
+        .map_err(Failure::Stdin)?;
+    if buf.len() > STDIN_MAX {
+        return Err(Failure::StdinTooLong(STDIN_MAX));
+    }
     while buf.last().is_some_and(|b| b.is_ascii_whitespace()) {
         buf.pop();
     }
@@ -305,6 +320,39 @@ mod tests {
         ] {
             assert!(h.contains(want), "{want:?} in {h}");
         }
+    }
+
+    /// Runs `--explain` with `stdin`; returns the status and stderr.
+    fn explain_from(stdin: &mut dyn Read) -> (i32, String) {
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let status = run_with(
+            &["--explain"],
+            &mut Io {
+                stdin,
+                out: &mut out,
+                err: &mut err,
+            },
+        );
+        (status, String::from_utf8(err).unwrap())
+    }
+
+    #[test]
+    fn explain_reads_a_bounded_stdin() {
+        let (status, err) = explain_from(&mut io::repeat(b'a'));
+        assert_eq!(status, USAGE);
+        assert_eq!(
+            err,
+            "nydus-overlayfs: reading options from stdin: more than 8388608 bytes, longer than any command line [E2BIG]\n"
+        );
+    }
+
+    #[test]
+    fn explain_takes_options_of_exactly_the_cap() {
+        // Trailing whitespace is read, counted, then dropped: a valid option string.
+        let mut opts = b"lowerdir=/l1:/l2".to_vec();
+        opts.resize(STDIN_MAX, b'\n');
+        let (status, err) = explain_from(&mut opts.as_slice());
+        assert_eq!((status, err.as_str()), (OK, ""));
     }
 
     #[test]
