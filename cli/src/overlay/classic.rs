@@ -6,7 +6,7 @@ use std::ffi::CStr;
 use nydus_overlay_core::flags::mount2_flags;
 
 use super::{MountError, Step, MAX_DATA};
-use crate::sys;
+use crate::sys::{self, MountFlags, UnmountFlags};
 
 /// Mounts with one `mount(2)`, then applies propagation; `flags` as the options set them.
 pub fn mount(
@@ -21,7 +21,7 @@ pub fn mount(
         Some(source),
         target,
         Some(c"overlay"),
-        mount2_flags(flags),
+        MountFlags::from_bits(mount2_flags(flags)),
         Some(data),
     )
     .map_err(|e| MountError::step(Step::Mount2, e))?;
@@ -34,8 +34,8 @@ pub fn apply_propagation(target: &CStr, propagation: u64) -> Result<(), MountErr
     if propagation == 0 {
         return Ok(());
     }
-    if let Err(e) = sys::mount(None, target, None, propagation, None) {
-        let _ = sys::umount(target, libc::MNT_DETACH);
+    if let Err(e) = sys::mount(None, target, None, MountFlags::from_bits(propagation), None) {
+        let _ = sys::umount(target, UnmountFlags::DETACH);
         return Err(MountError::step(Step::SetPropagation, e));
     }
     Ok(())

@@ -12,7 +12,7 @@ use nydus_overlay_core::MountOptions;
 use super::classic::apply_propagation;
 use super::new_api::escape_value;
 use super::{cstr, unescaped, MountError, Step};
-use crate::sys;
+use crate::sys::{self, MountFlags};
 
 fn components(p: &[u8]) -> Vec<&[u8]> {
     p.split(|&b| b == b'/')
@@ -135,7 +135,7 @@ pub fn mount(
         Some(source),
         &target_path,
         Some(c"overlay"),
-        mount2_flags(m.flags()),
+        MountFlags::from_bits(mount2_flags(m.flags())),
         Some(&data),
     )
     .map_err(|e| MountError::step(Step::Mount2, e));

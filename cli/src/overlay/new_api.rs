@@ -13,7 +13,7 @@ use nydus_overlay_core::options::{escape_item_into, escaped_item_len, Unescape};
 use nydus_overlay_core::MountOptions;
 
 use super::{as_cstr, cstr, MountError, Step, MAX_PARAM};
-use crate::sys::{self, fsconfig};
+use crate::sys::{self, MountAttrs, UnmountFlags};
 
 /// What the kernel's answer to a probe means for this path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -136,13 +136,11 @@ impl FsContext {
         step: &impl Fn() -> Step,
     ) -> Result<(), MountError> {
         let v = c_string_in(&mut self.value, value)?;
-        sys::fsconfig_str(&self.fs, fsconfig::SET_STRING, Some(key), Some(v))
-            .map_err(|e| self.failed(step(), e))
+        sys::fsconfig_set_string(&self.fs, key, v).map_err(|e| self.failed(step(), e))
     }
 
     fn set_flag(&self, key: &CStr, step: Step) -> Result<(), MountError> {
-        sys::fsconfig_str(&self.fs, fsconfig::SET_FLAG, Some(key), None)
-            .map_err(|e| self.failed(step, e))
+        sys::fsconfig_set_flag(&self.fs, key).map_err(|e| self.failed(step, e))
     }
 
     /// Sets a path parameter: as a string when it fits [`MAX_PARAM`], else as a descriptor, or
@@ -173,7 +171,7 @@ impl FsContext {
             libc::O_RDONLY | libc::O_DIRECTORY,
         )
         .map_err(|e| MountError::step(step(), e))?;
-        let errno = sys::fsconfig_fd(&self.fs, key, &dir).err();
+        let errno = sys::fsconfig_set_fd(&self.fs, key, &dir).err();
         match after_set_fd(errno.as_ref().and_then(io::Error::raw_os_error)) {
             LongValue::Done => Ok(()),
             LongValue::Fail => {
@@ -317,9 +315,9 @@ fn create_and_mount(ctx: &FsContext, m: &MountOptions<'_>) -> Result<OwnedFd, Mo
     for word in flags.superblock_words() {
         ctx.set_flag(word, Step::Flag(word.to_str().unwrap_or("?")))?;
     }
-    sys::fsconfig_str(&ctx.fs, fsconfig::CMD_CREATE, None, None)
-        .map_err(|e| ctx.failed(Step::Create, e))?;
-    sys::fsmount(&ctx.fs, flags.attrs).map_err(|e| ctx.failed(Step::FsMount, e))
+    sys::fsconfig_create(&ctx.fs).map_err(|e| ctx.failed(Step::Create, e))?;
+    sys::fsmount(&ctx.fs, MountAttrs::from_bits(flags.attrs))
+        .map_err(|e| ctx.failed(Step::FsMount, e))
 }
 
 /// Moves the detached mount onto `target` and applies propagation; on failure nothing stays.
@@ -330,7 +328,7 @@ fn attach(mnt: OwnedFd, target: &CStr, propagation: u64) -> Result<(), MountErro
         if let Err(e) = sys::set_propagation(&mnt, propagation & !ms::REC, recursive) {
             // The mount descriptor pins the mount: close it first, or the unmount is EBUSY.
             drop(mnt);
-            let _ = sys::umount(target, libc::MNT_DETACH);
+            let _ = sys::umount(target, UnmountFlags::DETACH);
             return Err(MountError::step(Step::SetPropagation, e));
         }
     }
