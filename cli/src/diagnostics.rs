@@ -6,7 +6,7 @@ use std::io;
 
 use crate::args::ArgError;
 use crate::display::{errno_name, errno_suffix, os_words, shown, OsWhy};
-use crate::overlay::{Diagnosis, MountError, PairProblem, Step, MAX_DATA, MAX_PARAM};
+use crate::overlay::{Diagnosis, MountError, MountStep, PairProblem, MAX_DATA, MAX_PARAM};
 use crate::volatile::Refusal;
 
 /// Why the helper stops, as data; its `Display` is the one-line message (without the program
@@ -148,26 +148,26 @@ impl fmt::Display for BootNotRecorded<'_> {
     }
 }
 
-impl fmt::Display for Step {
+impl fmt::Display for MountStep {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Step::Mount2 => f.write_str("mount(2)"),
-            Step::SetPropagation => f.write_str("setting propagation"),
-            Step::FsOpen => f.write_str("fsopen(overlay)"),
-            Step::Source => f.write_str("fsconfig source"),
-            Step::Layer { key, index } => write!(f, "fsconfig {key} layer {index}"),
-            Step::Dir(key) => write!(f, "fsconfig {key}"),
-            Step::Data(key) => write!(f, "fsconfig {}", shown(key)),
-            Step::Flag(word) => write!(f, "fsconfig {word}"),
-            Step::Create => f.write_str("creating the overlay"),
-            Step::FsMount => f.write_str("fsmount"),
-            Step::MoveMount => f.write_str("move_mount onto the target"),
-            Step::SaveCwd => f.write_str("saving the cwd"),
-            Step::RestoreCwd => f.write_str("restoring the cwd"),
-            Step::OpenTarget => f.write_str("opening the target"),
-            Step::UnshareFs => f.write_str("unshare(CLONE_FS)"),
-            Step::OpenCommonParent => f.write_str("opening the common parent"),
-            Step::EnterCommonParent => f.write_str("entering the common parent"),
+            MountStep::Mount2 => f.write_str("mount(2)"),
+            MountStep::SetPropagation => f.write_str("setting propagation"),
+            MountStep::FsOpen => f.write_str("fsopen(overlay)"),
+            MountStep::Source => f.write_str("fsconfig source"),
+            MountStep::Layer { key, index } => write!(f, "fsconfig {key} layer {index}"),
+            MountStep::Dir(key) => write!(f, "fsconfig {key}"),
+            MountStep::Data(key) => write!(f, "fsconfig {}", shown(key)),
+            MountStep::Flag(word) => write!(f, "fsconfig {word}"),
+            MountStep::Create => f.write_str("creating the overlay"),
+            MountStep::FsMount => f.write_str("fsmount"),
+            MountStep::MoveMount => f.write_str("move_mount onto the target"),
+            MountStep::SaveCwd => f.write_str("saving the cwd"),
+            MountStep::RestoreCwd => f.write_str("restoring the cwd"),
+            MountStep::OpenTarget => f.write_str("opening the target"),
+            MountStep::UnshareFs => f.write_str("unshare(CLONE_FS)"),
+            MountStep::OpenCommonParent => f.write_str("opening the common parent"),
+            MountStep::EnterCommonParent => f.write_str("entering the common parent"),
         }
     }
 }
@@ -309,16 +309,16 @@ pub(crate) mod tests {
     }
 
     mount_error_cases! {
-        message_step_with_log: MountError::Step { step: Step::Layer { key: "lowerdir+", index: 3 }, err: enoent(), log: "overlay: failed to resolve '/x\ny'".into() }
+        message_step_with_log: MountError::Step { step: MountStep::Layer { key: "lowerdir+", index: 3 }, err: enoent(), log: "overlay: failed to resolve '/x\ny'".into() }
             => "fsconfig lowerdir+ layer 3 failed: No such file or directory: overlay: failed to resolve '/x\\ny' [ENOENT]";
-        message_step_without_log: MountError::step(Step::Mount2, io::Error::from_raw_os_error(libc::EINVAL))
+        message_step_without_log: MountError::step(MountStep::Mount2, io::Error::from_raw_os_error(libc::EINVAL))
             => "mount(2) failed: Invalid argument [EINVAL]";
-        message_data_key_escaped: MountError::step(Step::Data(b"k\x1b".to_vec()), enoent())
+        message_data_key_escaped: MountError::step(MountStep::Data(b"k\x1b".to_vec()), enoent())
             => "fsconfig k\\u{1b} failed: No such file or directory [ENOENT]";
-        message_flag: MountError::step(Step::Flag("sync"), enoent()) => "fsconfig sync failed: No such file or directory [ENOENT]";
+        message_flag: MountError::step(MountStep::Flag("sync"), enoent()) => "fsconfig sync failed: No such file or directory [ENOENT]";
         message_nul: MountError::NulByte => "the source, target or options contain a NUL byte [EINVAL]";
         message_source_too_long: MountError::SourceTooLong(300) => "the source is 300 bytes, more than fsconfig takes (255) [ENAMETOOLONG]";
-        message_value_too_long: MountError::ValueTooLong(Step::Dir("upperdir")) => "fsconfig upperdir: the value is longer than fsconfig takes (255) [ENAMETOOLONG]";
+        message_value_too_long: MountError::ValueTooLong(MountStep::Dir("upperdir")) => "fsconfig upperdir: the value is longer than fsconfig takes (255) [ENAMETOOLONG]";
         message_too_long_even_relative: MountError::TooLong { data: 20000, relative: Some(9000) }
             => "the options need 20000 bytes, more than mount(2) takes (4095), and this kernel has no lowerdir+; relative to the layers' common parent they still need 9000 [E2BIG]";
         message_too_long_no_parent: MountError::TooLong { data: 5000, relative: None }
@@ -335,21 +335,21 @@ pub(crate) mod tests {
     }
 
     step_cases! {
-        step_mount2: Step::Mount2 => "mount(2)";
-        step_propagation: Step::SetPropagation => "setting propagation";
-        step_fsopen: Step::FsOpen => "fsopen(overlay)";
-        step_source: Step::Source => "fsconfig source";
-        step_datadir: Step::Layer { key: "datadir+", index: 1 } => "fsconfig datadir+ layer 1";
-        step_workdir: Step::Dir("workdir") => "fsconfig workdir";
-        step_create: Step::Create => "creating the overlay";
-        step_fsmount: Step::FsMount => "fsmount";
-        step_move: Step::MoveMount => "move_mount onto the target";
-        step_save_cwd: Step::SaveCwd => "saving the cwd";
-        step_restore_cwd: Step::RestoreCwd => "restoring the cwd";
-        step_open_target: Step::OpenTarget => "opening the target";
-        step_unshare: Step::UnshareFs => "unshare(CLONE_FS)";
-        step_open_parent: Step::OpenCommonParent => "opening the common parent";
-        step_enter_parent: Step::EnterCommonParent => "entering the common parent";
+        step_mount2: MountStep::Mount2 => "mount(2)";
+        step_propagation: MountStep::SetPropagation => "setting propagation";
+        step_fsopen: MountStep::FsOpen => "fsopen(overlay)";
+        step_source: MountStep::Source => "fsconfig source";
+        step_datadir: MountStep::Layer { key: "datadir+", index: 1 } => "fsconfig datadir+ layer 1";
+        step_workdir: MountStep::Dir("workdir") => "fsconfig workdir";
+        step_create: MountStep::Create => "creating the overlay";
+        step_fsmount: MountStep::FsMount => "fsmount";
+        step_move: MountStep::MoveMount => "move_mount onto the target";
+        step_save_cwd: MountStep::SaveCwd => "saving the cwd";
+        step_restore_cwd: MountStep::RestoreCwd => "restoring the cwd";
+        step_open_target: MountStep::OpenTarget => "opening the target";
+        step_unshare: MountStep::UnshareFs => "unshare(CLONE_FS)";
+        step_open_parent: MountStep::OpenCommonParent => "opening the common parent";
+        step_enter_parent: MountStep::EnterCommonParent => "entering the common parent";
     }
 
     fn refusal() -> Refusal {
@@ -378,7 +378,7 @@ pub(crate) mod tests {
         failure_stdout: Failure::Stdout(io::Error::from_raw_os_error(libc::EPIPE)) => "writing to stdout: Broken pipe [EPIPE]";
         failure_volatile: Failure::Volatile { target: b"/t".to_vec(), refusal: refusal() }
             => "mounting overlay on /t: the upper layer is still mounted at /m";
-        failure_mount: Failure::Mount { target: b"/t\x1b".to_vec(), cause: Cause::Mount(MountError::step(Step::Mount2, enoent())) }
+        failure_mount: Failure::Mount { target: b"/t\x1b".to_vec(), cause: Cause::Mount(MountError::step(MountStep::Mount2, enoent())) }
             => "mounting overlay on /t\\u{1b}: mount(2) failed: No such file or directory [ENOENT]";
         warning_boot_not_recorded: BootNotRecorded { target: b"/t", err: enoent() }
             => "mounted /t, but recording the boot id in workdir failed: No such file or directory [ENOENT]";
@@ -387,7 +387,7 @@ pub(crate) mod tests {
     #[test]
     fn a_missing_layer_is_named_by_number() {
         let m = MountOptions::parse(b"lowerdir=/:/nonexistent-layer\x0a").unwrap();
-        let e = MountError::step(Step::Mount2, enoent());
+        let e = MountError::step(MountStep::Mount2, enoent());
         assert_eq!(
             crate::overlay::diagnose(&m, b"/", &e).unwrap().to_string(),
             "lower layer 2 (/nonexistent-layer\\n): No such file or directory [ENOENT]"

@@ -12,7 +12,7 @@ use crate::diagnostics::{self, Cause, Failure};
 use crate::display::{self, NAME};
 use crate::explain::explain;
 use crate::overlay::{self, cstr, unescaped};
-use crate::plan::plan;
+use crate::plan;
 use crate::{sys, volatile};
 
 /// Exit status: success.
@@ -201,9 +201,13 @@ fn explain_options(a: &Args, io: &mut Io<'_>) -> Result<Vec<u8>, Failure> {
 fn run_explain(a: &Args, io: &mut Io<'_>) -> Result<(), Failure> {
     let opts = explain_options(a, io)?;
     let m = MountOptions::parse(&opts).map_err(|err| Failure::Options { target: None, err })?;
-    let (data, path) = overlay::kernel_data(&m);
     let source = a.source.as_deref().unwrap_or(b"overlay");
-    io.product(&explain(&m, source, a.target.as_deref(), &data, path))
+    io.product(&explain(
+        &m,
+        &overlay::plan(&m),
+        source,
+        a.target.as_deref(),
+    ))
 }
 
 /// `-N NS`: a pid or a namespace file, entered before any path is resolved.
@@ -270,9 +274,9 @@ fn run_mount(a: &Args, io: &mut Io<'_>) -> Result<(), Failure> {
         err,
     })?;
     let source = a.source.as_deref().unwrap_or(b"overlay");
-    let (data, first_path) = overlay::kernel_data(&m);
+    let plan = overlay::plan(&m);
     if a.verbose {
-        io.note(&plan(&m, source, Some(target), &data, first_path));
+        io.note(&plan::text(&m, &plan, source, Some(target)));
     }
     let guard = prepare_volatile(&m, a, target, io)?;
     if a.fake {
@@ -288,7 +292,7 @@ fn run_mount(a: &Args, io: &mut Io<'_>) -> Result<(), Failure> {
         }
         return Ok(());
     }
-    let taken = overlay::mount(&m, source, target, data).map_err(|err| Failure::Mount {
+    let taken = overlay::mount(&m, plan, source, target).map_err(|err| Failure::Mount {
         target: target.to_vec(),
         cause: match overlay::diagnose(&m, target, &err) {
             Some(d) => Cause::Paths(d),

@@ -37,6 +37,8 @@ impl MountFlags {
 pub struct UnmountFlags(libc::c_int);
 
 impl UnmountFlags {
+    /// No flag: a plain unmount.
+    pub const NONE: UnmountFlags = UnmountFlags(0);
     /// `MNT_DETACH`: detach now, clean up when no longer busy.
     pub const DETACH: UnmountFlags = UnmountFlags(libc::MNT_DETACH);
 }
