@@ -20,7 +20,7 @@ use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::os::unix::fs::MetadataExt;
 use std::os::unix::process::CommandExt;
 
-use crate::diagnostics::{self, OsWhy};
+use crate::display::{self, OsWhy};
 use crate::run::USAGE;
 use crate::sys;
 
@@ -330,7 +330,7 @@ the first of {dirs} (mount.fuse or mount.fuse3) that is not a front.",
 }
 
 fn say(msg: &str) -> i32 {
-    diagnostics::say(&mut io::stderr().lock(), format_args!("{msg}"));
+    display::say(&mut io::stderr().lock(), format_args!("{msg}"));
     USAGE
 }
 

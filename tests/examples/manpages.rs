@@ -24,7 +24,7 @@ use nydus_overlay_core::kata::VOLUME_TYPES;
 use nydus_overlay_core::mount::MAX_LAYERS;
 use nydus_overlayfs::front::{DROPPED_WORDS, REAL_DIRS};
 use nydus_overlayfs::overlay::{MAX_DATA, MAX_PARAM};
-use nydus_overlayfs::run::{MOUNT_FAILED, OK, USAGE};
+use nydus_overlayfs::run::{MOUNT_FAILED, OK, STDIN_MAX, USAGE};
 use nydus_overlayfs::volatile::BOOT_RECORD;
 
 const HEADER: &str = include_str!(concat!(
@@ -309,7 +309,10 @@ See
 .BR "MOUNT OPTIONS" .
 .TP
 .B \-f
-Fake: do everything but the mount, and change nothing on disk.
+Fake: do everything but the mount, and change nothing on disk. A target, layer, upper or work
+directory that is missing or not a directory, or an upper/work pair overlayfs refuses (not on
+one mount, the same directory, or one inside the other), fails with the line and the exit
+status ({MOUNT_FAILED}) of the real run.
 .TP
 .B \-v
 Verbose: print the plan (layers, flags, kernel data, which mount path is taken) to standard
@@ -341,7 +344,9 @@ Decode the options for a person: layers, flags, kernel data, and the decoded ext
 Kata volumes with secret values redacted. Without
 .BR \-o ,
 the options are read from standard input, which keeps them out of
-.BR ps (1).
+.BR ps (1);
+at most {STDIN_MAX} bytes of it (more than any command line can carry), else it exits {USAGE}
+with one line.
 Nothing is mounted.
 .TP
 .BR \-h ", " \-\-help
