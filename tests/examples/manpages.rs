@@ -728,7 +728,7 @@ the kernel's Documentation/filesystems/overlayfs.rst"#,
     );
 }
 
-/// FRONT MODE: what the opt-in `mount.fuse` front decides (cli/src/front.rs), its word lists
+/// FRONT MODE: what the opt-in `mount.fuse` front decides (cli/src/front/), its word lists
 /// and directories from that file's tables.
 fn front_mode(w: &mut String) {
     let dropped = bold_list(DROPPED_WORDS.iter().map(|d| d.to_string()));
@@ -752,11 +752,14 @@ or
 when the program
 .B /bin/sh
 would run is this very binary. The program is resolved as dash resolves it (a path as given,
-else the first regular, executable
+else the first
 .B PATH
-entry, the last
+entry that is a regular file the kernel lets the caller execute: for root any execute bit,
+never a file on a
+.B noexec
+mount; PATH is the last
 .B PATH=
-of the environment, dash's default PATH when there is none) and compared with
+of the environment, dash's default when there is none) and compared with
 .B /proc/self/exe
 by device and inode, never by name. The options are rewritten as
 .B mount.fuse3
@@ -781,7 +784,7 @@ first
 .BR mount.fuse " or " mount.fuse3
 in {dirs}
 (fixed directories, in this order, never PATH) that is neither this binary nor another copy
-of the front.
+of the front (every build carries an ELF note, looked for in a candidate's first 64 KiB only).
 .B drop_privileges
 is refused (exit {USAGE}, one line): the helper needs a path, not
 .BR /dev/fd/N .
