@@ -11,7 +11,7 @@ use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;
 
 use nydus_overlayfs::front::{self, Decision, Front};
-use nydus_overlayfs::{diagnostics, run};
+use nydus_overlayfs::{display, run};
 
 nydus_overlayfs::c_main!(entry);
 
@@ -39,6 +39,6 @@ fn as_front(name: Front, argv: &[OsString]) -> i32 {
         Decision::Delegate => front::delegate(name, argv, me),
         Decision::Refuse(failure) => failure,
     };
-    diagnostics::say(&mut std::io::stderr().lock(), format_args!("{failure}"));
+    display::say(&mut std::io::stderr().lock(), format_args!("{failure}"));
     run::USAGE
 }
