@@ -5,8 +5,8 @@ use std::fmt;
 use std::io;
 
 use crate::args::ArgError;
-use crate::front::{FrontError, REAL_DIRS};
 use crate::display::{errno_name, errno_suffix, os_words, shown, OsWhy};
+use crate::front::{FrontError, REAL_DIRS};
 use crate::overlay::{Diagnosis, MountError, MountStep, PairProblem, MAX_DATA, MAX_PARAM};
 use crate::volatile::Refusal;
 
