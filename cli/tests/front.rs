@@ -2,7 +2,8 @@
 //! The `mount.fuse` / `mount.fuse3` front, for real, each test in its own private mount
 //! namespace: the front against the chain it replaces (real `mount.fuse3` → `/bin/sh` →
 //! helper), other FUSE types handed to the real program unchanged, util-linux's direct path,
-//! and the loop refused.
+//! the loop refused without reading a candidate whole, the front's own messages byte for byte,
+//! and its PATH lookup held against what the real dash runs (`sh_rule_cases`).
 //!
 //! Inside the namespace `/usr/bin/dash` (`/bin/sh`) is covered by a stand-in that counts its
 //! runs and then runs a copy of dash, so each case also checks whether `/bin/sh` ran at all.
