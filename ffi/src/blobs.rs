@@ -6,7 +6,7 @@
 use std::ffi::{c_char, CStr};
 
 use nydus_overlay_core::extra::{self, decoded_len_max, Rules, Span};
-use nydus_overlay_core::json::{unescape_into, unescaped_len, Secret};
+use nydus_overlay_core::json::{unescape_into, unescaped_len, JsonStr, Secret};
 use nydus_overlay_core::kata::{self, KataVolume, VolumeType};
 use nydus_overlay_core::{option_list, MountOptions};
 
@@ -230,6 +230,67 @@ ffi_fn! {
 }
 
 ffi_fn! {
+    /// `nydus_overlay_extra_decode` and the unescaping of every field in one call: decodes the
+    /// value into the first `nydus_overlay_decoded_len_max(b64_len)` bytes of `buf` and
+    /// unescapes the four fields right after them, one after another (source, config,
+    /// snapshotdir, fs_version). The spans of `*out` name the unescaped UTF-8 bytes in `buf`
+    /// (`json_len` is the length of the JSON at its start), so every present field lies
+    /// between the lowest `offset` and the highest `offset + len` of the present spans.
+    ///
+    /// Buffer rule: `buf` needs `2 * nydus_overlay_decoded_len_max(b64_len)` bytes; with fewer,
+    /// that size is written to `out->json_len`, no other byte of `*out` is touched, and
+    /// `NYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL` returned. `buf` is scratch: a failing call may have
+    /// written it.
+    ///
+    /// Cost: one pass over the value and one over each field. Prefer it to
+    /// `nydus_overlay_extra_decode` followed by `nydus_overlay_json_unescape` per field: it is
+    /// the one call a binding makes per decode.
+    ///
+    /// # Safety
+    /// `b64` readable for `b64_len`; `buf` writable for `cap`, not overlapping `b64`; `out`
+    /// writable.
+    fn nydus_overlay_extra_decode_unescaped(
+        b64: *const u8,
+        b64_len: usize,
+        buf: *mut u8,
+        cap: usize,
+        out: *mut nydus_overlay_extra,
+    ) -> Code nonnull(out) {
+        // SAFETY: the caller's contract above.
+        let (b64, buf) = unsafe { (input(b64, b64_len)?, output(buf, cap)?) };
+        let half = decoded_len_max(b64.len());
+        let need = half.saturating_mul(2);
+        if buf.len() < need {
+            // SAFETY: checked non-null; only this one field is written.
+            unsafe { put(&raw mut (*out).json_len, need as u64) };
+            return Err(Code::BUFFER_TOO_SMALL);
+        }
+        let (json, text) = buf.split_at_mut(half);
+        let n = extra::decode_base64(b64, json)?;
+        let e = extra::decode_json(&json[..n])?;
+        let mut at = 0;
+        let mut unescape = |field: Option<JsonStr<'_>>| -> Result<nydus_overlay_span, Code> {
+            let Some(f) = field else {
+                return Ok(nydus_overlay_span::default());
+            };
+            let len = f.unescape_into(&mut text[at..])?.len();
+            at += len;
+            Ok(nydus_overlay_span::at(half + at - len, len))
+        };
+        let v = nydus_overlay_extra {
+            source: unescape(e.source)?,
+            config: unescape(e.config.map(Secret::expose))?,
+            snapshotdir: unescape(e.snapshotdir)?,
+            fs_version: unescape(e.fs_version)?,
+            json_len: n as u64,
+        };
+        // SAFETY: checked non-null; the caller guarantees it is writable.
+        unsafe { put(out, v) };
+        Ok(())
+    }
+}
+
+ffi_fn! {
     /// Unescapes a JSON string (the raw content between its quotes, as a span from a decode
     /// call gives it) exactly into `buf`, writing the length to `*out_len`; with a too small
     /// `buf`, writes the length needed and returns `NYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL`. The
@@ -295,8 +356,20 @@ ffi_fn! {
     }
 }
 
-fn decode_kata(json: &[u8]) -> Result<KataVolume<'_>, Code> {
+pub(crate) fn decode_kata(json: &[u8]) -> Result<KataVolume<'_>, Code> {
     Ok(kata::decode_json(json)?)
+}
+
+/// The metadata map a C caller names with `which` (`None` when the volume has none).
+pub(crate) fn metadata_of<'a>(
+    k: &KataVolume<'a>,
+    which: u32,
+) -> Result<Option<kata::Metadata<'a>>, Code> {
+    match which {
+        NYDUS_OVERLAY_METADATA_DIRECT_VOLUME => Ok(k.direct_volume_metadata()),
+        NYDUS_OVERLAY_METADATA_IMAGE_PULL => Ok(k.image_pull_metadata()),
+        _ => Err(Code::INVALID_ARGUMENT),
+    }
 }
 
 fn kata_volume(json: &[u8], k: &KataVolume<'_>) -> nydus_overlay_kata_volume {
@@ -403,11 +476,7 @@ ffi_fn! {
         // SAFETY: the caller's contract above.
         let json = unsafe { input(json, json_len) }?;
         let k = decode_kata(json)?;
-        let map = match which {
-            NYDUS_OVERLAY_METADATA_DIRECT_VOLUME => k.direct_volume_metadata(),
-            NYDUS_OVERLAY_METADATA_IMAGE_PULL => k.image_pull_metadata(),
-            _ => return Err(Code::INVALID_ARGUMENT),
-        };
+        let map = metadata_of(&k, which)?;
         let (kk, vv) = map.and_then(|mut m| m.nth(index as usize)).ok_or(Code::END)?;
         // SAFETY: both checked non-null; the caller guarantees they are writable.
         unsafe {

@@ -6,8 +6,8 @@
 use arbitrary::{Arbitrary, Unstructured};
 use nydus_overlay_core::MountOptions;
 use nydus_overlayfs::explain::{explain, shown, Doc};
-use nydus_overlayfs::overlay::MountStrategy;
-use nydus_overlayfs::plan::plan;
+use nydus_overlayfs::overlay;
+use nydus_overlayfs::plan;
 use serde_json::{json, Value};
 
 use crate::b64;
@@ -198,17 +198,15 @@ pub fn explain_secrets(data: &[u8]) {
         b64(kata.to_string().as_bytes())
     );
     let m = MountOptions::parse(opts.as_bytes()).expect("a plain option string");
-    let mut data = vec![0u8; m.data_len()];
-    m.write_data(&mut data).expect("data_len is enough");
-    let out = explain(&m, b"overlay", Some(b"/t"), &data, MountStrategy::Classic);
+    let out = explain(&m, &overlay::plan(&m), b"overlay", Some(b"/t"));
     assert_clean("--explain", &out);
     assert!(out.contains("volume_type = image_guest_pull"), "{out}");
-    let out = plan(&m, b"overlay", Some(b"/t"), &data, MountStrategy::Classic);
+    let out = plan::text(&m, &overlay::plan(&m), b"overlay", Some(b"/t"));
     assert_clean("the -v plan", &out);
     // Broken blobs: every error message is one line and secret-free.
     for cut in [opts.len() / 2, opts.len() - 3] {
         if let Ok(m) = MountOptions::parse(&opts.as_bytes()[..cut]) {
-            let out = explain(&m, b"overlay", None, &data, MountStrategy::Classic);
+            let out = explain(&m, &overlay::plan(&m), b"overlay", None);
             assert_clean("--explain of a broken blob", &out);
         }
     }
