@@ -112,7 +112,9 @@
 // A raw control character (below U+0020) inside a JSON string.
 #define NYDUS_OVERLAY_ERR_JSON_CONTROL_CHARACTER 21
 
-// A field name written with escapes where a struct field is expected.
+// Reserved: never returned. Keys are compared after unescaping, so an escaped
+// field name is that field; the number stays taken so that it never means anything
+// else.
 #define NYDUS_OVERLAY_ERR_JSON_ESCAPED_KEY 22
 
 // A known field has the wrong JSON type, or the top level is not an object.
@@ -139,7 +141,8 @@
 // `volume_type` is not one of the known Kata volume types.
 #define NYDUS_OVERLAY_ERR_UNKNOWN_VOLUME_TYPE 30
 
-// A `/dev/fd/N` style path where a real path is needed (used by the helper).
+// Reserved: never returned. It was meant for a `/dev/fd/N` style path, which no
+// entry point refuses; the number stays taken so that it never means anything else.
 #define NYDUS_OVERLAY_ERR_UNSUPPORTED 31
 
 // A NUL byte in the option string: mount(2) would read the data only up to it.

@@ -25,9 +25,9 @@
 
 use std::ffi::{CStr, CString};
 use std::io;
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 
-use crate::diagnostics::shown;
+use crate::display::shown;
 use crate::sys;
 
 /// The file the helper keeps in WORKDIR: the boot id of the last volatile mount it made.
@@ -66,7 +66,7 @@ pub struct Guard {
 
 fn dir_at(parent: Option<&OwnedFd>, name: &CStr) -> io::Result<OwnedFd> {
     sys::openat(
-        parent,
+        parent.map(AsFd::as_fd),
         name,
         libc::O_RDONLY | libc::O_DIRECTORY | libc::O_NOFOLLOW,
     )
@@ -74,7 +74,11 @@ fn dir_at(parent: Option<&OwnedFd>, name: &CStr) -> io::Result<OwnedFd> {
 
 /// A boot id (at most 64 bytes, surrounding whitespace dropped) read from `name` in `dir`.
 fn read_id(dir: Option<&OwnedFd>, name: &CStr) -> io::Result<Vec<u8>> {
-    let f = sys::openat(dir, name, libc::O_RDONLY | libc::O_NOFOLLOW)?;
+    let f = sys::openat(
+        dir.map(AsFd::as_fd),
+        name,
+        libc::O_RDONLY | libc::O_NOFOLLOW,
+    )?;
     let mut buf = [0u8; 64];
     let n = sys::read_full(&f, &mut buf)?;
     Ok(buf[..n].trim_ascii().to_vec())
@@ -187,10 +191,10 @@ fn kernel_in_use(dir: &OwnedFd) -> io::Result<bool> {
         CString::new(format!("/proc/self/fd/{}", dir.as_raw_fd())).map_err(io::Error::other)?;
     let fs = sys::fsopen(c"overlay")?;
     for key in [c"upperdir", c"workdir", c"lowerdir"] {
-        sys::fsconfig_str(&fs, sys::fsconfig::SET_STRING, Some(key), Some(&by_fd))?;
+        sys::fsconfig_set_string(&fs, key, &by_fd)?;
     }
-    sys::fsconfig_str(&fs, sys::fsconfig::SET_STRING, Some(c"index"), Some(c"on"))?;
-    match sys::fsconfig_str(&fs, sys::fsconfig::CMD_CREATE, None, None) {
+    sys::fsconfig_set_string(&fs, c"index", c"on")?;
+    match sys::fsconfig_create(&fs) {
         Err(e) if e.raw_os_error() == Some(libc::EBUSY) => Ok(true),
         Err(e) if e.raw_os_error() == Some(libc::EINVAL) => Ok(false),
         Err(e) => Err(e),
@@ -429,7 +433,7 @@ impl Guard {
     pub fn record_boot(&self) -> io::Result<()> {
         let id = boot_id()?;
         let f = sys::openat(
-            Some(&self.work),
+            Some(self.work.as_fd()),
             BOOT_RECORD_TMP,
             libc::O_WRONLY | libc::O_CREAT | libc::O_TRUNC | libc::O_NOFOLLOW,
         )?;

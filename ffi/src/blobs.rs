@@ -6,7 +6,7 @@
 use std::ffi::{c_char, CStr};
 
 use nydus_overlay_core::extra::{self, decoded_len_max, Rules, Span};
-use nydus_overlay_core::json::{unescape_into, unescaped_len, JsonStr};
+use nydus_overlay_core::json::{unescape_into, unescaped_len, JsonStr, Secret};
 use nydus_overlay_core::kata::{self, KataVolume, VolumeType};
 use nydus_overlay_core::{option_list, MountOptions};
 
@@ -218,7 +218,7 @@ ffi_fn! {
             let e = extra::decode_json(json)?;
             Ok(nydus_overlay_extra {
                 source: span(e.span_of(e.source)),
-                config: span(e.span_of(e.config)),
+                config: span(e.span_of(e.config.map(Secret::expose))),
                 snapshotdir: span(e.span_of(e.snapshotdir)),
                 fs_version: span(e.span_of(e.fs_version)),
                 json_len: json.len() as u64,
@@ -279,7 +279,7 @@ ffi_fn! {
         };
         let v = nydus_overlay_extra {
             source: unescape(e.source)?,
-            config: unescape(e.config)?,
+            config: unescape(e.config.map(Secret::expose))?,
             snapshotdir: unescape(e.snapshotdir)?,
             fs_version: unescape(e.fs_version)?,
             json_len: n as u64,
@@ -382,16 +382,16 @@ fn kata_volume(json: &[u8], k: &KataVolume<'_>) -> nydus_overlay_kata_volume {
         fs_type: span(k.span_of(k.fs_type)),
         nydus_image_present: k.nydus_image.is_some().into(),
         dm_verity_present: k.dm_verity.is_some().into(),
-        nydus_config: span(k.span_of(k.nydus_image.and_then(|n| n.config))),
+        nydus_config: span(k.span_of(k.nydus_image.and_then(|n| n.config).map(Secret::expose))),
         nydus_snapshot_dir: span(k.span_of(k.nydus_image.and_then(|n| n.snapshot_dir))),
         dm_verity: nydus_overlay_dm_verity {
             hashtype: span(k.span_of(k.dm_verity.map(|d| d.hashtype))),
-            hash: span(k.span_of(k.dm_verity.map(|d| d.hash))),
+            hash: span(k.span_of(k.dm_verity.map(|d| d.hash.expose()))),
             blocknum: d.blocknum,
             blocksize: d.blocksize,
             hashsize: d.hashsize,
             offset: d.offset,
-            salt: span(k.span_of(d.salt)),
+            salt: span(k.span_of(d.salt.map(Secret::expose))),
             hash_type: d.hash_type.unwrap_or(0),
             hash_type_present: d.hash_type.is_some().into(),
             no_superblock: d.no_superblock.unwrap_or(false).into(),
@@ -450,7 +450,7 @@ ffi_fn! {
         let k = decode_kata(json)?;
         let s = k.options().nth(index as usize).ok_or(Code::END)?;
         // SAFETY: checked non-null; the caller guarantees it is writable.
-        unsafe { put(out, span(k.span_of(Some(s)))) };
+        unsafe { put(out, span(k.span_of(Some(s.expose())))) };
         Ok(())
     }
 }
@@ -481,7 +481,7 @@ ffi_fn! {
         // SAFETY: both checked non-null; the caller guarantees they are writable.
         unsafe {
             put(key, span(k.span_of(Some(kk))));
-            put(value, span(k.span_of(Some(vv))));
+            put(value, span(k.span_of(Some(vv.expose()))));
         }
         Ok(())
     }

@@ -127,7 +127,7 @@ ffi_fn! {
         // SAFETY: the caller's contract above.
         let json = unsafe { input(json, json_len) }?;
         let k = decode_kata(json)?;
-        let walk = k.options().map(|s| span_in(&k, s));
+        let walk = k.options().map(|s| span_in(&k, s.expose()));
         // SAFETY: the caller's contract above; `count` checked non-null.
         unsafe { fill(out, cap, count, k.options_len(), walk) }
     }
@@ -162,7 +162,7 @@ ffi_fn! {
         let n = map.clone().map_or(0, Iterator::count);
         let walk = map.into_iter().flatten().map(|(key, value)| nydus_overlay_entry {
             key: span_in(&k, key),
-            value: span_in(&k, value),
+            value: span_in(&k, value.expose()),
         });
         // SAFETY: the caller's contract above; `count` checked non-null.
         unsafe { fill(out, cap, count, n, walk) }

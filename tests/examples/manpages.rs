@@ -24,7 +24,7 @@ use nydus_overlay_core::kata::VOLUME_TYPES;
 use nydus_overlay_core::mount::MAX_LAYERS;
 use nydus_overlayfs::front::{DROPPED_WORDS, REAL_DIRS};
 use nydus_overlayfs::overlay::{MAX_DATA, MAX_PARAM};
-use nydus_overlayfs::run::{MOUNT_FAILED, OK, USAGE};
+use nydus_overlayfs::run::{MOUNT_FAILED, OK, STDIN_MAX, USAGE};
 use nydus_overlayfs::volatile::BOOT_RECORD;
 
 const HEADER: &str = include_str!(concat!(
@@ -309,7 +309,10 @@ See
 .BR "MOUNT OPTIONS" .
 .TP
 .B \-f
-Fake: do everything but the mount, and change nothing on disk.
+Fake: do everything but the mount, and change nothing on disk. A target, layer, upper or work
+directory that is missing or not a directory, or an upper/work pair overlayfs refuses (not on
+one mount, the same directory, or one inside the other), fails with the line and the exit
+status ({MOUNT_FAILED}) of the real run.
 .TP
 .B \-v
 Verbose: print the plan (layers, flags, kernel data, which mount path is taken) to standard
@@ -341,7 +344,9 @@ Decode the options for a person: layers, flags, kernel data, and the decoded ext
 Kata volumes with secret values redacted. Without
 .BR \-o ,
 the options are read from standard input, which keeps them out of
-.BR ps (1).
+.BR ps (1);
+at most {STDIN_MAX} bytes of it (more than any command line can carry), else it exits {USAGE}
+with one line.
 Nothing is mounted.
 .TP
 .BR \-h ", " \-\-help
@@ -723,7 +728,7 @@ the kernel's Documentation/filesystems/overlayfs.rst"#,
     );
 }
 
-/// FRONT MODE: what the opt-in `mount.fuse` front decides (cli/src/front.rs), its word lists
+/// FRONT MODE: what the opt-in `mount.fuse` front decides (cli/src/front/), its word lists
 /// and directories from that file's tables.
 fn front_mode(w: &mut String) {
     let dropped = bold_list(DROPPED_WORDS.iter().map(|d| d.to_string()));
@@ -747,11 +752,14 @@ or
 when the program
 .B /bin/sh
 would run is this very binary. The program is resolved as dash resolves it (a path as given,
-else the first regular, executable
+else the first
 .B PATH
-entry, the last
+entry that is a regular file the kernel lets the caller execute: for root any execute bit,
+never a file on a
+.B noexec
+mount; PATH is the last
 .B PATH=
-of the environment, dash's default PATH when there is none) and compared with
+of the environment, dash's default when there is none) and compared with
 .B /proc/self/exe
 by device and inode, never by name. The options are rewritten as
 .B mount.fuse3
@@ -776,7 +784,7 @@ first
 .BR mount.fuse " or " mount.fuse3
 in {dirs}
 (fixed directories, in this order, never PATH) that is neither this binary nor another copy
-of the front.
+of the front (every build carries an ELF note, looked for in a candidate's first 64 KiB only).
 .B drop_privileges
 is refused (exit {USAGE}, one line): the helper needs a path, not
 .BR /dev/fd/N .
