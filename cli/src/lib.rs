@@ -1,7 +1,10 @@
 //! The `nydus-overlayfs` mount helper as a library: argument parsing, the mount strategies,
 //! the volatile-marker rule and the human-facing output. `main.rs` ties them together.
 //!
-//! `unsafe` lives only in [`sys`], one wrapper per system call.
+//! Rooms import downwards only: [`display`] (escaping, the one-line writer, errno names) and
+//! [`sys`] (the system calls) use nothing of the crate; [`args`], [`overlay`] and [`volatile`]
+//! use those; [`diagnostics`] gives every failure its text; [`run`] ties them together.
+//! `unsafe` lives only in [`sys`], each raw call wrapped once.
 
 pub mod args;
 pub mod diagnostics;

@@ -229,7 +229,7 @@ fn enter_namespace(ns: &[u8]) -> Result<(), Failure> {
 
 /// The volatile-marker rule (SPEC section 3), before the mount: a guard that records the boot
 /// after it, or the refusal.
-fn prepare_volatile(
+fn volatile_rule(
     m: &MountOptions<'_>,
     a: &Args,
     target: &[u8],
@@ -278,7 +278,7 @@ fn run_mount(a: &Args, io: &mut Io<'_>) -> Result<(), Failure> {
     if a.verbose {
         io.note(&plan::text(&m, &plan, source, Some(target)));
     }
-    let guard = prepare_volatile(&m, a, target, io)?;
+    let guard = volatile_rule(&m, a, target, io)?;
     if a.fake {
         // What the real run would diagnose after its mount failed, said without mounting.
         if let Some(d) = overlay::preflight(&m, target) {

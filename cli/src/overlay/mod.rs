@@ -273,8 +273,9 @@ pub(crate) fn propagate(fresh: Fresh<'_>, propagation: u64) -> Result<(), MountE
     Ok(())
 }
 
-/// Runs `f` with the working directory in `dir`, and restores it whatever `f` returns: the
-/// one place the helper changes its cwd. `open` and `enter` name the steps of reaching `dir`.
+/// Runs `f` with the working directory in `dir`, and restores it whatever `f` returns (for
+/// compaction and for a long layer named inside its parent). `open` and `enter` name the steps
+/// of reaching `dir`.
 pub(crate) fn in_dir<T>(
     dir: &[u8],
     open: MountStep,
