@@ -125,7 +125,7 @@ stderr). A closed stdout or stderr is replaced by /dev/null.
 
 /// Runs the helper with the arguments after the program name on the process's own streams;
 /// returns the exit status. A closed standard stream has been replaced by `/dev/null` before
-/// (`sys::init_process`, which the binary's C main runs first, before the front too).
+/// (`sys::rt::init_process`, which the binary's C main runs first, before the front too).
 pub fn run(argv: &[std::ffi::OsString]) -> i32 {
     let bytes: Vec<&[u8]> = argv.iter().map(|a| a.as_bytes()).collect();
     run_with(
