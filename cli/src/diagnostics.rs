@@ -60,7 +60,7 @@ pub enum Failure {
 /// the real run), else the mount's own error.
 #[derive(Debug)]
 pub enum Cause {
-    /// Seen in the paths ([`crate::overlay::preflight`], [`crate::overlay::diagnose`]).
+    /// Seen in the paths ([`crate::overlay::preflight()`], [`crate::overlay::diagnose`]).
     Paths(Diagnosis),
     /// The mount's error: the step, the kernel's log, the errno.
     Mount(MountError),
