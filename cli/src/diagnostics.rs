@@ -6,6 +6,7 @@ use std::io;
 
 use crate::args::ArgError;
 use crate::display::{errno_name, errno_suffix, os_words, shown, OsWhy};
+use crate::front::{FrontError, REAL_DIRS};
 use crate::overlay::{Diagnosis, MountError, MountStep, PairProblem, MAX_DATA, MAX_PARAM};
 use crate::volatile::Refusal;
 
@@ -286,6 +287,46 @@ impl fmt::Display for Cause {
         match self {
             Cause::Paths(d) => d.fmt(f),
             Cause::Mount(e) => e.fmt(f),
+        }
+    }
+}
+
+// The front's failures (cli/src/front/), which `main.rs` writes before exiting 1.
+
+impl fmt::Display for FrontError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let dirs = || REAL_DIRS.join(", ");
+        match self {
+            FrontError::DropPrivileges => f.write_str(
+                "drop_privileges is not supported for nydus-overlayfs: mount.fuse3 would mount \
+                 FUSE on the target and hand the helper /dev/fd/N (overlay needs a path)",
+            ),
+            FrontError::NoRealProgram(front) => {
+                let name = front.name();
+                write!(
+                    f,
+                    "{name} front: no real {name} in {} to hand this mount over to",
+                    dirs()
+                )
+            }
+            FrontError::OnlyFronts { front, fronts } => {
+                let name = front.name();
+                let fronts: Vec<_> = fronts.iter().map(|p| p.to_string_lossy()).collect();
+                write!(
+                    f,
+                    "{name} front: refusing to run itself in a loop: no real {name} in {} ({}: a \
+                     front)",
+                    dirs(),
+                    fronts.join(", ")
+                )
+            }
+            FrontError::Exec { front, real, err } => write!(
+                f,
+                "{} front: executing {}: {}",
+                front.name(),
+                real.to_string_lossy(),
+                OsWhy(err)
+            ),
         }
     }
 }

@@ -5,9 +5,9 @@
 use std::fmt::Write as _;
 
 use nydus_overlay_core::extra::{self, decoded_len_max, Rules};
-use nydus_overlay_core::json::{JsonStr, Scalars, Step, Value};
+use nydus_overlay_core::json::{JsonStr, PathStep, Scalars, Value};
 use nydus_overlay_core::kata;
-use nydus_overlay_core::MountOptions;
+use nydus_overlay_core::{option_list, MountOptions};
 
 use crate::display::{shown_up_to, PLAN_LIMIT};
 use crate::overlay::Plan;
@@ -198,11 +198,11 @@ fn one_line(s: &str) -> String {
 
 /// A leaf's path twice: for matching against [`ALLOW_LIST`] (array elements as `[]`) and for
 /// display (with their index, keys made one-line).
-fn leaf_path(steps: &[Step<'_>]) -> (String, String) {
+fn leaf_path(steps: &[PathStep<'_>]) -> (String, String) {
     let (mut key, mut shown) = (String::new(), String::new());
     for s in steps {
         match s {
-            Step::Key(k) => {
+            PathStep::Key(k) => {
                 if !key.is_empty() {
                     key.push('.');
                     shown.push('.');
@@ -211,7 +211,7 @@ fn leaf_path(steps: &[Step<'_>]) -> (String, String) {
                 shown.push_str(&one_line(&k));
                 key.push_str(&k);
             }
-            Step::Index(i) => {
+            PathStep::Index(i) => {
                 key.push_str("[]");
                 let _ = write!(shown, "[{i}]");
             }
@@ -292,7 +292,7 @@ fn explain_extra(m: &MountOptions<'_>, o: &mut String) {
         ("Kata Go rules", Rules::Go),
         ("Kata Rust rules", Rules::Rust),
     ] {
-        let verdict = extra::select(m, rules).and_then(|_| e.check(rules));
+        let verdict = option_list::select_in_string(m.input(), rules).and_then(|_| e.check(rules));
         let _ = writeln!(
             o,
             "  {name}: {}",
@@ -312,7 +312,7 @@ fn explain_kata(m: &MountOptions<'_>, o: &mut String) {
         );
         let mut buf = vec![0u8; decoded_len_max(value.len())];
         match kata::decode(value, &mut buf) {
-            Ok(k) => leaves(k.json(), Doc::Kata, "nydus_image.config", "  ", o),
+            Ok(k) => leaves(k.expose_json(), Doc::Kata, "nydus_image.config", "  ", o),
             Err(e) => {
                 let _ = writeln!(o, "  problem: {e} (inside the volume value)");
             }

@@ -375,11 +375,12 @@ pub fn open_in_root(root: impl AsFd, path: &CStr, flags: libc::c_int) -> io::Res
     })
 }
 
-/// The effective user and group ids (`geteuid(2)`, `getegid(2)`), for deciding what the
-/// caller may execute as `/bin/sh` does.
-pub fn effective_ids() -> (u32, u32) {
-    // SAFETY: neither call takes arguments or can fail.
-    unsafe { (libc::geteuid(), libc::getegid()) }
+/// Whether the kernel lets this process execute `path` (`faccessat(X_OK, AT_EACCESS)`, with
+/// the effective ids): what dash asks before it runs a program it found on PATH. Root may
+/// execute a file with any execute bit; nobody may on a `noexec` mount.
+pub fn may_execute(path: &CStr) -> bool {
+    // SAFETY: the path is NUL-terminated and outlives the call; nothing is written.
+    unsafe { libc::faccessat(libc::AT_FDCWD, path.as_ptr(), libc::X_OK, libc::AT_EACCESS) == 0 }
 }
 
 extern "C" {
