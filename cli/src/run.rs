@@ -4,7 +4,10 @@
 use std::io::{self, Read, Write};
 use std::os::unix::ffi::OsStrExt;
 
-use nydus_overlay_core::flags::{FLAG_WORDS, HELPER_ONLY_WORDS, PROPAGATION_WORDS, REFUSED_WORDS};
+use nydus_overlay_core::flags::{
+    ADD_DATA_LAYER, ADD_LOWER_LAYER, FLAG_WORDS, HELPER_ONLY_WORDS, PROPAGATION_WORDS,
+    REFUSED_WORDS,
+};
 use nydus_overlay_core::MountOptions;
 
 use crate::args::{self, Args, Mode};
@@ -97,7 +100,7 @@ mount.fuse.nydus-overlayfs. SOURCE (default \"overlay\") is passed to the kernel
 Options dropped before the kernel: {helper}
 Flag words (containerd's meaning; later words win): {flags}
 Propagation, applied after the mount: {prop}
-Refused: {refused} lowerdir+= datadir+=
+Refused: {refused} {ADD_LOWER_LAYER}= {ADD_DATA_LAYER}=
 Everything else is overlay data, passed to the kernel unchanged.
 
 Exit status: 0 mounted, 1 bad invocation or options, 32 the mount failed.
