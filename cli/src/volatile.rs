@@ -42,6 +42,9 @@ const BOOT_RECORD_TMP: &CStr = c".nydus-overlayfs-volatile-boot.tmp";
 pub const RECORD_LIMIT: usize = 4096;
 /// The most volatile overlays a boot record lists (the oldest is dropped first).
 pub const RECORD_MOUNTS: usize = 16;
+/// How many bytes of the record helpers before the mount list read (and trimmed) as the boot
+/// id.
+const OLD_READ: usize = 64;
 /// `OVERLAYFS_SUPER_MAGIC`.
 const OVERLAY_MAGIC: u64 = 0x794c_7630;
 
@@ -172,8 +175,9 @@ struct Recorded {
     id: u64,
 }
 
-/// The boot record: a boot id line, then one `NS ID` line per volatile overlay mounted on the
-/// pair during that boot (a record of an older helper holds the boot id alone).
+/// The boot record: a boot id line, newlines up to byte [`OLD_READ`], then one `NS ID` line
+/// per volatile overlay mounted on the pair during that boot (a record of an older helper
+/// holds the boot id alone).
 #[derive(Debug, Default, PartialEq, Eq)]
 struct Record {
     boot: Vec<u8>,
@@ -199,6 +203,9 @@ impl Record {
 
     fn render(&self) -> Vec<u8> {
         let mut out = self.boot.clone();
+        // Older helpers read the first 64 bytes and trim them: padded with newlines, the
+        // record still reads as the boot id to them.
+        out.resize(out.len().max(OLD_READ - 1), b'\n');
         out.push(b'\n');
         for m in &self.mounts {
             out.extend_from_slice(format!("{} {}\n", m.ns, m.id).as_bytes());
@@ -540,6 +547,14 @@ mod tests {
     fn record_renders_what_it_parses() {
         let r = rec("abc", &[(5, 7), (u64::MAX, 1)]).unwrap();
         assert_eq!(Record::parse(&r.render()), Some(r));
+    }
+
+    #[test]
+    fn an_older_helper_reads_the_boot_id_alone() {
+        let r = rec("0b7c4c4e-3a47-4d47-9d2b-5d8e4a6f1c22", &[(5, 7), (6, 8)]).unwrap();
+        let text = r.render();
+        assert_eq!(text[..OLD_READ].trim_ascii(), r.boot);
+        assert_eq!(Record::parse(&text), Some(r));
     }
 
     #[test]
