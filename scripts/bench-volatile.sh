@@ -5,8 +5,9 @@
 # with an upper and work directory (tests/c/bench_namespaces.c), against the same remount
 # with none. Blocks of ROUNDS (default 30) remounts alternate none, loaded, none, loaded (the
 # namespaces are made before each loaded block and removed after it); each remount is timed
-# from spawn to exit (bash $EPOCHREALTIME around the call), the mount that leaves the marker
-# and the unmount untimed. HELPER (default: the release build) is the helper; OLD, when set,
+# from spawn to exit, and its own CPU time (user + system) is read too (tests/c/cputime.c:
+# on a machine others are loading, the steadier measure); the mount that leaves the marker
+# and the unmount are untimed. HELPER (default: the release build) is the helper; OLD, when set,
 # is another build timed in the same blocks, alternating with HELPER remount by remount.
 # Needs root; runs in a private mount namespace and removes everything it made.
 set -euo pipefail
@@ -30,23 +31,21 @@ cleanup() {
 }
 trap cleanup EXIT
 gcc -O2 -Wall -Wextra -Werror -o "$D/bench_namespaces" tests/c/bench_namespaces.c
+gcc -O2 -Wall -Wextra -Werror -o "$D/cputime" tests/c/cputime.c
 mkdir -p "$D/l1" "$D/l2" "$D/t" "$D/new/u" "$D/new/w" "$D/old/u" "$D/old/w" "$D/ns/l1" "$D/ns/l2"
 echo 1 > "$D/l1/f"
 
 # One timed remount with helper `$2` (named `$1`, each with a pair of its own): the marker is
 # there (left by the untimed mount before), the remount removes it and mounts; prints the
-# microseconds. A refusal stops the benchmark.
+# wall and CPU microseconds. A refusal stops the benchmark.
 remount() {
   local o="lowerdir=$D/l1:$D/l2,upperdir=$D/$1/u,workdir=$D/$1/w,volatile"
   "$2" overlay "$D/t" -o "$o"; umount "$D/t"
-  local t0=$EPOCHREALTIME
-  "$2" overlay "$D/t" -o "$o"
-  local t1=$EPOCHREALTIME
+  "$D/cputime" "$2" overlay "$D/t" -o "$o" 2>&1
   umount "$D/t"
-  echo $(( (${t1/./} - ${t0/./}) ))
 }
 
-# ROUNDS remounts per helper, alternating; appends "LABEL HELPERNAME MICROSECONDS" lines.
+# ROUNDS remounts per helper, alternating; appends "STATE HELPER WALL CPU" lines (µs).
 block() {
   local t
   for _ in $(seq "$ROUNDS"); do
@@ -76,13 +75,17 @@ for cycle in 1 2; do
 done
 echo "load after: $(uptime)"
 
-# Median of the remounts of one helper in one state, in ms.
+# Median of column `$3` (3 wall, 4 CPU) of one helper's remounts in one state, in ms.
 median() {
-  awk -v s="$1" -v h="$2" '$1 == s && $2 == h { print $3 }' "$D/times" | sort -n |
+  awk -v s="$1" -v h="$2" -v c="$3" '$1 == s && $2 == h { print $c }' "$D/times" | sort -n |
     awk '{ v[NR] = $1 } END { if (NR) printf "%.2f", (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) / 1000 }'
 }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", a / b }'; }
+echo "medians over $((2 * ROUNDS)) remounts per cell (ms):"
 for h in new ${OLD:+old}; do
-  none=$(median none "$h") load=$(median loaded "$h")
-  printf '%-4s none %6s ms   loaded %6s ms   loaded/none %s\n' "$h" "$none" "$load" \
-    "$(awk -v a="$load" -v b="$none" 'BEGIN { printf "%.2fx", a / b }')"
+  for c in 3 4; do
+    none=$(median none "$h" "$c") load=$(median loaded "$h" "$c")
+    printf '%-4s %-4s none %7s   loaded %7s   loaded/none %s\n' "$h" "$([ "$c" = 3 ] && echo wall || echo cpu)" \
+      "$none" "$load" "$(ratio "$load" "$none")"
+  done
 done
