@@ -5,6 +5,7 @@
 
 pub mod args;
 pub mod diagnostics;
+pub mod display;
 pub mod explain;
 pub mod front;
 pub mod overlay;

@@ -1,26 +1,58 @@
-//! Every system call the helper makes, each wrapped once. This is the only module of the
-//! helper with `unsafe`.
+//! The helper's system calls, each raw call wrapped once, in rustix's shape: descriptors
+//! borrowed (`AsFd`), one function per `fsconfig` command, typed mount flags. With the
+//! runtime's few calls at its end, this is the only module of the helper with `unsafe`.
 
 use std::ffi::CStr;
 use std::io;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 
-/// `fsconfig` commands (`<linux/mount.h>`).
-pub mod fsconfig {
-    /// Set a flag parameter (no value).
-    pub const SET_FLAG: u32 = 0;
-    /// Set a string parameter.
-    pub const SET_STRING: u32 = 1;
-    /// Set a parameter to a file descriptor.
-    pub const SET_FD: u32 = 5;
-    /// Create the superblock.
-    pub const CMD_CREATE: u32 = 6;
+/// `fsconfig` commands (`<linux/mount.h>`): each has a function of its own below.
+#[derive(Clone, Copy)]
+#[repr(u32)]
+enum FsconfigCmd {
+    SetFlag = 0,
+    SetString = 1,
+    SetFd = 5,
+    Create = 6,
 }
 
 const FSOPEN_CLOEXEC: libc::c_uint = 1;
 const FSMOUNT_CLOEXEC: libc::c_uint = 1;
 const MOVE_MOUNT_F_EMPTY_PATH: libc::c_uint = 0x4;
 const MOVE_MOUNT_T_SYMLINKS: libc::c_uint = 0x10;
+
+/// Flags of `mount(2)` (`MS_*`), as the options set them (`nydus_overlay_core::flags`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MountFlags(u64);
+
+impl MountFlags {
+    /// Flags from their `MS_*` bits.
+    pub const fn from_bits(bits: u64) -> MountFlags {
+        MountFlags(bits)
+    }
+}
+
+/// Flags of `umount2(2)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UnmountFlags(libc::c_int);
+
+impl UnmountFlags {
+    /// No flag: a plain unmount.
+    pub const NONE: UnmountFlags = UnmountFlags(0);
+    /// `MNT_DETACH`: detach now, clean up when no longer busy.
+    pub const DETACH: UnmountFlags = UnmountFlags(libc::MNT_DETACH);
+}
+
+/// Per-mount attributes of `fsmount(2)` (`MOUNT_ATTR_*`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MountAttrs(u64);
+
+impl MountAttrs {
+    /// Attributes from their `MOUNT_ATTR_*` bits (`nydus_overlay_core::flags::NewApiFlags`).
+    pub const fn from_bits(bits: u64) -> MountAttrs {
+        MountAttrs(bits)
+    }
+}
 
 #[repr(C)]
 struct MountAttr {
@@ -48,32 +80,35 @@ fn owned(ret: libc::c_long) -> io::Result<OwnedFd> {
     Ok(unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
-/// `mount(2)`. `fstype` and `data` may be absent.
+fn ptr(c: Option<&CStr>) -> *const libc::c_char {
+    c.map_or(std::ptr::null(), CStr::as_ptr)
+}
+
+/// `mount(2)`. `source`, `fstype` and `data` may be absent.
 pub fn mount(
     source: Option<&CStr>,
     target: &CStr,
     fstype: Option<&CStr>,
-    flags: u64,
+    flags: MountFlags,
     data: Option<&CStr>,
 ) -> io::Result<()> {
-    let p = |c: Option<&CStr>| c.map_or(std::ptr::null(), |c| c.as_ptr());
     // SAFETY: every pointer is NUL-terminated or null, and lives across the call.
     let r = unsafe {
         libc::mount(
-            p(source),
+            ptr(source),
             target.as_ptr(),
-            p(fstype),
-            flags as libc::c_ulong,
-            p(data).cast(),
+            ptr(fstype),
+            flags.0 as libc::c_ulong,
+            ptr(data).cast(),
         )
     };
     check_int(r).map(drop)
 }
 
 /// `umount2(2)`.
-pub fn umount(target: &CStr, flags: libc::c_int) -> io::Result<()> {
+pub fn umount(target: &CStr, flags: UnmountFlags) -> io::Result<()> {
     // SAFETY: `target` is NUL-terminated and lives across the call.
-    check_int(unsafe { libc::umount2(target.as_ptr(), flags) }).map(drop)
+    check_int(unsafe { libc::umount2(target.as_ptr(), flags.0) }).map(drop)
 }
 
 /// `fsopen(2)`.
@@ -82,55 +117,81 @@ pub fn fsopen(fstype: &CStr) -> io::Result<OwnedFd> {
     owned(unsafe { libc::syscall(libc::SYS_fsopen, fstype.as_ptr(), FSOPEN_CLOEXEC) })
 }
 
-/// `fsconfig(2)` with a key and an optional string value.
-pub fn fsconfig_str(
-    fs: &OwnedFd,
-    cmd: u32,
+/// The one raw `fsconfig(2)`; each command has its own function below.
+fn fsconfig(
+    fs: BorrowedFd<'_>,
+    cmd: FsconfigCmd,
     key: Option<&CStr>,
     value: Option<&CStr>,
+    aux: libc::c_int,
 ) -> io::Result<()> {
-    let p = |c: Option<&CStr>| c.map_or(std::ptr::null(), |c| c.as_ptr());
-    // SAFETY: pointers are NUL-terminated or null; `fs` is an open fs context.
-    let r = unsafe { libc::syscall(libc::SYS_fsconfig, fs.as_raw_fd(), cmd, p(key), p(value), 0) };
-    check(r).map(drop)
-}
-
-/// `fsconfig(2)` with `FSCONFIG_SET_FD`.
-pub fn fsconfig_fd(fs: &OwnedFd, key: &CStr, fd: &OwnedFd) -> io::Result<()> {
-    // SAFETY: `key` is NUL-terminated; both descriptors are open; value must be null.
+    // SAFETY: `key` and `value` are NUL-terminated or null and live across the call; `fs` is
+    // open; for `SetFd` `aux` is an open descriptor borrowed for the call, else it is 0.
     let r = unsafe {
         libc::syscall(
             libc::SYS_fsconfig,
-            fs.as_raw_fd(),
-            fsconfig::SET_FD,
-            key.as_ptr(),
-            std::ptr::null::<libc::c_char>(),
-            fd.as_raw_fd(),
+            fs.as_fd().as_raw_fd(),
+            cmd as u32,
+            ptr(key),
+            ptr(value),
+            aux,
         )
     };
     check(r).map(drop)
 }
 
+/// `fsconfig(2)` `FSCONFIG_SET_FLAG`: a parameter without a value.
+pub fn fsconfig_set_flag(fs: impl AsFd, key: &CStr) -> io::Result<()> {
+    fsconfig(fs.as_fd(), FsconfigCmd::SetFlag, Some(key), None, 0)
+}
+
+/// `fsconfig(2)` `FSCONFIG_SET_STRING`.
+pub fn fsconfig_set_string(fs: impl AsFd, key: &CStr, value: &CStr) -> io::Result<()> {
+    fsconfig(
+        fs.as_fd(),
+        FsconfigCmd::SetString,
+        Some(key),
+        Some(value),
+        0,
+    )
+}
+
+/// `fsconfig(2)` `FSCONFIG_SET_FD`: a parameter given as an open descriptor.
+pub fn fsconfig_set_fd(fs: impl AsFd, key: &CStr, fd: impl AsFd) -> io::Result<()> {
+    fsconfig(
+        fs.as_fd(),
+        FsconfigCmd::SetFd,
+        Some(key),
+        None,
+        fd.as_fd().as_raw_fd(),
+    )
+}
+
+/// `fsconfig(2)` `FSCONFIG_CMD_CREATE`: creates the superblock.
+pub fn fsconfig_create(fs: impl AsFd) -> io::Result<()> {
+    fsconfig(fs.as_fd(), FsconfigCmd::Create, None, None, 0)
+}
+
 /// `fsmount(2)`.
-pub fn fsmount(fs: &OwnedFd, attrs: u64) -> io::Result<OwnedFd> {
-    // SAFETY: `fs` is an fs context on which CMD_CREATE succeeded.
+pub fn fsmount(fs: impl AsFd, attrs: MountAttrs) -> io::Result<OwnedFd> {
+    // SAFETY: `fs` is an open descriptor; the result is a new descriptor or -1.
     owned(unsafe {
         libc::syscall(
             libc::SYS_fsmount,
-            fs.as_raw_fd(),
+            fs.as_fd().as_raw_fd(),
             FSMOUNT_CLOEXEC,
-            attrs as libc::c_uint,
+            attrs.0 as libc::c_uint,
         )
     })
 }
 
 /// `move_mount(2)` of a detached mount onto `target`, following a symlinked target.
-pub fn move_mount(mnt: &OwnedFd, target: &CStr) -> io::Result<()> {
-    // SAFETY: the empty path and `target` are NUL-terminated; `mnt` is a mount descriptor.
+pub fn move_mount(mnt: impl AsFd, target: &CStr) -> io::Result<()> {
+    // SAFETY: the empty path and `target` are NUL-terminated; `mnt` is open.
     let r = unsafe {
         libc::syscall(
             libc::SYS_move_mount,
-            mnt.as_raw_fd(),
+            mnt.as_fd().as_raw_fd(),
             c"".as_ptr(),
             libc::AT_FDCWD,
             target.as_ptr(),
@@ -140,8 +201,9 @@ pub fn move_mount(mnt: &OwnedFd, target: &CStr) -> io::Result<()> {
     check(r).map(drop)
 }
 
-/// `mount_setattr(2)` setting only propagation on the mount behind `mnt`.
-pub fn set_propagation(mnt: &OwnedFd, propagation: u64, recursive: bool) -> io::Result<()> {
+/// `mount_setattr(2)` setting only propagation (`MS_SHARED`, `MS_PRIVATE`, ...) on the mount
+/// behind `mnt`.
+pub fn set_propagation(mnt: impl AsFd, propagation: u64, recursive: bool) -> io::Result<()> {
     let attr = MountAttr {
         attr_set: 0,
         attr_clr: 0,
@@ -153,7 +215,7 @@ pub fn set_propagation(mnt: &OwnedFd, propagation: u64, recursive: bool) -> io::
     let r = unsafe {
         libc::syscall(
             libc::SYS_mount_setattr,
-            mnt.as_raw_fd(),
+            mnt.as_fd().as_raw_fd(),
             c"".as_ptr(),
             flags,
             &attr as *const MountAttr,
@@ -164,37 +226,37 @@ pub fn set_propagation(mnt: &OwnedFd, propagation: u64, recursive: bool) -> io::
 }
 
 /// Reads one message from an fs context's log into `buf`; `None` when the log is empty.
-pub fn read_log(fs: &OwnedFd, buf: &mut [u8]) -> Option<usize> {
+pub fn read_log(fs: impl AsFd, buf: &mut [u8]) -> Option<usize> {
     // SAFETY: `buf` is writable for its whole length.
-    let n = unsafe { libc::read(fs.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
+    let n = unsafe { libc::read(fs.as_fd().as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
     (n > 0).then_some(n as usize)
 }
 
 /// `openat(2)` returning an owned descriptor; `dir` of `None` means the current directory.
-pub fn openat(dir: Option<&OwnedFd>, path: &CStr, flags: libc::c_int) -> io::Result<OwnedFd> {
+pub fn openat(dir: Option<BorrowedFd<'_>>, path: &CStr, flags: libc::c_int) -> io::Result<OwnedFd> {
     let d = dir.map_or(libc::AT_FDCWD, |d| d.as_raw_fd());
     // SAFETY: `path` is NUL-terminated; the result is a new descriptor or -1.
     owned(unsafe { libc::openat(d, path.as_ptr(), flags | libc::O_CLOEXEC, 0o600) } as libc::c_long)
 }
 
 /// `fchdir(2)`.
-pub fn fchdir(dir: &OwnedFd) -> io::Result<()> {
+pub fn fchdir(dir: impl AsFd) -> io::Result<()> {
     // SAFETY: `dir` is an open descriptor.
-    check_int(unsafe { libc::fchdir(dir.as_raw_fd()) }).map(drop)
+    check_int(unsafe { libc::fchdir(dir.as_fd().as_raw_fd()) }).map(drop)
 }
 
 /// `setns(2)` into a mount namespace.
-pub fn setns_mnt(ns: &OwnedFd) -> io::Result<()> {
+pub fn setns_mnt(ns: impl AsFd) -> io::Result<()> {
     // SAFETY: `ns` is an open descriptor; the kernel checks that it is a mount namespace.
-    check_int(unsafe { libc::setns(ns.as_raw_fd(), libc::CLONE_NEWNS) }).map(drop)
+    check_int(unsafe { libc::setns(ns.as_fd().as_raw_fd(), libc::CLONE_NEWNS) }).map(drop)
 }
 
 /// `fstat(2)`.
-pub fn fstat(fd: &OwnedFd) -> io::Result<libc::stat> {
+pub fn fstat(fd: impl AsFd) -> io::Result<libc::stat> {
     // SAFETY: an all-zero `stat` is a valid value; the kernel fills it in.
     let mut st: libc::stat = unsafe { std::mem::zeroed() };
     // SAFETY: `st` is writable and `fd` is open.
-    check_int(unsafe { libc::fstat(fd.as_raw_fd(), &mut st) })?;
+    check_int(unsafe { libc::fstat(fd.as_fd().as_raw_fd(), &mut st) })?;
     Ok(st)
 }
 
@@ -220,37 +282,42 @@ pub fn mount_id(path: &CStr) -> io::Result<Option<u64>> {
 }
 
 /// `flock(2)` with `LOCK_EX`.
-pub fn lock_exclusive(fd: &OwnedFd) -> io::Result<()> {
+pub fn lock_exclusive(fd: impl AsFd) -> io::Result<()> {
     // SAFETY: `fd` is open.
-    check_int(unsafe { libc::flock(fd.as_raw_fd(), libc::LOCK_EX) }).map(drop)
+    check_int(unsafe { libc::flock(fd.as_fd().as_raw_fd(), libc::LOCK_EX) }).map(drop)
 }
 
 /// `syncfs(2)`.
-pub fn syncfs(fd: &OwnedFd) -> io::Result<()> {
+pub fn syncfs(fd: impl AsFd) -> io::Result<()> {
     // SAFETY: `fd` is open.
-    check_int(unsafe { libc::syncfs(fd.as_raw_fd()) }).map(drop)
+    check_int(unsafe { libc::syncfs(fd.as_fd().as_raw_fd()) }).map(drop)
 }
 
 /// `unlinkat(2)`.
-pub fn unlinkat(dir: &OwnedFd, name: &CStr, flags: libc::c_int) -> io::Result<()> {
+pub fn unlinkat(dir: impl AsFd, name: &CStr, flags: libc::c_int) -> io::Result<()> {
     // SAFETY: `name` is NUL-terminated and `dir` is open.
-    check_int(unsafe { libc::unlinkat(dir.as_raw_fd(), name.as_ptr(), flags) }).map(drop)
+    check_int(unsafe { libc::unlinkat(dir.as_fd().as_raw_fd(), name.as_ptr(), flags) }).map(drop)
 }
 
 /// `renameat(2)` within one directory.
-pub fn renameat(dir: &OwnedFd, from: &CStr, to: &CStr) -> io::Result<()> {
+pub fn renameat(dir: impl AsFd, from: &CStr, to: &CStr) -> io::Result<()> {
     // SAFETY: both names are NUL-terminated and `dir` is open.
     check_int(unsafe {
-        libc::renameat(dir.as_raw_fd(), from.as_ptr(), dir.as_raw_fd(), to.as_ptr())
+        libc::renameat(
+            dir.as_fd().as_raw_fd(),
+            from.as_ptr(),
+            dir.as_fd().as_raw_fd(),
+            to.as_ptr(),
+        )
     })
     .map(drop)
 }
 
 /// `write(2)` of the whole buffer.
-pub fn write_all(fd: &OwnedFd, mut buf: &[u8]) -> io::Result<()> {
+pub fn write_all(fd: impl AsFd, mut buf: &[u8]) -> io::Result<()> {
     while !buf.is_empty() {
         // SAFETY: `buf` is readable for its whole length; `fd` is open.
-        let n = unsafe { libc::write(fd.as_raw_fd(), buf.as_ptr().cast(), buf.len()) };
+        let n = unsafe { libc::write(fd.as_fd().as_raw_fd(), buf.as_ptr().cast(), buf.len()) };
         if n < 0 {
             return Err(io::Error::last_os_error());
         }
@@ -260,11 +327,17 @@ pub fn write_all(fd: &OwnedFd, mut buf: &[u8]) -> io::Result<()> {
 }
 
 /// `read(2)` until end of file or a full buffer; returns the bytes read.
-pub fn read_full(fd: &OwnedFd, buf: &mut [u8]) -> io::Result<usize> {
+pub fn read_full(fd: impl AsFd, buf: &mut [u8]) -> io::Result<usize> {
     let mut n = 0;
     while n < buf.len() {
         // SAFETY: the tail of `buf` is writable; `fd` is open.
-        let r = unsafe { libc::read(fd.as_raw_fd(), buf[n..].as_mut_ptr().cast(), buf.len() - n) };
+        let r = unsafe {
+            libc::read(
+                fd.as_fd().as_raw_fd(),
+                buf[n..].as_mut_ptr().cast(),
+                buf.len() - n,
+            )
+        };
         match r {
             0 => break,
             r if r < 0 => return Err(io::Error::last_os_error()),
@@ -278,26 +351,6 @@ pub fn read_full(fd: &OwnedFd, buf: &mut [u8]) -> io::Result<usize> {
 pub fn unshare_fs() -> io::Result<()> {
     // SAFETY: no pointers involved.
     check_int(unsafe { libc::unshare(libc::CLONE_FS) }).map(drop)
-}
-
-/// `openat2(2)` with `RESOLVE_IN_ROOT`: `path` is resolved as if `root` were `/`, so `..`
-/// and absolute symlinks stay inside it, the way a process whose root that is sees it.
-pub fn open_in_root(root: &OwnedFd, path: &CStr, flags: libc::c_int) -> io::Result<OwnedFd> {
-    // SAFETY: an all-zero `open_how` is a valid value (no flags, no mode, no resolve bits).
-    let mut how: libc::open_how = unsafe { std::mem::zeroed() };
-    how.flags = (flags | libc::O_CLOEXEC) as u64;
-    how.resolve = libc::RESOLVE_IN_ROOT;
-    // SAFETY: `path` is NUL-terminated, `how` is a valid `struct open_how` of the size
-    // passed and lives across the call; the result is a new descriptor or -1.
-    owned(unsafe {
-        libc::syscall(
-            libc::SYS_openat2,
-            root.as_raw_fd(),
-            path.as_ptr(),
-            &how as *const libc::open_how,
-            std::mem::size_of::<libc::open_how>(),
-        )
-    })
 }
 
 /// The volatile rule's questions about mounts (`statx` unique mount ids, `statmount`,
@@ -461,6 +514,12 @@ pub mod mounts {
         })
     }
 
+    /// Whether the helper runs as root (effective uid 0; `geteuid(2)`).
+    pub fn is_root() -> bool {
+        // SAFETY: geteuid takes no arguments and cannot fail.
+        unsafe { libc::geteuid() == 0 }
+    }
+
     /// Whether the filesystem `fd` lies on is mounted read-only there (`fstatvfs(2)`,
     /// `ST_RDONLY`: the mount's flag or the superblock's).
     pub fn read_only(fd: impl AsFd) -> io::Result<bool> {
@@ -489,11 +548,12 @@ pub fn keep_std_fds_open() {
     }
 }
 
-/// The effective user and group ids (`geteuid(2)`, `getegid(2)`), for deciding what the
-/// caller may execute as `/bin/sh` does.
-pub fn effective_ids() -> (u32, u32) {
-    // SAFETY: neither call takes arguments or can fail.
-    unsafe { (libc::geteuid(), libc::getegid()) }
+/// Whether the kernel lets this process execute `path` (`faccessat(X_OK, AT_EACCESS)`, with
+/// the effective ids): what dash asks before it runs a program it found on PATH. Root may
+/// execute a file with any execute bit; nobody may on a `noexec` mount.
+pub fn may_execute(path: &CStr) -> bool {
+    // SAFETY: the path is NUL-terminated and outlives the call; nothing is written.
+    unsafe { libc::faccessat(libc::AT_FDCWD, path.as_ptr(), libc::X_OK, libc::AT_EACCESS) == 0 }
 }
 
 extern "C" {

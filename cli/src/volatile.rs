@@ -30,7 +30,7 @@
 
 use std::ffi::{CStr, CString};
 use std::io;
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 
 use crate::sys::{self, mounts};
 
@@ -223,7 +223,7 @@ pub struct Guard {
 
 fn dir_at(parent: Option<&OwnedFd>, name: &CStr) -> io::Result<OwnedFd> {
     sys::openat(
-        parent,
+        parent.map(AsFd::as_fd),
         name,
         libc::O_RDONLY | libc::O_DIRECTORY | libc::O_NOFOLLOW,
     )
@@ -284,12 +284,10 @@ fn kernel_says_free(dir: &OwnedFd, role: Role) -> Result<(), Refusal> {
         CString::new(format!("/proc/self/fd/{}", dir.as_raw_fd())).map_err(|_| Refusal::NulByte)?;
     let fs = sys::fsopen(c"overlay").map_err(Refusal::NoProbe)?;
     for key in [c"upperdir", c"workdir", c"lowerdir"] {
-        sys::fsconfig_str(&fs, sys::fsconfig::SET_STRING, Some(key), Some(&by_fd))
-            .map_err(|e| Refusal::ProbeFailed(role, e))?;
+        sys::fsconfig_set_string(&fs, key, &by_fd).map_err(|e| Refusal::ProbeFailed(role, e))?;
     }
-    sys::fsconfig_str(&fs, sys::fsconfig::SET_STRING, Some(c"index"), Some(c"on"))
-        .map_err(|e| Refusal::ProbeFailed(role, e))?;
-    let answer = sys::fsconfig_str(&fs, sys::fsconfig::CMD_CREATE, None, None);
+    sys::fsconfig_set_string(&fs, c"index", c"on").map_err(|e| Refusal::ProbeFailed(role, e))?;
+    let answer = sys::fsconfig_create(&fs);
     let log = log_errors(&fs);
     let says = |text: &str| log.is_empty() || log.contains(text);
     match answer {
@@ -320,7 +318,7 @@ fn enoent_is_gone(ns: u64) -> bool {
         .flatten()
         .and_then(|id| mounts::stat(id, 0, mounts::Ask::MNT_NS_ID).ok()?.ns_id);
     own == Some(ns)
-        || (sys::effective_ids().0 == 0
+        || (mounts::is_root()
             && std::fs::read("/proc/self/uid_map").is_ok_and(|m| {
                 m.split(|b| b.is_ascii_whitespace())
                     .filter(|w| !w.is_empty())
@@ -397,7 +395,7 @@ fn check_marker_holds_only_dirty(m: &Marker) -> Result<(), Refusal> {
 /// bytes. `Ok(None)`: there is none, or it cannot be opened.
 fn read_record(wfd: &OwnedFd) -> Result<Option<Record>, Refusal> {
     let Ok(f) = sys::openat(
-        Some(wfd),
+        Some(wfd.as_fd()),
         BOOT_RECORD,
         libc::O_RDONLY | libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY,
     ) else {
@@ -489,7 +487,7 @@ impl Guard {
         }
         // O_EXCL: never opens what is there (a FIFO would block, a symlink lead elsewhere).
         let f = sys::openat(
-            Some(&self.work),
+            Some(self.work.as_fd()),
             BOOT_RECORD_TMP,
             libc::O_WRONLY | libc::O_CREAT | libc::O_EXCL | libc::O_NOFOLLOW,
         )?;

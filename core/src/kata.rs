@@ -8,7 +8,7 @@ use serde::{Deserialize, Deserializer};
 use crate::error::{Error, ErrorKind, Result};
 use crate::extra::{decode_base64, locate, Span};
 use crate::fields::{json_object, map};
-use crate::json::{validate, JsonStr, StrMap, StrSeq};
+use crate::json::{validate, JsonStr, Secret, StrMap, StrSeq};
 
 /// The one table of Kata volume types: variant, JSON name, stable number (the C library's
 /// `NYDUS_OVERLAY_VOLUME_*` constants, generated from this table). Numbers never change and are
@@ -75,15 +75,15 @@ impl VolumeType {
 /// Either may be absent (`None`); Kata reads an absent one as empty.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Default)]
 pub struct NydusImage<'a> {
-    /// The whole nydusd configuration as a JSON string.
-    pub config: Option<JsonStr<'a>>,
+    /// The whole nydusd configuration as a JSON string (a [`Secret`]: it holds credentials).
+    pub config: Option<Secret<'a>>,
     /// The snapshot directory.
     pub snapshot_dir: Option<JsonStr<'a>>,
 }
 
 json_object! {
     struct RawNydus<'a> {
-        config: JsonStr<'a>,
+        config: Secret<'a>,
         snapshot_dir: JsonStr<'a>,
     }
 }
@@ -93,12 +93,18 @@ json_object! {
 /// The first six fields are required, as Kata's `DmVerityInfo` has always had them. `salt`,
 /// `hash_type` and `no_superblock` came with kata-containers 2026-06 and are absent (`None`)
 /// in volumes from older producers.
+///
+/// `hash` and `salt` are [`Secret`]s. They are not credentials: they grant no access to a
+/// registry or a node, and whoever holds the image can compute them. But they name the exact
+/// image a node runs, the helper's `--explain` redacts them for that reason, and one rule for
+/// the library and the helper is easier to trust than two; the hash algorithm and the sizes
+/// stay plain.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Default)]
 pub struct DmVerity<'a> {
     /// Hash algorithm, for example `sha256` (JSON `hashtype`).
     pub hashtype: JsonStr<'a>,
     /// Root hash, hex.
-    pub hash: JsonStr<'a>,
+    pub hash: Secret<'a>,
     /// Number of data blocks.
     pub blocknum: u64,
     /// Data block size.
@@ -108,7 +114,7 @@ pub struct DmVerity<'a> {
     /// Offset of the hash tree.
     pub offset: u64,
     /// Salt, hex (JSON `salt`), if given.
-    pub salt: Option<JsonStr<'a>>,
+    pub salt: Option<Secret<'a>>,
     /// The dm-verity hash format version (JSON `hash_type`, a number; not the same as the
     /// `hashtype` algorithm string), if given.
     pub hash_type: Option<u64>,
@@ -119,12 +125,12 @@ pub struct DmVerity<'a> {
 json_object! {
     struct RawVerity<'a> {
         hashtype: JsonStr<'a>,
-        hash: JsonStr<'a>,
+        hash: Secret<'a>,
         blocknum: u64,
         blocksize: u64,
         hashsize: u64,
         offset: u64,
-        salt: JsonStr<'a>,
+        salt: Secret<'a>,
         hash_type: u64,
         no_superblock: bool,
     }
@@ -203,11 +209,46 @@ json_object! {
     }
 }
 
-/// Key/value pairs of a metadata map, in JSON order (duplicates kept, as written).
-pub type Metadata<'a> = core::iter::Take<StrMap<'a>>;
+/// The `options` strings of a Kata volume, in order. Each is a [`Secret`]: producers put
+/// credentials there. `Debug` shows no text.
+#[derive(Clone)]
+pub struct Options<'a>(core::iter::Take<StrSeq<'a>>);
 
-/// A decoded Kata virtual volume. Strings are still escaped ([`JsonStr`]).
-#[derive(Clone, Debug)]
+impl<'a> Iterator for Options<'a> {
+    type Item = Secret<'a>;
+    fn next(&mut self) -> Option<Secret<'a>> {
+        self.0.next().map(Secret::new)
+    }
+}
+
+impl fmt::Debug for Options<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Options").finish_non_exhaustive()
+    }
+}
+
+/// Key/value pairs of a metadata map, in JSON order (duplicates kept, as written). Keys are
+/// plain [`JsonStr`]s (label names); values are [`Secret`]s (snapshot labels can carry
+/// credentials). `Debug` shows no text.
+#[derive(Clone)]
+pub struct Metadata<'a>(core::iter::Take<StrMap<'a>>);
+
+impl<'a> Iterator for Metadata<'a> {
+    type Item = (JsonStr<'a>, Secret<'a>);
+    fn next(&mut self) -> Option<Self::Item> {
+        self.0.next().map(|(k, v)| (k, Secret::new(v)))
+    }
+}
+
+impl fmt::Debug for Metadata<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Metadata").finish_non_exhaustive()
+    }
+}
+
+/// A decoded Kata virtual volume. Strings are still escaped ([`JsonStr`]); those that can
+/// carry a credential are [`Secret`]s, and `Debug` shows none of them, nor the JSON.
+#[derive(Clone)]
 pub struct KataVolume<'a> {
     json: &'a str,
     /// The volume type.
@@ -223,6 +264,24 @@ pub struct KataVolume<'a> {
     pub nydus_image: Option<NydusImage<'a>>,
     /// `dm_verity`, if given.
     pub dm_verity: Option<DmVerity<'a>>,
+}
+
+impl fmt::Debug for KataVolume<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KataVolume")
+            .field("volume_type", &self.volume_type)
+            .field("source", &self.source)
+            .field("fs_type", &self.fs_type)
+            .field("options_len", &self.options.len)
+            .field(
+                "direct_volume_metadata_len",
+                &self.direct_volume.map(|m| m.len),
+            )
+            .field("image_pull_metadata_len", &self.image_pull.map(|m| m.len))
+            .field("nydus_image", &self.nydus_image)
+            .field("dm_verity", &self.dm_verity)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Decodes an `io.katacontainers.volume` value (base64, without the prefix) into `buf`, which
@@ -288,18 +347,19 @@ impl<'a> KataVolume<'a> {
     }
 
     /// Where `s` (a string of this volume: a field, an option, a metadata key or value; `None`
-    /// when absent) lies in [`json`](KataVolume::json); `None` for an absent one.
+    /// when absent) lies in [`expose_json`](KataVolume::expose_json); `None` for an absent
+    /// one. Pass a [`Secret`] as `s.expose()`: a span shows no text.
     pub fn span_of(&self, s: Option<JsonStr<'a>>) -> Option<Span> {
         locate(self.json, s?)
     }
 
     /// The `options` strings, in order (none if absent).
-    pub fn options(&self) -> impl Iterator<Item = JsonStr<'a>> + Clone + 'a {
+    pub fn options(&self) -> Options<'a> {
         let pos = self
             .options
             .first
             .map_or(self.json.len(), |s| self.start_of(s));
-        StrSeq::new(self.json, pos).take(self.options.len)
+        Options(StrSeq::new(self.json, pos).take(self.options.len))
     }
 
     /// The number of `options` strings.
@@ -310,7 +370,7 @@ impl<'a> KataVolume<'a> {
     fn map(&self, m: Option<Marked<'a>>) -> Option<Metadata<'a>> {
         m.map(|m| {
             let pos = m.first.map_or(self.json.len(), |s| self.start_of(s));
-            StrMap::new(self.json, pos).take(m.len)
+            Metadata(StrMap::new(self.json, pos).take(m.len))
         })
     }
 
@@ -324,8 +384,9 @@ impl<'a> KataVolume<'a> {
         self.map(self.image_pull)
     }
 
-    /// The decoded JSON text.
-    pub fn json(&self) -> &'a str {
+    /// The decoded JSON text, all of it, credentials included (hence the name, as
+    /// [`Secret::expose`]).
+    pub fn expose_json(&self) -> &'a str {
         self.json
     }
 }

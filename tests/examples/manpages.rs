@@ -24,7 +24,7 @@ use nydus_overlay_core::kata::VOLUME_TYPES;
 use nydus_overlay_core::mount::MAX_LAYERS;
 use nydus_overlayfs::front::{DROPPED_WORDS, REAL_DIRS};
 use nydus_overlayfs::overlay::{MAX_DATA, MAX_PARAM};
-use nydus_overlayfs::run::{MOUNT_FAILED, OK, USAGE};
+use nydus_overlayfs::run::{MOUNT_FAILED, OK, STDIN_MAX, USAGE};
 use nydus_overlayfs::volatile::{BOOT_RECORD, RECORD_LIMIT, RECORD_MOUNTS};
 
 const HEADER: &str = include_str!(concat!(
@@ -309,7 +309,10 @@ See
 .BR "MOUNT OPTIONS" .
 .TP
 .B \-f
-Fake: do everything but the mount, and change nothing on disk.
+Fake: do everything but the mount, and change nothing on disk. A target, layer, upper or work
+directory that is missing or not a directory, or an upper/work pair overlayfs refuses (not on
+one mount, the same directory, or one inside the other), fails with the line and the exit
+status ({MOUNT_FAILED}) of the real run.
 .TP
 .B \-v
 Verbose: print the plan (layers, flags, kernel data, which mount path is taken) to standard
@@ -341,7 +344,9 @@ Decode the options for a person: layers, flags, kernel data, and the decoded ext
 Kata volumes with secret values redacted. Without
 .BR \-o ,
 the options are read from standard input, which keeps them out of
-.BR ps (1).
+.BR ps (1);
+at most {STDIN_MAX} bytes of it (more than any command line can carry), else it exits {USAGE}
+with one line.
 Nothing is mounted.
 .TP
 .BR \-h ", " \-\-help
@@ -662,6 +667,28 @@ give
 .B \-\-explain
 its options on standard input.
 .PP
+containerd itself may print them. Its mount manager (new in containerd 2.2; measured with 2.3.4)
+logs every mount it activates, options and both blobs included, at debug level (the message
+.BR "activating mount" ).
+For a mount type with a path in it, such as
+.B \%fuse./usr/local/bin/nydus\-overlayfs
+(a
+.B nydus_overlayfs_path
+given as a path), it reads the part before the first
+.B /
+as a transform name and logs a warning with the whole mount, options included, at its default
+log level
+.RB ( "unknown transform \(dqfuse.\(dq for mount ..." ).
+containerd 1.6 logs neither. On nodes whose snapshots carry credentials, keep the default type
+.B \%fuse.nydus\-overlayfs
+(leave
+.B nydus_overlayfs_path
+at its default and install the helper on containerd's PATH), and run containerd with a log
+level above debug
+.RB ( "[debug] level = \(dqinfo\(dq"
+in its configuration, or
+.BR "\-\-log\-level info" ).
+.PP
 .BR mount.fuse3 (8)
 splits its options at every comma, escaped or not: a path holding
 .B \e,
@@ -727,7 +754,7 @@ the kernel's Documentation/filesystems/overlayfs.rst"#,
     );
 }
 
-/// FRONT MODE: what the opt-in `mount.fuse` front decides (cli/src/front.rs), its word lists
+/// FRONT MODE: what the opt-in `mount.fuse` front decides (cli/src/front/), its word lists
 /// and directories from that file's tables.
 fn front_mode(w: &mut String) {
     let dropped = bold_list(DROPPED_WORDS.iter().map(|d| d.to_string()));
@@ -751,11 +778,14 @@ or
 when the program
 .B /bin/sh
 would run is this very binary. The program is resolved as dash resolves it (a path as given,
-else the first regular, executable
+else the first
 .B PATH
-entry, the last
+entry that is a regular file the kernel lets the caller execute: for root any execute bit,
+never a file on a
+.B noexec
+mount; PATH is the last
 .B PATH=
-of the environment, dash's default PATH when there is none) and compared with
+of the environment, dash's default when there is none) and compared with
 .B /proc/self/exe
 by device and inode, never by name. The options are rewritten as
 .B mount.fuse3
@@ -780,7 +810,7 @@ first
 .BR mount.fuse " or " mount.fuse3
 in {dirs}
 (fixed directories, in this order, never PATH) that is neither this binary nor another copy
-of the front.
+of the front (every build carries an ELF note, looked for in a candidate's first 64 KiB only).
 .B drop_privileges
 is refused (exit {USAGE}, one line): the helper needs a path, not
 .BR /dev/fd/N .
@@ -806,12 +836,20 @@ propagation and helper\-only words); it is not NUL\-terminated."#,
     ),
     (
         "Walking layers",
-        &["nydus_overlay_next_layer", "nydus_overlay_unescape_path"],
-        r#"\fBnydus_overlay_next_layer\fR() gives the layer at \fIcursor\fR (0 for the first), top
-first, after read\-only folding; its \fBnext\fR member is the cursor of the following layer,
-\fBNYDUS_OVERLAY_CURSOR_END\fR after the last, for which the call answers
-\fBNYDUS_OVERLAY_END\fR. The cursor is a plain integer: nothing is kept between calls, and
-each call parses the options again. \fBraw\fR is the path as written (escaped);
+        &[
+            "nydus_overlay_layers",
+            "nydus_overlay_next_layer",
+            "nydus_overlay_unescape_path",
+        ],
+        r#"\fBnydus_overlay_layers\fR() fills a caller array of \fBnydus_overlay_layer\fR with every
+layer, top first, after read\-only folding, in one pass, and writes their number to
+\fI*count\fR; with room for fewer it writes only that number and answers
+\fBNYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL\fR (pass NULL and 0 to ask). Prefer it.
+\fBnydus_overlay_next_layer\fR() gives one layer, the one at \fIcursor\fR (0 for the first);
+its \fBnext\fR member is the cursor of the following layer, \fBNYDUS_OVERLAY_CURSOR_END\fR
+after the last, for which the call answers \fBNYDUS_OVERLAY_END\fR. The cursor is a plain
+integer: nothing is kept between calls, and each call parses the options again, so a walk
+with it takes time quadratic in the number of layers. \fBraw\fR is the path as written (escaped);
 \fBnydus_overlay_unescape_path\fR() removes one level of backslash escapes, as the kernel
 does, into a buffer of \fBpath_len\fR bytes."#,
     ),
@@ -820,11 +858,15 @@ does, into a buffer of \fBpath_len\fR bytes."#,
         &[
             "nydus_overlay_decoded_len_max",
             "nydus_overlay_extra_decode",
+            "nydus_overlay_extra_decode_unescaped",
             "nydus_overlay_kata_decode",
             "nydus_overlay_volume_type_name",
+            "nydus_overlay_kata_options",
+            "nydus_overlay_kata_metadata_entries",
             "nydus_overlay_kata_option",
             "nydus_overlay_kata_metadata",
             "nydus_overlay_json_unescape",
+            "nydus_overlay_json_unescape_spans",
         ],
         r#"Both blobs are padded standard base64 of JSON, decoded strictly (RFC 8259: exact key
 names, a known key given twice is an error, every escape decoded exactly, nesting at most
@@ -834,15 +876,27 @@ of \fBnydus_overlay_decoded_len_max\fR(\fIb64_len\fR) bytes: the decoded JSON is
 start (\fBjson_len\fR bytes) and the result's spans point into it, still escaped.
 \fBnydus_overlay_json_unescape\fR() turns a span into the exact UTF\-8 string; unescaping never
 makes a string longer, so a buffer of the span's length is enough.
+\fBnydus_overlay_json_unescape_spans\fR() does so for an array of spans in one call, writing
+the strings one after another into one buffer (\fIjson_len\fR bytes are always enough) and
+rewriting each span to name its unescaped bytes there.
+\fBnydus_overlay_extra_decode_unescaped\fR() decodes an \fBextraoption\fR value and
+unescapes its four fields in one call, into a buffer of twice
+\fBnydus_overlay_decoded_len_max\fR(\fIb64_len\fR) bytes: the JSON in the first half, the
+fields one after another in the second; the spans name the unescaped fields. It is the call
+a binding makes per decode.
 A Kata volume's \fBvolume_type\fR is one of {types};
 \fBnydus_overlay_volume_type_name\fR() gives the JSON name of a number.
 Fields a volume may leave out have a span with \fBpresent\fR 0 or a \fB*_present\fR flag: in
 \fBdm_verity\fR, \fBsalt\fR, \fBhash_type\fR (a format version, not the \fBhashtype\fR
 algorithm string) and \fBno_superblock\fR, added in kata\-containers 2026\-06.
 Its \fBoptions\fR strings and its metadata maps (\fBNYDUS_OVERLAY_METADATA_DIRECT_VOLUME\fR,
-\fBNYDUS_OVERLAY_METADATA_IMAGE_PULL\fR) are read one at a time with
-\fBnydus_overlay_kata_option\fR() and \fBnydus_overlay_kata_metadata\fR() over the decoded JSON,
-until \fBNYDUS_OVERLAY_END\fR."#,
+\fBNYDUS_OVERLAY_METADATA_IMAGE_PULL\fR) are read over the decoded JSON, all at once into a
+caller array with \fBnydus_overlay_kata_options\fR() (spans) and
+\fBnydus_overlay_kata_metadata_entries\fR() (\fBnydus_overlay_entry\fR, a key span and a value
+span), under the same size rule as \fBnydus_overlay_layers\fR(); prefer these. A key written
+twice gives two entries, in JSON order; both Kata runtimes keep the later one.
+\fBnydus_overlay_kata_option\fR() and \fBnydus_overlay_kata_metadata\fR() read one item by
+index, until \fBNYDUS_OVERLAY_END\fR, decoding the JSON again on every call."#,
     ),
     (
         "Applying Kata's rules",
@@ -1017,9 +1071,11 @@ Outputs are written into structures and buffers the caller owns, and only on suc
 exception: a call that answers
 .B NYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL
 writes the size needed (to
-.I *out_len
-or to the result's
-.BR json_len ).
+.IR *out_len ,
+to the result's
+.BR json_len ,
+or, for a call that fills an array, the number of elements to
+.IR *count ).
 Passing a NULL buffer with capacity 0 asks for the size.
 .IP \(bu
 Results name the caller's memory by offset and length

@@ -1,8 +1,9 @@
 //! The fixture blobs decode to exactly their `.json`, and the strict JSON rules hold.
 
 use nydus_overlay_core::extra::{self, decoded_len_max, Rules};
-use nydus_overlay_core::json::{unescape_into, unescaped_len, validate, MAX_DEPTH};
+use nydus_overlay_core::json::{unescape_into, unescaped_len, validate, Secret, MAX_DEPTH};
 use nydus_overlay_core::kata::{self, KataVolume};
+use nydus_overlay_core::option_list::select_in_string;
 use nydus_overlay_core::{ErrorKind, MountOptions};
 use nydus_overlay_tests::{fixtures, props, unescape};
 use serde_json::{json, Map, Value};
@@ -15,7 +16,7 @@ fn extra_to_json(e: &extra::ExtraOption<'_>) -> Value {
     let mut m = Map::new();
     for (k, v) in [
         ("source", e.source),
-        ("config", e.config),
+        ("config", e.config.map(Secret::expose)),
         ("snapshotdir", e.snapshotdir),
         ("fs_version", e.fs_version),
     ] {
@@ -38,17 +39,10 @@ fn kata_to_json(k: &KataVolume<'_>) -> Value {
     if k.options_len() > 0 {
         m.insert(
             "options".into(),
-            Value::Array(k.options().map(|s| json!(unescape(s))).collect()),
+            Value::Array(k.options().map(|s| json!(unescape(s.expose()))).collect()),
         );
     }
-    let map = |it: &mut dyn Iterator<
-        Item = (
-            nydus_overlay_core::json::JsonStr<'_>,
-            nydus_overlay_core::json::JsonStr<'_>,
-        ),
-    >| {
-        json!({ "metadata": Value::Object(it.map(|(a, b)| (unescape(a), json!(unescape(b)))).collect()) })
-    };
+    let map = |it: &mut kata::Metadata<'_>| json!({ "metadata": Value::Object(it.map(|(a, b)| (unescape(a), json!(unescape(b.expose())))).collect()) });
     if let Some(mut it) = k.direct_volume_metadata() {
         m.insert("direct_volume".into(), map(&mut it));
     }
@@ -58,15 +52,15 @@ fn kata_to_json(k: &KataVolume<'_>) -> Value {
     if let Some(n) = k.nydus_image {
         m.insert(
             "nydus_image".into(),
-            json!({"config": unescape(n.config.unwrap_or_default()), "snapshot_dir": unescape(n.snapshot_dir.unwrap_or_default())}),
+            json!({"config": unescape(n.config.unwrap_or_default().expose()), "snapshot_dir": unescape(n.snapshot_dir.unwrap_or_default())}),
         );
     }
     if let Some(d) = k.dm_verity {
-        let mut v = json!({"hashtype": unescape(d.hashtype), "hash": unescape(d.hash),
+        let mut v = json!({"hashtype": unescape(d.hashtype), "hash": unescape(d.hash.expose()),
             "blocknum": d.blocknum, "blocksize": d.blocksize, "hashsize": d.hashsize, "offset": d.offset});
         // The kata-containers 2026-06 fields, when given.
         if let Some(s) = d.salt {
-            v["salt"] = json!(unescape(s));
+            v["salt"] = json!(unescape(s.expose()));
         }
         if let Some(n) = d.hash_type {
             v["hash_type"] = json!(n);
@@ -126,19 +120,19 @@ fn rules_select_extraoption() {
     let two = MountOptions::parse(b"extraoption=AA==,lowerdir=/a:/b,extraoption=BB==").unwrap();
     let none = MountOptions::parse(b"lowerdir=/a:/b").unwrap();
     assert_eq!(
-        extra::select(&one, Rules::Rust).unwrap().value(),
-        Some(&b"AA=="[..])
+        select_in_string(one.input(), Rules::Rust).unwrap().value,
+        b"AA=="
     );
     assert_eq!(
-        extra::select(&two, Rules::Go).unwrap().value(),
-        Some(&b"BB=="[..])
+        select_in_string(two.input(), Rules::Go).unwrap().value,
+        b"BB=="
     );
     assert_eq!(
-        extra::select(&two, Rules::Rust).unwrap_err().kind,
+        select_in_string(two.input(), Rules::Rust).unwrap_err().kind,
         ErrorKind::ExtraOptionNotUnique
     );
     assert_eq!(
-        extra::select(&none, Rules::Go).unwrap_err().kind,
+        select_in_string(none.input(), Rules::Go).unwrap_err().kind,
         ErrorKind::NoExtraOption
     );
 }
@@ -307,7 +301,7 @@ fn escaped_keys_in_kata_volumes() {
     let md: Vec<(String, String)> = k
         .image_pull_metadata()
         .unwrap()
-        .map(|(a, b)| (unescape(a), unescape(b)))
+        .map(|(a, b)| (unescape(a), unescape(b.expose())))
         .collect();
     assert_eq!(md, [("k<".to_owned(), "v".to_owned())]);
 }
@@ -463,7 +457,7 @@ fn kata_volume_shapes() {
     let md: Vec<(String, String)> = k
         .direct_volume_metadata()
         .unwrap()
-        .map(|(a, b)| (unescape(a), unescape(b)))
+        .map(|(a, b)| (unescape(a), unescape(b.expose())))
         .collect();
     assert_eq!(
         md,
@@ -512,7 +506,7 @@ proptest! {
         let e = extra::decode(encoded.as_bytes(), &mut buf)
             .unwrap_or_else(|e| panic!("{text}: {e}"));
         prop_assert_eq!(unescape(e.source.unwrap()), source);
-        prop_assert_eq!(unescape(e.config.unwrap()), config);
+        prop_assert_eq!(unescape(e.config.unwrap().expose()), config);
         prop_assert_eq!(unescape(e.snapshotdir.unwrap()), "/d");
         prop_assert!(e.check(Rules::Rust).is_ok());
     }
@@ -537,7 +531,7 @@ proptest! {
         let got: std::collections::BTreeMap<String, String> = k
             .image_pull_metadata()
             .unwrap()
-            .map(|(a, b)| (unescape(a), unescape(b)))
+            .map(|(a, b)| (unescape(a), unescape(b.expose())))
             .collect();
         prop_assert_eq!(got, metadata);
     }

@@ -149,9 +149,9 @@ fn lists_agree_with_the_parsed_mount() {
         let m = MountOptions::parse(joined.as_bytes()).unwrap();
         for rules in [Rules::Go, Rules::Rust] {
             let mut buf = vec![0u8; decoded_len_max(joined.len())];
-            let by_mount = nydus_overlay_core::extra::select(&m, rules)
-                .and_then(|i| nydus_overlay_core::extra::decode(i.value().unwrap(), &mut buf))
-                .and_then(|e| e.check(rules))
+            let by_mount = option_list::select_in_string(m.input(), rules)
+                .and_then(|s| option_list::decode_selected(s, rules, &mut buf))
+                .map(|_| ())
                 .map_err(|e| e.kind);
             let by_list = decode(list.iter().map(|s| s.as_bytes()), rules, &mut buf)
                 .map(|_| ())
@@ -159,6 +159,68 @@ fn lists_agree_with_the_parsed_mount() {
             assert_eq!(by_list, by_mount, "{rules:?} on {} items", list.len());
         }
     }
+}
+
+/// Every core entry point that picks an `extraoption=` item from an option string reaches the
+/// same verdict (issue 16.1): the parsed mount (what `nydus_overlay_extra_check` uses), the
+/// option-string form and the list form (its kind; list positions are indexes).
+fn one_verdict(opts: &str, rules: Rules) -> Result<(), (ErrorKind, usize)> {
+    let mut buf = vec![0u8; decoded_len_max(opts.len())];
+    let by_string = decode_in_string(opts.as_bytes(), rules, &mut buf)
+        .map(|_| ())
+        .map_err(|e| (e.kind, e.offset));
+    let m = MountOptions::parse(opts.as_bytes()).unwrap();
+    let by_mount = option_list::select_in_string(m.input(), rules)
+        .and_then(|s| option_list::decode_selected(s, rules, &mut buf))
+        .map(|_| ())
+        .map_err(|e| (e.kind, e.offset));
+    assert_eq!(
+        by_mount, by_string,
+        "{rules:?}: parsed mount vs option string"
+    );
+    let list: Vec<&[u8]> = opts.split(',').map(str::as_bytes).collect();
+    let by_list = decode(list, rules, &mut buf)
+        .map(|_| ())
+        .map_err(|e| e.kind);
+    assert_eq!(
+        by_list,
+        by_string.map_err(|e| e.0),
+        "{rules:?}: list vs option string"
+    );
+    by_string
+}
+
+macro_rules! one_verdict_cases {
+    ($($name:ident: $opts:expr => go $go:expr, rust $rust:expr;)*) => {$(
+        #[test]
+        fn $name() {
+            let opts: String = $opts;
+            assert_eq!(one_verdict(&opts, Rules::Go), $go, "Go rules on {opts:?}");
+            assert_eq!(one_verdict(&opts, Rules::Rust), $rust, "Rust rules on {opts:?}");
+        }
+    )*};
+}
+
+one_verdict_cases! {
+    // The reproduction of issue 16.1: an empty last value is none at all under Go rules.
+    one_verdict_empty_last_after_a_blob: "lowerdir=/a:/b,extraoption=e30=,extraoption=".into()
+        => go Err((NoExtraOption, 32)), rust Err((ExtraOptionNotUnique, 32));
+    one_verdict_empty_alone: "lowerdir=/a:/b,extraoption=".into()
+        => go Err((NoExtraOption, 15)), rust Err((JsonSyntax, 0));
+    one_verdict_none: "lowerdir=/a:/b".into()
+        => go Err((NoExtraOption, 14)), rust Err((NoExtraOption, 14));
+    one_verdict_good: format!("lowerdir=/a:/b,{}", v6())
+        => go Ok(()), rust Ok(());
+    one_verdict_older_snapshotter: format!("lowerdir=/a:/b,{}", no_fs_version())
+        => go Ok(()), rust Err((MissingField, 0));
+    // Rust rules report the second item, however many follow.
+    one_verdict_three_blobs: format!("lowerdir=/a:/b,{},{},{}", v6(), v6(), v6())
+        => go Ok(()), rust Err((ExtraOptionNotUnique, 15 + v6().len() + 1));
+    // runtime-rs cuts every leading prefix, Go one.
+    one_verdict_repeated_prefix: format!("lowerdir=/a:/b,extraoption={}", v6())
+        => go Err((Base64, 11)), rust Ok(());
+    one_verdict_empty_then_blob: format!("lowerdir=/a:/b,extraoption=,{}", v6())
+        => go Ok(()), rust Err((ExtraOptionNotUnique, 28));
 }
 
 mod model {
