@@ -562,3 +562,32 @@ done"#,
         .collect();
     assert_eq!(r.out, want, "{r:#?}");
 }
+
+/// The pair named through an unbindable bind mount: the kernel's probe answers `EINVAL` there
+/// before it looks at the lock (it cannot clone the mount), which is not its "not in use".
+/// The overlay holding the lock (mounted by hand, not volatile) is not in the record, which
+/// lists only the helper's volatile mount that shared the pair and is gone: only knowing the
+/// probe is blind there keeps the marker.
+#[test]
+fn live_mount_named_through_an_unbindable_alias_is_refused() {
+    let s = scratch("unbindable");
+    let r = run(
+        &s,
+        r#"mount -t overlay overlay -o "lowerdir=$D/l1:$D/l2,upperdir=$D/u,workdir=$D/w" "$D/t3"
+rc "$H" overlay "$D/t" -o "$PLAIN"; umount "$D/t"
+mkdir -p "$D.ub" && mount --bind "$D" "$D.ub" && mount --make-unbindable "$D.ub"
+trap 'umount "$D.ub"; rmdir "$D.ub"' EXIT
+rc "$H" overlay "$D/t2" -o "$(opts "$D.ub/u" "$D.ub/w")"
+overlays; marker"#,
+    );
+    r.assert_rcs(&[0, 32]);
+    assert!(said(&r, "overlays=1") && said(&r, "marker"), "{r:#?}");
+    assert_eq!(
+        r.stderr,
+        format!(
+            "nydus-overlayfs: mounting overlay on {}/t2: the kernel's in-use probe cannot answer \
+             for upperdir, which is on an unbindable mount; leaving the volatile marker\n",
+            s.dir.display()
+        )
+    );
+}
