@@ -288,7 +288,12 @@ fn kernel_says_free(dir: &OwnedFd, role: Role) -> Result<(), Refusal> {
     }
     sys::fsconfig_set_string(&fs, c"index", c"on").map_err(|e| Refusal::ProbeFailed(role, e))?;
     let answer = sys::fsconfig_create(&fs);
-    let log = log_errors(&fs);
+    read_answer(role, answer, log_errors(&fs))
+}
+
+/// The kernel's answer to the probe of `role`: its errno, and the error text of the fs
+/// context's log (empty when the kernel logged elsewhere). `Ok` is a clear "not in use".
+fn read_answer(role: Role, answer: io::Result<()>, log: String) -> Result<(), Refusal> {
     let says = |text: &str| log.is_empty() || log.contains(text);
     match answer {
         Err(e) if e.raw_os_error() == Some(libc::EBUSY) && says(IN_USE_TEXT) => {
@@ -528,6 +533,46 @@ mod tests {
         record_three_numbers: b"abc\n5 7 9\n" => None;
         record_not_a_number: b"abc\n5 x\n" => None;
         record_negative: b"abc\n-5 7\n" => None;
+    }
+
+    /// What `read_answer` makes of an answer: "free", "in use" or "unexpected".
+    fn verdict(answer: io::Result<()>, log: &str) -> &'static str {
+        match read_answer(Role::Upper, answer, log.to_owned()) {
+            Ok(()) => "free",
+            Err(Refusal::InUse(Role::Upper)) => "in use",
+            Err(Refusal::Unexpected {
+                role: Role::Upper,
+                log: l,
+                ..
+            }) if l == log => "unexpected",
+            Err(other) => panic!("{other:?}"),
+        }
+    }
+
+    fn errno(n: i32) -> io::Result<()> {
+        Err(io::Error::from_raw_os_error(n))
+    }
+
+    macro_rules! answer_cases {
+        ($($name:ident: $answer:expr, $log:expr => $want:expr;)*) => {$(
+            #[test]
+            fn $name() {
+                assert_eq!(verdict($answer, $log), $want);
+            }
+        )*};
+    }
+
+    answer_cases! {
+        answer_ebusy_without_log: errno(libc::EBUSY), "" => "in use";
+        answer_ebusy_with_its_text: errno(libc::EBUSY), "overlay: upperdir is in-use as upperdir/workdir of another mount, mount with '-o index=off' to override exclusive upperdir protection." => "in use";
+        answer_ebusy_with_another_text: errno(libc::EBUSY), "overlay: something else" => "unexpected";
+        answer_einval_without_log: errno(libc::EINVAL), "" => "free";
+        answer_einval_with_its_text: errno(libc::EINVAL), "overlay: workdir and upperdir must be separate subtrees" => "free";
+        answer_einval_before_the_lock: errno(libc::EINVAL), "overlay: upper fs is r/o, try multi-lower layers mount" => "unexpected";
+        answer_einval_same_mount_text: errno(libc::EINVAL), "overlay: workdir and upperdir must reside under the same mount" => "unexpected";
+        answer_other_errno: errno(libc::ELOOP), "" => "unexpected";
+        answer_eperm: errno(libc::EPERM), "" => "unexpected";
+        answer_accepted: Ok(()), "" => "unexpected";
     }
 
     #[test]
