@@ -632,9 +632,9 @@ The boot id of the volatile mounts this helper made on the pair, and which overl
 .B /proc/sys/kernel/random/boot_id
 The current boot id.
 .TP
-.BI /proc/ pid /mountinfo\fR,\fP " " /proc/ pid /ns/mnt\fR,\fP " " /proc/ pid /root
-Read for every mount namespace a process is in, to find overlays whose upper or work directory
-is the one a volatile mount would reuse (compared by device and inode)."#,
+.BI /proc/self/fd/ n
+How the in\-use probe names the upper and the work directory to the kernel: the directory the
+helper already opened, not its path again."#,
         boot = esc(&BOOT_RECORD.to_string_lossy()),
     );
 }
