@@ -591,3 +591,32 @@ overlays; marker"#,
         )
     );
 }
+
+/// The record outlives a marker removed by hand: A is mounted volatile through the helper on a
+/// pair B holds (so A takes no lock), someone removes the marker, C is mounted volatile
+/// (nothing to check, a fresh marker) and its record still lists A beside C. With B and C gone
+/// the lock is free, but A is still mounted: refused.
+#[test]
+fn the_record_keeps_a_live_overlay_across_a_hand_removed_marker() {
+    let s = scratch("kept");
+    let r = run(
+        &s,
+        r#"mount -t overlay overlay -o "lowerdir=$D/l1:$D/l2,upperdir=$D/u,workdir=$D/w" "$D/t3"
+rc "$H" overlay "$D/t" -o "$PLAIN"
+rm -r "$D/w/work/incompat/volatile"
+rc "$H" overlay "$D/t2" -o "$PLAIN"
+umount "$D/t2" "$D/t3"; overlays
+mkdir "$D/t4"; rc "$H" overlay "$D/t4" -o "$PLAIN"
+overlays; marker"#,
+    );
+    r.assert_rcs(&[0, 0, 32]);
+    assert_eq!(count(&r, "overlays=1"), 2, "{r:#?}");
+    assert!(said(&r, "marker"), "{r:#?}");
+    assert_stderr_has(
+        &r,
+        &format!(
+            "an overlay mounted with volatile on this pair is still mounted at {}/t ",
+            s.dir.display()
+        ),
+    );
+}
