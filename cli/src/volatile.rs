@@ -31,6 +31,7 @@
 use std::ffi::{CStr, CString};
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
 
 use crate::sys::{self, mounts};
 
@@ -354,26 +355,34 @@ struct Marker {
     volatile: OwnedFd,
 }
 
-fn find_marker(wfd: &OwnedFd) -> Result<Option<Marker>, Refusal> {
-    let mut dirs = Vec::with_capacity(3);
-    for (part, name) in [
-        (MarkerPart::Work, c"work"),
-        (MarkerPart::Incompat, c"incompat"),
-        (MarkerPart::Volatile, c"volatile"),
-    ] {
-        match dir_at(Some(dirs.last().unwrap_or(wfd)), name) {
-            Ok(d) => dirs.push(d),
-            Err(e) if e.raw_os_error() == Some(libc::ENOENT) => return Ok(None),
-            Err(e) => return Err(Refusal::Inspect(part, e)),
-        }
+/// One directory on the way to the marker; `None` when it does not exist.
+fn marker_step(
+    parent: &OwnedFd,
+    part: MarkerPart,
+    name: &CStr,
+) -> Result<Option<OwnedFd>, Refusal> {
+    match dir_at(Some(parent), name) {
+        Ok(d) => Ok(Some(d)),
+        Err(e) if e.raw_os_error() == Some(libc::ENOENT) => Ok(None),
+        Err(e) => Err(Refusal::Inspect(part, e)),
     }
+}
+
+fn find_marker(wfd: &OwnedFd) -> Result<Option<Marker>, Refusal> {
+    let Some(work) = marker_step(wfd, MarkerPart::Work, c"work")? else {
+        return Ok(None);
+    };
+    let Some(incompat) = marker_step(&work, MarkerPart::Incompat, c"incompat")? else {
+        return Ok(None);
+    };
+    let Some(volatile) = marker_step(&incompat, MarkerPart::Volatile, c"volatile")? else {
+        return Ok(None);
+    };
     let dev = |fd: &OwnedFd| sys::fstat(fd).map(|s| s.st_dev).ok();
     let want = dev(wfd);
-    if want.is_none() || dirs.iter().any(|d| dev(d) != want) {
+    if want.is_none() || [&work, &incompat, &volatile].iter().any(|d| dev(d) != want) {
         return Err(Refusal::CrossesDevice);
     }
-    let volatile = dirs.pop().ok_or(Refusal::CrossesDevice)?;
-    let incompat = dirs.pop().ok_or(Refusal::CrossesDevice)?;
     Ok(Some(Marker { incompat, volatile }))
 }
 
@@ -384,7 +393,6 @@ fn check_marker_holds_only_dirty(m: &Marker) -> Result<(), Refusal> {
         .map_err(Refusal::ListMarker)?;
     for entry in listing {
         let entry = entry.map_err(Refusal::ListMarker)?;
-        use std::os::unix::ffi::OsStrExt;
         if entry.file_name().as_bytes() != b"dirty" {
             return Err(Refusal::Foreign(entry.file_name().as_bytes().to_vec()));
         }
