@@ -14,8 +14,13 @@ fn extra_error(json: &str) -> (ErrorKind, usize) {
 
 #[test]
 fn shifting_an_error_adds_the_base_to_its_offset() {
-    let e = Error::new(ErrorKind::BufferTooSmall, 7).naming("x").shifted(5);
-    assert_eq!((e.kind, e.offset, e.what), (ErrorKind::BufferTooSmall, 12, "x"));
+    let e = Error::new(ErrorKind::BufferTooSmall, 7)
+        .naming("x")
+        .shifted(5);
+    assert_eq!(
+        (e.kind, e.offset, e.what),
+        (ErrorKind::BufferTooSmall, 12, "x")
+    );
     assert_eq!(Error::new(ErrorKind::Base64, 3).shifted(0).offset, 3);
 }
 
@@ -39,7 +44,10 @@ fn a_layer_path_too_long_for_its_buffer_fails_at_the_layer_offset_plus_the_bytes
 #[test]
 fn a_field_of_the_wrong_type_is_reported_at_its_key_opening_quote() {
     assert_eq!(extra_error(r#"{"source":1}"#), (ErrorKind::JsonType, 1));
-    assert_eq!(extra_error(r#"{"a":0, "config":[]}"#), (ErrorKind::JsonType, 8));
+    assert_eq!(
+        extra_error(r#"{"a":0, "config":[]}"#),
+        (ErrorKind::JsonType, 8)
+    );
     // The offset is the key's, however far the bad value lies from it.
     assert_eq!(
         extra_error(r#"{"snapshotdir"   :   {"x":1}}"#),
