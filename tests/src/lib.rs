@@ -7,6 +7,7 @@ use nydus_overlay_core::json::JsonStr;
 
 pub mod cli_output;
 pub mod list_props;
+pub mod mount_props;
 pub mod props;
 pub mod secrets;
 
