@@ -6,7 +6,7 @@
 #   scripts/mutants.sh core -- -f core/src/options.rs     one file
 #   scripts/mutants.sh core -- --shard 0/4                 a quarter
 #   scripts/mutants.sh cli-mounts -- --in-diff my.diff     what a change touched
-#   scripts/mutants.sh --score target/mutants/core         score an earlier run again
+#   scripts/mutants.sh --score A/outcomes.json B/...       score runs again, later ones winning
 # Sets (each mutates one crate and runs the tests that cover it; doctests are left out: each
 # compiles on its own, which would cost a minute per mutant, and the same cases are tests):
 #   core        core's unit and integration tests, ffi's unit tests, and tests/'s cross-crate
@@ -24,18 +24,25 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Scores one or more runs' outcomes.json (a later run's verdict on a mutant replaces an
+# earlier one, so a rerun of the survivors with `-- --iterate` or `-F` updates the score).
 score() {
-  python3 - "$1/mutants.out/outcomes.json" <<'PY'
+  python3 - "$@" <<'PY'
 import collections, json, sys
-d = json.load(open(sys.argv[1]))
+verdict = {}
+for path in sys.argv[1:]:
+    for o in json.load(open(path))["outcomes"]:
+        m = o["scenario"]
+        if isinstance(m, dict) and "Mutant" in m:
+            verdict[m["Mutant"]["name"]] = (m["Mutant"]["file"], o["summary"])
 by_file = collections.defaultdict(collections.Counter)
-for o in d["outcomes"]:
-    m = o["scenario"]
-    if not isinstance(m, dict) or "Mutant" not in m:
-        continue
+missed = []
+for name, (f, summary) in verdict.items():
     s = {"CaughtMutant": "caught", "MissedMutant": "missed", "Timeout": "timeout",
-         "Unviable": "unviable"}.get(o["summary"], o["summary"])
-    by_file[m["Mutant"]["file"]][s] += 1
+         "Unviable": "unviable"}.get(summary, summary)
+    by_file[f][s] += 1
+    if s == "missed":
+        missed.append(name)
 def line(name, c):
     viable = c["caught"] + c["missed"] + c["timeout"]
     pct = f"{100 * (c['caught'] + c['timeout']) / viable:.1f}%" if viable else "-"
@@ -46,14 +53,15 @@ for f in sorted(by_file):
     line(f, by_file[f])
     total.update(by_file[f])
 line("TOTAL", total)
+for name in sorted(missed):
+    print("missed:", name)
 PY
-  if [ -s "$1/mutants.out/missed.txt" ]; then echo "missed:"; sed 's/^/  /' "$1/mutants.out/missed.txt"; fi
 }
 
 sets=()
 while [ $# -gt 0 ] && [ "$1" != -- ]; do
   case $1 in
-    --score) score "$2"; exit 0 ;;
+    --score) shift; score "$@"; exit 0 ;;
     core | ffi | cli | cli-mounts) sets+=("$1") ;;
     *) echo "mutants: unknown set $1 (core, ffi, cli, cli-mounts)" >&2; exit 2 ;;
   esac
@@ -85,5 +93,5 @@ for set in "${sets[@]}"; do
   nice -n 19 cargo mutants --no-shuffle -j 1 "${args[@]}" -o "$out" "$@" -- "${tests[@]}" || rc=$?
   case $rc in 0 | 2 | 3) ;; *) echo "mutants: cargo-mutants failed ($rc) on $set" >&2; exit "$rc" ;; esac
   echo "== $set"
-  score "$out"
+  score "$out/mutants.out/outcomes.json"
 done

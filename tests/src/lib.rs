@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use nydus_overlay_core::json::JsonStr;
 
 pub mod cli_output;
+pub mod list_ffi;
 pub mod list_props;
 pub mod mount_props;
 pub mod props;

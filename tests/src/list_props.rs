@@ -164,6 +164,10 @@ fn check_rules(list: &[&[u8]], rules: Rules) {
     }
     if joins_plainly(list) {
         check_string(list, rules, want);
+        let opts = list.join(&b","[..]);
+        crate::list_ffi::check(list, rules, Some((&opts, &offsets(list))));
+    } else {
+        crate::list_ffi::check(list, rules, None);
     }
 }
 
