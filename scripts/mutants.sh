@@ -82,7 +82,8 @@ for set in "${sets[@]}"; do
         -f cli/src/run.rs -f cli/src/main.rs)
       tests=(--lib --test cli_output --test corpus --test manpages) ;;
     cli-mounts) args=(-p nydus-overlayfs --test-package=nydus-overlayfs
-        -f cli/src/sys.rs -f cli/src/volatile.rs -f 'cli/src/front*' -f 'cli/src/overlay/*')
+        -f cli/src/sys.rs -f cli/src/volatile.rs -f cli/src/front.rs -f 'cli/src/front/*.rs'
+        -f 'cli/src/overlay/*.rs')
       tests=(--lib --tests) ;;
   esac
   out=target/mutants/$set
