@@ -13,6 +13,7 @@ triple=$(rustc +nightly -vV | sed -n 's/^host: //p')
 llvm=$(rustc +nightly --print sysroot)/lib/rustlib/$triple/bin
 [ -x "$llvm/llvm-cov" ] || { echo "fuzz-coverage: llvm-tools missing: rustup component add llvm-tools-preview --toolchain nightly" >&2; exit 1; }
 out=fuzz/coverage
+mkdir -p "$out"
 
 objects=()
 profiles=()
@@ -20,9 +21,9 @@ for t in "${targets[@]}"; do
   corpora=("fuzz/corpus/$t")
   if [ -n "${FUZZ_WORK:-}" ] && [ -d "$FUZZ_WORK/$t" ]; then corpora+=("$FUZZ_WORK/$t"); fi
   echo "fuzz-coverage: $t over ${corpora[*]}" >&2
-  cargo +nightly fuzz coverage --sanitizer none "$t" "${corpora[@]}" >"$out-$t.log" 2>&1 ||
-    { cat "$out-$t.log" >&2; exit 1; }
-  rm -f "$out-$t.log"
+  cargo +nightly fuzz coverage --sanitizer none "$t" "${corpora[@]}" >"$out/$t.log" 2>&1 ||
+    { cat "$out/$t.log" >&2; exit 1; }
+  rm -f "$out/$t.log"
   # cargo-fuzz builds into the outer workspace's target/ (older versions: fuzz/target/).
   bin=$(ls -t {,fuzz/}target/"$triple"/coverage/"$triple"/release/"$t" 2>/dev/null | head -n1 || true)
   objects+=(-object "$bin")

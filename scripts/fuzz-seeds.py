@@ -86,6 +86,8 @@ refused = {
     'normal-after-data-only': b'lowerdir=/a::/d:/e',
     'trailing-separator': b'lowerdir=/a:/b:',
     'data-only-only': b'lowerdir=/a::/d',
+    'nul-inside-open-quote': b'lowerdir=/a:/b,x\x00"y',
+    'empty-items': b',,lowerdir=/a:/b,,ro,',
 }
 for name, o in refused.items():
     put('options', f'refused-{name}', o)
@@ -118,6 +120,9 @@ json_faults = {
     'escaped-unknown': '{"\\u0041":{"b":[{}]},"config":"{}"}',
     'bad-key': '{1:2}',
     'close-mismatch': '{"a":[}',
+    'unterminated-string': '{"a":"abc',
+    'bad-escape-in-key': '{"\\x":1}',
+    'extra-close': '{"a":1}}',
 }
 for name, j in json_faults.items():
     put('extra_raw', f'fault-{name}', b'\x01' + j.encode())
