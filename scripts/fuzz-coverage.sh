@@ -36,7 +36,7 @@ cov=("$out/merged.profdata" "${objects[1]}" "${objects[@]:2}")
 report() { "$llvm/llvm-cov" report -instr-profile "${cov[@]}" "$@"; }
 {
   for crate in core ffi cli; do
-    echo "== $crate/src (lines: the Lines columns)"
+    echo "== $crate/src"
     report "$PWD/$crate/src" | sed "s|$PWD/||"
     echo
   done
@@ -51,5 +51,7 @@ awk -F'[:,]' '
   function flush() { if (start > 0) s = s (s == "" ? "" : " ") (start == last ? start : start "-" last); start = last = -9 }
   BEGIN { start = last = -9 }
 ' "$out/lcov.info" >"$out/missed.txt"
-grep -E '^(==|TOTAL)' "$out/report.txt"
+# Lines, missed lines and line coverage per file (llvm-cov's columns 8 to 10).
+awk '/^==/ { print; next } NF >= 10 && $1 !~ /^(Filename|-)/ { printf "  %-26s %6s lines %5s missed %8s\n", $1, $8, $9, $10 }' \
+  "$out/report.txt" | tee "$out/summary.txt"
 echo "fuzz-coverage: per file in $out/report.txt, missed lines in $out/missed.txt" >&2
