@@ -22,7 +22,9 @@ macro_rules! cases {
 }
 
 pub mod cli_output;
+pub mod list_ffi;
 pub mod list_props;
+pub mod mount_props;
 pub mod props;
 pub mod secrets;
 
