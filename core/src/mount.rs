@@ -222,8 +222,10 @@ impl<'a> MountOptions<'a> {
 
     /// The layer at byte offset `cursor`, and the cursor of the next one: iteration by a plain
     /// integer, for callers that cannot hold an iterator (the C library). Start with 0; the
-    /// returned cursor is [`LAYERS_END`] after the last layer. `None` at the end or for a
-    /// cursor that is not a layer boundary this method returned.
+    /// returned cursor is [`LAYERS_END`] after the last layer. `None` at the end or for any
+    /// cursor other than 0 and those this method returned (a layer's own offset is one only
+    /// when a call returned it: the first layer's is not, unless a folded upper directory
+    /// comes before it).
     ///
     /// ```
     /// use nydus_overlay_core::mount::{MountOptions, LAYERS_END};
@@ -248,9 +250,14 @@ impl<'a> MountOptions<'a> {
         }
         let start = if cursor == 0 { base } else { cursor };
         let rel = start.checked_sub(base).filter(|&r| r < value.len())?;
-        // A cursor this method returned follows a separator (or is the first layer).
-        let after_sep = rel == 0 || (value[rel - 1] == b':' && !escaped(value, rel - 1));
-        if !after_sep {
+        // A cursor this method returned follows a separator, or is the first layer's offset
+        // returned after a folded upper directory; 0 stands for the first layer otherwise.
+        let returned = if rel == 0 {
+            cursor == 0 || self.folded()
+        } else {
+            value[rel - 1] == b':' && !escaped(value, rel - 1)
+        };
+        if !returned {
             return None;
         }
         let data_only = rel >= 2 && value[rel - 2] == b':' && !escaped(value, rel - 2);
