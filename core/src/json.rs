@@ -331,7 +331,9 @@ pub struct Leaf<'a> {
 /// ]);
 /// # Ok::<(), nydus_overlay_core::Error>(())
 /// ```
-#[derive(Clone, Debug)]
+///
+/// `Debug` shows the scanner's position and the path's depth, no key or value text.
+#[derive(Clone)]
 pub struct Scalars<'a> {
     tokens: Scanner<'a>,
     path: [PathStep<'a>; MAX_DEPTH],
@@ -359,6 +361,15 @@ impl<'a> Scalars<'a> {
         if let Some(PathStep::Index(i)) = self.len.checked_sub(1).map(|t| &mut self.path[t]) {
             *i = i.wrapping_add(1);
         }
+    }
+}
+
+impl fmt::Debug for Scalars<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Scalars")
+            .field("tokens", &self.tokens)
+            .field("depth", &self.len)
+            .finish_non_exhaustive()
     }
 }
 

@@ -5,6 +5,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::flags::{apply, Class, HelperOnly};
 use crate::lowerdir::{layers, layers_from, needs_layer_escape, plain_layer_count, Layer, Layers};
 use crate::options::{items, items_from, Item, Items, Unescape};
+use core::fmt;
 
 /// The most lower layers overlayfs takes, counted after read-only folding.
 pub const MAX_LAYERS: usize = 500;
@@ -22,7 +23,10 @@ pub const MAX_LAYERS: usize = 500;
 /// assert_eq!(&buf[..n], b"lowerdir=/l1:/l2,upperdir=/u,workdir=/w");
 /// assert_eq!(n, m.data_len());
 /// ```
-#[derive(Clone, Debug)]
+///
+/// `Debug` shows the paths, flags and counts, and of the blobs only their lengths (see
+/// [`Item`]); never the option string itself.
+#[derive(Clone)]
 pub struct MountOptions<'a> {
     input: &'a [u8],
     flags: u64,
@@ -36,6 +40,25 @@ pub struct MountOptions<'a> {
     normal_layers: usize,
     data_layers: usize,
     volatile: bool,
+}
+
+impl fmt::Debug for MountOptions<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MountOptions")
+            .field("input_len", &self.input.len())
+            .field("flags", &self.flags)
+            .field("propagation", &self.propagation)
+            .field("lower", &self.lower)
+            .field("upper", &self.upper)
+            .field("work", &self.work)
+            .field("extraoption_count", &self.extra_count)
+            .field("extraoption_last", &self.extra_last)
+            .field("kata_volume_count", &self.kata_count)
+            .field("normal_layers", &self.normal_layers)
+            .field("data_layers", &self.data_layers)
+            .field("volatile", &self.volatile)
+            .finish()
+    }
 }
 
 fn is_volatile(raw: &[u8]) -> bool {
