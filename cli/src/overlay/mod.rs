@@ -12,7 +12,7 @@
 use std::ffi::{CStr, CString};
 use std::io;
 
-use nydus_overlay_core::options::{escape_item_into, escaped_item_len, Unescape};
+use nydus_overlay_core::options::{escape_item_into, escaped_item_len, Item, Unescape};
 use nydus_overlay_core::MountOptions;
 
 pub mod classic;
@@ -153,6 +153,17 @@ pub fn cstr(b: &[u8]) -> Result<CString, MountError> {
 /// The unescaped bytes of an escaped value.
 pub fn unescaped(raw: &[u8]) -> Vec<u8> {
     Unescape::new(raw).collect()
+}
+
+/// The path an item gives (`upperdir=`, `workdir=`), unescaped.
+pub fn item_path(item: Item<'_>) -> Vec<u8> {
+    unescaped(item.value().unwrap_or_default())
+}
+
+/// `upperdir` and `workdir`, unescaped, when the mount has both (a read-only mount folds them
+/// away).
+pub fn upper_and_work(m: &MountOptions<'_>) -> Option<(Vec<u8>, Vec<u8>)> {
+    Some((item_path(m.upper_dir()?), item_path(m.work_dir()?)))
 }
 
 /// How a mount is made, decided once from the options ([`plan`]): the kernel data and the path
