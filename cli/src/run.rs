@@ -301,7 +301,7 @@ fn run_mount(a: &Args, io: &mut Io<'_>) -> Result<(), Failure> {
     if a.verbose {
         io.note(&format!("mounted via: {}\n", taken.describe()));
     }
-    if let Some(Err(err)) = guard.map(|g| g.record_boot()) {
+    if let Some(Err(err)) = guard.map(|g| g.record_boot(target)) {
         display::say(
             io.err,
             format_args!("{}", diagnostics::BootNotRecorded { target, err }),

@@ -355,24 +355,182 @@ pub fn unshare_fs() -> io::Result<()> {
     check_int(unsafe { libc::unshare(libc::CLONE_FS) }).map(drop)
 }
 
-/// `openat2(2)` with `RESOLVE_IN_ROOT`: `path` is resolved as if `root` were `/`, so `..`
-/// and absolute symlinks stay inside it, the way a process whose root that is sees it.
-pub fn open_in_root(root: impl AsFd, path: &CStr, flags: libc::c_int) -> io::Result<OwnedFd> {
-    // SAFETY: an all-zero `open_how` is a valid value (no flags, no mode, no resolve bits).
-    let mut how: libc::open_how = unsafe { std::mem::zeroed() };
-    how.flags = (flags | libc::O_CLOEXEC) as u64;
-    how.resolve = libc::RESOLVE_IN_ROOT;
-    // SAFETY: `path` is NUL-terminated, `how` is a valid `struct open_how` of the size
-    // passed and lives across the call; the result is a new descriptor or -1.
-    owned(unsafe {
-        libc::syscall(
-            libc::SYS_openat2,
-            root.as_fd().as_raw_fd(),
-            path.as_ptr(),
-            &how as *const libc::open_how,
-            std::mem::size_of::<libc::open_how>(),
-        )
-    })
+/// The volatile rule's questions about mounts (`statx` unique mount ids, `statmount`,
+/// `fstatvfs`): each answered from the kernel's own tables, never by a filesystem.
+pub mod mounts {
+    use std::ffi::CStr;
+    use std::io;
+    use std::os::fd::{AsFd, AsRawFd, RawFd};
+
+    use super::check_int;
+
+    /// `STATX_MNT_ID_UNIQUE` (Linux 6.8): a 64-bit mount id never reused while the system runs.
+    const STATX_MNT_ID_UNIQUE: u32 = 0x4000;
+    /// `statmount(2)`'s number: one number on every architecture since Linux 6.8.
+    const SYS_STATMOUNT: libc::c_long = 457;
+
+    /// What `statmount` is asked for (`STATMOUNT_*`).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub struct Ask(u64);
+
+    impl Ask {
+        /// The superblock's device, magic and flags.
+        pub const SB_BASIC: Ask = Ask(0x1);
+        /// The mount's ids, attributes and propagation.
+        pub const MNT_BASIC: Ask = Ask(0x2);
+        /// The mount point, relative to the root of the asker (or of the namespace asked).
+        pub const MNT_POINT: Ask = Ask(0x10);
+        /// The id of the mount namespace the mount is in.
+        pub const MNT_NS_ID: Ask = Ask(0x40);
+
+        /// Both.
+        pub const fn and(self, other: Ask) -> Ask {
+            Ask(self.0 | other.0)
+        }
+    }
+
+    /// `struct mnt_id_req` (`<linux/mount.h>`, its second version).
+    #[repr(C)]
+    struct MntIdReq {
+        size: u32,
+        spare: u32,
+        mnt_id: u64,
+        param: u64,
+        mnt_ns_id: u64,
+    }
+
+    /// `struct statmount` (`<linux/mount.h>`): the 512-byte fixed part, then the strings.
+    #[repr(C)]
+    struct StatMount {
+        size: u32,
+        mnt_opts: u32,
+        mask: u64,
+        sb_dev_major: u32,
+        sb_dev_minor: u32,
+        sb_magic: u64,
+        sb_flags: u32,
+        fs_type: u32,
+        mnt_id: u64,
+        mnt_parent_id: u64,
+        mnt_id_old: u32,
+        mnt_parent_id_old: u32,
+        mnt_attr: u64,
+        mnt_propagation: u64,
+        mnt_peer_group: u64,
+        mnt_master: u64,
+        propagate_from: u64,
+        mnt_root: u32,
+        mnt_point: u32,
+        mnt_ns_id: u64,
+        rest: [u64; 49],
+        strings: [u8; 4096],
+    }
+
+    /// What `statmount` answered; a field is `None` when the kernel did not fill it in.
+    #[derive(Debug, Default, Clone, PartialEq, Eq)]
+    pub struct Mount {
+        /// The superblock's magic number (`OVERLAYFS_SUPER_MAGIC`, ...).
+        pub sb_magic: Option<u64>,
+        /// Whether the superblock is read-only (`SB_RDONLY`).
+        pub sb_read_only: bool,
+        /// `MOUNT_ATTR_*` bits.
+        pub attr: Option<u64>,
+        /// `MS_SHARED`, `MS_SLAVE`, `MS_PRIVATE` or `MS_UNBINDABLE`.
+        pub propagation: Option<u64>,
+        /// The mount point.
+        pub point: Option<Vec<u8>>,
+        /// The mount namespace's id.
+        pub ns_id: Option<u64>,
+    }
+
+    /// The unique id of the mount `path` lies on (following symlinks). `None` when the kernel
+    /// has no unique mount ids (before Linux 6.8).
+    pub fn unique_id(path: &CStr) -> io::Result<Option<u64>> {
+        statx_unique(libc::AT_FDCWD, path, 0)
+    }
+
+    /// The unique id of the mount `fd` lies on; `None` as for [`unique_id`].
+    pub fn unique_id_of(fd: impl AsFd) -> io::Result<Option<u64>> {
+        statx_unique(fd.as_fd().as_raw_fd(), c"", libc::AT_EMPTY_PATH)
+    }
+
+    /// `statx(2)` asking only for the unique mount id. A raw system call: the static build's
+    /// musl may predate its `statx` wrapper.
+    fn statx_unique(dir: RawFd, path: &CStr, flags: libc::c_int) -> io::Result<Option<u64>> {
+        // SAFETY: an all-zero `statx` is a valid value; the kernel fills it in.
+        let mut stx: libc::statx = unsafe { std::mem::zeroed() };
+        // SAFETY: `path` is NUL-terminated, `stx` is writable and as large as the kernel's
+        // struct; `dir` is the cwd or an open descriptor.
+        let r = unsafe {
+            libc::syscall(
+                libc::SYS_statx,
+                dir,
+                path.as_ptr(),
+                flags,
+                STATX_MNT_ID_UNIQUE,
+                &mut stx as *mut libc::statx,
+            )
+        };
+        check_int(r as libc::c_int)?;
+        Ok((stx.stx_mask & STATX_MNT_ID_UNIQUE != 0).then_some(stx.stx_mnt_id))
+    }
+
+    /// `statmount(2)` of the mount with unique id `id` in the mount namespace `ns_id` (0: the
+    /// caller's). `ENOENT`: no such mount there (or, before Linux 6.19, a namespace the
+    /// caller has no `CAP_SYS_ADMIN` over).
+    pub fn stat(id: u64, ns_id: u64, ask: Ask) -> io::Result<Mount> {
+        let req = MntIdReq {
+            size: std::mem::size_of::<MntIdReq>() as u32,
+            spare: 0,
+            mnt_id: id,
+            param: ask.0,
+            mnt_ns_id: ns_id,
+        };
+        // SAFETY: an all-zero `StatMount` is a valid value (integers and bytes only).
+        let mut sm: Box<StatMount> = Box::new(unsafe { std::mem::zeroed() });
+        // SAFETY: `req` is a valid `struct mnt_id_req` of the size it states, `sm` is
+        // writable for the size passed; both live across the call.
+        let r = unsafe {
+            libc::syscall(
+                SYS_STATMOUNT,
+                &req as *const MntIdReq,
+                &mut *sm as *mut StatMount,
+                std::mem::size_of::<StatMount>(),
+                0,
+            )
+        };
+        check_int(r as libc::c_int)?;
+        let has = |a: Ask| sm.mask & a.0 != 0;
+        let string = |at: u32| {
+            let tail = sm.strings.get(at as usize..).unwrap_or_default();
+            let end = tail.iter().position(|&b| b == 0).unwrap_or(tail.len());
+            tail[..end].to_vec()
+        };
+        Ok(Mount {
+            sb_magic: has(Ask::SB_BASIC).then_some(sm.sb_magic),
+            sb_read_only: has(Ask::SB_BASIC) && sm.sb_flags & libc::MS_RDONLY as u32 != 0,
+            attr: has(Ask::MNT_BASIC).then_some(sm.mnt_attr),
+            propagation: has(Ask::MNT_BASIC).then_some(sm.mnt_propagation),
+            point: has(Ask::MNT_POINT).then(|| string(sm.mnt_point)),
+            ns_id: has(Ask::MNT_NS_ID).then_some(sm.mnt_ns_id),
+        })
+    }
+
+    /// Whether the helper runs as root (effective uid 0; `geteuid(2)`).
+    pub fn is_root() -> bool {
+        // SAFETY: geteuid takes no arguments and cannot fail.
+        unsafe { libc::geteuid() == 0 }
+    }
+
+    /// Whether the filesystem `fd` lies on is mounted read-only there (`fstatvfs(2)`,
+    /// `ST_RDONLY`: the mount's flag or the superblock's).
+    pub fn read_only(fd: impl AsFd) -> io::Result<bool> {
+        // SAFETY: an all-zero `statvfs` is a valid value; the kernel fills it in.
+        let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+        // SAFETY: `st` is writable and the descriptor is open.
+        check_int(unsafe { libc::fstatvfs(fd.as_fd().as_raw_fd(), &mut st) })?;
+        Ok(st.f_flag & libc::ST_RDONLY != 0)
+    }
 }
 
 /// Whether the kernel lets this process execute `path` (`faccessat(X_OK, AT_EACCESS)`, with

@@ -25,7 +25,7 @@ use nydus_overlay_core::mount::MAX_LAYERS;
 use nydus_overlayfs::front::{DROPPED_WORDS, REAL_DIRS};
 use nydus_overlayfs::overlay::{MAX_DATA, MAX_PARAM};
 use nydus_overlayfs::run::{MOUNT_FAILED, OK, STDIN_MAX, USAGE};
-use nydus_overlayfs::volatile::BOOT_RECORD;
+use nydus_overlayfs::volatile::{BOOT_RECORD, RECORD_LIMIT, RECORD_MOUNTS};
 
 const HEADER: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -533,20 +533,46 @@ mount leaves
 .IB workdir /work/incompat/volatile
 behind, and the kernel then refuses every later mount of that upper and work directory, so
 containerd's own temporary mounts of a snapshot would break the container's mount.
-The helper records the boot id in
+At each volatile mount the helper records in
 .IB workdir /{boot}
-at each volatile mount, and at the next volatile mount removes the marker only when all of
-this holds: the new mount asks for
+the boot id and the volatile overlays it mounted on the pair (their mount namespace and
+unique mount id), and at the next volatile mount removes the marker only when all of this
+holds: the new mount asks for
 .BR volatile ;
 the record holds the current boot id (no reboot, so no crash, since); no mounted overlay, in
-any mount namespace and by whatever path it named them, uses the upper or work directory (the
-kernel's own in\-use lock is asked with a probe that mounts nothing but leaves one line in the
-kernel log, and every namespace's mountinfo is compared by device and inode); and
+any mount namespace and by whatever path it named them, uses the upper or work directory; and
 .BR syncfs (2)
-on the upper filesystem succeeds. Otherwise it refuses with exit status {MOUNT_FAILED} and says
-why. It holds a lock on the work directory meanwhile, and never removes anything with
-.BR \-f ."#,
+on the upper filesystem succeeds. Otherwise it refuses with exit status {MOUNT_FAILED}, says
+why, and changes nothing: the marker directory must hold exactly the kernel's
+.B dirty
+file, and the record must be a regular file of at most {limit} bytes, opened without following
+a symlink or waiting on a FIFO. It holds a lock on the work directory meanwhile, never probes
+a mount that carries no marker, and never removes anything with
+.BR \-f .
+.PP
+\(lqIn use\(rq is the kernel's answer: overlayfs holds an in\-use lock on the upper and work
+directory of every overlay it mounts, and the helper asks for it with a probe that mounts
+nothing but leaves one line in the kernel log (such as
+.RI \(lq "overlayfs: workdir and upperdir must be separate subtrees" \(rq).
+Any answer but a clear \(lqnot in use\(rq keeps the marker, and so does a kernel without
+.BR fsopen (2).
+The one live overlay the lock cannot show is one mounted on a pair another overlay held at
+the time (the kernel warned of undefined behaviour then and took no lock): the helper refuses
+when it is one of the overlays its record lists and
+.BR statmount (2)
+finds it still mounted (Linux 6.11 and later). Nothing in this check looks at another
+filesystem or walks the mount namespaces, so it cannot wait on another user's unanswering
+FUSE mount and costs the same however many mount namespaces the machine has. What remains
+unseen is only ever such a lockless sharer: one this helper did not mount with
+.B volatile
+(mounted by hand, or without
+.BR volatile ),
+one that lives on only through another mount of it (a bind mount, or a copy in a mount
+namespace made after it) or lazily unmounted and still open, one pushed out of the record by
+{mounts} newer volatile mounts of the pair, and any on kernels before 6.11."#,
         boot = esc(&BOOT_RECORD.to_string_lossy()),
+        limit = RECORD_LIMIT,
+        mounts = RECORD_MOUNTS,
     );
 }
 
@@ -601,14 +627,14 @@ a link to the helper.
 The kernel's volatile marker.
 .TP
 .IB workdir /{boot}
-The boot id of the last volatile mount this helper made.
+The boot id of the volatile mounts this helper made on the pair, and which overlays they are.
 .TP
 .B /proc/sys/kernel/random/boot_id
 The current boot id.
 .TP
-.BI /proc/ pid /mountinfo\fR,\fP " " /proc/ pid /ns/mnt\fR,\fP " " /proc/ pid /root
-Read for every mount namespace a process is in, to find overlays whose upper or work directory
-is the one a volatile mount would reuse (compared by device and inode)."#,
+.BI /proc/self/fd/ n
+How the in\-use probe names the upper and the work directory to the kernel: the directory the
+helper already opened, not its path again."#,
         boot = esc(&BOOT_RECORD.to_string_lossy()),
     );
 }
@@ -1124,6 +1150,7 @@ fn examples3(w: &mut String, abi: &str) {
         r#".SH EXAMPLES
 .EX
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <nydus_overlay.h>
 
@@ -1137,12 +1164,16 @@ int main(void)
         fprintf(stderr, "%s\en", nydus_overlay_strerror(r));
         return 1;
     }}
-    nydus_overlay_layer l;
-    for (uint64_t c = 0;
-         nydus_overlay_next_layer((const uint8_t *)opts, len, c, &l) == NYDUS_OVERLAY_OK;
-         c = l.next)
-        printf("%.*s\en", (int)l.raw.len, opts + l.raw.offset);
-    return 0;
+    /* Every layer in one pass: lower_count of them. */
+    nydus_overlay_layer *layers = calloc(o.lower_count, sizeof *layers);
+    size_t n = 0;
+    if (!layers)
+        return 1;
+    r = nydus_overlay_layers((const uint8_t *)opts, len, layers, o.lower_count, &n);
+    for (size_t i = 0; r == NYDUS_OVERLAY_OK && i < n; i++)
+        printf("%.*s\en", (int)layers[i].raw.len, opts + layers[i].raw.offset);
+    free(layers);
+    return r == NYDUS_OVERLAY_OK ? 0 : 1;
 }}
 .EE
 .SH FILES
