@@ -226,7 +226,7 @@ fn enter_namespace(ns: &[u8]) -> Result<(), Failure> {
         err,
     };
     let c = cstr(&path).map_err(|_| failed(false, None))?;
-    let fd = sys::openat(None, &c, libc::O_RDONLY).map_err(|e| failed(false, Some(e)))?;
+    let fd = sys::openat(None, &c, sys::OFlags::RDONLY).map_err(|e| failed(false, Some(e)))?;
     sys::setns_mnt(&fd).map_err(|e| failed(true, Some(e)))
 }
 

@@ -13,7 +13,7 @@ use super::{
     cstr, escape_value, in_dir, item_path, propagate, unescaped, Fresh, MountError, MountStep,
     MAX_DATA,
 };
-use crate::sys::{self, MountFlags};
+use crate::sys::{self, MountFlags, OFlags};
 
 fn components(p: &[u8]) -> Vec<&[u8]> {
     p.split(|&b| b == b'/')
@@ -127,7 +127,7 @@ pub fn mount(
     }
     let data = cstr(&relative)?;
     // Resolve the target before the chdir, so a relative target keeps its meaning.
-    let target_dir = sys::openat(None, target, libc::O_PATH)
+    let target_dir = sys::openat(None, target, OFlags::PATH)
         .map_err(|e| MountError::step(MountStep::OpenTarget, e))?;
     let target_path = cstr(format!("/proc/self/fd/{}", target_dir.as_raw_fd()).as_bytes())?;
     sys::unshare_fs().map_err(|e| MountError::step(MountStep::UnshareFs, e))?;

@@ -22,7 +22,7 @@ mod preflight;
 
 pub use preflight::{diagnose, preflight, Diagnosis, PairProblem};
 
-use crate::sys::{self, MountFlags, UnmountFlags};
+use crate::sys::{self, MountFlags, OFlags, UnmountFlags};
 
 /// mount(2) copies one page of data and silently cuts the rest: never hand it more.
 pub const MAX_DATA: usize = 4095;
@@ -293,9 +293,9 @@ pub(crate) fn in_dir<T>(
     enter: MountStep,
     f: impl FnOnce() -> T,
 ) -> Result<T, MountError> {
-    let cwd = sys::openat(None, c".", libc::O_PATH | libc::O_DIRECTORY)
+    let cwd = sys::openat(None, c".", OFlags::PATH | OFlags::DIRECTORY)
         .map_err(|e| MountError::step(MountStep::SaveCwd, e))?;
-    let d = sys::openat(None, &cstr(dir)?, libc::O_PATH | libc::O_DIRECTORY)
+    let d = sys::openat(None, &cstr(dir)?, OFlags::PATH | OFlags::DIRECTORY)
         .map_err(|e| MountError::step(open, e))?;
     sys::fchdir(&d).map_err(|e| MountError::step(enter, e))?;
     let out = f();
