@@ -2,6 +2,7 @@
 #   make demo    the main job: build the helper, mount sample layers through mount.fuse3
 #   make test    everything CI runs
 #   make bench   the benchmarks (see BENCHMARKS.md)
+#   make mutants / fuzz-coverage   how much the tests and the fuzz corpora catch (TESTING.md)
 #   make install / uninstall   PREFIX, DESTDIR, SBINDIR, MANDIR honoured
 #   make install-front / uninstall-front   the opt-in mount.fuse front (FRONTDIR, DESTDIR)
 #   make man / man-check / man-lint   the man pages (generated, committed, checked)
@@ -19,6 +20,7 @@ CARGO ?= cargo
 .PHONY: helper helper-path all deps build test check demo bench install uninstall clean header header-check
 .PHONY: install-front uninstall-front
 .PHONY: man man-check man-lint deb
+.PHONY: mutants fuzz-coverage
 
 # The helper users install: static (musl), its own profile (panic=abort, size-optimized).
 # BENCHMARKS.md says what each of these levers gave.
@@ -90,6 +92,13 @@ bench: deps
 
 demo: deps build
 	scripts/demo.sh
+
+# Not part of `make test`: an hour or more. TESTING.md has the scores and what each set runs.
+mutants: deps
+	scripts/mutants.sh core ffi cli
+
+fuzz-coverage: deps
+	scripts/fuzz-coverage.sh
 
 # The helper, and the name util-linux looks for: libmount runs /sbin/mount.fuse.<subtype> for
 # fuse.<subtype> mounts and looks nowhere but /sbin, /sbin/fs.d and /sbin/fs.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -213,5 +214,78 @@ func TestKataMetadataLinear(t *testing.T) {
 	small, large := fastest(labelVolume(500)), fastest(labelVolume(8000))
 	if ratio := float64(large) / float64(small); ratio > 64 {
 		t.Errorf("8,000 entries took %v, 500 took %v: %.0f times, want about 16", large, small, ratio)
+	}
+}
+
+// paired times batches of a and b in turn (the order flipped each round, one round per b.N)
+// and reports the median per-round ratio a/b and each side's median ns per call: on a shared,
+// loaded machine only a ratio taken this close in time means anything.
+func paired(bm *testing.B, batch int, a, b func()) {
+	timeBatch := func(f func()) float64 {
+		start := time.Now()
+		for i := 0; i < batch; i++ {
+			f()
+		}
+		return float64(time.Since(start).Nanoseconds()) / float64(batch)
+	}
+	var ratios, as, bs []float64
+	for round := 0; round < bm.N; round++ {
+		var ta, tb float64
+		if round%2 == 0 {
+			ta, tb = timeBatch(a), timeBatch(b)
+		} else {
+			tb, ta = timeBatch(b), timeBatch(a)
+		}
+		ratios, as, bs = append(ratios, ta/tb), append(as, ta), append(bs, tb)
+	}
+	bm.ReportMetric(median(ratios), "library/stdlib")
+	bm.ReportMetric(median(as), "library-ns/op")
+	bm.ReportMetric(median(bs), "stdlib-ns/op")
+}
+
+func median(v []float64) float64 {
+	s := append([]float64(nil), v...)
+	sort.Float64s(s)
+	return s[len(s)/2]
+}
+
+// BenchmarkPaired: the library and encoding/base64 + encoding/json in alternating batches, on
+// every fixture and on 500 to 8,000 metadata entries; run with -benchtime=301x (301 rounds).
+func BenchmarkPaired(b *testing.B) {
+	names, values := fixtureValues(b, ExtraOptionPrefix)
+	for i, name := range names {
+		v := values[i]
+		b.Run(name, func(b *testing.B) {
+			paired(b, 100, func() {
+				if _, err := DecodeExtraOption(v); err != nil {
+					b.Fatal(err)
+				}
+			}, func() {
+				var e stdExtra
+				if err := stdDecode(v, &e); err != nil {
+					b.Fatal(err)
+				}
+			})
+		})
+	}
+	names, values = fixtureValues(b, KataVolumePrefix)
+	for n := 500; n <= 8000; n *= 2 {
+		names, values = append(names, fmt.Sprintf("metadata-%d", n)), append(values, labelVolume(n))
+	}
+	for i, name := range names {
+		v := values[i]
+		b.Run(name, func(b *testing.B) {
+			// About 100 KB of base64 per batch.
+			paired(b, 1+100000/len(v), func() {
+				if _, err := DecodeKataVolume(v); err != nil {
+					b.Fatal(err)
+				}
+			}, func() {
+				var vol stdVolume
+				if err := stdDecode(v, &vol); err != nil {
+					b.Fatal(err)
+				}
+			})
+		})
 	}
 }

@@ -137,11 +137,17 @@ func (s *scratch) grow(n int) {
 // maxPooled keeps a decode of a huge value from pinning its buffer in the pool.
 const maxPooled = 64 << 10
 
-// putScratch clears the buffer (it held decoded blobs, credentials included) and returns it
-// to the pool.
-func putScratch(s *scratch) {
-	for i := range s.b {
-		s.b[i] = 0
+// put clears what the library wrote (the buffer held decoded blobs, credentials included):
+// the first head bytes and [lo, hi), and returns the buffer to the pool.
+func (s *scratch) put(head, lo, hi int) {
+	clear := func(b []byte) {
+		for i := range b {
+			b[i] = 0
+		}
+	}
+	clear(s.b[:head])
+	if 0 <= lo && lo < hi {
+		clear(s.b[lo:hi])
 	}
 	if cap(s.b) <= maxPooled {
 		scratchPool.Put(s)

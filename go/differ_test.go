@@ -150,3 +150,13 @@ func TestAgreesNullIsAbsent(t *testing.T) {
 		t.Fatalf("DecodeExtraOption: %+v, %v: want fs_version absent", e, err)
 	}
 }
+
+// A blob with none of the four fields decodes to an empty ExtraOption (no rules checked).
+func TestDecodeExtraOptionWithoutFields(t *testing.T) {
+	for _, doc := range []string{`{}`, `{"other":1}`, `{"source":null}`} {
+		e, err := DecodeExtraOption(b64(doc))
+		if err != nil || e.Source != "" || e.Config.Reveal() != "" || e.HasFsVersion {
+			t.Errorf("%s: %+v, %v", doc, e, err)
+		}
+	}
+}

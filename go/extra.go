@@ -73,38 +73,39 @@ func DecodeExtraOption(value string) (*ExtraOption, error) {
 	b64 := strings.TrimPrefix(value, ExtraOptionPrefix)
 	d := new(extraDecode)
 	s := getScratch(2 * decodedLenGuess(len(b64)))
-	defer putScratch(s)
 	r := C.nydus_overlay_extra_decode_unescaped(strPtr(b64), C.size_t(len(b64)), ptr(s.b), size(s.b), &d.c)
 	if r == C.NYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL {
 		s.grow(int(d.c.json_len))
 		r = C.nydus_overlay_extra_decode_unescaped(strPtr(b64), C.size_t(len(b64)), ptr(s.b), size(s.b), &d.c)
 	}
 	if r != C.NYDUS_OVERLAY_OK {
+		s.put(len(s.b), 0, 0)
 		return nil, newError(op, r)
 	}
-	d.spans = [4]C.nydus_overlay_span{d.c.source, d.c.config, d.c.snapshotdir, d.c.fs_version}
-	lo, hi := bounds(d.spans[:])
-	return d.fields(newText(s.b, lo, hi)), nil
+	spans := [4]C.nydus_overlay_span{d.c.source, d.c.config, d.c.snapshotdir, d.c.fs_version}
+	lo, hi := bounds(spans[:])
+	e := d.fields(newText(s.b, lo, hi), &spans)
+	// Only the JSON and the unescaped fields were written.
+	s.put(int(d.c.json_len), int(lo), int(hi))
+	return e, nil
 }
 
-// extraDecode holds what one decode needs: the result and the library's out-parameters, in
+// extraDecode holds what one decode needs: the result and the library's out-parameter, in
 // one allocation.
 type extraDecode struct {
 	out ExtraOption
 	// config is the value out.Config points at, reachable only through that Secret.
 	config string
 	c      C.nydus_overlay_extra
-	spans  [4]C.nydus_overlay_span
-	n      C.size_t
 }
 
 // fields fills the result from the four spans (source, config, snapshotdir, fs_version).
-func (d *extraDecode) fields(t text) *ExtraOption {
-	d.out.Source = t.str(d.spans[0])
-	d.config = t.str(d.spans[1])
+func (d *extraDecode) fields(t text, spans *[4]C.nydus_overlay_span) *ExtraOption {
+	d.out.Source = t.str(spans[0])
+	d.config = t.str(spans[1])
 	d.out.Config = secretAt(&d.config)
-	d.out.Snapshotdir = t.str(d.spans[2])
-	d.out.FsVersion, d.out.HasFsVersion = t.get(d.spans[3])
+	d.out.Snapshotdir = t.str(spans[2])
+	d.out.FsVersion, d.out.HasFsVersion = t.get(spans[3])
 	return &d.out
 }
 
@@ -123,12 +124,13 @@ func (d *extraDecode) decode(op string, inLen int, call func(buf []byte) C.int32
 	if r != C.NYDUS_OVERLAY_OK {
 		return nil, newError(op, r)
 	}
-	d.spans = [4]C.nydus_overlay_span{d.c.source, d.c.config, d.c.snapshotdir, d.c.fs_version}
+	spans := [4]C.nydus_overlay_span{d.c.source, d.c.config, d.c.snapshotdir, d.c.fs_version}
 	json, out := buf[:d.c.json_len], buf[half:]
-	if r := C.nydus_overlay_json_unescape_spans(ptr(json), size(json), &d.spans[0], 4, ptr(out), size(out), &d.n); r != C.NYDUS_OVERLAY_OK {
+	var n C.size_t
+	if r := C.nydus_overlay_json_unescape_spans(ptr(json), size(json), &spans[0], 4, ptr(out), size(out), &n); r != C.NYDUS_OVERLAY_OK {
 		return nil, newError(op, r)
 	}
-	return d.fields(newText(out, 0, uint64(d.n))), nil
+	return d.fields(newText(out, 0, uint64(n)), &spans), nil
 }
 
 // ExtraOptionFromOptions picks the extraoption= item from a mount's option list, as Kata's

@@ -384,6 +384,9 @@ int32_t nydus_overlay_parse(const uint8_t *opts, size_t opts_len, nydus_overlay_
 // `NYDUS_OVERLAY_END` when `cursor` is `NYDUS_OVERLAY_CURSOR_END`. Each call parses the
 // options again (linear time), so the cursor is a plain integer and nothing is kept.
 //
+// Cost: a walk over every layer with it is quadratic. Prefer `nydus_overlay_layers`, which
+// gives every layer in one pass; this call stays for callers of the first ABI.
+//
 // # Safety
 // As `nydus_overlay_parse`.
 int32_t nydus_overlay_next_layer(const uint8_t *opts,
@@ -524,7 +527,8 @@ int32_t nydus_overlay_kata_decode(const uint8_t *b64,
 // bytes). Returns `NYDUS_OVERLAY_END` past the last one.
 //
 // Cost: decodes the JSON again on every call (linear in `json_len`), so walking all
-// options is quadratic in the worst case; fine for the handful a volume has.
+// options with it is quadratic. Prefer `nydus_overlay_kata_options`, which gives every
+// option in one pass; this call stays for callers of the first ABI.
 //
 // # Safety
 // `json` readable for `json_len`; `out` writable.
@@ -538,7 +542,9 @@ int32_t nydus_overlay_kata_option(const uint8_t *json,
 // and value spans into `json`. Returns `NYDUS_OVERLAY_END` past the last entry or when the
 // map is absent.
 //
-// Cost: decodes the JSON again on every call, as `nydus_overlay_kata_option` does.
+// Cost: decodes the JSON again on every call, so walking a map with it is quadratic.
+// Prefer `nydus_overlay_kata_metadata_entries`, which gives every entry in one pass; this
+// call stays for callers of the first ABI.
 //
 // # Safety
 // `json` readable for `json_len`; `key` and `value` writable.

@@ -5,6 +5,7 @@ set -euo pipefail
 
 CBINDGEN_VERSION=0.29.4
 CARGO_FUZZ_VERSION=0.13.2
+CARGO_MUTANTS_VERSION=27.1.0
 
 apt_pkgs=(fuse3 golang-go clang valgrind pkg-config hyperfine libclang-rt-14-dev make gcc util-linux strace musl-tools time binutils
   groff-base mandoc man-db  # man pages: groff -ww, mandoc -T lint, man -w
@@ -37,11 +38,14 @@ fi
 rustup component add clippy rustfmt >/dev/null
 rustup target add thumbv7em-none-eabihf x86_64-unknown-linux-musl >/dev/null
 if grep -q '^nightly' <<<"$(rustup toolchain list)"; then :; else rustup toolchain install nightly --profile minimal; fi
-rustup component add miri rust-src --toolchain nightly >/dev/null
+rustup component add miri rust-src llvm-tools-preview --toolchain nightly >/dev/null  # llvm-tools: make fuzz-coverage
 
 if ! grep -q "$CBINDGEN_VERSION" <<<"$(cbindgen --version 2>/dev/null)"; then
   cargo install --locked cbindgen --version "$CBINDGEN_VERSION"
 fi
 if ! grep -q "$CARGO_FUZZ_VERSION" <<<"$(cargo fuzz --version 2>/dev/null)"; then
   cargo install --locked cargo-fuzz --version "$CARGO_FUZZ_VERSION"
+fi
+if ! grep -q "$CARGO_MUTANTS_VERSION" <<<"$(cargo mutants --version 2>/dev/null)"; then
+  cargo install --locked cargo-mutants --version "$CARGO_MUTANTS_VERSION"
 fi

@@ -67,3 +67,81 @@ put('layers', 'seed0', arb_list([b'/a,b', b':c', b'=\\']) + b'\x01' + arb_bytes(
 put('layers', 'seed1', arb_list([b'/l1', b'/l2']) + b'\x00\x00')
 put('cli_args', 'seed0', arb_list([b'overlay', b'/t', b'-o', b'lowerdir=/a:/b', b'-t', b'nydus-overlayfs']))
 put('cli_args', 'seed1', arb_list([b'-fvo', b'x', b'-N', b'1234', b'/dev/fd/3']))
+
+# Error seeds: one input per refusal the valid seeds above never reach, so that the corpora
+# start on every error path (scripts/fuzz-coverage.sh lists the lines the corpora miss).
+refused = {
+    'add-layer': b'lowerdir=/a:/b,lowerdir+=/c',
+    'upper-without-work': b'lowerdir=/a:/b,upperdir=/u',
+    'work-without-upper': b'lowerdir=/a:/b,workdir=/w',
+    'too-many-layers': b'lowerdir=' + b':'.join(b'/%d' % i for i in range(501)),
+    'too-few-layers': b'lowerdir=/a',
+    'duplicate': b'lowerdir=/a:/b,upperdir=/u,workdir=/w,upperdir=/v',
+    'missing-value': b'lowerdir=/a:/b,upperdir',
+    'unterminated-quote': b'lowerdir=/a:/b,context="x,y',
+    'trailing-backslash': b'lowerdir=/a:/b,x\\',
+    'nul': b'lowerdir=/a:/b,x\x00y',
+    'nul-before-quote': b'lowerdir=/a:/b,a\x00,"x',
+    'empty-first-layer': b'lowerdir=:/a:/b',
+    'normal-after-data-only': b'lowerdir=/a::/d:/e',
+    'trailing-separator': b'lowerdir=/a:/b:',
+    'data-only-only': b'lowerdir=/a::/d',
+    'nul-inside-open-quote': b'lowerdir=/a:/b,x\x00"y',
+    'empty-items': b',,lowerdir=/a:/b,,ro,',
+}
+for name, o in refused.items():
+    put('options', f'refused-{name}', o)
+json_faults = {
+    'deep': '{"a":' + '[' * 70 + ']' * 70 + '}',
+    'nulls': '{"source":null,"config":null,"snapshotdir":"/s"}',
+    'numbers': '{"n":[-0.5e+10,1E-2,0,12.25,-7],"t":true,"f":false,"z":null}',
+    'number-no-fraction': '{"n":1.}',
+    'number-no-exponent': '{"n":1e+}',
+    'number-sign-only': '{"n":-}',
+    'control': '{"source":"a\x01b"}',
+    'control-in-unknown': '{"x":"a\x1fb"}',
+    'lone-high': '{"source":"\\ud800"}',
+    'lone-low': '{"source":"\\udc00x"}',
+    'high-then-other': '{"source":"\\ud800\\u0041"}',
+    'bad-escape': '{"source":"\\x"}',
+    'short-unicode': '{"source":"\\u12"}',
+    'missing-colon': '{"a" 1}',
+    'trailing-comma': '{"a":1,}',
+    'leading-comma': '{,}',
+    'missing-comma': '{"a":[1 2]}',
+    'bad-literal': '{"a":tru}',
+    'trailing-text': '{"a":1}x',
+    'unclosed': '{"a":[1',
+    'top-array': '[]',
+    'top-string': '"s"',
+    'wrong-type': '{"source":1}',
+    'duplicate': '{"source":"a","source":"b"}',
+    'duplicate-escaped': '{"source":"a","sour\\u0063e":"b"}',
+    'escaped-unknown': '{"\\u0041":{"b":[{}]},"config":"{}"}',
+    'bad-key': '{1:2}',
+    'close-mismatch': '{"a":[}',
+    'unterminated-string': '{"a":"abc',
+    'bad-escape-in-key': '{"\\x":1}',
+    'extra-close': '{"a":1}}',
+}
+for name, j in json_faults.items():
+    put('extra_raw', f'fault-{name}', b'\x01' + j.encode())
+put('extra_raw', 'fault-utf8', b'\x01{"source":"\xff"}')
+put('extra_raw', 'b64-bad-byte', b'\x00eyJ@')
+put('extra_raw', 'b64-bad-last-symbol', b'\x00YR==')
+put('extra_raw', 'b64-unpadded', b'\x00YQ')
+for name, s in {'lone-then-letter': r'\ud800\u0041', 'lone-low': r'\udc00', 'bad-escape': r'a\x',
+                'short-unicode': r'\u12', 'control': 'a\x01b', 'quote': 'a"b'}.items():
+    put('json_unescape', f'fault-{name}', s)
+kata_faults = {
+    'unknown-type': '{"volume_type":"floppy"}',
+    'no-type': '{"source":"/s"}',
+    'options-not-array': '{"volume_type":"layer_nydus_fs","options":{}}',
+    'nested-wrong-type': '{"volume_type":"layer_nydus_fs","nydus_image":{"config":7}}',
+    'nested-null': '{"volume_type":"layer_nydus_fs","nydus_image":null,"dm_verity":null}',
+    'metadata-not-strings': '{"volume_type":"direct_block","direct_volume":{"metadata":{"a":1}}}',
+    'metadata-array': '{"volume_type":"direct_block","direct_volume":{"metadata":["a"]}}',
+    'duplicate-nested': '{"volume_type":"image_guest_pull","image_pull":{"metadata":{},"metadata":{}}}',
+}
+for name, j in kata_faults.items():
+    put('kata_volume', f'fault-{name}', j)

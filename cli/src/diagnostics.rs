@@ -4,6 +4,8 @@
 use std::fmt;
 use std::io;
 
+use nydus_overlay_core::flags::ADD_LOWER_LAYER;
+
 use crate::args::ArgError;
 use crate::display::{errno_name, errno_suffix, os_words, shown, OsWhy};
 use crate::front::{FrontError, REAL_DIRS};
@@ -64,7 +66,7 @@ pub enum Failure {
 /// the real run), else the mount's own error.
 #[derive(Debug)]
 pub enum Cause {
-    /// Seen in the paths ([`crate::overlay::preflight`], [`crate::overlay::diagnose`]).
+    /// Seen in the paths ([`crate::overlay::preflight()`], [`crate::overlay::diagnose`]).
     Paths(Diagnosis),
     /// The mount's error: the step, the kernel's log, the errno.
     Mount(MountError),
@@ -198,7 +200,7 @@ impl fmt::Display for MountError {
             MountError::TooLong { data, relative } => {
                 write!(
                 f,
-                "the options need {data} bytes, more than mount(2) takes ({MAX_DATA}), and this kernel has no lowerdir+; "
+                "the options need {data} bytes, more than mount(2) takes ({MAX_DATA}), and this kernel has no {ADD_LOWER_LAYER}; "
             )?;
                 match relative {
                     Some(n) => write!(

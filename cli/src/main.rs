@@ -4,7 +4,7 @@
 //!
 //! `#![no_main]`: the C runtime calls the `main` that `c_main!` defines, and std's own start-up
 //! (SIGPIPE, stdio, the stack-overflow handler with its alternate stack, argv) is skipped;
-//! `sys::init_process` keeps what of it the helper needs. BENCHMARKS.md says what that gave.
+//! `sys::rt::init_process` keeps what of it the helper needs. BENCHMARKS.md says what that gave.
 #![no_main]
 
 use std::ffi::OsString;
@@ -20,7 +20,7 @@ nydus_overlayfs::c_main!(entry);
 /// code with an LD_PRELOAD malloc counter.
 #[cfg(target_env = "musl")]
 #[global_allocator]
-static ALLOCATOR: nydus_overlayfs::sys::Arena = nydus_overlayfs::sys::Arena::new();
+static ALLOCATOR: nydus_overlayfs::sys::rt::Arena = nydus_overlayfs::sys::rt::Arena::new();
 
 /// The helper, from argv (program name first) to an exit status.
 fn entry(argv: Vec<OsString>) -> i32 {

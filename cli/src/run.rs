@@ -4,7 +4,10 @@
 use std::io::{self, Read, Write};
 use std::os::unix::ffi::OsStrExt;
 
-use nydus_overlay_core::flags::{FLAG_WORDS, HELPER_ONLY_WORDS, PROPAGATION_WORDS, REFUSED_WORDS};
+use nydus_overlay_core::flags::{
+    ADD_DATA_LAYER, ADD_LOWER_LAYER, FLAG_WORDS, HELPER_ONLY_WORDS, PROPAGATION_WORDS,
+    REFUSED_WORDS,
+};
 use nydus_overlay_core::MountOptions;
 
 use crate::args::{self, Args, Mode};
@@ -97,7 +100,7 @@ mount.fuse.nydus-overlayfs. SOURCE (default \"overlay\") is passed to the kernel
 Options dropped before the kernel: {helper}
 Flag words (containerd's meaning; later words win): {flags}
 Propagation, applied after the mount: {prop}
-Refused: {refused} lowerdir+= datadir+=
+Refused: {refused} {ADD_LOWER_LAYER}= {ADD_DATA_LAYER}=
 Everything else is overlay data, passed to the kernel unchanged.
 
 Exit status: 0 mounted, 1 bad invocation or options, 32 the mount failed.
@@ -125,7 +128,7 @@ stderr). A closed stdout or stderr is replaced by /dev/null.
 
 /// Runs the helper with the arguments after the program name on the process's own streams;
 /// returns the exit status. A closed standard stream has been replaced by `/dev/null` before
-/// (`sys::init_process`, which the binary's C main runs first, before the front too).
+/// (`sys::rt::init_process`, which the binary's C main runs first, before the front too).
 pub fn run(argv: &[std::ffi::OsString]) -> i32 {
     let bytes: Vec<&[u8]> = argv.iter().map(|a| a.as_bytes()).collect();
     run_with(
@@ -229,7 +232,7 @@ fn enter_namespace(ns: &[u8]) -> Result<(), Failure> {
 
 /// The volatile-marker rule (SPEC section 3), before the mount: a guard that records the boot
 /// after it, or the refusal.
-fn prepare_volatile(
+fn volatile_rule(
     m: &MountOptions<'_>,
     a: &Args,
     target: &[u8],
@@ -278,7 +281,7 @@ fn run_mount(a: &Args, io: &mut Io<'_>) -> Result<(), Failure> {
     if a.verbose {
         io.note(&plan::text(&m, &plan, source, Some(target)));
     }
-    let guard = prepare_volatile(&m, a, target, io)?;
+    let guard = volatile_rule(&m, a, target, io)?;
     if a.fake {
         // What the real run would diagnose after its mount failed, said without mounting.
         if let Some(d) = overlay::preflight(&m, target) {

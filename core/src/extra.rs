@@ -7,7 +7,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::fields::{json_object, map};
 use core::fmt;
 
-use crate::json::{validate, JsonStr, Secret};
+use crate::json::{offset_in, validate, JsonStr, Secret};
 
 /// The largest number of bytes a base64 value of `len` bytes decodes to: the buffer size
 /// [`decode`] needs.
@@ -57,37 +57,38 @@ impl Span {
     }
 }
 
-/// The span of `s` in `json`, or `None` when `s` is not a part of `json`.
-///
-/// The one place where a position is taken from a borrowed slice: serde-json-core hands the
-/// fields over as slices of the text without their positions. Only strings the decoder borrowed
-/// from `json` reach it (absent fields are `None`, never a defaulted empty string), and the
-/// containment check makes anything else `None` rather than a wrong offset.
+/// The span of `s` in `json`, or `None` when `s` is not a part of `json` (only strings the
+/// decoder borrowed from `json` reach it: absent fields are `None`, never a defaulted empty
+/// string).
 pub(crate) fn locate(json: &str, s: JsonStr<'_>) -> Option<Span> {
-    let offset = s.raw().as_ptr().addr().checked_sub(json.as_ptr().addr())?;
-    let span = Span {
+    offset_in(json, s.raw()).map(|offset| Span {
         offset,
         len: s.raw().len(),
-    };
-    (span.offset.checked_add(span.len)? <= json.len()).then_some(span)
+    })
 }
 
-/// A decoded `extraoption`. Fields borrow from the decoded JSON, still escaped; unescape them
-/// with [`JsonStr::unescape_into`]; [`span_of`](ExtraOption::span_of) says where they are.
-///
-/// `config` carries the registry credentials, so it is a [`Secret`], and `Debug` shows
-/// neither it nor the decoded JSON: `{:?}` of an `ExtraOption` is safe to log.
-#[derive(Copy, Clone, PartialEq, Eq)]
-pub struct ExtraOption<'a> {
-    json: &'a str,
-    /// The RAFS bootstrap path.
-    pub source: Option<JsonStr<'a>>,
-    /// The whole nydusd configuration, itself JSON text (holds credentials).
-    pub config: Option<Secret<'a>>,
-    /// The snapshot directory.
-    pub snapshotdir: Option<JsonStr<'a>>,
-    /// `"v5"` or `"v6"`; absent from older snapshotters.
-    pub fs_version: Option<JsonStr<'a>>,
+json_object! {
+    /// A decoded `extraoption`. Fields borrow from the decoded JSON, still escaped; unescape
+    /// them with [`JsonStr::unescape_into`]; [`span_of`](ExtraOption::span_of) says where they
+    /// are.
+    ///
+    /// `config` carries the registry credentials, so it is a [`Secret`], and `Debug` shows
+    /// neither it nor the decoded JSON: `{:?}` of an `ExtraOption` is safe to log.
+    #[derive(Copy, Clone, PartialEq, Eq)]
+    pub struct ExtraOption<'a> {
+        /// The RAFS bootstrap path.
+        pub source: JsonStr<'a>,
+        /// The whole nydusd configuration, itself JSON text (holds credentials).
+        pub config: Secret<'a>,
+        /// The snapshot directory.
+        pub snapshotdir: JsonStr<'a>,
+        /// `"v5"` or `"v6"`; absent from older snapshotters.
+        pub fs_version: JsonStr<'a>,
+    }
+    beside {
+        /// The decoded JSON the fields borrow from, set once the mapping is done.
+        json: &'a str = "",
+    }
 }
 
 impl fmt::Debug for ExtraOption<'_> {
@@ -98,15 +99,6 @@ impl fmt::Debug for ExtraOption<'_> {
             .field("snapshotdir", &self.snapshotdir)
             .field("fs_version", &self.fs_version)
             .finish_non_exhaustive()
-    }
-}
-
-json_object! {
-    struct Raw<'a> {
-        source: JsonStr<'a>,
-        config: Secret<'a>,
-        snapshotdir: JsonStr<'a>,
-        fs_version: JsonStr<'a>,
     }
 }
 
@@ -153,14 +145,8 @@ pub fn decode<'b>(b64: &[u8], buf: &'b mut [u8]) -> Result<ExtraOption<'b>> {
 /// sets then agree with Kata). A field error's offset is that of the member's key.
 pub fn decode_json(json: &[u8]) -> Result<ExtraOption<'_>> {
     let text = validate(json)?;
-    let raw: Raw<'_> = map(text)?;
-    Ok(ExtraOption {
-        json: text,
-        source: raw.source,
-        config: raw.config,
-        snapshotdir: raw.snapshotdir,
-        fs_version: raw.fs_version,
-    })
+    let e: ExtraOption<'_> = map(text)?;
+    Ok(ExtraOption { json: text, ..e })
 }
 
 impl<'a> ExtraOption<'a> {

@@ -86,6 +86,8 @@ pub struct Scanner<'a> {
     expect: Expect,
     /// The text holds no byte below 0x20 at all, so strings need no control-character check.
     no_controls: bool,
+    /// Scanning one value inside a document (see [`Scanner::value_at`]): stop when it ends.
+    inner: bool,
 }
 
 impl<'a> Scanner<'a> {
@@ -98,6 +100,21 @@ impl<'a> Scanner<'a> {
             objects: 0,
             expect: Expect::Value,
             no_controls: !has_control(text.as_bytes()),
+            inner: false,
+        }
+    }
+
+    /// A scanner over the one value starting at byte `at` of `text`, a document a scanner
+    /// already accepted: it ends with that value, and offsets are those of `text`.
+    pub(crate) fn value_at(text: &'a str, at: usize) -> Self {
+        Scanner {
+            text,
+            i: at,
+            depth: 0,
+            objects: 0,
+            expect: Expect::Value,
+            no_controls: true,
+            inner: true,
         }
     }
 
@@ -230,7 +247,7 @@ impl<'a> Iterator for Scanner<'a> {
                 Expect::ValueOrEnd => return self.value(),
                 Expect::After => {
                     if self.depth == 0 {
-                        if self.i != self.text.len() {
+                        if self.i != self.text.len() && !self.inner {
                             return self.fail(ErrorKind::JsonSyntax, self.i);
                         }
                         self.expect = Expect::Done;
@@ -717,90 +734,22 @@ impl<'de: 'a, 'a> serde::Deserialize<'de> for JsonStr<'a> {
     }
 }
 
-/// Iterator over the strings of a validated JSON array of strings, starting at its `[`.
-/// `Debug` shows the position only, never the document.
-#[derive(Clone)]
-pub struct StrSeq<'a> {
-    text: &'a str,
-    pos: usize,
+/// The byte offset of `part` in `text`, when `part` is a slice of `text`; `None` otherwise.
+///
+/// The one place a position is taken from a borrowed slice: serde-json-core hands keys and
+/// strings over as slices of the document without their positions.
+pub(crate) fn offset_in(text: &str, part: &str) -> Option<usize> {
+    let at = part.as_ptr().addr().checked_sub(text.as_ptr().addr())?;
+    (at.checked_add(part.len())? <= text.len()).then_some(at)
 }
 
-impl<'a> StrSeq<'a> {
-    pub(crate) fn new(text: &'a str, pos: usize) -> Self {
-        StrSeq { text, pos }
-    }
-}
-
-/// The index of the closing quote of the validated string whose opening quote is at `i`:
-/// escapes were checked by the scan, so a `\\` only means "skip the next byte".
-fn string_end_validated(b: &[u8], i: usize) -> Option<usize> {
-    let mut j = i + 1;
-    loop {
-        j = find_quote_or_backslash(b, j)?;
-        if b[j] == b'"' {
-            return Some(j);
-        }
-        j += 2;
-    }
-}
-
-/// Returns the next string in a validated sequence of `"..."` separated by any of `seps`
-/// and white space, stopping at the first byte that is none of them.
-fn next_str<'a>(text: &'a str, pos: &mut usize, seps: &[u8]) -> Option<JsonStr<'a>> {
+/// Where the value of the member whose key's opening quote is at `key_at` starts, in a
+/// document a [`Scanner`] accepted.
+pub(crate) fn value_after_key(text: &str, key_at: usize) -> usize {
     let b = text.as_bytes();
-    while let Some(c) = b.get(*pos) {
-        if *c == b'"' {
-            let end = string_end_validated(b, *pos)?;
-            let s = text.get(*pos + 1..end)?;
-            *pos = end + 1;
-            return Some(JsonStr(s));
-        }
-        if !seps.contains(c) && !matches!(c, b' ' | b'\t' | b'\n' | b'\r') {
-            return None;
-        }
-        *pos += 1;
+    let mut i = string_at(b, key_at, false).map_or(b.len(), |(end, _)| end + 1);
+    while let Some(b' ' | b'\t' | b'\n' | b'\r' | b':') = b.get(i) {
+        i += 1;
     }
-    None
-}
-
-impl<'a> Iterator for StrSeq<'a> {
-    type Item = JsonStr<'a>;
-    fn next(&mut self) -> Option<JsonStr<'a>> {
-        next_str(self.text, &mut self.pos, b"[,")
-    }
-}
-
-/// Iterator over the members of a validated JSON object whose values are all strings,
-/// starting at its `{`. `Debug` shows the position only, never the document.
-#[derive(Clone)]
-pub struct StrMap<'a> {
-    text: &'a str,
-    pos: usize,
-}
-
-impl<'a> StrMap<'a> {
-    pub(crate) fn new(text: &'a str, pos: usize) -> Self {
-        StrMap { text, pos }
-    }
-}
-
-impl<'a> Iterator for StrMap<'a> {
-    type Item = (JsonStr<'a>, JsonStr<'a>);
-    fn next(&mut self) -> Option<Self::Item> {
-        let k = next_str(self.text, &mut self.pos, b"{,")?;
-        let v = next_str(self.text, &mut self.pos, b":")?;
-        Some((k, v))
-    }
-}
-
-impl fmt::Debug for StrSeq<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("StrSeq").field("pos", &self.pos).finish()
-    }
-}
-
-impl fmt::Debug for StrMap<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("StrMap").field("pos", &self.pos).finish()
-    }
+    i
 }

@@ -8,7 +8,9 @@ use serde::{Deserialize, Deserializer};
 use crate::error::{Error, ErrorKind, Result};
 use crate::extra::{decode_base64, locate, Span};
 use crate::fields::{json_object, map};
-use crate::json::{validate, JsonStr, Secret, StrMap, StrSeq};
+use core::marker::PhantomData;
+
+use crate::json::{validate, value_after_key, JsonStr, Scanner, Secret, Token, Value};
 
 /// The one table of Kata volume types: variant, JSON name, stable number (the C library's
 /// `NYDUS_OVERLAY_VOLUME_*` constants, generated from this table). Numbers never change and are
@@ -136,63 +138,57 @@ json_object! {
     }
 }
 
-/// A JSON array of strings, remembered by its first element and length.
+/// How many strings a JSON array of strings, or a JSON object of string values, holds. The
+/// mapping checks the shape and counts; the strings themselves are read later, in place, by a
+/// [`Scanner`] from the member's position.
 #[derive(Copy, Clone, Debug, Default)]
-struct Marked<'a> {
-    first: Option<&'a str>,
-    len: usize,
-}
+struct Count(usize);
 
-struct MarkVisitor;
+struct CountVisitor;
 
-impl<'de> Visitor<'de> for MarkVisitor {
-    type Value = Marked<'de>;
+impl<'de> Visitor<'de> for CountVisitor {
+    type Value = Count;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("an array of strings or a map of strings")
     }
-    fn visit_seq<A: SeqAccess<'de>>(
-        self,
-        mut seq: A,
-    ) -> core::result::Result<Self::Value, A::Error> {
-        let mut m = Marked::default();
-        while let Some(s) = seq.next_element::<JsonStr<'de>>()? {
-            m.first.get_or_insert(s.0);
-            m.len += 1;
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> core::result::Result<Count, A::Error> {
+        let mut n = 0;
+        while seq.next_element::<JsonStr<'de>>()?.is_some() {
+            n += 1;
         }
-        Ok(m)
+        Ok(Count(n))
     }
-    fn visit_map<A: MapAccess<'de>>(
-        self,
-        mut map: A,
-    ) -> core::result::Result<Self::Value, A::Error> {
-        let mut m = Marked::default();
-        while let Some((k, _)) = map.next_entry::<JsonStr<'de>, JsonStr<'de>>()? {
-            m.first.get_or_insert(k.0);
-            m.len += 1;
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> core::result::Result<Count, A::Error> {
+        let mut n = 0;
+        while map.next_entry::<JsonStr<'de>, JsonStr<'de>>()?.is_some() {
+            n += 1;
         }
-        Ok(m)
+        Ok(Count(n))
     }
 }
 
+/// A JSON array of strings, counted.
 #[derive(Copy, Clone, Debug, Default)]
-struct StrList<'a>(Marked<'a>);
-impl<'de: 'a, 'a> Deserialize<'de> for StrList<'a> {
+struct StrList(usize);
+impl<'de> Deserialize<'de> for StrList {
     fn deserialize<D: Deserializer<'de>>(d: D) -> core::result::Result<Self, D::Error> {
-        d.deserialize_seq(MarkVisitor).map(StrList)
+        d.deserialize_seq(CountVisitor).map(|c| StrList(c.0))
     }
 }
 
+/// A JSON object of string values, counted; the lifetime is that of the object holding it.
 #[derive(Copy, Clone, Debug, Default)]
-struct StrMapMark<'a>(Marked<'a>);
-impl<'de: 'a, 'a> Deserialize<'de> for StrMapMark<'a> {
+struct StrMap<'a>(usize, PhantomData<&'a str>);
+impl<'de> Deserialize<'de> for StrMap<'_> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> core::result::Result<Self, D::Error> {
-        d.deserialize_map(MarkVisitor).map(StrMapMark)
+        d.deserialize_map(CountVisitor)
+            .map(|c| StrMap(c.0, PhantomData))
     }
 }
 
 json_object! {
     struct RawMeta<'a> {
-        metadata: StrMapMark<'a>,
+        metadata: StrMap<'a>,
     }
 }
 
@@ -201,7 +197,7 @@ json_object! {
         volume_type: JsonStr<'a>,
         source: JsonStr<'a>,
         fs_type: JsonStr<'a>,
-        options: StrList<'a>,
+        options: StrList,
         direct_volume: RawMeta<'a>,
         image_pull: RawMeta<'a>,
         nydus_image: RawNydus<'a>,
@@ -212,12 +208,16 @@ json_object! {
 /// The `options` strings of a Kata volume, in order. Each is a [`Secret`]: producers put
 /// credentials there. `Debug` shows no text.
 #[derive(Clone)]
-pub struct Options<'a>(core::iter::Take<StrSeq<'a>>);
+pub struct Options<'a>(Option<Scanner<'a>>);
 
 impl<'a> Iterator for Options<'a> {
     type Item = Secret<'a>;
     fn next(&mut self) -> Option<Secret<'a>> {
-        self.0.next().map(Secret::new)
+        // The mapping checked that the array holds only strings.
+        self.0.as_mut()?.find_map(|t| match t {
+            Ok(Token::Value(Value::String(s), _)) => Some(Secret::new(s)),
+            _ => None,
+        })
     }
 }
 
@@ -231,12 +231,21 @@ impl fmt::Debug for Options<'_> {
 /// plain [`JsonStr`]s (label names); values are [`Secret`]s (snapshot labels can carry
 /// credentials). `Debug` shows no text.
 #[derive(Clone)]
-pub struct Metadata<'a>(core::iter::Take<StrMap<'a>>);
+pub struct Metadata<'a>(Option<Scanner<'a>>);
 
 impl<'a> Iterator for Metadata<'a> {
     type Item = (JsonStr<'a>, Secret<'a>);
     fn next(&mut self) -> Option<Self::Item> {
-        self.0.next().map(|(k, v)| (k, Secret::new(v)))
+        // The mapping checked that every value is a string: a key is followed by its value.
+        let tokens = self.0.as_mut()?;
+        let key = tokens.find_map(|t| match t {
+            Ok(Token::Key(k, _)) => Some(k),
+            _ => None,
+        })?;
+        match tokens.next()? {
+            Ok(Token::Value(Value::String(v), _)) => Some((key, Secret::new(v))),
+            _ => None,
+        }
     }
 }
 
@@ -244,6 +253,14 @@ impl fmt::Debug for Metadata<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Metadata").finish_non_exhaustive()
     }
+}
+
+/// A member holding strings: where its value starts in the JSON (`None` when absent or
+/// `null`) and how many strings it holds.
+#[derive(Copy, Clone, Debug, Default)]
+struct Strings {
+    at: Option<usize>,
+    len: usize,
 }
 
 /// A decoded Kata virtual volume. Strings are still escaped ([`JsonStr`]); those that can
@@ -257,9 +274,9 @@ pub struct KataVolume<'a> {
     pub source: Option<JsonStr<'a>>,
     /// `fs_type`, if given.
     pub fs_type: Option<JsonStr<'a>>,
-    options: Marked<'a>,
-    direct_volume: Option<Marked<'a>>,
-    image_pull: Option<Marked<'a>>,
+    options: Strings,
+    direct_volume: Option<Strings>,
+    image_pull: Option<Strings>,
     /// `nydus_image`, if given.
     pub nydus_image: Option<NydusImage<'a>>,
     /// `dm_verity`, if given.
@@ -303,7 +320,15 @@ pub fn decode_json(json: &[u8]) -> Result<KataVolume<'_>> {
     let text = validate(json)?;
     let raw: RawVolume<'_> = map(text)?;
     // Field errors carry the offset of the member's key (see `fields`).
-    let [vt_at, .., verity_at] = raw.key_at.map(Option::unwrap_or_default);
+    let vt_at = raw.key_of("volume_type").unwrap_or_default();
+    let verity_at = raw.key_of("dm_verity").unwrap_or_default();
+    // Where a member of strings starts, found from its key, when it is given (not `null`).
+    let strings = |len: Option<usize>, key_at: Option<usize>| Strings {
+        at: len.and(key_at).map(|k| value_after_key(text, k)),
+        len: len.unwrap_or_default(),
+    };
+    let metadata = |m: RawMeta<'_>| strings(m.metadata.map(|c| c.0), m.key_of("metadata"));
+    let options = strings(raw.options.map(|c| c.0), raw.key_of("options"));
     let vt = required(raw.volume_type, "volume_type", 0)?;
     let volume_type = VOLUME_TYPES
         .iter()
@@ -329,9 +354,9 @@ pub fn decode_json(json: &[u8]) -> Result<KataVolume<'_>> {
         volume_type,
         source: raw.source,
         fs_type: raw.fs_type,
-        options: raw.options.unwrap_or_default().0,
-        direct_volume: raw.direct_volume.map(|m| m.metadata.unwrap_or_default().0),
-        image_pull: raw.image_pull.map(|m| m.metadata.unwrap_or_default().0),
+        options,
+        direct_volume: raw.direct_volume.map(metadata),
+        image_pull: raw.image_pull.map(metadata),
         nydus_image: raw.nydus_image.map(|n| NydusImage {
             config: n.config,
             snapshot_dir: n.snapshot_dir,
@@ -341,11 +366,6 @@ pub fn decode_json(json: &[u8]) -> Result<KataVolume<'_>> {
 }
 
 impl<'a> KataVolume<'a> {
-    /// Where the string `s` (borrowed from the JSON) starts, counting its opening quote.
-    fn start_of(&self, s: &'a str) -> usize {
-        locate(self.json, JsonStr(s)).map_or(self.json.len(), |sp| sp.offset - 1)
-    }
-
     /// Where `s` (a string of this volume: a field, an option, a metadata key or value; `None`
     /// when absent) lies in [`expose_json`](KataVolume::expose_json); `None` for an absent
     /// one. Pass a [`Secret`] as `s.expose()`: a span shows no text.
@@ -355,11 +375,12 @@ impl<'a> KataVolume<'a> {
 
     /// The `options` strings, in order (none if absent).
     pub fn options(&self) -> Options<'a> {
-        let pos = self
-            .options
-            .first
-            .map_or(self.json.len(), |s| self.start_of(s));
-        Options(StrSeq::new(self.json, pos).take(self.options.len))
+        Options(self.strings(self.options))
+    }
+
+    /// A scanner over the member `m` holds, if it is given.
+    fn strings(&self, m: Strings) -> Option<Scanner<'a>> {
+        m.at.map(|at| Scanner::value_at(self.json, at))
     }
 
     /// The number of `options` strings.
@@ -367,11 +388,8 @@ impl<'a> KataVolume<'a> {
         self.options.len
     }
 
-    fn map(&self, m: Option<Marked<'a>>) -> Option<Metadata<'a>> {
-        m.map(|m| {
-            let pos = m.first.map_or(self.json.len(), |s| self.start_of(s));
-            Metadata(StrMap::new(self.json, pos).take(m.len))
-        })
+    fn map(&self, m: Option<Strings>) -> Option<Metadata<'a>> {
+        m.map(|m| Metadata(self.strings(m)))
     }
 
     /// `direct_volume.metadata` as key/value pairs in JSON order, if `direct_volume` is given.

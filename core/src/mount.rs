@@ -265,7 +265,9 @@ impl<'a> MountOptions<'a> {
         self.extra_count
     }
 
-    /// The value of the last `extraoption=` (the one Kata's Go rules use), if any.
+    /// The last `extraoption=` item, if any. Which item a Kata runtime takes (and that an
+    /// empty last value means none under Go rules) is the one selection rule,
+    /// [`option_list::select_in_string`](crate::option_list::select_in_string)`(m.input(), rules)`.
     pub fn extraoption(&self) -> Option<Item<'a>> {
         self.extra_last
     }

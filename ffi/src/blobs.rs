@@ -435,7 +435,8 @@ ffi_fn! {
     /// bytes). Returns `NYDUS_OVERLAY_END` past the last one.
     ///
     /// Cost: decodes the JSON again on every call (linear in `json_len`), so walking all
-    /// options is quadratic in the worst case; fine for the handful a volume has.
+    /// options with it is quadratic. Prefer `nydus_overlay_kata_options`, which gives every
+    /// option in one pass; this call stays for callers of the first ABI.
     ///
     /// # Safety
     /// `json` readable for `json_len`; `out` writable.
@@ -461,7 +462,9 @@ ffi_fn! {
     /// and value spans into `json`. Returns `NYDUS_OVERLAY_END` past the last entry or when the
     /// map is absent.
     ///
-    /// Cost: decodes the JSON again on every call, as `nydus_overlay_kata_option` does.
+    /// Cost: decodes the JSON again on every call, so walking a map with it is quadratic.
+    /// Prefer `nydus_overlay_kata_metadata_entries`, which gives every entry in one pass; this
+    /// call stays for callers of the first ABI.
     ///
     /// # Safety
     /// `json` readable for `json_len`; `key` and `value` writable.

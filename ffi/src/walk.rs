@@ -41,13 +41,13 @@ unsafe fn fill<T>(
     n: usize,
     items: impl Iterator<Item = T>,
 ) -> Ret {
+    if out.is_null() && cap != 0 {
+        return Err(Code::NULL);
+    }
     if n > cap {
         // SAFETY: the caller's contract.
         unsafe { put(count, n) };
         return Err(Code::BUFFER_TOO_SMALL);
-    }
-    if out.is_null() && cap != 0 {
-        return Err(Code::NULL);
     }
     let mut written = 0;
     for item in items.take(n) {

@@ -138,7 +138,9 @@ fn verdicts(opts: &str, rules: u32, overlay: bool) -> Vec<(&'static str, i32)> {
 fn every_entry_point_gives_each_row_its_one_verdict() {
     let mut wrong = Vec::new();
     let mut runs = 0;
-    for row in table() {
+    // Under Miri (interpreted, ~80 s for the whole table) a few rows exercise the memory paths.
+    let rows = if cfg!(miri) { 4 } else { usize::MAX };
+    for row in table().into_iter().take(rows) {
         for (rules, want) in [NYDUS_OVERLAY_RULES_GO, NYDUS_OVERLAY_RULES_RUST]
             .into_iter()
             .zip(row.want)
@@ -163,6 +165,6 @@ fn every_entry_point_gives_each_row_its_one_verdict() {
             }
         }
     }
-    assert!(runs > 300, "{runs} runs");
+    assert!(runs > 300 || cfg!(miri), "{runs} runs");
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }

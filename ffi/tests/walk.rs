@@ -393,3 +393,68 @@ fn extra_decode_unescaped_gives_the_unescaped_fields_in_one_call() {
         (NYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL, 6, SENTINEL_SPAN)
     );
 }
+
+#[test]
+fn null_pointers_are_refused_before_any_use() {
+    let opts = b"lowerdir=/a:/b";
+    let json = VOLUME;
+    let mut count = 7usize;
+    let null_l = std::ptr::null_mut::<nydus_overlay_layer>();
+    let null_s = std::ptr::null_mut::<nydus_overlay_span>();
+    let null_e = std::ptr::null_mut::<nydus_overlay_entry>();
+    // SAFETY (every call): NULL pointers with non-zero sizes are what is tested; the library
+    // checks them before any use.
+    unsafe {
+        let (o, n, j, jn) = (opts.as_ptr(), opts.len(), json.as_ptr(), json.len());
+        for r in [
+            nydus_overlay_layers(o, n, null_l, 0, std::ptr::null_mut()),
+            nydus_overlay_layers(o, n, null_l, 1, &mut count),
+            nydus_overlay_kata_options(j, jn, null_s, 0, std::ptr::null_mut()),
+            nydus_overlay_kata_options(j, jn, null_s, 4, &mut count),
+            nydus_overlay_kata_metadata_entries(j, jn, 0, null_e, 0, std::ptr::null_mut()),
+            nydus_overlay_kata_metadata_entries(j, jn, 0, null_e, 4, &mut count),
+            nydus_overlay_json_unescape_spans(
+                j,
+                jn,
+                null_s,
+                1,
+                std::ptr::null_mut(),
+                0,
+                &mut count,
+            ),
+            nydus_overlay_json_unescape_spans(
+                j,
+                jn,
+                null_s,
+                0,
+                std::ptr::null_mut(),
+                0,
+                std::ptr::null_mut(),
+            ),
+            nydus_overlay_extra_decode_unescaped(
+                j,
+                jn,
+                std::ptr::null_mut(),
+                0,
+                std::ptr::null_mut(),
+            ),
+        ] {
+            assert_eq!(r, NYDUS_OVERLAY_ERR_NULL);
+        }
+    }
+    assert_eq!(count, 7, "nothing written on a refused call");
+    // Nothing to unescape: zero bytes, with NULL arrays.
+    // SAFETY: NULL with zero lengths is the empty input.
+    let r = unsafe {
+        nydus_overlay_json_unescape_spans(
+            std::ptr::null(),
+            0,
+            std::ptr::null_mut(),
+            0,
+            std::ptr::null_mut(),
+            0,
+            &mut count,
+        )
+    };
+    assert_eq!((r, count), (NYDUS_OVERLAY_OK, 0));
+}

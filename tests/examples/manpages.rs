@@ -1150,6 +1150,7 @@ fn examples3(w: &mut String, abi: &str) {
         r#".SH EXAMPLES
 .EX
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <nydus_overlay.h>
 
@@ -1163,12 +1164,16 @@ int main(void)
         fprintf(stderr, "%s\en", nydus_overlay_strerror(r));
         return 1;
     }}
-    nydus_overlay_layer l;
-    for (uint64_t c = 0;
-         nydus_overlay_next_layer((const uint8_t *)opts, len, c, &l) == NYDUS_OVERLAY_OK;
-         c = l.next)
-        printf("%.*s\en", (int)l.raw.len, opts + l.raw.offset);
-    return 0;
+    /* Every layer in one pass: lower_count of them. */
+    nydus_overlay_layer *layers = calloc(o.lower_count, sizeof *layers);
+    size_t n = 0;
+    if (!layers)
+        return 1;
+    r = nydus_overlay_layers((const uint8_t *)opts, len, layers, o.lower_count, &n);
+    for (size_t i = 0; r == NYDUS_OVERLAY_OK && i < n; i++)
+        printf("%.*s\en", (int)layers[i].raw.len, opts + layers[i].raw.offset);
+    free(layers);
+    return r == NYDUS_OVERLAY_OK ? 0 : 1;
 }}
 .EE
 .SH FILES

@@ -164,6 +164,10 @@ fn check_rules(list: &[&[u8]], rules: Rules) {
     }
     if joins_plainly(list) {
         check_string(list, rules, want);
+        let opts = list.join(&b","[..]);
+        crate::list_ffi::check(list, rules, Some((&opts, &offsets(list))));
+    } else {
+        crate::list_ffi::check(list, rules, None);
     }
 }
 
@@ -202,6 +206,18 @@ fn check_string(list: &[&[u8]], rules: Rules, want: Pick<'_>) {
         Err(e) => Err(Error::new(e.kind, to_offset(e))),
     };
     assert_eq!(got, want, "{rules:?} select_in_string of {opts:?}");
+    // Decoding from the string reaches the same verdict as decoding from the list.
+    if let Ok((_, value)) = want {
+        let mut buf = vec![0u8; decoded_len_max(value.len())];
+        let from_string = option_list::decode_in_string(&opts, rules, &mut buf).map(|e| e.source);
+        let mut buf2 = vec![0u8; decoded_len_max(value.len())];
+        let from_list = option_list::decode(list.iter().copied(), rules, &mut buf2);
+        assert_eq!(
+            from_string.map(|s| s.map(|s| s.raw().to_owned())),
+            from_list.map(|e| e.source.map(|s| s.raw().to_owned())),
+            "{rules:?} decode_in_string of {opts:?}"
+        );
+    }
 }
 
 /// The fuzz target's property: both runtimes' rules over the list given one item per line.

@@ -155,6 +155,7 @@ pub fn options(input: &[u8]) {
         c = next;
     }
     assert_eq!(by_cursor, m.layers().collect::<Vec<_>>());
+    crate::mount_props::parsed(input, &m, &data);
 }
 
 /// Paths for [`layers`]: non-empty byte strings.

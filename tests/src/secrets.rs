@@ -5,7 +5,7 @@
 
 use arbitrary::{Arbitrary, Unstructured};
 use nydus_overlay_core::MountOptions;
-use nydus_overlayfs::explain::{explain, shown, Doc};
+use nydus_overlayfs::explain::{explain, text_allowed, Doc};
 use nydus_overlayfs::overlay;
 use nydus_overlayfs::plan;
 use serde_json::{json, Value};
@@ -38,7 +38,7 @@ impl Gen {
         let s = self.input.strings.get(self.n).cloned().unwrap_or_default();
         let seeded = self.input.seeds & (1 << (self.n % 64)) != 0;
         self.n += 1;
-        if shown(doc, path) {
+        if text_allowed(doc, path) {
             s.replace(MARKER, "")
         } else if seeded {
             format!("{s}{MARKER}{s}")

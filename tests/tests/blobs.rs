@@ -5,8 +5,9 @@ use nydus_overlay_core::json::{unescape_into, unescaped_len, validate, Secret, M
 use nydus_overlay_core::kata::{self, KataVolume};
 use nydus_overlay_core::option_list::select_in_string;
 use nydus_overlay_core::{ErrorKind, MountOptions};
-use nydus_overlay_tests::{fixtures, props, unescape};
+use nydus_overlay_tests::{cases, fixtures, props, unescape};
 use serde_json::{json, Map, Value};
+use ErrorKind::*;
 
 fn b64(s: &str) -> String {
     nydus_overlay_tests::b64(s.as_bytes())
@@ -186,63 +187,54 @@ fn extra_validation_rules() {
     );
 }
 
-/// `name: json => Kind @ offset;` tests that decoding `json` as an extraoption fails with that
+/// A row `name: json => Kind, offset;`: decoding `json` as an extraoption fails with that
 /// kind at that byte offset.
-macro_rules! extra_errors {
-    ($($name:ident: $json:expr => $kind:ident @ $at:expr;)*) => {$(
-        #[test]
-        fn $name() {
-            let e = extra::decode_json($json.as_bytes()).unwrap_err();
-            assert_eq!((e.kind, e.offset), (ErrorKind::$kind, $at), "{}", $json);
-        }
-    )*};
+fn extra_error(json: &str, kind: ErrorKind, at: usize) {
+    let e = extra::decode_json(json.as_bytes()).unwrap_err();
+    assert_eq!((e.kind, e.offset), (kind, at), "{json}");
 }
 
 /// The same for Kata volumes.
-macro_rules! kata_errors {
-    ($($name:ident: $json:expr => $kind:ident @ $at:expr;)*) => {$(
-        #[test]
-        fn $name() {
-            let e = kata::decode_json($json.as_bytes()).unwrap_err();
-            assert_eq!((e.kind, e.offset), (ErrorKind::$kind, $at), "{}", $json);
-        }
-    )*};
+fn kata_error(json: &str, kind: ErrorKind, at: usize) {
+    let e = kata::decode_json(json.as_bytes()).unwrap_err();
+    assert_eq!((e.kind, e.offset), (kind, at), "{json}");
 }
 
-extra_errors! {
+cases! {
+    extra_error;
     // Field errors name the offset of the member's key (its opening quote).
-    duplicate_field: r#"{"source":"a","source":"b"}"# => DuplicateField @ 14;
-    duplicate_field_spelled_with_escapes: r#"{"source":"a","sour\u0063e":"b"}"# => DuplicateField @ 14;
-    duplicate_field_escaped_first: r#"{"sour\u0063e":"a", "source":"b"}"# => DuplicateField @ 20;
-    duplicate_field_after_null: r#"{"source":null,"source":"b"}"# => DuplicateField @ 15;
-    duplicate_field_both_null: r#"{"config":"{}","fs_version":null,"fs_version":null}"# => DuplicateField @ 33;
-    wrong_type_number: r#"{"source":1}"# => JsonType @ 1;
-    wrong_type_later_field: r#"{"source":"/s", "config":{}}"# => JsonType @ 16;
-    wrong_type_escaped_key: r#"{"c\u006fnfig":[]}"# => JsonType @ 1;
-    wrong_type_bool: r#"{"x":1,"fs_version":true}"# => JsonType @ 7;
-    top_level_array: r#"["source"]"# => JsonType @ 0;
-    top_level_null: "null" => JsonType @ 0;
-    bad_escape: r#"{"source":"a\x"}"# => JsonBadEscape @ 12;
-    short_unicode_escape: r#"{"source":"a\u12"}"# => JsonBadEscape @ 12;
-    lone_high_surrogate: r#"{"source":"\ud800"}"# => JsonLoneSurrogate @ 11;
-    lone_low_surrogate: r#"{"source":"\udc00\ud800"}"# => JsonLoneSurrogate @ 11;
-    high_surrogate_then_letter: r#"{"source":"\ud800\u0041"}"# => JsonLoneSurrogate @ 11;
-    bad_escape_in_unknown_key: r#"{"a\qb":1}"# => JsonBadEscape @ 3;
-    control_character: "{\"source\":\"a\tb\"}" => JsonControlCharacter @ 12;
-    control_character_in_key: "{\"a\nb\":1}" => JsonControlCharacter @ 3;
-    trailing_text: r#"{"source":"a"} x"# => JsonSyntax @ 15;
-    trailing_comma: r#"{"source":"a",}"# => JsonSyntax @ 14;
-    trailing_comma_in_array: r#"{"x":[1,]}"# => JsonSyntax @ 8;
-    leading_zero: r#"{"x":01}"# => JsonSyntax @ 6;
-    bare_decimal_point: r#"{"x":1.}"# => JsonSyntax @ 6;
-    bare_minus: r#"{"x":-}"# => JsonSyntax @ 5;
-    short_true: r#"{"x":tru}"# => JsonSyntax @ 5;
-    short_null: r#"{"x":nul}"# => JsonSyntax @ 5;
-    missing_colon: r#"{"x" 1}"# => JsonSyntax @ 5;
-    empty_document: "" => JsonSyntax @ 0;
-    unclosed_object: "{" => JsonSyntax @ 1;
-    unterminated_string: r#"{"x":"abc"# => JsonSyntax @ 5;
-    backslash_at_the_end: "{\"x\":\"abc\\" => JsonSyntax @ 5;
+    duplicate_field: r#"{"source":"a","source":"b"}"# => DuplicateField, 14;
+    duplicate_field_spelled_with_escapes: r#"{"source":"a","sour\u0063e":"b"}"# => DuplicateField, 14;
+    duplicate_field_escaped_first: r#"{"sour\u0063e":"a", "source":"b"}"# => DuplicateField, 20;
+    duplicate_field_after_null: r#"{"source":null,"source":"b"}"# => DuplicateField, 15;
+    duplicate_field_both_null: r#"{"config":"{}","fs_version":null,"fs_version":null}"# => DuplicateField, 33;
+    wrong_type_number: r#"{"source":1}"# => JsonType, 1;
+    wrong_type_later_field: r#"{"source":"/s", "config":{}}"# => JsonType, 16;
+    wrong_type_escaped_key: r#"{"c\u006fnfig":[]}"# => JsonType, 1;
+    wrong_type_bool: r#"{"x":1,"fs_version":true}"# => JsonType, 7;
+    top_level_array: r#"["source"]"# => JsonType, 0;
+    top_level_null: "null" => JsonType, 0;
+    bad_escape: r#"{"source":"a\x"}"# => JsonBadEscape, 12;
+    short_unicode_escape: r#"{"source":"a\u12"}"# => JsonBadEscape, 12;
+    lone_high_surrogate: r#"{"source":"\ud800"}"# => JsonLoneSurrogate, 11;
+    lone_low_surrogate: r#"{"source":"\udc00\ud800"}"# => JsonLoneSurrogate, 11;
+    high_surrogate_then_letter: r#"{"source":"\ud800\u0041"}"# => JsonLoneSurrogate, 11;
+    bad_escape_in_unknown_key: r#"{"a\qb":1}"# => JsonBadEscape, 3;
+    control_character: "{\"source\":\"a\tb\"}" => JsonControlCharacter, 12;
+    control_character_in_key: "{\"a\nb\":1}" => JsonControlCharacter, 3;
+    trailing_text: r#"{"source":"a"} x"# => JsonSyntax, 15;
+    trailing_comma: r#"{"source":"a",}"# => JsonSyntax, 14;
+    trailing_comma_in_array: r#"{"x":[1,]}"# => JsonSyntax, 8;
+    leading_zero: r#"{"x":01}"# => JsonSyntax, 6;
+    bare_decimal_point: r#"{"x":1.}"# => JsonSyntax, 6;
+    bare_minus: r#"{"x":-}"# => JsonSyntax, 5;
+    short_true: r#"{"x":tru}"# => JsonSyntax, 5;
+    short_null: r#"{"x":nul}"# => JsonSyntax, 5;
+    missing_colon: r#"{"x" 1}"# => JsonSyntax, 5;
+    empty_document: "" => JsonSyntax, 0;
+    unclosed_object: "{" => JsonSyntax, 1;
+    unterminated_string: r#"{"x":"abc"# => JsonSyntax, 5;
+    backslash_at_the_end: "{\"x\":\"abc\\" => JsonSyntax, 5;
 }
 
 #[test]
@@ -251,16 +243,17 @@ fn invalid_utf8_is_its_own_error() {
     assert_eq!((e.kind, e.offset), (ErrorKind::JsonUtf8, 11));
 }
 
-kata_errors! {
-    kata_unknown_volume_type: r#"{"x":0,"volume_type":"floppy"}"# => UnknownVolumeType @ 7;
-    kata_missing_volume_type: r#"{"source":"/x"}"# => MissingField @ 0;
-    kata_options_not_strings: r#"{"volume_type":"direct_block","options":[1]}"# => JsonType @ 30;
-    kata_options_not_an_array: r#"{"volume_type":"direct_block","options":"ro"}"# => JsonType @ 30;
-    kata_duplicate_volume_type: r#"{"volume_type":"direct_block","volume\u005ftype":"x"}"# => DuplicateField @ 30;
-    kata_nested_duplicate: r#"{"volume_type":"direct_block","nydus_image":{"config":"","c\u006fnfig":""}}"# => DuplicateField @ 57;
-    kata_nested_wrong_type: r#"{"volume_type":"direct_block","dm_verity":{"hashtype":"a","hash":"b","blocknum":-1,"blocksize":1,"hashsize":1,"offset":0}}"# => JsonType @ 69;
-    kata_dm_verity_incomplete: r#"{"volume_type":"direct_block","dm_verity":{"hash":"x"}}"# => MissingField @ 30;
-    kata_metadata_not_strings: r#"{"volume_type":"direct_block","image_pull":{"metadata":{"a":1}}}"# => JsonType @ 44;
+cases! {
+    kata_error;
+    kata_unknown_volume_type: r#"{"x":0,"volume_type":"floppy"}"# => UnknownVolumeType, 7;
+    kata_missing_volume_type: r#"{"source":"/x"}"# => MissingField, 0;
+    kata_options_not_strings: r#"{"volume_type":"direct_block","options":[1]}"# => JsonType, 30;
+    kata_options_not_an_array: r#"{"volume_type":"direct_block","options":"ro"}"# => JsonType, 30;
+    kata_duplicate_volume_type: r#"{"volume_type":"direct_block","volume\u005ftype":"x"}"# => DuplicateField, 30;
+    kata_nested_duplicate: r#"{"volume_type":"direct_block","nydus_image":{"config":"","c\u006fnfig":""}}"# => DuplicateField, 57;
+    kata_nested_wrong_type: r#"{"volume_type":"direct_block","dm_verity":{"hashtype":"a","hash":"b","blocknum":-1,"blocksize":1,"hashsize":1,"offset":0}}"# => JsonType, 69;
+    kata_dm_verity_incomplete: r#"{"volume_type":"direct_block","dm_verity":{"hash":"x"}}"# => MissingField, 30;
+    kata_metadata_not_strings: r#"{"volume_type":"direct_block","image_pull":{"metadata":{"a":1}}}"# => JsonType, 44;
 }
 
 /// `name: json => field, Some("unescaped") | None;` tests that `json` decodes as an
@@ -558,22 +551,18 @@ const KATA_SHAPES: &[&str] = &[
 /// `name: index;` runs the Kata property checks (`props::kata_volume` on the JSON,
 /// `props::ffi_input` on its base64 with a too small, an exact and a large buffer) on
 /// `KATA_SHAPES[index]`.
-macro_rules! kata_props {
-    ($($name:ident: $i:expr;)*) => {$(
-        #[test]
-        fn $name() {
-            let json = KATA_SHAPES[$i];
-            assert!(kata::decode_json(json.as_bytes()).is_ok(), "{json}");
-            props::kata_volume(json.as_bytes());
-            let encoded = b64(json);
-            for cap in [3, decoded_len_max(encoded.len()), 4096] {
-                props::ffi_input(encoded.as_bytes(), cap);
-            }
-        }
-    )*};
+fn kata_props(i: usize) {
+    let json = KATA_SHAPES[i];
+    assert!(kata::decode_json(json.as_bytes()).is_ok(), "{json}");
+    props::kata_volume(json.as_bytes());
+    let encoded = b64(json);
+    for cap in [3, decoded_len_max(encoded.len()), 4096] {
+        props::ffi_input(encoded.as_bytes(), cap);
+    }
 }
 
-kata_props! {
+cases! {
+    kata_props;
     kata_props_metadata_with_duplicates: 0;
     kata_props_dm_verity_and_options: 1;
     kata_props_nydus_image_and_nulls: 2;
@@ -620,22 +609,20 @@ proptest! {
 }
 
 /// `name: b64 => Ok(bytes) | Err(offset);`
-macro_rules! base64_cases {
-    ($($name:ident: $b64:expr => $want:expr;)*) => {$(
-        #[test]
-        fn $name() {
-            let b64: &[u8] = $b64;
-            let mut buf = vec![0u8; decoded_len_max(b64.len())];
-            let got = extra::decode_base64(b64, &mut buf)
-                .map(|n| buf[..n].to_vec())
-                .map_err(|e| (e.kind, e.offset));
-            let want: Result<&[u8], usize> = $want;
-            assert_eq!(got, want.map(<[u8]>::to_vec).map_err(|at| (ErrorKind::Base64, at)));
-        }
-    )*};
+fn base64_case(b64: &[u8], want: Result<&[u8], usize>) {
+    let mut buf = vec![0u8; decoded_len_max(b64.len())];
+    let got = extra::decode_base64(b64, &mut buf)
+        .map(|n| buf[..n].to_vec())
+        .map_err(|e| (e.kind, e.offset));
+    assert_eq!(
+        got,
+        want.map(<[u8]>::to_vec)
+            .map_err(|at| (ErrorKind::Base64, at))
+    );
 }
 
-base64_cases! {
+cases! {
+    base64_case;
     base64_empty: b"" => Ok(b"");
     base64_one_byte: b"YQ==" => Ok(b"a");
     base64_two_bytes: b"YWI=" => Ok(b"ab");

@@ -8,7 +8,7 @@ use nydus_overlay_core::json::Secret;
 use nydus_overlay_core::kata;
 use nydus_overlay_core::option_list;
 use nydus_overlay_tests::secrets::{assert_hidden, MARKER};
-use nydus_overlay_tests::{b64, fixtures};
+use nydus_overlay_tests::{b64, cases, fixtures};
 use serde_json::{json, Value};
 
 /// Both forms of `Debug` of every public value reachable from a decoded blob (`value`
@@ -78,35 +78,37 @@ fn secret_values(decoded: &Value) -> Vec<String> {
         .collect()
 }
 
-macro_rules! debug_hides_fixture {
-    ($($name:ident: $fixture:literal, $at_least:literal;)*) => {$(
-        #[test]
-        fn $name() {
-            let f = fixtures().into_iter().find(|f| f.name == $fixture).expect("fixture");
-            let extraoption = f.option.starts_with(option_list::EXTRA_OPTION_PREFIX.as_bytes());
-            let value = &f.option[f.option.iter().position(|&b| b == b'=').unwrap() + 1..];
-            let (out, raw) = debug_everything(extraoption, value);
-            let mut secrets = secret_values(&f.decoded);
-            secrets.extend(raw.into_iter().filter(|s| s.len() >= 8));
-            let at_least: usize = $at_least;
-            assert!(secrets.len() >= at_least, "{} secret values", secrets.len());
-            for s in &secrets {
-                assert_hidden(concat!("Debug of ", $fixture), &out, s);
-            }
-        }
-    )*};
+/// One row of the table below: `Debug` of fixture `name` shows none of its secret values, of
+/// which there are at least `at_least` long enough to search for.
+fn debug_hides(name: &str, at_least: usize) {
+    let f = fixtures()
+        .into_iter()
+        .find(|f| f.name == name)
+        .expect("fixture");
+    let extraoption = f
+        .option
+        .starts_with(option_list::EXTRA_OPTION_PREFIX.as_bytes());
+    let value = &f.option[f.option.iter().position(|&b| b == b'=').unwrap() + 1..];
+    let (out, raw) = debug_everything(extraoption, value);
+    let mut secrets = secret_values(&f.decoded);
+    secrets.extend(raw.into_iter().filter(|s| s.len() >= 8));
+    assert!(secrets.len() >= at_least, "{} secret values", secrets.len());
+    for s in &secrets {
+        assert_hidden(&format!("Debug of {name}"), &out, s);
+    }
 }
 
-debug_hides_fixture! {
-    debug_hides_extra_no_fs_version: "extra-no-fs-version", 1;
-    debug_hides_extra_unknown_field: "extra-unknown-field", 0;
-    debug_hides_extra_v5_escapes: "extra-v5-escapes", 1;
-    debug_hides_extra_v6_auth: "extra-v6-auth", 1;
-    debug_hides_kata_guest_pull: "kata-guest-pull", 3;
-    debug_hides_kata_layer_raw_block: "kata-layer-raw-block", 1;
-    debug_hides_kata_nydus_image: "kata-nydus-image", 1;
-    debug_hides_kata_verity_salt: "kata-verity-salt", 2;
-    debug_hides_kata_verity_zero_fields: "kata-verity-zero-fields", 1;
+cases! {
+    debug_hides;
+    debug_hides_extra_no_fs_version: "extra-no-fs-version" => 1;
+    debug_hides_extra_unknown_field: "extra-unknown-field" => 0;
+    debug_hides_extra_v5_escapes: "extra-v5-escapes" => 1;
+    debug_hides_extra_v6_auth: "extra-v6-auth" => 1;
+    debug_hides_kata_guest_pull: "kata-guest-pull" => 3;
+    debug_hides_kata_layer_raw_block: "kata-layer-raw-block" => 1;
+    debug_hides_kata_nydus_image: "kata-nydus-image" => 1;
+    debug_hides_kata_verity_salt: "kata-verity-salt" => 2;
+    debug_hides_kata_verity_zero_fields: "kata-verity-zero-fields" => 1;
 }
 
 /// The marker in every secret position, beside plain fields that `Debug` must still show (so

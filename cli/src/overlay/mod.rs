@@ -1,6 +1,6 @@
 //! Mounting overlay without ever losing a layer (SPEC section 4). [`plan`] decides the kernel
 //! data and the path once; [`mount`] follows the plan and returns which path it took or a
-//! typed [`MountError`]; [`preflight`] predicts, without mounting, what the paths would refuse.
+//! typed [`MountError`]; [`preflight()`] predicts, without mounting, what the paths would refuse.
 //!
 //! Paths, in order of preference: one `mount(2)` when the data fits in a page
 //! ([`classic`]); the new mount API with one `lowerdir+`/`datadir+` per layer ([`new_api`]);
@@ -18,7 +18,7 @@ use nydus_overlay_core::MountOptions;
 pub mod classic;
 pub mod compact;
 pub mod new_api;
-pub mod preflight;
+mod preflight;
 
 pub use preflight::{diagnose, preflight, Diagnosis, PairProblem};
 
@@ -193,8 +193,8 @@ pub fn plan(m: &MountOptions<'_>) -> Plan {
     Plan { data, path }
 }
 
-/// Mounts `m` on `target` from `source` (SPEC section 4) as its [`plan`] says: the one entry
-/// point. Returns the path that was taken.
+/// Mounts `m` on `target` from `source` (SPEC section 4) as its [`plan`] says; returns the path
+/// that was taken.
 pub fn mount(
     m: &MountOptions<'_>,
     plan: Plan,
@@ -273,8 +273,9 @@ pub(crate) fn propagate(fresh: Fresh<'_>, propagation: u64) -> Result<(), MountE
     Ok(())
 }
 
-/// Runs `f` with the working directory in `dir`, and restores it whatever `f` returns: the
-/// one place the helper changes its cwd. `open` and `enter` name the steps of reaching `dir`.
+/// Runs `f` with the working directory in `dir`, and restores it whatever `f` returns (for
+/// compaction and for a long layer named inside its parent). `open` and `enter` name the steps
+/// of reaching `dir`.
 pub(crate) fn in_dir<T>(
     dir: &[u8],
     open: MountStep,

@@ -8,11 +8,11 @@ use std::ffi::CStr;
 use std::io;
 use std::os::fd::OwnedFd;
 
-use nydus_overlay_core::flags::{ms, NewApiFlags};
+use nydus_overlay_core::flags::{ms, NewApiFlags, ADD_DATA_LAYER, ADD_LOWER_LAYER};
 use nydus_overlay_core::options::{escaped_item_len, Unescape};
 use nydus_overlay_core::MountOptions;
 
-use super::{as_cstr, escape_value, in_dir, Fresh, MountError, MountStep, MAX_PARAM};
+use super::{as_cstr, cstr, escape_value, in_dir, Fresh, MountError, MountStep, MAX_PARAM};
 use crate::sys::{self, MountAttrs};
 
 /// What the kernel's answer to a probe means for this path.
@@ -233,11 +233,15 @@ fn set_layers(
     m: &MountOptions<'_>,
     path: &mut Vec<u8>,
 ) -> Result<bool, MountError> {
+    let (lower, data) = (
+        cstr(ADD_LOWER_LAYER.as_bytes())?,
+        cstr(ADD_DATA_LAYER.as_bytes())?,
+    );
     for (i, layer) in m.layers().enumerate() {
         let (key, name) = if layer.data_only {
-            (c"datadir+", "datadir+")
+            (&data, ADD_DATA_LAYER)
         } else {
-            (c"lowerdir+", "lowerdir+")
+            (&lower, ADD_LOWER_LAYER)
         };
         path.clear();
         path.extend(layer.path_bytes());

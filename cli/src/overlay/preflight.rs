@@ -156,7 +156,7 @@ fn upper_work_problem(m: &MountOptions<'_>, errno: Option<i32>) -> Option<Diagno
 /// overlayfs's rules for an upper/work pair that both exist: on one mount, and neither the
 /// same directory nor one inside the other. What cannot be looked up counts as fine: the
 /// answer is then left to the kernel rather than refuse a pair it accepts.
-pub fn pair_problem(upper: &[u8], work: &[u8]) -> Option<PairProblem> {
+fn pair_problem(upper: &[u8], work: &[u8]) -> Option<PairProblem> {
     if !same_mount(upper, work) {
         return Some(PairProblem::NotSameMount);
     }
