@@ -656,3 +656,19 @@ overlays; marker"#,
         )
     );
 }
+
+/// A volatile mount that finds no marker asks the kernel nothing: where `fsopen` fails, it
+/// still mounts (a probe would have refused), leaving the marker and the record.
+#[test]
+fn a_mount_without_a_marker_is_not_probed() {
+    let s = scratch("no-marker");
+    let r = run_without_fsopen(
+        &s,
+        r#"rc nofs "$H" overlay "$D/t" -o "$PLAIN"
+test -s "$D/w/.nydus-overlayfs-volatile-boot" && echo recorded
+marker"#,
+    );
+    r.assert_rcs(&[0]);
+    assert!(said(&r, "recorded") && said(&r, "marker"), "{r:#?}");
+    assert_eq!(r.stderr, "", "{r:#?}");
+}
