@@ -129,7 +129,7 @@ uninstall:
 
 # The opt-in mount.fuse / mount.fuse3 front (README "The mount.fuse front"): two links to the
 # installed helper in FRONTDIR, a directory before the system's on containerd's PATH. Never
-# into the directories the front takes the real programs from (REAL_DIRS in cli/src/front.rs),
+# into the directories the front takes the real programs from (REAL_DIRS in cli/src/front/mod.rs),
 # and never over a file that is not already such a link. `make install` first.
 FRONTDIR ?= /usr/local/sbin
 FRONT_NAMES := mount.fuse mount.fuse3

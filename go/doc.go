@@ -12,6 +12,40 @@
 // Decoding is strict RFC 8259 JSON over padded standard base64, exactly as the C library and
 // the helper decode it.
 //
+// # Rules, and where they differ from Kata's Go runtime
+//
+// Kata's Go runtime decodes the blobs with encoding/base64's StdEncoding and encoding/json
+// (v1), which are laxer. A blob both accept decodes to the same values; where they differ this
+// package is strict, on purpose: a blob the snapshotter did not write is refused with an error,
+// not read differently.
+//
+//   - Keys match exactly. encoding/json matches "Source" or "SOURCE" to the source field; here
+//     they are unknown keys, skipped, so the field is absent (then [ErrEmptyField] under
+//     [GoRules], [ErrMissingField] under [RustRules]). Escaped keys are compared after
+//     unescaping ("sour\u0063e" is source), as encoding/json writes them.
+//   - A known key given twice is [ErrDuplicateField]; encoding/json takes the last.
+//   - Base64 is canonical and unbroken: a line break ("\n", "\r\n") inside the value, which
+//     StdEncoding skips, and non-zero trailing bits ("e31=" for "e30="), which StdEncoding
+//     accepts, are [ErrBase64]. This is StdEncoding.Strict() without its line-break skipping.
+//   - Invalid UTF-8 is [ErrJSONUTF8]; encoding/json turns it into U+FFFD.
+//   - Agreed: null for a known field reads as absent, as encoding/json leaves the field unset.
+//   - Agreed: a metadata key written twice ([KataVolume] DirectVolume, ImagePull) keeps its last
+//     value, as in the map encoding/json (and serde in Kata's Rust runtime) fills. The C
+//     library's nydus_overlay_kata_metadata_entries gives a C caller both entries, in order.
+//
+// Which extraoption= item a rule set picks is one rule for every entry point, Go, C and Rust
+// (the table tests/data/selection.tsv holds the cases all three are tested on): under
+// [GoRules] the last extraoption= item, an empty value meaning there is none
+// ([ErrNoExtraOption]); under [RustRules] exactly one.
+//
+// # Cost
+//
+// [DecodeExtraOption] is one call into the library, which decodes the value and unescapes every
+// field into one buffer; the fields are substrings of one string copied from it.
+// [DecodeKataVolume] makes a fixed number of calls whatever the number of options and metadata
+// entries, and [Layers] one, so each takes time linear in its input. BENCHMARKS.md compares
+// them with encoding/base64 + encoding/json.
+//
 // # Errors
 //
 // Every error is an [*Error] carrying the library's result code and the name of the function
@@ -21,8 +55,19 @@
 //
 // works, and errors.As gives the code. Error texts are the library's fixed messages: they never
 // contain input text, so logging an error cannot leak the registry credentials the blobs carry.
-// For the same reason [ExtraOption], [NydusImage] and [KataVolume] print their secret-bearing
-// fields as "<redacted>" with the fmt verbs %v, %+v, %s and %#v.
+//
+// # Secrets
+//
+// Every decoded value that can carry a credential is a [Secret]: [ExtraOption].Config,
+// [NydusImage].Config, [KataVolume].Options, the values of the [KataVolume] metadata maps
+// (DirectVolume, ImagePull; their keys are plain strings), and [DmVerity].Hash and Salt. A
+// Secret, and any struct, slice or map holding one, shows "<redacted>" on every path a logger
+// takes: fmt (every verb, including through unexported struct fields), encoding/json (logrus'
+// JSONFormatter, slog.JSONHandler), encoding.TextMarshaler and encoding.BinaryMarshaler users
+// (slog.TextHandler, encoding/xml), gob, and log/slog's LogValuer (Go 1.21 and later).
+// [Secret.Reveal] is the one accessor for the value. Dumpers that follow pointers into
+// unexported fields by reflection (go-spew, litter, go-cmp's diffs, a debugger) show the value:
+// keep decoded values out of them.
 //
 // # Building
 //

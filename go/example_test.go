@@ -99,7 +99,7 @@ func ExampleDecodeKataVolume_dmVerity() {
 		return
 	}
 	d := v.DmVerity
-	fmt.Println(d.Hashtype, *d.Salt, *d.HashType, *d.NoSuperblock)
+	fmt.Println(d.Hashtype, d.Salt.Reveal(), *d.HashType, *d.NoSuperblock)
 	old, _ := nydusoverlay.DecodeKataVolume(blob(`{"volume_type":"layer_raw_block","dm_verity":{"hashtype":"sha256","hash":"cd","blocknum":1,"blocksize":512,"hashsize":4096,"offset":512}}`))
 	fmt.Println(old.DmVerity.Salt == nil, old.DmVerity.HashType == nil, old.DmVerity.NoSuperblock == nil)
 	// Output:
@@ -113,9 +113,11 @@ func ExampleDecodeKataVolume() {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println(v.VolumeType == nydusoverlay.ImageGuestPull, v.ImagePull["containerd.io/snapshot/nydus-proxy-mode"])
+	// Metadata values are Secrets: printed, they are redacted; Reveal gives the value.
+	mode := v.ImagePull["containerd.io/snapshot/nydus-proxy-mode"]
+	fmt.Println(v.VolumeType == nydusoverlay.ImageGuestPull, mode, mode.Reveal())
 	// Output:
-	// true true
+	// true <redacted> true
 }
 
 // Layers are listed top first, unescaped; "::" starts the data-only layers.

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"unsafe"
 )
 
 // KataVolumePrefix starts each option item that carries a Kata virtual volume.
@@ -37,28 +38,32 @@ func (t VolumeType) String() string {
 	return fmt.Sprintf("VolumeType(%d)", uint32(t))
 }
 
-// NydusImage is the nydus_image part of a Kata volume. Config holds registry credentials and
-// prints as "<redacted>".
+// NydusImage is the nydus_image part of a Kata volume. Config holds registry credentials: it is
+// a [Secret].
 type NydusImage struct {
-	// Config is the nydusd configuration, as JSON text. Secret.
-	Config string
+	// Config is the nydusd configuration, as JSON text.
+	Config Secret
 	// SnapshotDir is the snapshot directory.
 	SnapshotDir string
 }
 
+// String shows the snapshot directory and the configuration's size only.
 func (n NydusImage) String() string {
-	return fmt.Sprintf("{Config:<redacted %d bytes> SnapshotDir:%q}", len(n.Config), n.SnapshotDir)
+	return fmt.Sprintf("{Config:<redacted %d bytes> SnapshotDir:%q}", n.Config.Len(), n.SnapshotDir)
 }
 
 // Format makes every fmt verb use String.
 func (n NydusImage) Format(f fmt.State, verb rune) { formatRedacted(f, verb, n) }
 
-// DmVerity is how the guest verifies a block volume.
+// DmVerity is how the guest verifies a block volume. Hash and Salt are [Secret]s, as the
+// helper's --explain redacts them: the root hash names the exact content of a possibly private
+// image, and the salt is what makes that hash unguessable. The algorithm name and the numbers
+// are shown.
 type DmVerity struct {
 	// Hashtype is the hash algorithm, for example "sha256".
 	Hashtype string
 	// Hash is the root hash, hex.
-	Hash string
+	Hash Secret
 	// Blocknum is the number of data blocks.
 	Blocknum uint64
 	// Blocksize is the data block size.
@@ -68,7 +73,7 @@ type DmVerity struct {
 	// Offset is the offset of the hash tree.
 	Offset uint64
 	// Salt is the salt, hex; nil when absent (volumes written before kata-containers 2026-06).
-	Salt *string
+	Salt *Secret
 	// HashType is the dm-verity hash format version (a number, not the Hashtype algorithm);
 	// nil when absent.
 	HashType *uint64
@@ -80,9 +85,9 @@ type DmVerity struct {
 func (d DmVerity) String() string {
 	opt := func(p interface{}) string {
 		switch v := p.(type) {
-		case *string:
+		case *Secret:
 			if v != nil {
-				return fmt.Sprintf("%q", *v)
+				return Redacted
 			}
 		case *uint64:
 			if v != nil {
@@ -95,12 +100,14 @@ func (d DmVerity) String() string {
 		}
 		return "absent"
 	}
-	return fmt.Sprintf("{Hashtype:%q Hash:%q Blocknum:%d Blocksize:%d Hashsize:%d Offset:%d Salt:%s HashType:%s NoSuperblock:%s}",
+	return fmt.Sprintf("{Hashtype:%q Hash:%s Blocknum:%d Blocksize:%d Hashsize:%d Offset:%d Salt:%s HashType:%s NoSuperblock:%s}",
 		d.Hashtype, d.Hash, d.Blocknum, d.Blocksize, d.Hashsize, d.Offset, opt(d.Salt), opt(d.HashType), opt(d.NoSuperblock))
 }
 
-// KataVolume is a decoded io.katacontainers.volume blob. Options and the metadata maps may
-// carry credentials: formatting a KataVolume with fmt shows their sizes only.
+// KataVolume is a decoded io.katacontainers.volume blob. Its options, metadata values,
+// nydus_image.config and dm_verity hash and salt may carry credentials: each is a [Secret], so
+// a KataVolume printed with fmt (see [KataVolume.String]), encoded with encoding/json, gob or a
+// TextMarshaler, or logged with slog shows them as "<redacted>". Metadata keys are shown.
 type KataVolume struct {
 	// VolumeType says which of the other fields matter.
 	VolumeType VolumeType
@@ -109,18 +116,18 @@ type KataVolume struct {
 	// FsType is its filesystem type ("" when absent).
 	FsType string
 	// Options are its mount options (nil when absent).
-	Options []string
+	Options []Secret
 	// DirectVolume is direct_volume.metadata; nil when direct_volume is absent.
-	DirectVolume map[string]string
+	DirectVolume map[string]Secret
 	// ImagePull is image_pull.metadata; nil when image_pull is absent.
-	ImagePull map[string]string
+	ImagePull map[string]Secret
 	// NydusImage is nydus_image; nil when absent.
 	NydusImage *NydusImage
 	// DmVerity is dm_verity; nil when absent.
 	DmVerity *DmVerity
 }
 
-func keys(m map[string]string) string {
+func keys(m map[string]Secret) string {
 	if m == nil {
 		return "nil"
 	}
@@ -132,8 +139,9 @@ func keys(m map[string]string) string {
 	return "[" + strings.Join(k, " ") + "]"
 }
 
-// String shows the volume type, source, fs type, the number of options, the metadata keys
-// (not their values) and the nydus image with its configuration redacted.
+// String shows the volume type, source, fs type, the number of options (not the options), the
+// metadata keys (not their values), the nydus image with its configuration redacted and
+// dm_verity with its hash and salt redacted.
 func (v KataVolume) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "{VolumeType:%s Source:%q FsType:%q Options:<%d redacted> DirectVolume:%s ImagePull:%s",
@@ -154,7 +162,7 @@ func (v KataVolume) Format(f fmt.State, verb rune) { formatRedacted(f, verb, v) 
 // DecodeKataVolume decodes the value of an io.katacontainers.volume= item (the base64 text
 // after the prefix; a value that still has the prefix is accepted too).
 func DecodeKataVolume(value string) (*KataVolume, error) {
-	return decodeKata("DecodeKataVolume", []byte(strings.TrimPrefix(value, KataVolumePrefix)))
+	return decodeKata("DecodeKataVolume", strings.TrimPrefix(value, KataVolumePrefix))
 }
 
 // KataVolumesFromOptions decodes every io.katacontainers.volume= item of a mount's option list,
@@ -165,7 +173,7 @@ func KataVolumesFromOptions(options []string) ([]*KataVolume, error) {
 		if !strings.HasPrefix(o, KataVolumePrefix) {
 			continue
 		}
-		v, err := decodeKata("KataVolumesFromOptions", []byte(o[len(KataVolumePrefix):]))
+		v, err := decodeKata("KataVolumesFromOptions", o[len(KataVolumePrefix):])
 		if err != nil {
 			return nil, err
 		}
@@ -174,93 +182,126 @@ func KataVolumesFromOptions(options []string) ([]*KataVolume, error) {
 	return out, nil
 }
 
-func decodeKata(op string, b64 []byte) (*KataVolume, error) {
-	buf := decodeBuffer(b64)
+// The fixed string fields of a volume, in the order decodeKata puts their spans first.
+const (
+	kSource = iota
+	kFsType
+	kNydusConfig
+	kNydusSnapshotDir
+	kHashtype
+	kHash
+	kSalt
+	kFixed
+)
+
+// decodeKata decodes a volume with a fixed number of calls into the library, whatever the
+// number of options and metadata entries: the decode, one walk for the options, one per
+// metadata map, and one call that unescapes every string into one buffer. So it takes time
+// linear in the size of the volume.
+func decodeKata(op string, b64 string) (*KataVolume, error) {
 	var k C.nydus_overlay_kata_volume
-	if r := C.nydus_overlay_kata_decode(ptr(b64), size(b64), ptr(buf), size(buf), &k); r != C.NYDUS_OVERLAY_OK {
+	half := decodedLenGuess(len(b64))
+	// The JSON goes into the first half, the unescaped strings into the second (they never
+	// need more than the JSON's length).
+	buf := make([]byte, 2*half)
+	r := C.nydus_overlay_kata_decode(strPtr(b64), C.size_t(len(b64)), ptr(buf), C.size_t(half), &k)
+	if r == C.NYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL && int(k.json_len) > half {
+		half = int(k.json_len)
+		buf = make([]byte, 2*half)
+		r = C.nydus_overlay_kata_decode(strPtr(b64), C.size_t(len(b64)), ptr(buf), C.size_t(half), &k)
+	}
+	if r != C.NYDUS_OVERLAY_OK {
 		return nil, newError(op, r)
 	}
-	rd := &kataReader{op: op, buf: buf, js: buf[:k.json_len]}
-	v := &KataVolume{VolumeType: VolumeType(k.volume_type), Source: rd.str(k.source), FsType: rd.str(k.fs_type)}
-	rd.options(v, k.options_count)
+	json := buf[:k.json_len]
+	nOpt := int(k.options_count)
+	nDirect, nPull := int(k.direct_volume_metadata_count), int(k.image_pull_metadata_count)
+	spans := make([]C.nydus_overlay_span, kFixed+nOpt+2*(nDirect+nPull))
+	copy(spans, []C.nydus_overlay_span{k.source, k.fs_type, k.nydus_config, k.nydus_snapshot_dir,
+		k.dm_verity.hashtype, k.dm_verity.hash, k.dm_verity.salt})
+	opts := spans[kFixed : kFixed+nOpt]
+	direct := spans[kFixed+nOpt : kFixed+nOpt+2*nDirect]
+	pull := spans[kFixed+nOpt+2*nDirect:]
+	var count C.size_t
+	if nOpt > 0 {
+		if r := C.nydus_overlay_kata_options(ptr(json), size(json), &opts[0], C.size_t(nOpt), &count); r != C.NYDUS_OVERLAY_OK {
+			return nil, newError(op, r)
+		}
+	}
+	for _, m := range []struct {
+		which C.uint32_t
+		spans []C.nydus_overlay_span
+	}{{C.NYDUS_OVERLAY_METADATA_DIRECT_VOLUME, direct}, {C.NYDUS_OVERLAY_METADATA_IMAGE_PULL, pull}} {
+		if len(m.spans) == 0 {
+			continue
+		}
+		// An entry is two spans, key then value (nydus_overlay_entry), so the entries are
+		// written straight into the span array.
+		entries := (*C.nydus_overlay_entry)(unsafe.Pointer(&m.spans[0]))
+		if r := C.nydus_overlay_kata_metadata_entries(ptr(json), size(json), m.which, entries, C.size_t(len(m.spans)/2), &count); r != C.NYDUS_OVERLAY_OK {
+			return nil, newError(op, r)
+		}
+	}
+	t, err := unescapeSpans(op, json, spans, buf[half:])
+	if err != nil {
+		return nil, err
+	}
+	// The secret values (options, metadata values, nydus_image.config, dm_verity hash and
+	// salt) in one slice, made with room for all of them; each Secret points at its element.
+	sec := &secrets{t: t, s: make([]string, 0, nOpt+nDirect+nPull+3)}
+	v := &KataVolume{VolumeType: VolumeType(k.volume_type), Source: t.str(spans[kSource]), FsType: t.str(spans[kFsType])}
+	if nOpt > 0 {
+		v.Options = make([]Secret, nOpt)
+		for i, s := range opts {
+			v.Options[i] = sec.at(s)
+		}
+	}
 	if k.direct_volume_present != 0 {
-		v.DirectVolume = rd.metadata(C.NYDUS_OVERLAY_METADATA_DIRECT_VOLUME, k.direct_volume_metadata_count)
+		v.DirectVolume = sec.metadata(direct)
 	}
 	if k.image_pull_present != 0 {
-		v.ImagePull = rd.metadata(C.NYDUS_OVERLAY_METADATA_IMAGE_PULL, k.image_pull_metadata_count)
+		v.ImagePull = sec.metadata(pull)
 	}
 	if k.nydus_image_present != 0 {
-		v.NydusImage = &NydusImage{Config: rd.str(k.nydus_config), SnapshotDir: rd.str(k.nydus_snapshot_dir)}
+		v.NydusImage = &NydusImage{Config: sec.at(spans[kNydusConfig]), SnapshotDir: t.str(spans[kNydusSnapshotDir])}
 	}
 	if k.dm_verity_present != 0 {
-		v.DmVerity = rd.dmVerity(&k.dm_verity)
-	}
-	if rd.err != nil {
-		return nil, rd.err
+		v.DmVerity = sec.dmVerity(&k.dm_verity, spans)
 	}
 	return v, nil
 }
 
-// kataReader reads the parts of a decoded volume out of the library's buffer, keeping the
-// first error. The library has validated every string of the volume, so unescaping cannot
-// fail; should it, that first error is returned.
-type kataReader struct {
-	op      string
-	buf, js []byte
-	err     error
+// secrets makes Secrets of a volume's strings, keeping their values in one slice.
+type secrets struct {
+	t text
+	s []string
 }
 
-func (rd *kataReader) fail(err error) {
-	if rd.err == nil {
-		rd.err = err
-	}
+// at is the string a span names as a Secret. The slice never grows past the room it was made
+// with, so every Secret points into the one array.
+func (sec *secrets) at(s C.nydus_overlay_span) Secret {
+	sec.s = append(sec.s, sec.t.str(s))
+	return secretAt(&sec.s[len(sec.s)-1])
 }
 
-func (rd *kataReader) str(s C.nydus_overlay_span) string {
-	out, _, err := jsonString(rd.op, rd.buf, s)
-	if err != nil {
-		rd.fail(err)
-	}
-	return out
-}
-
-func (rd *kataReader) options(v *KataVolume, count C.uint32_t) {
-	if count == 0 {
-		return
-	}
-	v.Options = make([]string, 0, int(count))
-	for i := C.uint32_t(0); i < count; i++ {
-		var s C.nydus_overlay_span
-		if r := C.nydus_overlay_kata_option(ptr(rd.js), size(rd.js), i, &s); r != C.NYDUS_OVERLAY_OK {
-			rd.fail(newError(rd.op, r))
-			return
-		}
-		v.Options = append(v.Options, rd.str(s))
-	}
-}
-
-func (rd *kataReader) metadata(which C.uint32_t, count C.uint32_t) map[string]string {
-	m := make(map[string]string, int(count))
-	for i := C.uint32_t(0); i < count; i++ {
-		var ks, vs C.nydus_overlay_span
-		if r := C.nydus_overlay_kata_metadata(ptr(rd.js), size(rd.js), which, i, &ks, &vs); r != C.NYDUS_OVERLAY_OK {
-			rd.fail(newError(rd.op, r))
-			return nil
-		}
-		m[rd.str(ks)] = rd.str(vs)
+// metadata builds a map from key and value spans, the values Secrets. A key written twice
+// keeps its last value, as encoding/json and serde do for the maps of both Kata runtimes.
+func (sec *secrets) metadata(kv []C.nydus_overlay_span) map[string]Secret {
+	m := make(map[string]Secret, len(kv)/2)
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[sec.t.str(kv[i])] = sec.at(kv[i+1])
 	}
 	return m
 }
 
-func (rd *kataReader) dmVerity(d *C.nydus_overlay_dm_verity) *DmVerity {
+func (sec *secrets) dmVerity(d *C.nydus_overlay_dm_verity, spans []C.nydus_overlay_span) *DmVerity {
 	v := &DmVerity{
-		Hashtype: rd.str(d.hashtype), Hash: rd.str(d.hash),
+		Hashtype: sec.t.str(spans[kHashtype]), Hash: sec.at(spans[kHash]),
 		Blocknum: uint64(d.blocknum), Blocksize: uint64(d.blocksize),
 		Hashsize: uint64(d.hashsize), Offset: uint64(d.offset),
 	}
-	if salt, present, err := jsonString(rd.op, rd.buf, d.salt); err != nil {
-		rd.fail(err)
-	} else if present {
+	if spans[kSalt].present != 0 {
+		salt := sec.at(spans[kSalt])
 		v.Salt = &salt
 	}
 	if d.hash_type_present != 0 {

@@ -42,17 +42,17 @@ func goGeneric(b64 string) (map[string]interface{}, error) {
 }
 
 func extraMap(e *ExtraOption) map[string]interface{} {
-	m := map[string]interface{}{"source": e.Source, "config": e.Config, "snapshotdir": e.Snapshotdir}
+	m := map[string]interface{}{"source": e.Source, "config": e.Config.Reveal(), "snapshotdir": e.Snapshotdir}
 	if e.HasFsVersion {
 		m["fs_version"] = e.FsVersion
 	}
 	return m
 }
 
-func strMap(m map[string]string) map[string]interface{} {
+func strMap(m map[string]Secret) map[string]interface{} {
 	out := map[string]interface{}{}
 	for k, v := range m {
-		out[k] = v
+		out[k] = v.Reveal()
 	}
 	return out
 }
@@ -69,7 +69,7 @@ func kataMap(v *KataVolume) map[string]interface{} {
 	if v.Options != nil {
 		opts := []interface{}{}
 		for _, o := range v.Options {
-			opts = append(opts, o)
+			opts = append(opts, o.Reveal())
 		}
 		m["options"] = opts
 	}
@@ -80,14 +80,14 @@ func kataMap(v *KataVolume) map[string]interface{} {
 		m["image_pull"] = map[string]interface{}{"metadata": strMap(v.ImagePull)}
 	}
 	if n := v.NydusImage; n != nil {
-		m["nydus_image"] = map[string]interface{}{"config": n.Config, "snapshot_dir": n.SnapshotDir}
+		m["nydus_image"] = map[string]interface{}{"config": n.Config.Reveal(), "snapshot_dir": n.SnapshotDir}
 	}
 	if d := v.DmVerity; d != nil {
-		dv := map[string]interface{}{"hashtype": d.Hashtype, "hash": d.Hash,
+		dv := map[string]interface{}{"hashtype": d.Hashtype, "hash": d.Hash.Reveal(),
 			"blocknum": float64(d.Blocknum), "blocksize": float64(d.Blocksize),
 			"hashsize": float64(d.Hashsize), "offset": float64(d.Offset)}
 		if d.Salt != nil {
-			dv["salt"] = *d.Salt
+			dv["salt"] = d.Salt.Reveal()
 		}
 		if d.HashType != nil {
 			dv["hash_type"] = float64(*d.HashType)
@@ -199,7 +199,7 @@ func TestGoEncoded(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%+v: %v", want, err)
 		}
-		got := goExtra{e.Source, e.Config, e.Snapshotdir, e.FsVersion}
+		got := goExtra{e.Source, e.Config.Reveal(), e.Snapshotdir, e.FsVersion}
 		if got != want || !e.HasFsVersion {
 			t.Fatalf("got %q, want %q", got, want)
 		}
@@ -257,7 +257,7 @@ func TestGoEncodedKeys(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%v: %v", doc, err)
 		}
-		got := goExtra{e.Source, e.Config, e.Snapshotdir, e.FsVersion}
+		got := goExtra{e.Source, e.Config.Reveal(), e.Snapshotdir, e.FsVersion}
 		want := goExtra{doc["source"].(string), doc["config"].(string), doc["snapshotdir"].(string), "v6"}
 		if got != want {
 			t.Fatalf("got %q, want %q", got, want)
@@ -511,7 +511,7 @@ func TestRedaction(t *testing.T) {
 			}
 		}
 	}
-	if e.Config != `{"auth":"`+secret+`"}` {
+	if e.Config.Reveal() != `{"auth":"`+secret+`"}` {
 		t.Fatal("the field itself keeps the value")
 	}
 }

@@ -5,6 +5,8 @@ package nydusoverlay
 */
 import "C"
 
+import "strings"
+
 // Options is a parsed and validated overlay option string, as containerd hands it to the
 // helper (every -o joined by ','). Upperdir and Workdir are unescaped paths.
 type Options struct {
@@ -71,28 +73,40 @@ type Layer struct {
 
 // Layers walks the lower layers of an overlay option string, top first, after read-only
 // folding ("ro" with an upperdir makes the upper directory the top layer). The whole string
-// is validated first, as [Parse] does.
+// is validated first, as [Parse] does. One call into the library gives every layer
+// (nydus_overlay_layers), so the walk is linear in the string's length.
 func Layers(opts string) ([]Layer, error) {
 	const op = "Layers"
 	b := []byte(opts)
+	// Every layer but a folded upper directory ends at a ':' or at the end: an upper bound.
+	cs := make([]C.nydus_overlay_layer, strings.Count(opts, ":")+2)
+	var n C.size_t
+	r := C.nydus_overlay_layers(ptr(b), size(b), &cs[0], C.size_t(len(cs)), &n)
+	if r == C.NYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL {
+		cs = make([]C.nydus_overlay_layer, int(n)+1)
+		r = C.nydus_overlay_layers(ptr(b), size(b), &cs[0], C.size_t(len(cs)), &n)
+	}
+	if r != C.NYDUS_OVERLAY_OK {
+		return nil, newError(op, r)
+	}
 	var out []Layer
-	for cursor := C.uint64_t(0); ; {
-		var l C.nydus_overlay_layer
-		r := C.nydus_overlay_next_layer(ptr(b), size(b), cursor, &l)
-		if r == C.NYDUS_OVERLAY_END {
-			return out, nil
-		}
-		if r != C.NYDUS_OVERLAY_OK {
-			return nil, newError(op, r)
-		}
+	for _, l := range cs[:n] {
 		raw, _ := slice(b, l.raw)
 		path, err := unescapePath(op, raw)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, Layer{Path: path, Raw: string(raw), DataOnly: l.data_only != 0})
-		cursor = l.next
 	}
+	return out, nil
+}
+
+// slice returns the part of buf a span names, and whether the span is present.
+func slice(buf []byte, s C.nydus_overlay_span) ([]byte, bool) {
+	if s.present == 0 {
+		return nil, false
+	}
+	return buf[s.offset : s.offset+s.len], true
 }
 
 // KernelData is the data the helper hands to mount(2): the overlay data items in order,

@@ -16,9 +16,14 @@
  * one is offset 0, len 0, present 0. No memory is allocated for the caller and none needs
  * freeing.
  *
- * Cost: calls keep no state. nydus_overlay_next_layer parses the option string again,
- * nydus_overlay_extra_check parses it and decodes the blob, and nydus_overlay_kata_option /
- * nydus_overlay_kata_metadata decode the volume's JSON again, on every call (linear time each).
+ * Cost: calls keep no state; each is linear in its input. To walk every layer, Kata option or
+ * metadata entry, prefer the calls that fill a caller array in one pass (nydus_overlay_layers,
+ * nydus_overlay_kata_options, nydus_overlay_kata_metadata_entries; too small an array gives
+ * NYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL and the count needed): nydus_overlay_next_layer,
+ * nydus_overlay_kata_option and nydus_overlay_kata_metadata parse their input again on every
+ * call, so a walk with them is quadratic. To unescape many strings, prefer
+ * nydus_overlay_json_unescape_spans (one call) to nydus_overlay_json_unescape per string, and
+ * nydus_overlay_extra_decode_unescaped to decoding and unescaping each field apart.
  */
 
 #ifndef NYDUS_OVERLAY_H
@@ -107,7 +112,9 @@
 // A raw control character (below U+0020) inside a JSON string.
 #define NYDUS_OVERLAY_ERR_JSON_CONTROL_CHARACTER 21
 
-// A field name written with escapes where a struct field is expected.
+// Reserved: never returned. Keys are compared after unescaping, so an escaped
+// field name is that field; the number stays taken so that it never means anything
+// else.
 #define NYDUS_OVERLAY_ERR_JSON_ESCAPED_KEY 22
 
 // A known field has the wrong JSON type, or the top level is not an object.
@@ -134,7 +141,8 @@
 // `volume_type` is not one of the known Kata volume types.
 #define NYDUS_OVERLAY_ERR_UNKNOWN_VOLUME_TYPE 30
 
-// A `/dev/fd/N` style path where a real path is needed (used by the helper).
+// Reserved: never returned. It was meant for a `/dev/fd/N` style path, which no
+// entry point refuses; the number stays taken so that it never means anything else.
 #define NYDUS_OVERLAY_ERR_UNSUPPORTED 31
 
 // A NUL byte in the option string: mount(2) would read the data only up to it.
@@ -339,6 +347,16 @@ typedef struct {
   uint32_t reserved;
 } nydus_overlay_list_extra;
 
+// One entry of a Kata metadata map: key and value spans. An entry is two spans with nothing
+// between them, so an array of `n` entries is also an array of `2n` spans (key, value, key,
+// ...), as `nydus_overlay_json_unescape_spans` takes them.
+typedef struct {
+  // The key, a span into the JSON.
+  nydus_overlay_span key;
+  // The value, a span into the JSON.
+  nydus_overlay_span value;
+} nydus_overlay_entry;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -346,11 +364,11 @@ extern "C" {
 // The library version as a static NUL-terminated string, for example "0.1.0".
 const char *nydus_overlay_version(void);
 
-// The ABI version (the soname's number).
-uint32_t nydus_overlay_abi_version(void);
-
 // A static NUL-terminated description of a result code; never NULL.
 const char *nydus_overlay_strerror(int32_t result);
+
+// The ABI version (the soname's number).
+uint32_t nydus_overlay_abi_version(void);
 
 // Parses and validates an option string (as containerd passes it, all `-o` joined by `,`).
 // A NUL byte anywhere in it is refused (`NYDUS_OVERLAY_ERR_NUL_BYTE`).
@@ -365,6 +383,9 @@ int32_t nydus_overlay_parse(const uint8_t *opts, size_t opts_len, nydus_overlay_
 // writes `*out`, whose `next` is the cursor of the following layer; returns
 // `NYDUS_OVERLAY_END` when `cursor` is `NYDUS_OVERLAY_CURSOR_END`. Each call parses the
 // options again (linear time), so the cursor is a plain integer and nothing is kept.
+//
+// Cost: a walk over every layer with it is quadratic. Prefer `nydus_overlay_layers`, which
+// gives every layer in one pass; this call stays for callers of the first ABI.
 //
 // # Safety
 // As `nydus_overlay_parse`.
@@ -421,6 +442,31 @@ int32_t nydus_overlay_extra_decode(const uint8_t *b64,
                                    uint8_t *buf,
                                    size_t cap,
                                    nydus_overlay_extra *out);
+
+// `nydus_overlay_extra_decode` and the unescaping of every field in one call: decodes the
+// value into the first `nydus_overlay_decoded_len_max(b64_len)` bytes of `buf` and
+// unescapes the four fields right after them, one after another (source, config,
+// snapshotdir, fs_version). The spans of `*out` name the unescaped UTF-8 bytes in `buf`
+// (`json_len` is the length of the JSON at its start), so every present field lies
+// between the lowest `offset` and the highest `offset + len` of the present spans.
+//
+// Buffer rule: `buf` needs `2 * nydus_overlay_decoded_len_max(b64_len)` bytes; with fewer,
+// that size is written to `out->json_len`, no other byte of `*out` is touched, and
+// `NYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL` returned. `buf` is scratch: a failing call may have
+// written it.
+//
+// Cost: one pass over the value and one over each field. Prefer it to
+// `nydus_overlay_extra_decode` followed by `nydus_overlay_json_unescape` per field: it is
+// the one call a binding makes per decode.
+//
+// # Safety
+// `b64` readable for `b64_len`; `buf` writable for `cap`, not overlapping `b64`; `out`
+// writable.
+int32_t nydus_overlay_extra_decode_unescaped(const uint8_t *b64,
+                                             size_t b64_len,
+                                             uint8_t *buf,
+                                             size_t cap,
+                                             nydus_overlay_extra *out);
 
 // Unescapes a JSON string (the raw content between its quotes, as a span from a decode
 // call gives it) exactly into `buf`, writing the length to `*out_len`; with a too small
@@ -481,7 +527,8 @@ int32_t nydus_overlay_kata_decode(const uint8_t *b64,
 // bytes). Returns `NYDUS_OVERLAY_END` past the last one.
 //
 // Cost: decodes the JSON again on every call (linear in `json_len`), so walking all
-// options is quadratic in the worst case; fine for the handful a volume has.
+// options with it is quadratic. Prefer `nydus_overlay_kata_options`, which gives every
+// option in one pass; this call stays for callers of the first ABI.
 //
 // # Safety
 // `json` readable for `json_len`; `out` writable.
@@ -495,7 +542,9 @@ int32_t nydus_overlay_kata_option(const uint8_t *json,
 // and value spans into `json`. Returns `NYDUS_OVERLAY_END` past the last entry or when the
 // map is absent.
 //
-// Cost: decodes the JSON again on every call, as `nydus_overlay_kata_option` does.
+// Cost: decodes the JSON again on every call, so walking a map with it is quadratic.
+// Prefer `nydus_overlay_kata_metadata_entries`, which gives every entry in one pass; this
+// call stays for callers of the first ABI.
 //
 // # Safety
 // `json` readable for `json_len`; `key` and `value` writable.
@@ -565,6 +614,82 @@ int32_t nydus_overlay_string_extra_decode(const uint8_t *opts,
                                           uint8_t *buf,
                                           size_t cap,
                                           nydus_overlay_extra *out);
+
+// Every lower layer of an option string, top first, after read-only folding, in one call:
+// writes them to `out` (room for `cap`) and their number to `*count` (the options'
+// `lower_count`). With `cap` too small, writes only `*count` and returns
+// `NYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL` (`out` may be NULL with `cap` 0 to ask). Each
+// layer's `next` is the cursor `nydus_overlay_next_layer` would return.
+//
+// Cost: parses the options once (linear time). Prefer it to `nydus_overlay_next_layer`,
+// which parses them again for every layer.
+//
+// # Safety
+// `opts` readable for `opts_len`; `out` writable for `cap` elements; `count` writable.
+int32_t nydus_overlay_layers(const uint8_t *opts,
+                             size_t opts_len,
+                             nydus_overlay_layer *out,
+                             size_t cap,
+                             size_t *count);
+
+// Every string of a Kata volume's `options`, in order, as spans into `json` (the decoded
+// JSON a `nydus_overlay_kata_decode` call left at the start of its buffer, `json_len`
+// bytes), in one call: written to `out` (room for `cap`), their number to `*count`
+// (`options_count`). With `cap` too small, writes only `*count` and returns
+// `NYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL`.
+//
+// Cost: decodes the JSON once (linear time). Prefer it to `nydus_overlay_kata_option`.
+//
+// # Safety
+// `json` readable for `json_len`; `out` writable for `cap` elements; `count` writable.
+int32_t nydus_overlay_kata_options(const uint8_t *json,
+                                   size_t json_len,
+                                   nydus_overlay_span *out,
+                                   size_t cap,
+                                   size_t *count);
+
+// Every entry of a Kata volume's metadata map (`which` is
+// `NYDUS_OVERLAY_METADATA_DIRECT_VOLUME` or `NYDUS_OVERLAY_METADATA_IMAGE_PULL`), in JSON
+// order, as key and value spans into `json`, in one call: written to `out` (room for
+// `cap`), their number to `*count` (0 when the map is absent). With `cap` too small,
+// writes only `*count` and returns `NYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL`.
+//
+// A key written twice gives two entries, as written. Both Kata runtimes decode the map
+// into a hash map, where the later entry replaces the earlier one.
+//
+// Cost: decodes the JSON once (linear time). Prefer it to `nydus_overlay_kata_metadata`.
+//
+// # Safety
+// `json` readable for `json_len`; `out` writable for `cap` elements; `count` writable.
+int32_t nydus_overlay_kata_metadata_entries(const uint8_t *json,
+                                            size_t json_len,
+                                            uint32_t which,
+                                            nydus_overlay_entry *out,
+                                            size_t cap,
+                                            size_t *count);
+
+// Unescapes many JSON strings in one call: each present span of `spans` (`count` of them,
+// naming raw string contents in `json`, as the decode and walk calls give them) is
+// unescaped into `buf`, one after another in array order, and rewritten to name its
+// unescaped UTF-8 bytes in `buf`; absent spans stay absent. Writes the bytes used to
+// `*out_len`. With `buf` too small, writes only the length needed to `*out_len`, leaves
+// `spans` as they were, and returns `NYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL`. Spans of
+// distinct strings of one document never need more than `json_len` bytes in all. A span
+// outside `json` gives `NYDUS_OVERLAY_ERR_INVALID_ARGUMENT`, and `spans` stay as they were
+// on any failure.
+//
+// An array of `nydus_overlay_entry` may be passed as twice as many spans.
+//
+// # Safety
+// `json` readable for `json_len`; `spans` readable and writable for `count` elements (NULL
+// when `count` is 0); `buf` writable for `cap`, overlapping neither; `out_len` writable.
+int32_t nydus_overlay_json_unescape_spans(const uint8_t *json,
+                                          size_t json_len,
+                                          nydus_overlay_span *spans,
+                                          size_t count,
+                                          uint8_t *buf,
+                                          size_t cap,
+                                          size_t *out_len);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -82,3 +82,5 @@ cargo bench -q -p nydus-overlay-tests --bench parse -- --warm-up-time 1 --measur
   | grep -E '^(options|blobs)/|time:|thrpt:' | grep -v '%'
 step "blob decoding: core vs base64 + serde_json into Strings, paired"; cargo bench -q -p nydus-overlay-tests --bench blobs -- paired 2>&1 | grep -v '^$'
 step "the mount.fuse front against the chain it replaces (mount.fuse3 -> /bin/sh -> helper)"; scripts/bench-front.sh
+
+step "the volatile remount with a marker: 1,000 other mount namespaces against none"; HELPER=$helper scripts/bench-volatile.sh

@@ -10,12 +10,24 @@ CARGO_MUTANTS_VERSION=27.1.0
 apt_pkgs=(fuse3 golang-go clang valgrind pkg-config hyperfine libclang-rt-14-dev make gcc util-linux strace musl-tools time binutils
   groff-base mandoc man-db  # man pages: groff -ww, mandoc -T lint, man -w
   dpkg-dev lintian  # make deb (dpkg-shlibdeps, dpkg-architecture), its lint
-  attr)  # getfattr for cli/tests/volatile.rs
+  attr  # getfattr for cli/tests/volatile.rs
+  golang-1.22-go)  # log/slog (Go >= 1.21) for the Go package's slog tests; from bookworm-backports
 missing=()
 for p in "${apt_pkgs[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
   grep -q "install ok installed" <<<"$status" || missing+=("$p")
 done
+# golang-1.22-go is in bookworm-backports only. Backports are pinned at priority 100, so
+# enabling them upgrades nothing else; a package found only there is installed from there.
+backports=/etc/apt/sources.list.d/bookworm-backports.sources
+backports_text='Types: deb
+URIs: http://deb.debian.org/debian
+Suites: bookworm-backports
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg'
+if [ "$(cat "$backports" 2>/dev/null)" != "$backports_text" ]; then
+  printf '%s\n' "$backports_text" >"$backports"
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "deps: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -1,9 +1,5 @@
 //! The command line, as every caller forms it (SPEC section 2). Pure: no I/O, bytes in.
 
-use std::fmt;
-
-use crate::diagnostics::shown;
-
 /// What the invocation asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Mode {
@@ -55,22 +51,6 @@ pub enum ArgError {
     WrongType(Vec<u8>),
     /// A `/dev/fd/N` target, as `mount.fuse3 -o drop_privileges` hands over.
     FdTarget,
-}
-
-impl fmt::Display for ArgError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ArgError::UnknownFlag(s) => write!(f, "unknown option {} (see --help)", shown(s)),
-            ArgError::MissingValue(o) => write!(f, "option {o} needs a value"),
-            ArgError::TooManyArguments => f.write_str("too many arguments: expected [SOURCE] TARGET"),
-            ArgError::MissingTarget => f.write_str("missing mount point (see --help)"),
-            ArgError::EmptyTarget => f.write_str("empty mount point: TARGET must be a path"),
-            ArgError::WrongType(t) => write!(f, "filesystem type {} is not nydus-overlayfs", shown(t)),
-            ArgError::FdTarget => f.write_str(
-                "a /dev/fd/N mount point (mount.fuse3 drop_privileges) is not supported: give a path",
-            ),
-        }
-    }
 }
 
 /// Whether `-t TYPE` names this helper: `nydus-overlayfs`, `fuse.nydus-overlayfs`,

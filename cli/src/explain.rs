@@ -1,19 +1,19 @@
 //! Human-facing output: the `-v` plan and `--explain`. Secret values never appear: a blob is
 //! shown as its length, and of what it decodes to only the values on the allow-list
-//! ([`SHOWN`]) are printed; every other value is `<redacted>`.
+//! ([`ALLOW_LIST`]) are printed; every other value is `<redacted>`.
 
 use std::fmt::Write as _;
 
 use nydus_overlay_core::extra::{self, decoded_len_max, Rules};
-use nydus_overlay_core::json::{JsonStr, Scalars, Step, Value};
+use nydus_overlay_core::json::{JsonStr, PathStep, Scalars, Value};
 use nydus_overlay_core::kata;
-use nydus_overlay_core::MountOptions;
+use nydus_overlay_core::{option_list, MountOptions};
 
-use crate::diagnostics::{shown_up_to, PLAN_LIMIT};
-use crate::overlay::MountStrategy;
-use crate::plan::plan;
+use crate::display::{shown_up_to, PLAN_LIMIT};
+use crate::overlay::Plan;
+use crate::plan;
 
-/// The documents a blob decodes to, for [`SHOWN`].
+/// The documents a blob decodes to, for [`ALLOW_LIST`].
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Doc {
     /// The `extraoption=` JSON object.
@@ -47,7 +47,7 @@ const HASH_NAMES: &[&str] = &["sha1", "sha224", "sha256", "sha384", "sha512"];
 /// array element written `[]`). Every other decoded value, including fields added later, is
 /// printed as `<redacted>`: credentials (`auth`, `registry_token`, `access_key_id`,
 /// `access_key_secret`, ...), Kata `options`, metadata values, dm_verity hashes and salts.
-pub const SHOWN: &[(Doc, &str, Kind)] = &[
+pub const ALLOW_LIST: &[(Doc, &str, Kind)] = &[
     (Doc::Extra, "source", Kind::Text),
     (Doc::Extra, "snapshotdir", Kind::Text),
     (Doc::Extra, "fs_version", Kind::OneOf(FS_VERSIONS)),
@@ -162,16 +162,16 @@ pub const SHOWN: &[(Doc, &str, Kind)] = &[
 ];
 
 /// Whether any string at `path` of `doc` may be printed (a [`Kind::Text`] entry).
-pub fn shown(doc: Doc, path: &str) -> bool {
-    SHOWN
+pub fn text_allowed(doc: Doc, path: &str) -> bool {
+    ALLOW_LIST
         .iter()
         .any(|&(d, p, k)| d == doc && p == path && k == Kind::Text)
 }
 
-/// Whether this value at `path` of `doc` may be printed: the path is on [`SHOWN`] and the
+/// Whether this value at `path` of `doc` may be printed: the path is on [`ALLOW_LIST`] and the
 /// value is of its kind.
-fn value_shown(doc: Doc, path: &str, value: &Value<'_>) -> bool {
-    let Some(&(_, _, kind)) = SHOWN.iter().find(|&&(d, p, _)| d == doc && p == path) else {
+fn value_allowed(doc: Doc, path: &str, value: &Value<'_>) -> bool {
+    let Some(&(_, _, kind)) = ALLOW_LIST.iter().find(|&&(d, p, _)| d == doc && p == path) else {
         return false;
     };
     match (kind, value) {
@@ -191,18 +191,18 @@ fn unesc(s: JsonStr<'_>) -> String {
         .unwrap_or_default()
 }
 
-/// Text for one line of output (escaped, shortened: see `diagnostics`).
+/// Text for one line of output (escaped, shortened: see `display`).
 fn one_line(s: &str) -> String {
     shown_up_to(s.as_bytes(), PLAN_LIMIT).to_string()
 }
 
-/// A leaf's path twice: for matching against [`SHOWN`] (array elements as `[]`) and for
+/// A leaf's path twice: for matching against [`ALLOW_LIST`] (array elements as `[]`) and for
 /// display (with their index, keys made one-line).
-fn leaf_path(steps: &[Step<'_>]) -> (String, String) {
+fn leaf_path(steps: &[PathStep<'_>]) -> (String, String) {
     let (mut key, mut shown) = (String::new(), String::new());
     for s in steps {
         match s {
-            Step::Key(k) => {
+            PathStep::Key(k) => {
                 if !key.is_empty() {
                     key.push('.');
                     shown.push('.');
@@ -211,7 +211,7 @@ fn leaf_path(steps: &[Step<'_>]) -> (String, String) {
                 shown.push_str(&one_line(&k));
                 key.push_str(&k);
             }
-            Step::Index(i) => {
+            PathStep::Index(i) => {
                 key.push_str("[]");
                 let _ = write!(shown, "[{i}]");
             }
@@ -221,7 +221,7 @@ fn leaf_path(steps: &[Step<'_>]) -> (String, String) {
 }
 
 /// Prints every scalar leaf of the JSON document `text` (a `doc`) as `path = value`, the value
-/// only when [`shown`], else `<redacted>`. A string leaf at a path in `nested` is itself a
+/// only when [`text_allowed`], else `<redacted>`. A string leaf at a path in `nested` is itself a
 /// nydusd configuration and is printed the same way, indented.
 fn leaves(text: &str, doc: Doc, nested: &str, indent: &str, o: &mut String) {
     let mut it = Scalars::new(text);
@@ -244,7 +244,7 @@ fn leaves(text: &str, doc: Doc, nested: &str, indent: &str, o: &mut String) {
                 );
                 leaves(&inner, Doc::Nydusd, "", &format!("{indent}  "), o);
             }
-            _ if !value_shown(doc, &key, &leaf.value) => {
+            _ if !value_allowed(doc, &key, &leaf.value) => {
                 let _ = writeln!(o, "{indent}{path} = <redacted>");
             }
             Value::String(s) => {
@@ -292,7 +292,7 @@ fn explain_extra(m: &MountOptions<'_>, o: &mut String) {
         ("Kata Go rules", Rules::Go),
         ("Kata Rust rules", Rules::Rust),
     ] {
-        let verdict = extra::select(m, rules).and_then(|_| e.check(rules));
+        let verdict = option_list::select_in_string(m.input(), rules).and_then(|_| e.check(rules));
         let _ = writeln!(
             o,
             "  {name}: {}",
@@ -312,7 +312,7 @@ fn explain_kata(m: &MountOptions<'_>, o: &mut String) {
         );
         let mut buf = vec![0u8; decoded_len_max(value.len())];
         match kata::decode(value, &mut buf) {
-            Ok(k) => leaves(k.json(), Doc::Kata, "nydus_image.config", "  ", o),
+            Ok(k) => leaves(k.expose_json(), Doc::Kata, "nydus_image.config", "  ", o),
             Err(e) => {
                 let _ = writeln!(o, "  problem: {e} (inside the volume value)");
             }
@@ -321,14 +321,8 @@ fn explain_kata(m: &MountOptions<'_>, o: &mut String) {
 }
 
 /// `--explain`: the plan plus the decoded blobs.
-pub fn explain(
-    m: &MountOptions<'_>,
-    source: &[u8],
-    target: Option<&[u8]>,
-    data: &[u8],
-    path: MountStrategy,
-) -> String {
-    let mut o = plan(m, source, target, data, path);
+pub fn explain(m: &MountOptions<'_>, plan: &Plan, source: &[u8], target: Option<&[u8]>) -> String {
+    let mut o = plan::text(m, plan, source, target);
     explain_extra(m, &mut o);
     explain_kata(m, &mut o);
     o
@@ -346,13 +340,7 @@ mod tests {
     fn explained(key: &str, json: &str) -> String {
         let opts = format!("lowerdir=/a:/b,{key}={}", b64(json));
         let m = MountOptions::parse(opts.as_bytes()).unwrap();
-        explain(
-            &m,
-            b"overlay",
-            None,
-            b"lowerdir=/a:/b",
-            MountStrategy::Classic,
-        )
+        explain(&m, &crate::overlay::plan(&m), b"overlay", None)
     }
 
     /// `name: key, json, line;` checks that `--explain` of the blob `key=base64(json)` prints

@@ -1,10 +1,16 @@
 //! The `nydus-overlayfs` mount helper as a library: argument parsing, the mount strategies,
 //! the volatile-marker rule and the human-facing output. `main.rs` ties them together.
 //!
-//! `unsafe` lives only in [`sys`], one wrapper per system call.
+//! Rooms import downwards only: [`display`] (escaping, the one-line writer, errno names) and
+//! [`sys`] (the system calls) use nothing of the crate; [`args`], [`overlay`], [`volatile`] and
+//! [`front`] use those; [`plan`] and [`explain`] show an [`overlay::Plan`]; [`diagnostics`]
+//! gives every failure its text; [`run`] ties them together, and `main.rs` dispatches between
+//! the front and [`run`]. `unsafe` lives only in [`sys`] (with its runtime, [`sys::rt`]), each
+//! raw call wrapped once.
 
 pub mod args;
 pub mod diagnostics;
+pub mod display;
 pub mod explain;
 pub mod front;
 pub mod overlay;

@@ -7,8 +7,8 @@ use std::fmt::Write as _;
 use nydus_overlay_core::flags::{set_words, PROPAGATION_WORDS};
 use nydus_overlay_core::MountOptions;
 
-use crate::diagnostics::{shown_up_to, Shown, PLAN_LIMIT};
-use crate::overlay::{unescaped, MountStrategy};
+use crate::display::{shown_up_to, Shown, PLAN_LIMIT};
+use crate::overlay::{unescaped, Plan};
 
 fn plan_shown(b: &[u8]) -> Shown<'_> {
     shown_up_to(b, PLAN_LIMIT)
@@ -21,14 +21,10 @@ fn propagation_word(p: u64) -> &'static str {
         .map_or("none", |w| w.word)
 }
 
-/// The plan: layers, flags, data and the mount path. Shared by `-v` and `--explain`.
-pub fn plan(
-    m: &MountOptions<'_>,
-    source: &[u8],
-    target: Option<&[u8]>,
-    data: &[u8],
-    path: MountStrategy,
-) -> String {
+/// The text of `m`'s [`Plan`] (from `crate::overlay::plan`): layers, flags, kernel data and
+/// the mount path. Shared by `-v` and `--explain`.
+pub fn text(m: &MountOptions<'_>, plan: &Plan, source: &[u8], target: Option<&[u8]>) -> String {
+    let data = plan.data();
     let mut o = String::new();
     if let Some(t) = target {
         let _ = writeln!(o, "target: {}", plan_shown(t));
@@ -37,7 +33,7 @@ pub fn plan(
     layers(m, &mut o);
     flags(m, &mut o);
     let _ = writeln!(o, "kernel data: {} bytes: {}", data.len(), plan_shown(data));
-    let _ = writeln!(o, "mount path: {}", path.describe());
+    let _ = writeln!(o, "mount path: {}", plan.path().describe());
     blobs(m, &mut o);
     o
 }
@@ -120,13 +116,7 @@ mod tests {
     #[test]
     fn every_value_line_stays_one_line() {
         let m = MountOptions::parse(b"lowerdir=/a\nb:/c\x1b,upperdir=/u\r,workdir=/w\xff").unwrap();
-        let p = plan(
-            &m,
-            b"src\n",
-            Some(b"/t\nx"),
-            b"data\n",
-            MountStrategy::Classic,
-        );
+        let p = text(&m, &crate::overlay::plan(&m), b"src\n", Some(b"/t\nx"));
         for want in [
             "target: /t\\nx\n",
             "source: src\\n (type overlay)\n",
@@ -134,7 +124,7 @@ mod tests {
             "    2 /c\\u{1b}\n",
             "upperdir: /u\\r\n",
             "workdir: /w\\xff\n",
-            "kernel data: 5 bytes: data\\n\n",
+            "kernel data: 42 bytes: lowerdir=/a\\nb:/c\\u{1b},upperdir=/u\\r,workdir=/w\\xff\n",
         ] {
             assert!(p.contains(want), "{want:?} in:\n{p}");
         }

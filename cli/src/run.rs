@@ -4,14 +4,18 @@
 use std::io::{self, Read, Write};
 use std::os::unix::ffi::OsStrExt;
 
-use nydus_overlay_core::flags::{FLAG_WORDS, HELPER_ONLY_WORDS, PROPAGATION_WORDS, REFUSED_WORDS};
+use nydus_overlay_core::flags::{
+    ADD_DATA_LAYER, ADD_LOWER_LAYER, FLAG_WORDS, HELPER_ONLY_WORDS, PROPAGATION_WORDS,
+    REFUSED_WORDS,
+};
 use nydus_overlay_core::MountOptions;
 
 use crate::args::{self, Args, Mode};
-use crate::diagnostics::{self, Failure, NAME};
+use crate::diagnostics::{self, Cause, Failure};
+use crate::display::{self, NAME};
 use crate::explain::explain;
 use crate::overlay::{self, cstr, unescaped};
-use crate::plan::plan;
+use crate::plan;
 use crate::{sys, volatile};
 
 /// Exit status: success.
@@ -22,6 +26,12 @@ pub const USAGE: i32 = 1;
 /// Exit status: the mount itself failed.
 pub const MOUNT_FAILED: i32 = 32;
 
+/// The most `--explain` reads from stdin: 8 MiB, more than any command line can carry (Linux
+/// takes at most 128 KiB in one argument, and argv with the environment within a quarter of
+/// the stack limit, never over 6 MiB), so every option string a caller can pass with `-o`
+/// fits. Past it `--explain` stops with [`Failure::StdinTooLong`].
+pub const STDIN_MAX: usize = 8 << 20;
+
 /// The exit status of a failure.
 pub fn status(f: &Failure) -> i32 {
     match f {
@@ -30,6 +40,7 @@ pub fn status(f: &Failure) -> i32 {
         | Failure::NoOptions(_)
         | Failure::Options { .. }
         | Failure::Stdin(_)
+        | Failure::StdinTooLong(_)
         | Failure::Stdout(_) => USAGE,
         Failure::Volatile { .. } | Failure::Mount { .. } => MOUNT_FAILED,
     }
@@ -74,7 +85,9 @@ mount.fuse.nydus-overlayfs. SOURCE (default \"overlay\") is passed to the kernel
 
   -o OPTIONS  mount options; repeated -o are joined with ','
   -f          fake: do everything but the mount, change nothing on disk; a missing target,
-              layer, upper or work directory fails with the mount's message and status
+              layer, upper or work directory, or an upper/work pair overlayfs refuses (not
+              on one mount, the same directory, one inside the other), fails with the
+              mount's message and status
   -v          verbose: print the plan (layers, flags, data, mount path) to stderr
               (the Go helper took -v for version; here it is -V)
   -s, -n      accepted and ignored (sloppy, no mtab)
@@ -82,12 +95,12 @@ mount.fuse.nydus-overlayfs. SOURCE (default \"overlay\") is passed to the kernel
   -N NS       enter this mount namespace (a namespace file or a pid) first
   --explain   decode the options for a person: layers, flags, kernel data, the decoded
               extraoption and Kata volumes, with secret values redacted. Reading the
-              options from stdin keeps them out of `ps`.
+              options from stdin keeps them out of `ps` (at most {stdin_max} bytes).
 
 Options dropped before the kernel: {helper}
 Flag words (containerd's meaning; later words win): {flags}
 Propagation, applied after the mount: {prop}
-Refused: {refused} lowerdir+= datadir+=
+Refused: {refused} {ADD_LOWER_LAYER}= {ADD_DATA_LAYER}=
 Everything else is overlay data, passed to the kernel unchanged.
 
 Exit status: 0 mounted, 1 bad invocation or options, 32 the mount failed.
@@ -98,6 +111,7 @@ stderr). A closed stdout or stderr is replaced by /dev/null.
 
 {front}",
         front = crate::front::help(),
+        stdin_max = STDIN_MAX,
         helper = words(&mut HELPER_ONLY_WORDS.iter().map(|h| {
             // Prefixes: `x-` matches `x-anything`, `comment=` any value.
             match (h.prefix, h.word.ends_with('=')) {
@@ -114,7 +128,7 @@ stderr). A closed stdout or stderr is replaced by /dev/null.
 
 /// Runs the helper with the arguments after the program name on the process's own streams;
 /// returns the exit status. A closed standard stream has been replaced by `/dev/null` before
-/// (`sys::init_process`, which the binary's C main runs first, before the front too).
+/// (`sys::rt::init_process`, which the binary's C main runs first, before the front too).
 pub fn run(argv: &[std::ffi::OsString]) -> i32 {
     let bytes: Vec<&[u8]> = argv.iter().map(|a| a.as_bytes()).collect();
     run_with(
@@ -151,7 +165,7 @@ pub fn run_with<A: AsRef<[u8]>>(argv: &[A], io: &mut Io<'_>) -> i32 {
     match command(argv, io) {
         Ok(()) => OK,
         Err(f) => {
-            diagnostics::say(io.err, format_args!("{f}"));
+            display::say(io.err, format_args!("{f}"));
             status(&f)
         }
     }
@@ -173,7 +187,14 @@ fn explain_options(a: &Args, io: &mut Io<'_>) -> Result<Vec<u8>, Failure> {
         return Ok(o.clone());
     }
     let mut buf = Vec::new();
-    io.stdin.read_to_end(&mut buf).map_err(Failure::Stdin)?;
+    // One byte past the cap tells a long input from one of exactly the cap.
+    (&mut *io.stdin)
+        .take(STDIN_MAX as u64 + 1)
+        .read_to_end(&mut buf)
+        .map_err(Failure::Stdin)?;
+    if buf.len() > STDIN_MAX {
+        return Err(Failure::StdinTooLong(STDIN_MAX));
+    }
     while buf.last().is_some_and(|b| b.is_ascii_whitespace()) {
         buf.pop();
     }
@@ -183,9 +204,13 @@ fn explain_options(a: &Args, io: &mut Io<'_>) -> Result<Vec<u8>, Failure> {
 fn run_explain(a: &Args, io: &mut Io<'_>) -> Result<(), Failure> {
     let opts = explain_options(a, io)?;
     let m = MountOptions::parse(&opts).map_err(|err| Failure::Options { target: None, err })?;
-    let (data, path) = overlay::kernel_data(&m);
     let source = a.source.as_deref().unwrap_or(b"overlay");
-    io.product(&explain(&m, source, a.target.as_deref(), &data, path))
+    io.product(&explain(
+        &m,
+        &overlay::plan(&m),
+        source,
+        a.target.as_deref(),
+    ))
 }
 
 /// `-N NS`: a pid or a namespace file, entered before any path is resolved.
@@ -207,7 +232,7 @@ fn enter_namespace(ns: &[u8]) -> Result<(), Failure> {
 
 /// The volatile-marker rule (SPEC section 3), before the mount: a guard that records the boot
 /// after it, or the refusal.
-fn prepare_volatile(
+fn volatile_rule(
     m: &MountOptions<'_>,
     a: &Args,
     target: &[u8],
@@ -252,17 +277,17 @@ fn run_mount(a: &Args, io: &mut Io<'_>) -> Result<(), Failure> {
         err,
     })?;
     let source = a.source.as_deref().unwrap_or(b"overlay");
-    let (data, first_path) = overlay::kernel_data(&m);
+    let plan = overlay::plan(&m);
     if a.verbose {
-        io.note(&plan(&m, source, Some(target), &data, first_path));
+        io.note(&plan::text(&m, &plan, source, Some(target)));
     }
-    let guard = prepare_volatile(&m, a, target, io)?;
+    let guard = volatile_rule(&m, a, target, io)?;
     if a.fake {
         // What the real run would diagnose after its mount failed, said without mounting.
-        if let Some(why) = diagnostics::preflight(&m, target) {
+        if let Some(d) = overlay::preflight(&m, target) {
             return Err(Failure::Mount {
                 target: target.to_vec(),
-                why,
+                cause: Cause::Paths(d),
             });
         }
         if a.verbose {
@@ -270,15 +295,18 @@ fn run_mount(a: &Args, io: &mut Io<'_>) -> Result<(), Failure> {
         }
         return Ok(());
     }
-    let taken = overlay::mount(&m, source, target, data).map_err(|err| Failure::Mount {
+    let taken = overlay::mount(&m, plan, source, target).map_err(|err| Failure::Mount {
         target: target.to_vec(),
-        why: diagnostics::mount_failure(&m, target, &err),
+        cause: match overlay::diagnose(&m, target, &err) {
+            Some(d) => Cause::Paths(d),
+            None => Cause::Mount(err),
+        },
     })?;
     if a.verbose {
         io.note(&format!("mounted via: {}\n", taken.describe()));
     }
-    if let Some(Err(err)) = guard.map(|g| g.record_boot()) {
-        diagnostics::say(
+    if let Some(Err(err)) = guard.map(|g| g.record_boot(target)) {
+        display::say(
             io.err,
             format_args!("{}", diagnostics::BootNotRecorded { target, err }),
         );
@@ -301,9 +329,42 @@ mod tests {
         }
     }
 
+    /// Runs `--explain` with `stdin`; returns the status and stderr.
+    fn explain_from(stdin: &mut dyn Read) -> (i32, String) {
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let status = run_with(
+            &["--explain"],
+            &mut Io {
+                stdin,
+                out: &mut out,
+                err: &mut err,
+            },
+        );
+        (status, String::from_utf8(err).unwrap())
+    }
+
+    #[test]
+    fn explain_reads_a_bounded_stdin() {
+        let (status, err) = explain_from(&mut io::repeat(b'a'));
+        assert_eq!(status, USAGE);
+        assert_eq!(
+            err,
+            "nydus-overlayfs: reading options from stdin: more than 8388608 bytes, longer than any command line [E2BIG]\n"
+        );
+    }
+
+    #[test]
+    fn explain_takes_options_of_exactly_the_cap() {
+        // Trailing whitespace is read, counted, then dropped: a valid option string.
+        let mut opts = b"lowerdir=/l1:/l2".to_vec();
+        opts.resize(STDIN_MAX, b'\n');
+        let (status, err) = explain_from(&mut opts.as_slice());
+        assert_eq!((status, err.as_str()), (OK, ""));
+    }
+
     #[test]
     fn help_to_a_full_stdout_is_status_1_and_one_line() {
-        use crate::diagnostics::tests::Full;
+        use crate::display::tests::Full;
         let mut err = Vec::new();
         let status = run_with(
             &["-h"],

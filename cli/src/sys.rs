@@ -1,26 +1,60 @@
-//! Every system call the helper makes, each wrapped once. This is the only module of the
-//! helper with `unsafe`.
+//! The helper's system calls, each raw call wrapped once, in rustix's shape: descriptors
+//! borrowed (`AsFd`), one function per `fsconfig` command, typed mount flags. With [`rt`], the
+//! binary's runtime, this is the only module of the helper with `unsafe`.
 
 use std::ffi::CStr;
 use std::io;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 
-/// `fsconfig` commands (`<linux/mount.h>`).
-pub mod fsconfig {
-    /// Set a flag parameter (no value).
-    pub const SET_FLAG: u32 = 0;
-    /// Set a string parameter.
-    pub const SET_STRING: u32 = 1;
-    /// Set a parameter to a file descriptor.
-    pub const SET_FD: u32 = 5;
-    /// Create the superblock.
-    pub const CMD_CREATE: u32 = 6;
+pub mod rt;
+
+/// `fsconfig` commands (`<linux/mount.h>`): each has a function of its own below.
+#[derive(Clone, Copy)]
+#[repr(u32)]
+enum FsconfigCmd {
+    SetFlag = 0,
+    SetString = 1,
+    SetFd = 5,
+    Create = 6,
 }
 
 const FSOPEN_CLOEXEC: libc::c_uint = 1;
 const FSMOUNT_CLOEXEC: libc::c_uint = 1;
 const MOVE_MOUNT_F_EMPTY_PATH: libc::c_uint = 0x4;
 const MOVE_MOUNT_T_SYMLINKS: libc::c_uint = 0x10;
+
+/// Flags of `mount(2)` (`MS_*`), as the options set them (`nydus_overlay_core::flags`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MountFlags(u64);
+
+impl MountFlags {
+    /// Flags from their `MS_*` bits.
+    pub const fn from_bits(bits: u64) -> MountFlags {
+        MountFlags(bits)
+    }
+}
+
+/// Flags of `umount2(2)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UnmountFlags(libc::c_int);
+
+impl UnmountFlags {
+    /// No flag: a plain unmount.
+    pub const NONE: UnmountFlags = UnmountFlags(0);
+    /// `MNT_DETACH`: detach now, clean up when no longer busy.
+    pub const DETACH: UnmountFlags = UnmountFlags(libc::MNT_DETACH);
+}
+
+/// Per-mount attributes of `fsmount(2)` (`MOUNT_ATTR_*`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MountAttrs(u64);
+
+impl MountAttrs {
+    /// Attributes from their `MOUNT_ATTR_*` bits (`nydus_overlay_core::flags::NewApiFlags`).
+    pub const fn from_bits(bits: u64) -> MountAttrs {
+        MountAttrs(bits)
+    }
+}
 
 #[repr(C)]
 struct MountAttr {
@@ -48,32 +82,35 @@ fn owned(ret: libc::c_long) -> io::Result<OwnedFd> {
     Ok(unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
-/// `mount(2)`. `fstype` and `data` may be absent.
+fn ptr(c: Option<&CStr>) -> *const libc::c_char {
+    c.map_or(std::ptr::null(), CStr::as_ptr)
+}
+
+/// `mount(2)`. `source`, `fstype` and `data` may be absent.
 pub fn mount(
     source: Option<&CStr>,
     target: &CStr,
     fstype: Option<&CStr>,
-    flags: u64,
+    flags: MountFlags,
     data: Option<&CStr>,
 ) -> io::Result<()> {
-    let p = |c: Option<&CStr>| c.map_or(std::ptr::null(), |c| c.as_ptr());
     // SAFETY: every pointer is NUL-terminated or null, and lives across the call.
     let r = unsafe {
         libc::mount(
-            p(source),
+            ptr(source),
             target.as_ptr(),
-            p(fstype),
-            flags as libc::c_ulong,
-            p(data).cast(),
+            ptr(fstype),
+            flags.0 as libc::c_ulong,
+            ptr(data).cast(),
         )
     };
     check_int(r).map(drop)
 }
 
 /// `umount2(2)`.
-pub fn umount(target: &CStr, flags: libc::c_int) -> io::Result<()> {
+pub fn umount(target: &CStr, flags: UnmountFlags) -> io::Result<()> {
     // SAFETY: `target` is NUL-terminated and lives across the call.
-    check_int(unsafe { libc::umount2(target.as_ptr(), flags) }).map(drop)
+    check_int(unsafe { libc::umount2(target.as_ptr(), flags.0) }).map(drop)
 }
 
 /// `fsopen(2)`.
@@ -82,55 +119,81 @@ pub fn fsopen(fstype: &CStr) -> io::Result<OwnedFd> {
     owned(unsafe { libc::syscall(libc::SYS_fsopen, fstype.as_ptr(), FSOPEN_CLOEXEC) })
 }
 
-/// `fsconfig(2)` with a key and an optional string value.
-pub fn fsconfig_str(
-    fs: &OwnedFd,
-    cmd: u32,
+/// The one raw `fsconfig(2)`; each command has its own function below.
+fn fsconfig(
+    fs: BorrowedFd<'_>,
+    cmd: FsconfigCmd,
     key: Option<&CStr>,
     value: Option<&CStr>,
+    aux: libc::c_int,
 ) -> io::Result<()> {
-    let p = |c: Option<&CStr>| c.map_or(std::ptr::null(), |c| c.as_ptr());
-    // SAFETY: pointers are NUL-terminated or null; `fs` is an open fs context.
-    let r = unsafe { libc::syscall(libc::SYS_fsconfig, fs.as_raw_fd(), cmd, p(key), p(value), 0) };
-    check(r).map(drop)
-}
-
-/// `fsconfig(2)` with `FSCONFIG_SET_FD`.
-pub fn fsconfig_fd(fs: &OwnedFd, key: &CStr, fd: &OwnedFd) -> io::Result<()> {
-    // SAFETY: `key` is NUL-terminated; both descriptors are open; value must be null.
+    // SAFETY: `key` and `value` are NUL-terminated or null and live across the call; `fs` is
+    // open; for `SetFd` `aux` is an open descriptor borrowed for the call, else it is 0.
     let r = unsafe {
         libc::syscall(
             libc::SYS_fsconfig,
-            fs.as_raw_fd(),
-            fsconfig::SET_FD,
-            key.as_ptr(),
-            std::ptr::null::<libc::c_char>(),
-            fd.as_raw_fd(),
+            fs.as_fd().as_raw_fd(),
+            cmd as u32,
+            ptr(key),
+            ptr(value),
+            aux,
         )
     };
     check(r).map(drop)
 }
 
+/// `fsconfig(2)` `FSCONFIG_SET_FLAG`: a parameter without a value.
+pub fn fsconfig_set_flag(fs: impl AsFd, key: &CStr) -> io::Result<()> {
+    fsconfig(fs.as_fd(), FsconfigCmd::SetFlag, Some(key), None, 0)
+}
+
+/// `fsconfig(2)` `FSCONFIG_SET_STRING`.
+pub fn fsconfig_set_string(fs: impl AsFd, key: &CStr, value: &CStr) -> io::Result<()> {
+    fsconfig(
+        fs.as_fd(),
+        FsconfigCmd::SetString,
+        Some(key),
+        Some(value),
+        0,
+    )
+}
+
+/// `fsconfig(2)` `FSCONFIG_SET_FD`: a parameter given as an open descriptor.
+pub fn fsconfig_set_fd(fs: impl AsFd, key: &CStr, fd: impl AsFd) -> io::Result<()> {
+    fsconfig(
+        fs.as_fd(),
+        FsconfigCmd::SetFd,
+        Some(key),
+        None,
+        fd.as_fd().as_raw_fd(),
+    )
+}
+
+/// `fsconfig(2)` `FSCONFIG_CMD_CREATE`: creates the superblock.
+pub fn fsconfig_create(fs: impl AsFd) -> io::Result<()> {
+    fsconfig(fs.as_fd(), FsconfigCmd::Create, None, None, 0)
+}
+
 /// `fsmount(2)`.
-pub fn fsmount(fs: &OwnedFd, attrs: u64) -> io::Result<OwnedFd> {
-    // SAFETY: `fs` is an fs context on which CMD_CREATE succeeded.
+pub fn fsmount(fs: impl AsFd, attrs: MountAttrs) -> io::Result<OwnedFd> {
+    // SAFETY: `fs` is an open descriptor; the result is a new descriptor or -1.
     owned(unsafe {
         libc::syscall(
             libc::SYS_fsmount,
-            fs.as_raw_fd(),
+            fs.as_fd().as_raw_fd(),
             FSMOUNT_CLOEXEC,
-            attrs as libc::c_uint,
+            attrs.0 as libc::c_uint,
         )
     })
 }
 
 /// `move_mount(2)` of a detached mount onto `target`, following a symlinked target.
-pub fn move_mount(mnt: &OwnedFd, target: &CStr) -> io::Result<()> {
-    // SAFETY: the empty path and `target` are NUL-terminated; `mnt` is a mount descriptor.
+pub fn move_mount(mnt: impl AsFd, target: &CStr) -> io::Result<()> {
+    // SAFETY: the empty path and `target` are NUL-terminated; `mnt` is open.
     let r = unsafe {
         libc::syscall(
             libc::SYS_move_mount,
-            mnt.as_raw_fd(),
+            mnt.as_fd().as_raw_fd(),
             c"".as_ptr(),
             libc::AT_FDCWD,
             target.as_ptr(),
@@ -140,8 +203,9 @@ pub fn move_mount(mnt: &OwnedFd, target: &CStr) -> io::Result<()> {
     check(r).map(drop)
 }
 
-/// `mount_setattr(2)` setting only propagation on the mount behind `mnt`.
-pub fn set_propagation(mnt: &OwnedFd, propagation: u64, recursive: bool) -> io::Result<()> {
+/// `mount_setattr(2)` setting only propagation (`MS_SHARED`, `MS_PRIVATE`, ...) on the mount
+/// behind `mnt`.
+pub fn set_propagation(mnt: impl AsFd, propagation: u64, recursive: bool) -> io::Result<()> {
     let attr = MountAttr {
         attr_set: 0,
         attr_clr: 0,
@@ -153,7 +217,7 @@ pub fn set_propagation(mnt: &OwnedFd, propagation: u64, recursive: bool) -> io::
     let r = unsafe {
         libc::syscall(
             libc::SYS_mount_setattr,
-            mnt.as_raw_fd(),
+            mnt.as_fd().as_raw_fd(),
             c"".as_ptr(),
             flags,
             &attr as *const MountAttr,
@@ -164,37 +228,37 @@ pub fn set_propagation(mnt: &OwnedFd, propagation: u64, recursive: bool) -> io::
 }
 
 /// Reads one message from an fs context's log into `buf`; `None` when the log is empty.
-pub fn read_log(fs: &OwnedFd, buf: &mut [u8]) -> Option<usize> {
+pub fn read_log(fs: impl AsFd, buf: &mut [u8]) -> Option<usize> {
     // SAFETY: `buf` is writable for its whole length.
-    let n = unsafe { libc::read(fs.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
+    let n = unsafe { libc::read(fs.as_fd().as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
     (n > 0).then_some(n as usize)
 }
 
 /// `openat(2)` returning an owned descriptor; `dir` of `None` means the current directory.
-pub fn openat(dir: Option<&OwnedFd>, path: &CStr, flags: libc::c_int) -> io::Result<OwnedFd> {
+pub fn openat(dir: Option<BorrowedFd<'_>>, path: &CStr, flags: libc::c_int) -> io::Result<OwnedFd> {
     let d = dir.map_or(libc::AT_FDCWD, |d| d.as_raw_fd());
     // SAFETY: `path` is NUL-terminated; the result is a new descriptor or -1.
     owned(unsafe { libc::openat(d, path.as_ptr(), flags | libc::O_CLOEXEC, 0o600) } as libc::c_long)
 }
 
 /// `fchdir(2)`.
-pub fn fchdir(dir: &OwnedFd) -> io::Result<()> {
+pub fn fchdir(dir: impl AsFd) -> io::Result<()> {
     // SAFETY: `dir` is an open descriptor.
-    check_int(unsafe { libc::fchdir(dir.as_raw_fd()) }).map(drop)
+    check_int(unsafe { libc::fchdir(dir.as_fd().as_raw_fd()) }).map(drop)
 }
 
 /// `setns(2)` into a mount namespace.
-pub fn setns_mnt(ns: &OwnedFd) -> io::Result<()> {
+pub fn setns_mnt(ns: impl AsFd) -> io::Result<()> {
     // SAFETY: `ns` is an open descriptor; the kernel checks that it is a mount namespace.
-    check_int(unsafe { libc::setns(ns.as_raw_fd(), libc::CLONE_NEWNS) }).map(drop)
+    check_int(unsafe { libc::setns(ns.as_fd().as_raw_fd(), libc::CLONE_NEWNS) }).map(drop)
 }
 
 /// `fstat(2)`.
-pub fn fstat(fd: &OwnedFd) -> io::Result<libc::stat> {
+pub fn fstat(fd: impl AsFd) -> io::Result<libc::stat> {
     // SAFETY: an all-zero `stat` is a valid value; the kernel fills it in.
     let mut st: libc::stat = unsafe { std::mem::zeroed() };
     // SAFETY: `st` is writable and `fd` is open.
-    check_int(unsafe { libc::fstat(fd.as_raw_fd(), &mut st) })?;
+    check_int(unsafe { libc::fstat(fd.as_fd().as_raw_fd(), &mut st) })?;
     Ok(st)
 }
 
@@ -220,37 +284,42 @@ pub fn mount_id(path: &CStr) -> io::Result<Option<u64>> {
 }
 
 /// `flock(2)` with `LOCK_EX`.
-pub fn lock_exclusive(fd: &OwnedFd) -> io::Result<()> {
+pub fn lock_exclusive(fd: impl AsFd) -> io::Result<()> {
     // SAFETY: `fd` is open.
-    check_int(unsafe { libc::flock(fd.as_raw_fd(), libc::LOCK_EX) }).map(drop)
+    check_int(unsafe { libc::flock(fd.as_fd().as_raw_fd(), libc::LOCK_EX) }).map(drop)
 }
 
 /// `syncfs(2)`.
-pub fn syncfs(fd: &OwnedFd) -> io::Result<()> {
+pub fn syncfs(fd: impl AsFd) -> io::Result<()> {
     // SAFETY: `fd` is open.
-    check_int(unsafe { libc::syncfs(fd.as_raw_fd()) }).map(drop)
+    check_int(unsafe { libc::syncfs(fd.as_fd().as_raw_fd()) }).map(drop)
 }
 
 /// `unlinkat(2)`.
-pub fn unlinkat(dir: &OwnedFd, name: &CStr, flags: libc::c_int) -> io::Result<()> {
+pub fn unlinkat(dir: impl AsFd, name: &CStr, flags: libc::c_int) -> io::Result<()> {
     // SAFETY: `name` is NUL-terminated and `dir` is open.
-    check_int(unsafe { libc::unlinkat(dir.as_raw_fd(), name.as_ptr(), flags) }).map(drop)
+    check_int(unsafe { libc::unlinkat(dir.as_fd().as_raw_fd(), name.as_ptr(), flags) }).map(drop)
 }
 
 /// `renameat(2)` within one directory.
-pub fn renameat(dir: &OwnedFd, from: &CStr, to: &CStr) -> io::Result<()> {
+pub fn renameat(dir: impl AsFd, from: &CStr, to: &CStr) -> io::Result<()> {
     // SAFETY: both names are NUL-terminated and `dir` is open.
     check_int(unsafe {
-        libc::renameat(dir.as_raw_fd(), from.as_ptr(), dir.as_raw_fd(), to.as_ptr())
+        libc::renameat(
+            dir.as_fd().as_raw_fd(),
+            from.as_ptr(),
+            dir.as_fd().as_raw_fd(),
+            to.as_ptr(),
+        )
     })
     .map(drop)
 }
 
 /// `write(2)` of the whole buffer.
-pub fn write_all(fd: &OwnedFd, mut buf: &[u8]) -> io::Result<()> {
+pub fn write_all(fd: impl AsFd, mut buf: &[u8]) -> io::Result<()> {
     while !buf.is_empty() {
         // SAFETY: `buf` is readable for its whole length; `fd` is open.
-        let n = unsafe { libc::write(fd.as_raw_fd(), buf.as_ptr().cast(), buf.len()) };
+        let n = unsafe { libc::write(fd.as_fd().as_raw_fd(), buf.as_ptr().cast(), buf.len()) };
         if n < 0 {
             return Err(io::Error::last_os_error());
         }
@@ -260,11 +329,17 @@ pub fn write_all(fd: &OwnedFd, mut buf: &[u8]) -> io::Result<()> {
 }
 
 /// `read(2)` until end of file or a full buffer; returns the bytes read.
-pub fn read_full(fd: &OwnedFd, buf: &mut [u8]) -> io::Result<usize> {
+pub fn read_full(fd: impl AsFd, buf: &mut [u8]) -> io::Result<usize> {
     let mut n = 0;
     while n < buf.len() {
         // SAFETY: the tail of `buf` is writable; `fd` is open.
-        let r = unsafe { libc::read(fd.as_raw_fd(), buf[n..].as_mut_ptr().cast(), buf.len() - n) };
+        let r = unsafe {
+            libc::read(
+                fd.as_fd().as_raw_fd(),
+                buf[n..].as_mut_ptr().cast(),
+                buf.len() - n,
+            )
+        };
         match r {
             0 => break,
             r if r < 0 => return Err(io::Error::last_os_error()),
@@ -280,48 +355,190 @@ pub fn unshare_fs() -> io::Result<()> {
     check_int(unsafe { libc::unshare(libc::CLONE_FS) }).map(drop)
 }
 
-/// `openat2(2)` with `RESOLVE_IN_ROOT`: `path` is resolved as if `root` were `/`, so `..`
-/// and absolute symlinks stay inside it, the way a process whose root that is sees it.
-pub fn open_in_root(root: &OwnedFd, path: &CStr, flags: libc::c_int) -> io::Result<OwnedFd> {
-    // SAFETY: an all-zero `open_how` is a valid value (no flags, no mode, no resolve bits).
-    let mut how: libc::open_how = unsafe { std::mem::zeroed() };
-    how.flags = (flags | libc::O_CLOEXEC) as u64;
-    how.resolve = libc::RESOLVE_IN_ROOT;
-    // SAFETY: `path` is NUL-terminated, `how` is a valid `struct open_how` of the size
-    // passed and lives across the call; the result is a new descriptor or -1.
-    owned(unsafe {
-        libc::syscall(
-            libc::SYS_openat2,
-            root.as_raw_fd(),
-            path.as_ptr(),
-            &how as *const libc::open_how,
-            std::mem::size_of::<libc::open_how>(),
-        )
-    })
-}
+/// The volatile rule's questions about mounts (`statx` unique mount ids, `statmount`,
+/// `fstatvfs`): each answered from the kernel's own tables, never by a filesystem.
+pub mod mounts {
+    use std::ffi::CStr;
+    use std::io;
+    use std::os::fd::{AsFd, AsRawFd, RawFd};
 
-/// Opens `/dev/null` on each of descriptors 0, 1 and 2 that is closed, so that no descriptor
-/// the helper opens later takes a standard stream's number (a message written to "stderr"
-/// must not land in a directory or a workdir file). Failures are ignored: there is nothing
-/// to report them on.
-pub fn keep_std_fds_open() {
-    for fd in 0..3 {
-        // SAFETY: F_GETFD only queries the descriptor table.
-        if unsafe { libc::fcntl(fd, libc::F_GETFD) } != -1 {
-            continue;
+    use super::check_int;
+
+    /// `STATX_MNT_ID_UNIQUE` (Linux 6.8): a 64-bit mount id never reused while the system runs.
+    const STATX_MNT_ID_UNIQUE: u32 = 0x4000;
+    /// `statmount(2)`'s number: one number on every architecture since Linux 6.8.
+    const SYS_STATMOUNT: libc::c_long = 457;
+
+    /// What `statmount` is asked for (`STATMOUNT_*`).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub struct Ask(u64);
+
+    impl Ask {
+        /// The superblock's device, magic and flags.
+        pub const SB_BASIC: Ask = Ask(0x1);
+        /// The mount's ids, attributes and propagation.
+        pub const MNT_BASIC: Ask = Ask(0x2);
+        /// The mount point, relative to the root of the asker (or of the namespace asked).
+        pub const MNT_POINT: Ask = Ask(0x10);
+        /// The id of the mount namespace the mount is in.
+        pub const MNT_NS_ID: Ask = Ask(0x40);
+
+        /// Both.
+        pub const fn and(self, other: Ask) -> Ask {
+            Ask(self.0 | other.0)
         }
-        // SAFETY: the path is NUL-terminated; the new descriptor is deliberately never closed
-        // (it stands in for the missing stream for the life of the process). open returns the
-        // lowest free number, which is `fd`, since the lower ones are open by now.
-        let _ = unsafe { libc::open(c"/dev/null".as_ptr(), libc::O_RDWR) };
+    }
+
+    /// `struct mnt_id_req` (`<linux/mount.h>`, its second version).
+    #[repr(C)]
+    struct MntIdReq {
+        size: u32,
+        spare: u32,
+        mnt_id: u64,
+        param: u64,
+        mnt_ns_id: u64,
+    }
+
+    /// `struct statmount` (`<linux/mount.h>`): the 512-byte fixed part, then the strings.
+    #[repr(C)]
+    struct StatMount {
+        size: u32,
+        mnt_opts: u32,
+        mask: u64,
+        sb_dev_major: u32,
+        sb_dev_minor: u32,
+        sb_magic: u64,
+        sb_flags: u32,
+        fs_type: u32,
+        mnt_id: u64,
+        mnt_parent_id: u64,
+        mnt_id_old: u32,
+        mnt_parent_id_old: u32,
+        mnt_attr: u64,
+        mnt_propagation: u64,
+        mnt_peer_group: u64,
+        mnt_master: u64,
+        propagate_from: u64,
+        mnt_root: u32,
+        mnt_point: u32,
+        mnt_ns_id: u64,
+        rest: [u64; 49],
+        strings: [u8; 4096],
+    }
+
+    /// What `statmount` answered; a field is `None` when the kernel did not fill it in.
+    #[derive(Debug, Default, Clone, PartialEq, Eq)]
+    pub struct Mount {
+        /// The superblock's magic number (`OVERLAYFS_SUPER_MAGIC`, ...).
+        pub sb_magic: Option<u64>,
+        /// Whether the superblock is read-only (`SB_RDONLY`).
+        pub sb_read_only: bool,
+        /// `MOUNT_ATTR_*` bits.
+        pub attr: Option<u64>,
+        /// `MS_SHARED`, `MS_SLAVE`, `MS_PRIVATE` or `MS_UNBINDABLE`.
+        pub propagation: Option<u64>,
+        /// The mount point.
+        pub point: Option<Vec<u8>>,
+        /// The mount namespace's id.
+        pub ns_id: Option<u64>,
+    }
+
+    /// The unique id of the mount `path` lies on (following symlinks). `None` when the kernel
+    /// has no unique mount ids (before Linux 6.8).
+    pub fn unique_id(path: &CStr) -> io::Result<Option<u64>> {
+        statx_unique(libc::AT_FDCWD, path, 0)
+    }
+
+    /// The unique id of the mount `fd` lies on; `None` as for [`unique_id`].
+    pub fn unique_id_of(fd: impl AsFd) -> io::Result<Option<u64>> {
+        statx_unique(fd.as_fd().as_raw_fd(), c"", libc::AT_EMPTY_PATH)
+    }
+
+    /// `statx(2)` asking only for the unique mount id. A raw system call: the static build's
+    /// musl may predate its `statx` wrapper.
+    fn statx_unique(dir: RawFd, path: &CStr, flags: libc::c_int) -> io::Result<Option<u64>> {
+        // SAFETY: an all-zero `statx` is a valid value; the kernel fills it in.
+        let mut stx: libc::statx = unsafe { std::mem::zeroed() };
+        // SAFETY: `path` is NUL-terminated, `stx` is writable and as large as the kernel's
+        // struct; `dir` is the cwd or an open descriptor.
+        let r = unsafe {
+            libc::syscall(
+                libc::SYS_statx,
+                dir,
+                path.as_ptr(),
+                flags,
+                STATX_MNT_ID_UNIQUE,
+                &mut stx as *mut libc::statx,
+            )
+        };
+        check_int(r as libc::c_int)?;
+        Ok((stx.stx_mask & STATX_MNT_ID_UNIQUE != 0).then_some(stx.stx_mnt_id))
+    }
+
+    /// `statmount(2)` of the mount with unique id `id` in the mount namespace `ns_id` (0: the
+    /// caller's). `ENOENT`: no such mount there (or, before Linux 6.19, a namespace the
+    /// caller has no `CAP_SYS_ADMIN` over).
+    pub fn stat(id: u64, ns_id: u64, ask: Ask) -> io::Result<Mount> {
+        let req = MntIdReq {
+            size: std::mem::size_of::<MntIdReq>() as u32,
+            spare: 0,
+            mnt_id: id,
+            param: ask.0,
+            mnt_ns_id: ns_id,
+        };
+        // SAFETY: an all-zero `StatMount` is a valid value (integers and bytes only).
+        let mut sm: Box<StatMount> = Box::new(unsafe { std::mem::zeroed() });
+        // SAFETY: `req` is a valid `struct mnt_id_req` of the size it states, `sm` is
+        // writable for the size passed; both live across the call.
+        let r = unsafe {
+            libc::syscall(
+                SYS_STATMOUNT,
+                &req as *const MntIdReq,
+                &mut *sm as *mut StatMount,
+                std::mem::size_of::<StatMount>(),
+                0,
+            )
+        };
+        check_int(r as libc::c_int)?;
+        let has = |a: Ask| sm.mask & a.0 != 0;
+        let string = |at: u32| {
+            let tail = sm.strings.get(at as usize..).unwrap_or_default();
+            let end = tail.iter().position(|&b| b == 0).unwrap_or(tail.len());
+            tail[..end].to_vec()
+        };
+        Ok(Mount {
+            sb_magic: has(Ask::SB_BASIC).then_some(sm.sb_magic),
+            sb_read_only: has(Ask::SB_BASIC) && sm.sb_flags & libc::MS_RDONLY as u32 != 0,
+            attr: has(Ask::MNT_BASIC).then_some(sm.mnt_attr),
+            propagation: has(Ask::MNT_BASIC).then_some(sm.mnt_propagation),
+            point: has(Ask::MNT_POINT).then(|| string(sm.mnt_point)),
+            ns_id: has(Ask::MNT_NS_ID).then_some(sm.mnt_ns_id),
+        })
+    }
+
+    /// Whether the helper runs as root (effective uid 0; `geteuid(2)`).
+    pub fn is_root() -> bool {
+        // SAFETY: geteuid takes no arguments and cannot fail.
+        unsafe { libc::geteuid() == 0 }
+    }
+
+    /// Whether the filesystem `fd` lies on is mounted read-only there (`fstatvfs(2)`,
+    /// `ST_RDONLY`: the mount's flag or the superblock's).
+    pub fn read_only(fd: impl AsFd) -> io::Result<bool> {
+        // SAFETY: an all-zero `statvfs` is a valid value; the kernel fills it in.
+        let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+        // SAFETY: `st` is writable and the descriptor is open.
+        check_int(unsafe { libc::fstatvfs(fd.as_fd().as_raw_fd(), &mut st) })?;
+        Ok(st.f_flag & libc::ST_RDONLY != 0)
     }
 }
 
-/// The effective user and group ids (`geteuid(2)`, `getegid(2)`), for deciding what the
-/// caller may execute as `/bin/sh` does.
-pub fn effective_ids() -> (u32, u32) {
-    // SAFETY: neither call takes arguments or can fail.
-    unsafe { (libc::geteuid(), libc::getegid()) }
+/// Whether the kernel lets this process execute `path` (`faccessat(X_OK, AT_EACCESS)`, with
+/// the effective ids): what dash asks before it runs a program it found on PATH. Root may
+/// execute a file with any execute bit; nobody may on a `noexec` mount.
+pub fn may_execute(path: &CStr) -> bool {
+    // SAFETY: the path is NUL-terminated and outlives the call; nothing is written.
+    unsafe { libc::faccessat(libc::AT_FDCWD, path.as_ptr(), libc::X_OK, libc::AT_EACCESS) == 0 }
 }
 
 extern "C" {
@@ -355,245 +572,4 @@ pub fn env_last(name: &[u8]) -> Option<Vec<u8>> {
 pub fn unshare_mount_ns() -> io::Result<()> {
     // SAFETY: no pointers involved.
     check_int(unsafe { libc::unshare(libc::CLONE_NEWNS) }).map(drop)
-}
-
-/// What std's runtime does before `main` that the helper needs, for a `#![no_main]` binary
-/// entered through [`c_main!`](crate::c_main): descriptors 0, 1 and 2 that are closed are
-/// opened on `/dev/null` ([`keep_std_fds_open`], before the front or the helper opens
-/// anything), SIGPIPE is ignored (a closed pipe on stdout or stderr is
-/// an error to handle, not a signal that kills the helper after a mount), and a panic prints
-/// nothing (the binary is built with `panic = "abort"`: it stops there, without unwinding).
-/// Not done, unlike std's start-up: the alternate signal stack and SIGSEGV handler that name a
-/// stack overflow before aborting (an overflow still kills the process, by SIGSEGV), and
-/// saving argc/argv for `std::env::args` (on musl it stays empty: use the `c_main!` argument).
-pub fn init_process() {
-    keep_std_fds_open();
-    // SAFETY: SIG_IGN is a valid disposition for SIGPIPE; no handler code is involved.
-    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_IGN) };
-    std::panic::set_hook(Box::new(|_| {}));
-}
-
-/// Defines the C `main` of a `#![no_main]` binary: it collects argv (program name included)
-/// as `Vec<OsString>`, runs [`sys::init_process`](crate::sys::init_process), calls `$entry`
-/// with the arguments and exits with the status it returns, through `std::process::exit`, which
-/// flushes stdout as returning from a Rust `main` would. std's own start-up is skipped; what of
-/// it the helper needs is in `init_process`.
-#[macro_export]
-macro_rules! c_main {
-    ($entry:path) => {
-        #[no_mangle]
-        extern "C" fn main(
-            argc: ::std::ffi::c_int,
-            argv: *const *const ::std::ffi::c_char,
-        ) -> ::std::ffi::c_int {
-            use ::std::os::unix::ffi::OsStrExt;
-            let args: ::std::vec::Vec<::std::ffi::OsString> = (0..argc.max(0) as usize)
-                .map(|i| {
-                    // SAFETY: the C runtime calls `main` with its argc and argv: `argc`
-                    // pointers to NUL-terminated strings that live until the process exits.
-                    let arg = unsafe { ::std::ffi::CStr::from_ptr(*argv.add(i)) };
-                    ::std::ffi::OsStr::from_bytes(arg.to_bytes()).to_os_string()
-                })
-                .collect();
-            $crate::sys::init_process();
-            ::std::process::exit($entry(args))
-        }
-    };
-}
-
-/// The helper binary's global allocator: a bump allocator over a static buffer of
-/// [`Arena::SIZE`] bytes, falling back to the system allocator when it is full. The helper is
-/// a short-lived process that allocates a few dozen blocks: freeing arena blocks is a no-op
-/// (the last block is shrunk or grown in place), which spares musl's allocator its set-up
-/// (`brk`, `mmap`, and `munmap` again at exit). Every block it hands out is either wholly in
-/// the buffer or came from [`std::alloc::System`], and is returned to where it came from.
-pub struct Arena {
-    buf: std::cell::UnsafeCell<[u8; Arena::SIZE]>,
-    /// Offset of the first free byte of `buf`.
-    next: std::sync::atomic::AtomicUsize,
-}
-
-// SAFETY: `buf` is only reached through offsets claimed by compare-exchange on `next`, so no
-// two threads are ever given the same bytes.
-unsafe impl Sync for Arena {}
-
-impl Arena {
-    /// Bytes served from the static buffer before falling back to the system allocator.
-    pub const SIZE: usize = 64 * 1024;
-
-    /// An empty arena (for a `static`).
-    pub const fn new() -> Arena {
-        Arena {
-            buf: std::cell::UnsafeCell::new([0; Arena::SIZE]),
-            next: std::sync::atomic::AtomicUsize::new(0),
-        }
-    }
-
-    fn base(&self) -> usize {
-        self.buf.get() as usize
-    }
-
-    fn owns(&self, p: *mut u8) -> bool {
-        (self.base()..self.base() + Arena::SIZE).contains(&(p as usize))
-    }
-
-    /// Claims `layout` from the buffer, or `None` when it does not fit. Not inlined: LTO
-    /// would otherwise copy it into every allocation site (10 KB of code).
-    #[inline(never)]
-    fn claim(&self, layout: std::alloc::Layout) -> Option<*mut u8> {
-        use std::sync::atomic::Ordering::Relaxed;
-        let mut cur = self.next.load(Relaxed);
-        loop {
-            let start = (self.base() + cur).checked_next_multiple_of(layout.align())? - self.base();
-            let end = start.checked_add(layout.size())?;
-            if end > Arena::SIZE {
-                return None;
-            }
-            match self.next.compare_exchange_weak(cur, end, Relaxed, Relaxed) {
-                Ok(_) => return Some(self.buf.get().cast::<u8>().wrapping_add(start)),
-                Err(now) => cur = now,
-            }
-        }
-    }
-}
-
-impl Default for Arena {
-    fn default() -> Arena {
-        Arena::new()
-    }
-}
-
-// SAFETY: `alloc` returns bytes of the buffer no other live block overlaps (claimed once, never
-// handed out again) with the layout's size and alignment, or the system allocator's block;
-// `dealloc` and `realloc` send system blocks back to the system allocator and never free
-// arena bytes, so no block is freed twice or freed to the wrong allocator.
-unsafe impl std::alloc::GlobalAlloc for Arena {
-    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
-        match self.claim(layout) {
-            Some(p) => p,
-            // SAFETY: the caller's layout has a non-zero size, as GlobalAlloc requires.
-            None => unsafe { std::alloc::System.alloc(layout) },
-        }
-    }
-
-    unsafe fn dealloc(&self, p: *mut u8, layout: std::alloc::Layout) {
-        if !self.owns(p) {
-            // SAFETY: not an arena block, so the system allocator gave it with this layout.
-            unsafe { std::alloc::System.dealloc(p, layout) }
-        }
-    }
-
-    #[inline(never)]
-    unsafe fn realloc(&self, p: *mut u8, layout: std::alloc::Layout, size: usize) -> *mut u8 {
-        use std::sync::atomic::Ordering::Relaxed;
-        if !self.owns(p) {
-            // SAFETY: a system block with this layout; the caller's new size is valid for it.
-            return unsafe { std::alloc::System.realloc(p, layout, size) };
-        }
-        let start = p as usize - self.base();
-        let old_end = start + layout.size();
-        // The last block grows or shrinks in place when the buffer has room.
-        if let Some(end) = start.checked_add(size) {
-            if end <= Arena::SIZE
-                && self
-                    .next
-                    .compare_exchange(old_end, end, Relaxed, Relaxed)
-                    .is_ok()
-            {
-                return p;
-            }
-        }
-        if size <= layout.size() {
-            return p;
-        }
-        // SAFETY: the caller guarantees `size` with `layout.align()` is a valid layout.
-        let new = unsafe {
-            self.alloc(std::alloc::Layout::from_size_align_unchecked(
-                size,
-                layout.align(),
-            ))
-        };
-        if !new.is_null() {
-            // SAFETY: both blocks are at least `layout.size()` long and do not overlap (the new
-            // one was claimed after the old one, or came from the system).
-            unsafe { std::ptr::copy_nonoverlapping(p, new, layout.size()) };
-        }
-        new
-    }
-}
-
-#[cfg(test)]
-mod arena_tests {
-    use super::Arena;
-    use std::alloc::{GlobalAlloc, Layout};
-
-    fn layout(size: usize, align: usize) -> Layout {
-        Layout::from_size_align(size, align).unwrap()
-    }
-
-    #[test]
-    fn blocks_are_aligned_disjoint_and_from_the_buffer() {
-        static A: Arena = Arena::new();
-        // SAFETY: non-zero sizes; every block is written within its own length only.
-        unsafe {
-            let a = A.alloc(layout(3, 1));
-            let b = A.alloc(layout(16, 16));
-            let c = A.alloc(layout(8, 8));
-            assert!(A.owns(a) && A.owns(b) && A.owns(c));
-            assert_eq!(b as usize % 16, 0);
-            assert_eq!(c as usize % 8, 0);
-            assert!(a as usize + 3 <= b as usize && b as usize + 16 <= c as usize);
-            std::ptr::write_bytes(b, 0xab, 16);
-            std::ptr::write_bytes(c, 0xcd, 8);
-            assert_eq!(*b.add(15), 0xab);
-        }
-    }
-
-    #[test]
-    fn the_last_block_grows_in_place_and_an_earlier_one_moves_with_its_bytes() {
-        static A: Arena = Arena::new();
-        // SAFETY: valid layouts; blocks are read and written within their lengths.
-        unsafe {
-            let a = A.alloc(layout(4, 1));
-            a.copy_from(b"abcd".as_ptr(), 4);
-            let grown = A.realloc(a, layout(4, 1), 100);
-            assert_eq!(grown, a, "the last block grows in place");
-            let b = A.alloc(layout(4, 1));
-            let moved = A.realloc(a, layout(100, 1), 200);
-            assert_ne!(moved, a);
-            assert!(
-                moved as usize >= b as usize + 4,
-                "moved past the later block"
-            );
-            assert_eq!(std::slice::from_raw_parts(moved, 4), b"abcd");
-            assert_eq!(
-                A.realloc(moved, layout(200, 1), 10),
-                moved,
-                "shrinking stays"
-            );
-        }
-    }
-
-    #[test]
-    fn a_full_arena_hands_over_to_the_system_allocator() {
-        static A: Arena = Arena::new();
-        // SAFETY: valid layouts; each block is freed once, with its own layout.
-        unsafe {
-            let big = A.alloc(layout(Arena::SIZE - 8, 1));
-            assert!(A.owns(big));
-            let sys = A.alloc(layout(64, 8));
-            assert!(!sys.is_null() && !A.owns(sys), "no room: from the system");
-            sys.copy_from(b"system!!".as_ptr(), 8);
-            let sys2 = A.realloc(sys, layout(64, 8), 4096);
-            assert!(!A.owns(sys2));
-            assert_eq!(std::slice::from_raw_parts(sys2, 8), b"system!!");
-            A.dealloc(sys2, layout(4096, 8));
-            // An arena block that cannot grow in place moves to the system with its bytes.
-            big.copy_from(b"arena".as_ptr(), 5);
-            let moved = A.realloc(big, layout(Arena::SIZE - 8, 1), Arena::SIZE + 1);
-            assert!(!A.owns(moved));
-            assert_eq!(std::slice::from_raw_parts(moved, 5), b"arena");
-            A.dealloc(moved, layout(Arena::SIZE + 1, 1));
-        }
-    }
 }

@@ -6,48 +6,158 @@
 //! WORKDIR at each volatile mount, and removes the marker only when that record matches the
 //! current boot, no live overlay uses the upper or the work directory, and `syncfs` on the
 //! upper succeeds. All of it under an exclusive lock on WORKDIR, walking with `O_NOFOLLOW` on
-//! one device.
+//! one device, and a refusal changes nothing: the marker directory must hold exactly the
+//! kernel's `dirty` file before anything is removed.
 //!
-//! "No live overlay uses it" is a question about identity, asked two ways, and either
-//! answer "in use" keeps the marker:
-//! - the kernel's: overlayfs takes an in-use lock on the inode of every upper and work
-//!   directory it mounts, whatever path named them and in whichever mount namespace. A
-//!   probe asks for it without mounting anything: `fsopen("overlay")` with the directory
-//!   (by `/proc/self/fd/N`) as upperdir, workdir and lowerdir and `index=on`, then
-//!   `FSCONFIG_CMD_CREATE`. The kernel tries the upper lock first (with `index=on` a held
-//!   lock is `EBUSY`), then refuses upperdir == workdir (`EINVAL`, "must be separate
-//!   subtrees") before it locks, creates or cleans anything in a workdir. Nothing is
-//!   mounted and nothing on disk changes; each probe leaves one line in the kernel log.
-//! - mountinfo's, for overlays that share a directory without holding its lock (mounted
-//!   with `index=off` while another held it) and for kernels without a usable probe: every
-//!   overlay of every mount namespace a process is in, its upperdir and workdir resolved in
-//!   that namespace (`/proc/PID/root`, `RESOLVE_IN_ROOT`) and compared by device and inode.
+//! "No live overlay uses it" is asked of the kernel, and of nothing that could block or grow
+//! with the node (no other filesystem is looked at, no mount namespace is walked):
+//! - its in-use lock: overlayfs takes one on the upper and the work directory of every overlay
+//!   it mounts, whatever path named them and in whichever mount namespace. A probe asks for it
+//!   without mounting anything: `fsopen("overlay")` with the directory (by `/proc/self/fd/N`)
+//!   as upperdir, workdir and lowerdir and `index=on`, then `FSCONFIG_CMD_CREATE`. The kernel
+//!   tries the upper lock first (with `index=on` a held lock is `EBUSY`, "is in-use as
+//!   upperdir/workdir of another mount"), then refuses upperdir == workdir (`EINVAL`, "workdir
+//!   and upperdir must be separate subtrees") before it locks, creates or cleans anything in a
+//!   workdir. Linux 6.18 writes those texts to the kernel log (one line per probe); where the
+//!   fs context's own log holds an error, it must be the expected text. Anything else, and
+//!   the `EINVAL`s the kernel gives before it looks at the lock (an upper on a read-only or
+//!   unbindable mount, or on a mount of another namespace), keep the marker.
+//! - its mount table, for the one overlay the lock cannot show: one mounted on a pair another
+//!   overlay held at the time (the kernel warned of undefined behaviour then and took no
+//!   lock). The boot record lists the volatile overlays this helper mounted on the pair (their
+//!   unique mount ids and namespaces, Linux 6.11 and later), and `statmount` says whether
+//!   each is still mounted.
 
 use std::ffi::{CStr, CString};
 use std::io;
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
 
-use crate::diagnostics::shown;
-use crate::sys;
+use crate::sys::{self, mounts};
 
-/// The file the helper keeps in WORKDIR: the boot id of the last volatile mount it made.
+/// The file the helper keeps in WORKDIR: the boot id of the volatile mounts it made on the
+/// pair, and which they are.
 pub const BOOT_RECORD: &CStr = c".nydus-overlayfs-volatile-boot";
 const BOOT_RECORD_TMP: &CStr = c".nydus-overlayfs-volatile-boot.tmp";
+/// The most bytes a boot record may hold.
+pub const RECORD_LIMIT: usize = 4096;
+/// The most volatile overlays a boot record lists (the oldest is dropped first).
+pub const RECORD_MOUNTS: usize = 16;
+/// How many bytes of the record helpers before the mount list read (and trimmed) as the boot
+/// id.
+const OLD_READ: usize = 64;
+/// `OVERLAYFS_SUPER_MAGIC`.
+const OVERLAY_MAGIC: u64 = 0x794c_7630;
 
-/// Why the marker stays, or what went wrong while looking.
-#[derive(Debug)]
-pub struct Refusal {
-    /// One line for the user.
-    pub why: String,
-    /// The OS error, if one caused it.
-    pub err: Option<io::Error>,
+/// Which directory of the pair.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// The upper directory.
+    Upper,
+    /// The work directory.
+    Work,
 }
 
-fn refuse(why: impl Into<String>, err: Option<io::Error>) -> Refusal {
-    Refusal {
-        why: why.into(),
-        err,
-    }
+/// A directory on the way to the marker, below WORKDIR.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MarkerPart {
+    /// `work`.
+    Work,
+    /// `work/incompat`.
+    Incompat,
+    /// `work/incompat/volatile`, the marker itself.
+    Volatile,
+}
+
+/// What is wrong with the boot record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordProblem {
+    /// A FIFO, a device, a directory, ...
+    NotRegular,
+    /// More than [`RECORD_LIMIT`] bytes.
+    TooLarge,
+    /// Not a boot id line followed by at most [`RECORD_MOUNTS`] mount lines.
+    Malformed,
+}
+
+/// Why the kernel's in-use probe could not answer for a directory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Blind {
+    /// The directory is on a read-only mount or filesystem.
+    ReadOnly,
+    /// The directory is on an unbindable mount.
+    Unbindable,
+    /// The directory is on a mount of another mount namespace.
+    OtherNamespace,
+}
+
+/// Why the marker stays, or what went wrong while looking; its `Display` is in
+/// `diagnostics.rs`.
+#[derive(Debug)]
+pub enum Refusal {
+    /// The upper or work path holds a NUL byte.
+    NulByte,
+    /// Opening WORKDIR failed.
+    OpenWorkdir(io::Error),
+    /// Locking WORKDIR failed.
+    LockWorkdir(io::Error),
+    /// A directory on the way to the marker could not be opened as one.
+    Inspect(MarkerPart, io::Error),
+    /// The marker's directories are not all on WORKDIR's filesystem.
+    CrossesDevice,
+    /// The marker directory holds an entry the kernel did not put there.
+    Foreign(Vec<u8>),
+    /// The marker's `dirty` is not a regular file.
+    DirtyNotAFile,
+    /// Listing the marker directory failed.
+    ListMarker(io::Error),
+    /// The current boot id could not be read.
+    BootId(io::Error),
+    /// The record is from an earlier boot.
+    Rebooted,
+    /// There is no record (or it cannot be opened): someone else left the marker.
+    NotOurs,
+    /// The record is there but not one this helper accepts.
+    Record(RecordProblem),
+    /// Reading the record failed.
+    ReadRecord(io::Error),
+    /// Opening the upper directory failed.
+    OpenUpper(io::Error),
+    /// `fsopen("overlay")` failed: the kernel cannot be asked.
+    NoProbe(io::Error),
+    /// The probe could not be set up.
+    ProbeFailed(Role, io::Error),
+    /// The probe's answer would not mean what it says for this directory.
+    ProbeBlind(Role, Blind),
+    /// The kernel holds the directory's in-use lock.
+    InUse(Role),
+    /// The probe's answer was not one of the two expected ones.
+    Unexpected {
+        /// The directory asked about.
+        role: Role,
+        /// The errno (`None`: the probe was accepted as a mount).
+        err: Option<io::Error>,
+        /// The kernel's own error text from the fs context, if any.
+        log: String,
+    },
+    /// A volatile overlay the record lists is still mounted.
+    StillMounted {
+        /// Its mount point (in its namespace).
+        at: Vec<u8>,
+        /// Its unique mount id.
+        id: u64,
+    },
+    /// Whether a recorded overlay is still mounted could not be asked.
+    CannotTellMounted {
+        /// Its unique mount id.
+        id: u64,
+        /// What `statmount` answered.
+        err: io::Error,
+    },
+    /// `syncfs` on the upper filesystem failed.
+    Sync(io::Error),
+    /// Removing the marker failed.
+    Remove(io::Error),
 }
 
 /// What was found.
@@ -59,281 +169,181 @@ pub enum Outcome {
     Removed,
 }
 
+/// One volatile overlay the helper mounted: its mount namespace and unique mount id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Recorded {
+    ns: u64,
+    id: u64,
+}
+
+/// The boot record: a boot id line, newlines up to byte [`OLD_READ`], then one `NS ID` line
+/// per volatile overlay mounted on the pair during that boot (a record of an older helper
+/// holds the boot id alone).
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Record {
+    boot: Vec<u8>,
+    mounts: Vec<Recorded>,
+}
+
+impl Record {
+    fn parse(bytes: &[u8]) -> Option<Record> {
+        let mut lines = bytes.split(|&b| b == b'\n');
+        let boot = lines.next()?.trim_ascii().to_vec();
+        let mut mounts = Vec::new();
+        for line in lines.filter(|l| !l.trim_ascii().is_empty()) {
+            let mut words = line.split(|&b| b == b' ');
+            let mut num = || std::str::from_utf8(words.next()?).ok()?.parse::<u64>().ok();
+            let (ns, id) = (num()?, num()?);
+            if words.next().is_some() || mounts.len() == RECORD_MOUNTS {
+                return None;
+            }
+            mounts.push(Recorded { ns, id });
+        }
+        (!boot.is_empty()).then_some(Record { boot, mounts })
+    }
+
+    fn render(&self) -> Vec<u8> {
+        let mut out = self.boot.clone();
+        // Older helpers read the first 64 bytes and trim them: padded with newlines, the
+        // record still reads as the boot id to them.
+        out.resize(out.len().max(OLD_READ - 1), b'\n');
+        out.push(b'\n');
+        for m in &self.mounts {
+            out.extend_from_slice(format!("{} {}\n", m.ns, m.id).as_bytes());
+        }
+        out
+    }
+}
+
 /// The held lock on WORKDIR; it is released when the helper exits.
 pub struct Guard {
     work: OwnedFd,
+    /// Recorded overlays of this boot to keep listing after the next mount.
+    kept: Vec<Recorded>,
 }
 
 fn dir_at(parent: Option<&OwnedFd>, name: &CStr) -> io::Result<OwnedFd> {
     sys::openat(
-        parent,
+        parent.map(AsFd::as_fd),
         name,
         libc::O_RDONLY | libc::O_DIRECTORY | libc::O_NOFOLLOW,
     )
 }
 
-/// A boot id (at most 64 bytes, surrounding whitespace dropped) read from `name` in `dir`.
-fn read_id(dir: Option<&OwnedFd>, name: &CStr) -> io::Result<Vec<u8>> {
-    let f = sys::openat(dir, name, libc::O_RDONLY | libc::O_NOFOLLOW)?;
+fn boot_id() -> Result<Vec<u8>, Refusal> {
+    let f = sys::openat(None, c"/proc/sys/kernel/random/boot_id", libc::O_RDONLY)
+        .map_err(Refusal::BootId)?;
     let mut buf = [0u8; 64];
-    let n = sys::read_full(&f, &mut buf)?;
+    let n = sys::read_full(&f, &mut buf).map_err(Refusal::BootId)?;
     Ok(buf[..n].trim_ascii().to_vec())
 }
 
-fn boot_id() -> io::Result<Vec<u8>> {
-    read_id(None, c"/proc/sys/kernel/random/boot_id")
-}
+/// What the kernel's log says when the lock is held, and when it is free.
+const IN_USE_TEXT: &str = "in-use as upperdir/workdir of another mount";
+const FREE_TEXT: &str = "workdir and upperdir must be separate subtrees";
 
-/// Undoes mountinfo's octal escapes (`\040` for a space, ...).
-pub fn unoctal(s: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(s.len());
-    let mut i = 0;
-    while i < s.len() {
-        if s[i] == b'\\'
-            && i + 3 < s.len()
-            && s[i + 1..i + 4].iter().all(|c| (b'0'..=b'7').contains(c))
-        {
-            out.push((s[i + 1] - b'0') * 64 + (s[i + 2] - b'0') * 8 + (s[i + 3] - b'0'));
-            i += 4;
-        } else {
-            out.push(s[i]);
-            i += 1;
-        }
-    }
-    out
-}
-
-/// Undoes overlayfs's own escapes in an `upperdir=`/`workdir=` value (`\,` is a comma).
-fn unbackslash(s: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(s.len());
-    let mut it = s.iter();
-    while let Some(&c) = it.next() {
-        match c {
-            b'\\' => out.extend(it.next()),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// Which directory of the pair.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Role {
-    Upper,
-    Work,
-}
-
-impl Role {
-    fn name(self) -> &'static str {
-        match self {
-            Role::Upper => "upperdir",
-            Role::Work => "workdir",
-        }
-    }
-}
-
-/// One directory a mounted overlay names, read from a mountinfo text.
-#[derive(Debug, PartialEq, Eq)]
-struct Named {
-    /// The overlay's mount point, as that namespace shows it.
-    at: Vec<u8>,
-    /// What the overlay uses it as.
-    role: Role,
-    /// The path as the mounter spelled it (maybe relative), escapes undone.
-    path: Vec<u8>,
-}
-
-/// Every upperdir and workdir that the overlays in a mountinfo text name.
-fn overlay_dirs(mountinfo: &[u8]) -> Vec<Named> {
-    let mut out = Vec::new();
-    for line in mountinfo.split(|&b| b == b'\n') {
-        let fields: Vec<&[u8]> = line.split(|&b| b == b' ').collect();
-        let Some(dash) = fields.iter().position(|f| *f == b"-") else {
-            continue;
+/// The error-level messages of an fs context's log (`e overlay: ...`), joined by `; `.
+fn log_errors(fs: &OwnedFd) -> String {
+    let mut errors = Vec::new();
+    let mut buf = [0u8; 512];
+    // The log keeps at most 8 messages; a bound in case a kernel keeps more.
+    for _ in 0..16 {
+        let Some(n) = sys::read_log(fs, &mut buf) else {
+            break;
         };
-        if fields.get(dash + 1) != Some(&&b"overlay"[..]) {
-            continue;
-        }
-        let (Some(at), Some(opts)) = (fields.get(4), fields.get(dash + 3)) else {
-            continue;
-        };
-        for o in opts.split(|&b| b == b',') {
-            let named = |role, v: &[u8]| Named {
-                at: unoctal(at),
-                role,
-                path: unbackslash(&unoctal(v)),
-            };
-            if let Some(v) = o.strip_prefix(b"upperdir=") {
-                out.push(named(Role::Upper, v));
-            } else if let Some(v) = o.strip_prefix(b"workdir=") {
-                out.push(named(Role::Work, v));
-            }
+        let msg = String::from_utf8_lossy(&buf[..n]);
+        if let Some(text) = msg.strip_prefix("e ") {
+            errors.push(text.trim_end().to_owned());
         }
     }
-    out
+    errors.join("; ")
 }
 
-/// Device and inode: what "the same directory" means.
-type Ident = (u64, u64);
-
-fn ident(fd: &OwnedFd) -> io::Result<Ident> {
-    sys::fstat(fd).map(|st| (st.st_dev, st.st_ino))
+/// Why the probe's `EINVAL` would not be the lock's answer for `dir`: the kernel gives one
+/// before it looks at the lock for an upper on a read-only or unbindable mount, or on a
+/// mount of another namespace. `None`: the answer means what it says (or, on a kernel
+/// without `statmount`, what can be checked was).
+fn blind_spot(dir: &OwnedFd) -> Option<Blind> {
+    if mounts::read_only(dir).unwrap_or(false) {
+        return Some(Blind::ReadOnly);
+    }
+    let id = mounts::unique_id_of(dir).ok().flatten()?;
+    match mounts::stat(id, 0, mounts::Ask::MNT_BASIC) {
+        Err(e) if e.raw_os_error() == Some(libc::ENOENT) => Some(Blind::OtherNamespace),
+        Ok(m) if m.propagation.unwrap_or(0) & libc::MS_UNBINDABLE != 0 => Some(Blind::Unbindable),
+        _ => None,
+    }
 }
 
-/// Asks the kernel whether `dir` is locked as the upper or work directory of a live
-/// overlay (see the module comment). `Ok(false)` is the kernel's "not locked".
-fn kernel_in_use(dir: &OwnedFd) -> io::Result<bool> {
+/// Asks the kernel whether `dir` is locked as the upper or work directory of a live overlay
+/// (see the module comment); `Ok` is its clear "not locked".
+fn kernel_says_free(dir: &OwnedFd, role: Role) -> Result<(), Refusal> {
+    if let Some(why) = blind_spot(dir) {
+        return Err(Refusal::ProbeBlind(role, why));
+    }
     let by_fd =
-        CString::new(format!("/proc/self/fd/{}", dir.as_raw_fd())).map_err(io::Error::other)?;
-    let fs = sys::fsopen(c"overlay")?;
+        CString::new(format!("/proc/self/fd/{}", dir.as_raw_fd())).map_err(|_| Refusal::NulByte)?;
+    let fs = sys::fsopen(c"overlay").map_err(Refusal::NoProbe)?;
     for key in [c"upperdir", c"workdir", c"lowerdir"] {
-        sys::fsconfig_str(&fs, sys::fsconfig::SET_STRING, Some(key), Some(&by_fd))?;
+        sys::fsconfig_set_string(&fs, key, &by_fd).map_err(|e| Refusal::ProbeFailed(role, e))?;
     }
-    sys::fsconfig_str(&fs, sys::fsconfig::SET_STRING, Some(c"index"), Some(c"on"))?;
-    match sys::fsconfig_str(&fs, sys::fsconfig::CMD_CREATE, None, None) {
-        Err(e) if e.raw_os_error() == Some(libc::EBUSY) => Ok(true),
-        Err(e) if e.raw_os_error() == Some(libc::EINVAL) => Ok(false),
-        Err(e) => Err(e),
-        Ok(()) => Err(io::Error::other("the in-use probe was accepted as a mount")),
-    }
+    sys::fsconfig_set_string(&fs, c"index", c"on").map_err(|e| Refusal::ProbeFailed(role, e))?;
+    let answer = sys::fsconfig_create(&fs);
+    read_answer(role, answer, log_errors(&fs))
 }
 
-/// A live overlay that names one of the pair, and where.
-struct Sighting {
-    role: Role,
-    at: Vec<u8>,
-    pid: u32,
-}
-
-/// What the mountinfo scan found: a user, and how many names it could not resolve.
-#[derive(Default)]
-struct Scan {
-    hit: Option<Sighting>,
-    unresolved: usize,
-}
-
-fn proc_path(pid: u32, rest: &str) -> CString {
-    CString::new(format!("/proc/{pid}/{rest}")).unwrap_or_default()
-}
-
-/// The first overlay of a mountinfo text whose upperdir or workdir, resolved from `root`
-/// (the root of a process that reads this mountinfo), is `upper` or `work`. Names that do
-/// not resolve (relative, or gone) are counted in `unresolved`.
-fn named_in(
-    mountinfo: &[u8],
-    root: &OwnedFd,
-    (upper, work): (Ident, Ident),
-    unresolved: &mut usize,
-) -> Option<(Role, Vec<u8>)> {
-    for n in overlay_dirs(mountinfo) {
-        let found = n
-            .path
-            .strip_prefix(b"/")
-            .and_then(|p| CString::new(if p.is_empty() { &b"."[..] } else { p }).ok())
-            .map(|p| sys::open_in_root(root, &p, libc::O_PATH).and_then(|fd| ident(&fd)));
-        match found {
-            Some(Ok(id)) if id == upper => return Some((Role::Upper, n.at)),
-            Some(Ok(id)) if id == work => return Some((Role::Work, n.at)),
-            Some(Ok(_)) => {}
-            _ => *unresolved += 1,
+/// The kernel's answer to the probe of `role`: its errno, and the error text of the fs
+/// context's log (empty when the kernel logged elsewhere). `Ok` is a clear "not in use".
+fn read_answer(role: Role, answer: io::Result<()>, log: String) -> Result<(), Refusal> {
+    let says = |text: &str| log.is_empty() || log.contains(text);
+    match answer {
+        Err(e) if e.raw_os_error() == Some(libc::EBUSY) && says(IN_USE_TEXT) => {
+            Err(Refusal::InUse(role))
         }
+        Err(e) if e.raw_os_error() == Some(libc::EINVAL) && says(FREE_TEXT) => Ok(()),
+        Err(e) => Err(Refusal::Unexpected {
+            role,
+            err: Some(e),
+            log,
+        }),
+        Ok(()) => Err(Refusal::Unexpected {
+            role,
+            err: None,
+            log,
+        }),
     }
-    None
 }
 
-/// Looks through the overlays of every mount namespace (and root) a process is in for one
-/// whose upperdir or workdir is `upper` or `work`, each name resolved where it was given.
-/// What cannot be looked at (a process whose namespace this helper may not read) counts as
-/// unresolved.
-fn scan_namespaces(upper: Ident, work: Ident) -> Scan {
-    let mut scan = Scan::default();
-    let Ok(procs) = std::fs::read_dir("/proc") else {
-        scan.unresolved += 1;
-        return scan;
-    };
-    let gone = |e: &io::Error| matches!(e.raw_os_error(), Some(libc::ENOENT | libc::ESRCH));
-    let mut seen: Vec<(std::path::PathBuf, Ident)> = Vec::new();
-    let pids = procs
+/// Whether `ENOENT` from `statmount` in namespace `ns` means "not mounted": always in the
+/// helper's own namespace; in another only for root of the initial user namespace (before
+/// Linux 6.19 the kernel answers `ENOENT`, not `EPERM`, to a caller without `CAP_SYS_ADMIN`
+/// over that namespace).
+fn enoent_is_gone(ns: u64) -> bool {
+    let own = mounts::unique_id(c"/")
+        .ok()
         .flatten()
-        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok());
-    for pid in pids {
-        let ns = std::fs::read_link(format!("/proc/{pid}/ns/mnt"));
-        let root = sys::openat(
-            None,
-            &proc_path(pid, "root"),
-            libc::O_PATH | libc::O_DIRECTORY,
-        );
-        let (ns, root, root_id) = match (ns, root) {
-            (Ok(ns), Ok(root)) => match ident(&root) {
-                Ok(id) => (ns, root, id),
-                Err(_) => continue,
-            },
-            (Err(e), _) | (_, Err(e)) if gone(&e) => continue,
-            _ => {
-                scan.unresolved += 1;
-                continue;
-            }
-        };
-        if seen.contains(&(ns.clone(), root_id)) {
-            continue;
-        }
-        seen.push((ns, root_id));
-        let info = match std::fs::read(format!("/proc/{pid}/mountinfo")) {
-            Ok(info) => info,
-            Err(e) if gone(&e) => continue,
-            Err(_) => {
-                scan.unresolved += 1;
-                continue;
-            }
-        };
-        if let Some((role, at)) = named_in(&info, &root, (upper, work), &mut scan.unresolved) {
-            scan.hit = Some(Sighting { role, at, pid });
-            return scan;
-        }
-    }
-    scan
+        .and_then(|id| mounts::stat(id, 0, mounts::Ask::MNT_NS_ID).ok()?.ns_id);
+    own == Some(ns)
+        || (mounts::is_root()
+            && std::fs::read("/proc/self/uid_map").is_ok_and(|m| {
+                m.split(|b| b.is_ascii_whitespace())
+                    .filter(|w| !w.is_empty())
+                    .eq([&b"0"[..], b"0", b"4294967295"])
+            }))
 }
 
-/// Refuses when a live overlay uses `upper` or `work` (see the module comment).
-fn check_unused(upper: &OwnedFd, work: &OwnedFd) -> Result<(), Refusal> {
-    let id = |fd| ident(fd).map_err(|e| refuse("cannot stat upperdir or workdir", Some(e)));
-    let (uid, wid) = (id(upper)?, id(work)?);
-    let scan = scan_namespaces(uid, wid);
-    if let Some(s) = scan.hit {
-        return Err(refuse(
-            format!(
-                "{} is still mounted at {} (an overlay in the mount namespace of pid {}); leaving the volatile marker",
-                s.role.name(),
-                shown(&s.at),
-                s.pid
-            ),
-            None,
-        ));
-    }
-    for (role, fd) in [(Role::Upper, upper), (Role::Work, work)] {
-        match kernel_in_use(fd) {
-            Ok(false) => {}
-            Ok(true) => {
-                return Err(refuse(
-                    format!(
-                        "{} is in use by a live overlay (the kernel holds its in-use lock; the overlay may be in another mount namespace or lazily unmounted); leaving the volatile marker",
-                        role.name()
-                    ),
-                    None,
-                ))
+/// Refuses when a volatile overlay the record lists is still mounted.
+fn check_recorded(record: &Record) -> Result<(), Refusal> {
+    for m in &record.mounts {
+        match mounts::stat(m.id, m.ns, mounts::Ask::MNT_POINT) {
+            Ok(found) => {
+                return Err(Refusal::StillMounted {
+                    at: found.point.unwrap_or_default(),
+                    id: m.id,
+                })
             }
-            Err(e) if scan.unresolved > 0 => {
-                return Err(refuse(
-                    format!(
-                        "cannot tell whether {} is in use: the kernel's in-use probe failed and {} mounted overlay directories cannot be resolved; leaving the volatile marker",
-                        role.name(),
-                        scan.unresolved
-                    ),
-                    Some(e),
-                ))
-            }
-            // The kernel cannot answer; the scan saw every overlay and none uses the pair.
-            Err(_) => {}
+            Err(e) if e.raw_os_error() == Some(libc::ENOENT) && enoent_is_gone(m.ns) => {}
+            Err(err) => return Err(Refusal::CannotTellMounted { id: m.id, err }),
         }
     }
     Ok(())
@@ -345,95 +355,156 @@ struct Marker {
     volatile: OwnedFd,
 }
 
-fn find_marker(wfd: &OwnedFd) -> Result<Option<Marker>, Refusal> {
-    let found = (|| {
-        let w = dir_at(Some(wfd), c"work")?;
-        let inc = dir_at(Some(&w), c"incompat")?;
-        let vol = dir_at(Some(&inc), c"volatile")?;
-        Ok::<_, io::Error>((w, inc, vol))
-    })();
-    let (w, inc, vol) = match found {
-        Ok(v) => v,
-        Err(e) if e.raw_os_error() == Some(libc::ENOENT) => return Ok(None),
-        Err(e) => return Err(refuse("cannot inspect workdir/work/incompat", Some(e))),
-    };
-    let dev = |fd: &OwnedFd| sys::fstat(fd).map(|s| s.st_dev);
-    match (dev(wfd), dev(&w), dev(&inc), dev(&vol)) {
-        (Ok(a), Ok(b), Ok(c), Ok(d)) if a == b && b == c && c == d => Ok(Some(Marker {
-            incompat: inc,
-            volatile: vol,
-        })),
-        _ => Err(refuse(
-            "workdir/work/incompat crosses a filesystem boundary; leaving the volatile marker",
-            None,
-        )),
+/// One directory on the way to the marker; `None` when it does not exist.
+fn marker_step(
+    parent: &OwnedFd,
+    part: MarkerPart,
+    name: &CStr,
+) -> Result<Option<OwnedFd>, Refusal> {
+    match dir_at(Some(parent), name) {
+        Ok(d) => Ok(Some(d)),
+        Err(e) if e.raw_os_error() == Some(libc::ENOENT) => Ok(None),
+        Err(e) => Err(Refusal::Inspect(part, e)),
     }
 }
 
-fn check_boot(wfd: &OwnedFd) -> Result<(), Refusal> {
-    let recorded = read_id(Some(wfd), BOOT_RECORD);
-    let now = boot_id().map_err(|e| refuse("cannot read the boot id", Some(e)))?;
-    match recorded {
-        Ok(r) if r == now => Ok(()),
-        Ok(_) => Err(refuse(
-            "the upper layer was mounted volatile before a reboot (it may be incomplete); the kernel's volatile marker stays",
-            None,
-        )),
-        Err(_) => Err(refuse(
-            "the volatile marker was not left by this helper, so it cannot tell whether the upper layer is intact",
-            None,
-        )),
+fn find_marker(wfd: &OwnedFd) -> Result<Option<Marker>, Refusal> {
+    let Some(work) = marker_step(wfd, MarkerPart::Work, c"work")? else {
+        return Ok(None);
+    };
+    let Some(incompat) = marker_step(&work, MarkerPart::Incompat, c"incompat")? else {
+        return Ok(None);
+    };
+    let Some(volatile) = marker_step(&incompat, MarkerPart::Volatile, c"volatile")? else {
+        return Ok(None);
+    };
+    let dev = |fd: &OwnedFd| sys::fstat(fd).map(|s| s.st_dev).ok();
+    let want = dev(wfd);
+    if want.is_none() || [&work, &incompat, &volatile].iter().any(|d| dev(d) != want) {
+        return Err(Refusal::CrossesDevice);
     }
+    Ok(Some(Marker { incompat, volatile }))
+}
+
+/// Refuses unless the marker directory holds the kernel's `dirty` file (a regular file) and
+/// nothing else. It stops at the first other entry, however many there are.
+fn check_marker_holds_only_dirty(m: &Marker) -> Result<(), Refusal> {
+    let listing = std::fs::read_dir(format!("/proc/self/fd/{}", m.volatile.as_raw_fd()))
+        .map_err(Refusal::ListMarker)?;
+    for entry in listing {
+        let entry = entry.map_err(Refusal::ListMarker)?;
+        if entry.file_name().as_bytes() != b"dirty" {
+            return Err(Refusal::Foreign(entry.file_name().as_bytes().to_vec()));
+        }
+        if !entry.file_type().map_err(Refusal::ListMarker)?.is_file() {
+            return Err(Refusal::DirtyNotAFile);
+        }
+    }
+    Ok(())
+}
+
+/// The boot record in WORKDIR: opened without following a symlink and without waiting (a
+/// FIFO there answers at once), accepted only as a regular file of at most [`RECORD_LIMIT`]
+/// bytes. `Ok(None)`: there is none, or it cannot be opened.
+fn read_record(wfd: &OwnedFd) -> Result<Option<Record>, Refusal> {
+    let Ok(f) = sys::openat(
+        Some(wfd.as_fd()),
+        BOOT_RECORD,
+        libc::O_RDONLY | libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY,
+    ) else {
+        return Ok(None);
+    };
+    let st = sys::fstat(&f).map_err(Refusal::ReadRecord)?;
+    if st.st_mode & libc::S_IFMT != libc::S_IFREG {
+        return Err(Refusal::Record(RecordProblem::NotRegular));
+    }
+    let mut buf = vec![0u8; RECORD_LIMIT + 1];
+    let n = sys::read_full(&f, &mut buf).map_err(Refusal::ReadRecord)?;
+    if n > RECORD_LIMIT {
+        return Err(Refusal::Record(RecordProblem::TooLarge));
+    }
+    Record::parse(&buf[..n])
+        .map(Some)
+        .ok_or(Refusal::Record(RecordProblem::Malformed))
 }
 
 fn remove_marker(m: &Marker) -> Result<(), Refusal> {
-    // The marker is the directory `volatile` holding one empty file `dirty`; anything
-    // else in it makes the directory removal fail, and the marker stays.
     match sys::unlinkat(&m.volatile, c"dirty", 0) {
-        Err(e) if e.raw_os_error() != Some(libc::ENOENT) => {
-            return Err(refuse("cannot remove the volatile marker", Some(e)))
-        }
+        Err(e) if e.raw_os_error() != Some(libc::ENOENT) => return Err(Refusal::Remove(e)),
         _ => {}
     }
-    sys::unlinkat(&m.incompat, c"volatile", libc::AT_REMOVEDIR)
-        .map_err(|e| refuse("cannot remove the volatile marker", Some(e)))
+    sys::unlinkat(&m.incompat, c"volatile", libc::AT_REMOVEDIR).map_err(Refusal::Remove)
 }
 
 /// Checks for the marker under an exclusive lock on WORKDIR and removes it when every
 /// condition holds (never when `fake`). `upper` and `work` are unescaped paths.
 pub fn prepare(upper: &[u8], work: &[u8], fake: bool) -> Result<(Guard, Outcome), Refusal> {
-    let cpath = |p: &[u8]| CString::new(p).map_err(|_| refuse("path contains a NUL byte", None));
-    let wfd = dir_at(None, &cpath(work)?).map_err(|e| refuse("cannot open workdir", Some(e)))?;
-    sys::lock_exclusive(&wfd).map_err(|e| refuse("cannot lock workdir", Some(e)))?;
-    let guard = Guard { work: wfd };
-    let Some(marker) = find_marker(&guard.work)? else {
-        return Ok((guard, Outcome::NoMarker));
+    let cpath = |p: &[u8]| CString::new(p).map_err(|_| Refusal::NulByte);
+    let wfd = dir_at(None, &cpath(work)?).map_err(Refusal::OpenWorkdir)?;
+    sys::lock_exclusive(&wfd).map_err(Refusal::LockWorkdir)?;
+    let Some(marker) = find_marker(&wfd)? else {
+        // A record of this boot keeps listing its overlays (a hand-removed marker).
+        let now = boot_id().ok();
+        let kept = match read_record(&wfd) {
+            Ok(Some(r)) if Some(&r.boot) == now.as_ref() => r.mounts,
+            _ => Vec::new(),
+        };
+        return Ok((Guard { work: wfd, kept }, Outcome::NoMarker));
     };
-    check_boot(&guard.work)?;
-    let ufd = dir_at(None, &cpath(upper)?).map_err(|e| refuse("cannot open upperdir", Some(e)))?;
-    check_unused(&ufd, &guard.work)?;
-    sys::syncfs(&ufd).map_err(|e| {
-        refuse(
-            "syncfs on the upper layer failed; leaving the volatile marker",
-            Some(e),
-        )
-    })?;
+    check_marker_holds_only_dirty(&marker)?;
+    let record = read_record(&wfd)?.ok_or(Refusal::NotOurs)?;
+    if record.boot != boot_id()? {
+        return Err(Refusal::Rebooted);
+    }
+    let ufd = dir_at(None, &cpath(upper)?).map_err(Refusal::OpenUpper)?;
+    kernel_says_free(&ufd, Role::Upper)?;
+    kernel_says_free(&wfd, Role::Work)?;
+    check_recorded(&record)?;
+    sys::syncfs(&ufd).map_err(Refusal::Sync)?;
     if !fake {
         remove_marker(&marker)?;
     }
-    Ok((guard, Outcome::Removed))
+    Ok((
+        Guard {
+            work: wfd,
+            kept: Vec::new(),
+        },
+        Outcome::Removed,
+    ))
+}
+
+/// The overlay now mounted on `target`, as the record lists it: `None` when the kernel cannot
+/// say (no unique mount ids or namespace ids) or what is there is not an overlay.
+fn mounted_overlay(target: &[u8]) -> Option<Recorded> {
+    let id = mounts::unique_id(&CString::new(target).ok()?).ok()??;
+    let m = mounts::stat(id, 0, mounts::Ask::SB_BASIC.and(mounts::Ask::MNT_NS_ID)).ok()?;
+    (m.sb_magic == Some(OVERLAY_MAGIC)).then_some(Recorded { ns: m.ns_id?, id })
 }
 
 impl Guard {
-    /// Records the current boot id in WORKDIR after a successful volatile mount.
-    pub fn record_boot(&self) -> io::Result<()> {
-        let id = boot_id()?;
+    /// Records, after a successful volatile mount on `target`, the current boot id and the
+    /// new overlay in WORKDIR (written to a new file, then renamed over the record).
+    pub fn record_boot(&self, target: &[u8]) -> io::Result<()> {
+        let boot = boot_id().map_err(|r| match r {
+            Refusal::BootId(e) => e,
+            _ => io::Error::other("boot id"),
+        })?;
+        let mut mounts = self.kept.clone();
+        mounts.extend(mounted_overlay(target));
+        let excess = mounts.len().saturating_sub(RECORD_MOUNTS);
+        mounts.drain(..excess);
+        let record = Record { boot, mounts };
+        match sys::unlinkat(&self.work, BOOT_RECORD_TMP, 0) {
+            Err(e) if e.raw_os_error() != Some(libc::ENOENT) => return Err(e),
+            _ => {}
+        }
+        // O_EXCL: never opens what is there (a FIFO would block, a symlink lead elsewhere).
         let f = sys::openat(
-            Some(&self.work),
+            Some(self.work.as_fd()),
             BOOT_RECORD_TMP,
-            libc::O_WRONLY | libc::O_CREAT | libc::O_TRUNC | libc::O_NOFOLLOW,
+            libc::O_WRONLY | libc::O_CREAT | libc::O_EXCL | libc::O_NOFOLLOW,
         )?;
-        sys::write_all(&f, &id)?;
+        sys::write_all(&f, &record.render())?;
         drop(f);
         sys::renameat(&self.work, BOOT_RECORD_TMP, BOOT_RECORD)
     }
@@ -443,27 +514,104 @@ impl Guard {
 mod tests {
     use super::*;
 
-    #[test]
-    fn finds_the_upper_and_work_dirs_of_overlays_only() {
-        let info = b"67 63 0:40 / /m\\040x rw - overlay overlay rw,lowerdir=/l,upperdir=/u\\040d,workdir=w\n\
-                     68 63 0:41 / /n rw - tmpfs t rw,upperdir=/u\\040d\n";
-        let named = |role, path: &[u8]| Named {
-            at: b"/m x".to_vec(),
-            role,
-            path: path.to_vec(),
-        };
-        assert_eq!(
-            overlay_dirs(info),
-            [named(Role::Upper, b"/u d"), named(Role::Work, b"w")]
-        );
+    macro_rules! record_cases {
+        ($($name:ident: $input:expr => $want:expr;)*) => {$(
+            #[test]
+            fn $name() {
+                assert_eq!(Record::parse($input), $want);
+            }
+        )*};
+    }
+
+    fn rec(boot: &str, mounts: &[(u64, u64)]) -> Option<Record> {
+        Some(Record {
+            boot: boot.as_bytes().to_vec(),
+            mounts: mounts.iter().map(|&(ns, id)| Recorded { ns, id }).collect(),
+        })
+    }
+
+    record_cases! {
+        record_of_an_older_helper: b"abc-123\n" => rec("abc-123", &[]);
+        record_without_newline: b" abc-123 " => rec("abc-123", &[]);
+        record_with_mounts: b"abc\n5 7\n6 8\n" => rec("abc", &[(5, 7), (6, 8)]);
+        record_blank_lines_ignored: b"abc\n\n5 7\n" => rec("abc", &[(5, 7)]);
+        record_empty: b"" => None;
+        record_no_boot_id: b"\n5 7\n" => None;
+        record_one_number: b"abc\n5\n" => None;
+        record_three_numbers: b"abc\n5 7 9\n" => None;
+        record_not_a_number: b"abc\n5 x\n" => None;
+        record_negative: b"abc\n-5 7\n" => None;
+    }
+
+    /// What `read_answer` makes of an answer: "free", "in use" or "unexpected".
+    fn verdict(answer: io::Result<()>, log: &str) -> &'static str {
+        match read_answer(Role::Upper, answer, log.to_owned()) {
+            Ok(()) => "free",
+            Err(Refusal::InUse(Role::Upper)) => "in use",
+            Err(Refusal::Unexpected {
+                role: Role::Upper,
+                log: l,
+                ..
+            }) if l == log => "unexpected",
+            Err(other) => panic!("{other:?}"),
+        }
+    }
+
+    fn errno(n: i32) -> io::Result<()> {
+        Err(io::Error::from_raw_os_error(n))
+    }
+
+    macro_rules! answer_cases {
+        ($($name:ident: $answer:expr, $log:expr => $want:expr;)*) => {$(
+            #[test]
+            fn $name() {
+                assert_eq!(verdict($answer, $log), $want);
+            }
+        )*};
+    }
+
+    answer_cases! {
+        answer_ebusy_without_log: errno(libc::EBUSY), "" => "in use";
+        answer_ebusy_with_its_text: errno(libc::EBUSY), "overlay: upperdir is in-use as upperdir/workdir of another mount, mount with '-o index=off' to override exclusive upperdir protection." => "in use";
+        answer_ebusy_with_another_text: errno(libc::EBUSY), "overlay: something else" => "unexpected";
+        answer_einval_without_log: errno(libc::EINVAL), "" => "free";
+        answer_einval_with_its_text: errno(libc::EINVAL), "overlay: workdir and upperdir must be separate subtrees" => "free";
+        answer_einval_before_the_lock: errno(libc::EINVAL), "overlay: upper fs is r/o, try multi-lower layers mount" => "unexpected";
+        answer_einval_same_mount_text: errno(libc::EINVAL), "overlay: workdir and upperdir must reside under the same mount" => "unexpected";
+        answer_other_errno: errno(libc::ELOOP), "" => "unexpected";
+        answer_eperm: errno(libc::EPERM), "" => "unexpected";
+        answer_accepted: Ok(()), "" => "unexpected";
     }
 
     #[test]
-    fn overlay_escapes_in_a_name_are_undone_after_the_octal_ones() {
-        // mount(2) data `upperdir=/a\,b`: the kernel keeps the backslash, mountinfo shows it
-        // and the comma in octal.
-        let info =
-            b"1 2 0:3 / /t rw - overlay overlay rw,lowerdir=/l,upperdir=/a\\134\\054b,workdir=/w\n";
-        assert_eq!(overlay_dirs(info)[0].path, b"/a,b");
+    fn record_lists_at_most_its_bound() {
+        let mut text = b"abc\n".to_vec();
+        for i in 0..RECORD_MOUNTS {
+            text.extend(format!("1 {i}\n").bytes());
+        }
+        assert_eq!(Record::parse(&text).unwrap().mounts.len(), RECORD_MOUNTS);
+        text.extend(b"1 99\n");
+        assert_eq!(Record::parse(&text), None);
+    }
+
+    #[test]
+    fn record_renders_what_it_parses() {
+        let r = rec("abc", &[(5, 7), (u64::MAX, 1)]).unwrap();
+        assert_eq!(Record::parse(&r.render()), Some(r));
+    }
+
+    #[test]
+    fn an_older_helper_reads_the_boot_id_alone() {
+        let r = rec("0b7c4c4e-3a47-4d47-9d2b-5d8e4a6f1c22", &[(5, 7), (6, 8)]).unwrap();
+        let text = r.render();
+        assert_eq!(text[..OLD_READ].trim_ascii(), r.boot);
+        assert_eq!(Record::parse(&text), Some(r));
+    }
+
+    #[test]
+    fn the_longest_record_fits_its_byte_bound() {
+        let mounts = vec![(u64::MAX, u64::MAX); RECORD_MOUNTS];
+        let r = rec(&"f".repeat(64), &mounts).unwrap();
+        assert!(r.render().len() <= RECORD_LIMIT);
     }
 }

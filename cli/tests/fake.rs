@@ -1,8 +1,8 @@
 #![cfg(not(miri))]
 //! `-f` does everything but the mount (SPEC section 2): for every problem the real run
 //! diagnoses by looking at the paths (the target, a layer, the upper or the work directory
-//! missing or not a directory, upper and work on different filesystems, the kernel's volatile
-//! marker), `-f` gives the same one-line message and the same exit status as the real run,
+//! missing or not a directory, upper and work on different filesystems, the same directory or
+//! one inside the other, the kernel's volatile marker), `-f` gives the same one-line message and the same exit status as the real run,
 //! without mounting and without changing anything on disk. Each case runs `-f` first, then the
 //! real mount, in one private mount namespace, and compares the two.
 
@@ -113,6 +113,24 @@ fake_cases! {
         "mkdir -p l1 l2 t u wsrc/w wb && mount --bind wsrc wb", "t",
         "lowerdir=$D/l1:$D/l2,upperdir=$D/u,workdir=$D/wb/w"
         => 32, "is not on the same mount as upperdir";
+    // overlayfs refuses an upper/work pair that is not two separate subtrees (EINVAL); the real
+    // run names the pair whichever mount path it took, and -f says the same.
+    fake_upper_and_work_the_same_directory: UPPER_WORK, "t",
+        "lowerdir=$D/l1:$D/l2,upperdir=$D/u,workdir=$D/u"
+        => 32, "/u) is the same directory as upperdir (";
+    fake_upper_and_work_the_same_directory_spelled_apart: UPPER_WORK, "t",
+        "lowerdir=$D/l1:$D/l2,upperdir=$D/u/,workdir=$D/w/../u"
+        => 32, "is the same directory as upperdir";
+    fake_work_inside_upper: "mkdir -p l1 l2 t u/w", "t",
+        "lowerdir=$D/l1:$D/l2,upperdir=$D/u,workdir=$D/u/w"
+        => 32, "/u/w) is inside upperdir (";
+    fake_upper_inside_work: "mkdir -p l1 l2 t w/u", "t",
+        "lowerdir=$D/l1:$D/l2,upperdir=$D/w/u,workdir=$D/w"
+        => 32, "/w): overlayfs needs them in separate subtrees [EINVAL]";
+    fake_work_inside_upper_on_the_new_api:
+        r#"mkdir -p t u/w; for i in $(seq 1 300); do mkdir "layer_with_a_fairly_long_name_$i"; done
+           O="lowerdir=$(printf "$D/%s:" layer_with_a_fairly_long_name_* | sed 's/:$//'),upperdir=$D/u,workdir=$D/u/w""#,
+        "t", "$O" => 32, "/u/w) is inside upperdir (";
     fake_volatile_marker_left: "mkdir -p l1 l2 t u w/work/incompat/volatile", "t",
         "lowerdir=$D/l1:$D/l2,upperdir=$D/u,workdir=$D/w" => 32, "keeps the kernel's marker";
     fake_volatile_missing_target: UPPER_WORK, "nonexistent",

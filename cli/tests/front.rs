@@ -2,7 +2,8 @@
 //! The `mount.fuse` / `mount.fuse3` front, for real, each test in its own private mount
 //! namespace: the front against the chain it replaces (real `mount.fuse3` → `/bin/sh` →
 //! helper), other FUSE types handed to the real program unchanged, util-linux's direct path,
-//! and the loop refused.
+//! the loop refused without reading a candidate whole, the front's own messages byte for byte,
+//! and its PATH lookup held against what the real dash runs (`sh_rule_cases`).
 //!
 //! Inside the namespace `/usr/bin/dash` (`/bin/sh`) is covered by a stand-in that counts its
 //! runs and then runs a copy of dash, so each case also checks whether `/bin/sh` ran at all.
@@ -581,4 +582,184 @@ int main(int argc, char **argv) {
     );
     assert_eq!((front.rc, front.sh_runs), (Some(0), 0), "{front:#?}");
     assert_eq!(front.mounts, chain.mounts);
+}
+
+/// The front's own failures, each one line on stderr and exit status 1, byte for byte. `setup`
+/// runs in the namespace first; the front is run as `$S/front/mount.fuse3` with `args`.
+fn front_message(tag: &str, setup: &str, args: &str, want: &str) {
+    let s = Scratch::new(tag);
+    let script = format!(
+        "{setup}\nrun msg \"$S\"/front:\"$S\"/bin timeout 20 mount.fuse3 src \"$S\"/m {args}\n"
+    );
+    let o = ns(&s, script.as_bytes()).get("msg");
+    assert_eq!(o.rc, Some(1), "{tag}: {o:#?}");
+    assert_eq!(o.stderr, format!("nydus-overlayfs: {want}\n"), "{tag}");
+    assert!(o.mounts.is_empty() && o.sh_runs == 0, "{tag}: {o:#?}");
+}
+
+macro_rules! front_message_cases {
+    ($($name:ident: setup $setup:literal, args $args:literal => $want:literal;)*) => {$(
+        #[test]
+        fn $name() {
+            front_message(stringify!($name), $setup, $args, $want);
+        }
+    )*};
+}
+
+front_message_cases! {
+    message_drop_privileges: setup "", args "-o drop_privileges -t nydus-overlayfs"
+        => "drop_privileges is not supported for nydus-overlayfs: mount.fuse3 would mount FUSE on the target and hand the helper /dev/fd/N (overlay needs a path)";
+    message_no_real_program: setup "mount -t tmpfs none /usr/sbin || exit 91", args "-o a -t sshfs"
+        => "mount.fuse3 front: no real mount.fuse3 in /usr/sbin, /sbin, /usr/bin, /bin to hand this mount over to";
+    message_only_fronts: setup "mount --bind \"$H\" /usr/sbin/mount.fuse3 || exit 91", args "-o a -t sshfs"
+        => "mount.fuse3 front: refusing to run itself in a loop: no real mount.fuse3 in /usr/sbin, /sbin, /usr/bin, /bin (/usr/sbin/mount.fuse3, /sbin/mount.fuse3: a front)";
+    message_exec_failed: setup "echo x > \"$S\"/noexec; chmod 644 \"$S\"/noexec; mount --bind \"$S\"/noexec /usr/sbin/mount.fuse3 || exit 91", args "-o a -t sshfs"
+        => "mount.fuse3 front: executing /usr/sbin/mount.fuse3: Permission denied [EACCES]";
+}
+
+/// The loop guard reads a bounded head of each candidate, never a whole file: the real
+/// `mount.fuse3` is stood in for by a program padded with a 1 GiB hole, which reports the bytes
+/// its process has read so far (`rchar` of `/proc/self/io`, kept across exec: the front's
+/// reads, the kernel's and the loader's). A FIFO in a candidate's place is passed over
+/// without a reader waiting on it.
+#[test]
+fn loop_guard_reads_a_bounded_head() {
+    let s = Scratch::new("bounded");
+    let src = s.dir.join("rchar.c");
+    std::fs::write(
+        &src,
+        r#"#include <stdio.h>
+#include <string.h>
+int main(int argc, char **argv) {
+    char line[256];
+    FILE *io = fopen("/proc/self/io", "r");
+    if (!io || !fgets(line, sizeof line, io) || strncmp(line, "rchar: ", 7)) return 99;
+    FILE *out = fopen(argv[argc - 1], "w");
+    if (!out) return 98;
+    fputs(line + 7, out);
+    return fclose(out) ? 97 : 42;
+}
+"#,
+    )
+    .unwrap();
+    let st = Command::new("gcc")
+        .arg("-o")
+        .arg(s.dir.join("rchar"))
+        .arg(&src)
+        .status()
+        .expect("gcc");
+    assert!(st.success(), "compiling the rchar reporter");
+    let script = "truncate -s 1G \"$S\"/rchar\n\
+                  mount --bind \"$S\"/rchar /usr/sbin/mount.fuse3 || exit 91\n\
+                  run huge \"$S\"/front timeout 20 mount.fuse3 src \"$S\"/m -o a -t sshfs \"$S\"/rchar.out\n\
+                  umount /usr/sbin/mount.fuse3\n\
+                  mkfifo \"$S\"/fifo; mount --bind \"$S\"/fifo /usr/sbin/mount.fuse3 || exit 92\n\
+                  run fifo \"$S\"/front timeout 20 mount.fuse3 src \"$S\"/m -o a -t sshfs\n";
+    let r = ns(&s, script.as_bytes());
+    let huge = r.get("huge");
+    assert_eq!(huge.rc, Some(42), "the padded program ran: {huge:#?}");
+    let read: u64 = std::fs::read_to_string(s.dir.join("rchar.out"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(
+        read < 1 << 20,
+        "{read} bytes read before the real program ran"
+    );
+    let fifo = r.get("fifo");
+    assert_eq!(fifo.rc, Some(1), "{fifo:#?}");
+    assert_eq!(
+        fifo.stderr,
+        "nydus-overlayfs: mount.fuse3 front: no real mount.fuse3 in /usr/sbin, /sbin, /usr/bin, \
+         /bin to hand this mount over to\n"
+    );
+}
+
+/// What stands in the first PATH directory as `nydus-overlayfs`, before the one that is this
+/// binary.
+#[derive(Clone, Copy)]
+enum First {
+    /// A script (owned by root) with this mode. Another user needs read permission too: the
+    /// interpreter reads the script.
+    Script(u32),
+    /// A script with mode 0755 on a `noexec` mount.
+    NoexecMount,
+    /// A directory.
+    Dir,
+    /// A FIFO.
+    Fifo,
+    /// A symbolic link to nothing.
+    Dangling,
+}
+
+/// Whether the front runs the helper in-process exactly when `/bin/sh` (the real dash, as
+/// `user`) would run this binary rather than the `First` entry: dash passes over what is not a
+/// regular file, then asks the kernel (`faccessat2(X_OK, AT_EACCESS)`) whether the user may
+/// execute it; root may execute a file with any execute bit. `runs_first` is what dash does.
+fn sh_rule(tag: &str, first: First, user: &str, runs_first: bool) {
+    let s = Scratch::new(tag);
+    let layout = match first {
+        First::Script(mode) => format!(
+            "printf '#!/usr/bin/bash\\necho first\\n' > \"$S\"/first/nydus-overlayfs; chmod {mode:o} \"$S\"/first/nydus-overlayfs"
+        ),
+        First::NoexecMount => "printf '#!/usr/bin/bash\\necho first\\n' > \"$S\"/first/nydus-overlayfs; chmod 755 \"$S\"/first/nydus-overlayfs\n\
+             mount --bind \"$S\"/first \"$S\"/first && mount -o remount,bind,noexec \"$S\"/first || exit 91".into(),
+        First::Dir => "mkdir \"$S\"/first/nydus-overlayfs".into(),
+        First::Fifo => "mkfifo \"$S\"/first/nydus-overlayfs".into(),
+        First::Dangling => "ln -s /nonexistent/x \"$S\"/first/nydus-overlayfs".into(),
+    };
+    let who = match user {
+        "root" => String::new(),
+        u => format!("/usr/bin/setpriv --reuid={u} --regid={u} --clear-groups "),
+    };
+    let script = format!(
+        "mkdir \"$S\"/first\n{layout}\n\
+         touch \"$S\"/sh.log; chmod 666 \"$S\"/sh.log\n\
+         echo \"@@probe $(PATH=\"$S\"/first:\"$S\"/bin {who}/usr/bin/dash -c 'nydus-overlayfs -V' 2>&1)\"\n\
+         run front \"$S\"/front:\"$S\"/first:\"$S\"/bin {who}mount.fuse overlay \"$S\"/m -o lowerdir=\"$S\"/l1:\"$S\"/l2 -t nydus-overlayfs\n"
+    );
+    let r = ns(&s, script.as_bytes());
+    let probe = r
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("@@probe "))
+        .unwrap_or_default();
+    let want_probe = if runs_first {
+        "first".to_owned()
+    } else {
+        format!("nydus-overlayfs {}", env!("CARGO_PKG_VERSION"))
+    };
+    assert_eq!(probe, want_probe, "{tag}: what dash runs");
+    let front = r.get("front");
+    let in_process = front.sh_runs == 0;
+    assert_eq!(
+        in_process, !runs_first,
+        "{tag}: the front runs the helper in-process exactly when dash would run it: {front:#?}"
+    );
+}
+
+macro_rules! sh_rule_cases {
+    ($($name:ident: $first:expr, as $user:literal => $runs:ident;)*) => {$(
+        #[test]
+        fn $name() {
+            sh_rule(stringify!($name), $first, $user, stringify!($runs) == "first");
+        }
+    )*};
+}
+
+sh_rule_cases! {
+    root_mode_0100: First::Script(0o100), as "root" => first;
+    root_mode_0010: First::Script(0o010), as "root" => first;
+    root_mode_0001: First::Script(0o001), as "root" => first;
+    root_mode_0000: First::Script(0o000), as "root" => helper;
+    root_mode_0644: First::Script(0o644), as "root" => helper;
+    root_mode_0755: First::Script(0o755), as "root" => first;
+    root_noexec_mount: First::NoexecMount, as "root" => helper;
+    root_directory: First::Dir, as "root" => helper;
+    root_fifo: First::Fifo, as "root" => helper;
+    root_dangling_link: First::Dangling, as "root" => helper;
+    nobody_mode_0005: First::Script(0o005), as "65534" => first;
+    nobody_mode_0050_root_group: First::Script(0o050), as "65534" => helper;
+    nobody_mode_0750: First::Script(0o750), as "65534" => helper;
 }

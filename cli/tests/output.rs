@@ -148,3 +148,38 @@ output_matrix! {
     refused_option => mounted: false, [OutFull: 1, ErrFull: 1, OutBroken: 1, ErrBroken: 1, OutClosed: 1, ErrClosed: 1];
     mount_fails => mounted: false, [OutFull: 32, ErrFull: 32, OutBroken: 32, ErrBroken: 32, OutClosed: 32, ErrClosed: 32];
 }
+
+/// `--explain` reads a bounded stdin (issue 15): an endless one (`/dev/zero`) ends in bounded
+/// time with status 1 and one line, instead of reading until memory is gone.
+#[test]
+fn explain_stops_at_the_stdin_cap() {
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+    let mut child = Command::new(support::helper())
+        .arg("--explain")
+        .stdin(std::fs::File::open("/dev/zero").unwrap())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if start.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("--explain </dev/zero still running after 60 s");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let err = std::io::read_to_string(child.stderr.take().unwrap()).unwrap();
+    assert_eq!(status.code(), Some(1), "{err}");
+    assert_eq!(
+        err,
+        format!(
+            "nydus-overlayfs: reading options from stdin: more than {} bytes, longer than any command line [E2BIG]\n",
+            nydus_overlayfs::run::STDIN_MAX
+        )
+    );
+}

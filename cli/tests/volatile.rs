@@ -246,37 +246,51 @@ overlays; marker"#,
     assert_stderr_has(&r, "still mounted at");
 }
 
-#[test]
-fn without_the_kernel_probe_a_live_mount_is_found_by_identity() {
-    let s = scratch("nofs-found");
+/// Without `fsopen` the kernel cannot be asked whether the pair is in use: the marker stays,
+/// and the message says why (`[ENOSYS]`), whether a live overlay uses the pair or not. (The
+/// helper used to fall back to a scan of every mount namespace's mountinfo here; the scan is
+/// gone, since it could block on another user's filesystem and grew with the node.)
+fn without_the_kernel_probe_the_marker_stays(tag: &str, first: &str) {
+    let s = scratch(tag);
     let r = run_without_fsopen(
         &s,
-        r#"rc "$H" overlay "$D/t" -o "$(opts "$D/alias/u" "$D/alias//w/")"
+        &format!(
+            r#"{first}
 rc nofs "$H" overlay "$D/t2" -o "$PLAIN"
-overlays; marker"#,
+marker"#
+        ),
     );
-    assert_refused(&r);
-    assert_stderr_has(&r, "still mounted at");
+    r.assert_rcs(&[0, 32]);
+    assert!(said(&r, "marker"), "{r:#?}");
+    assert_eq!(
+        r.stderr,
+        format!(
+            "nydus-overlayfs: mounting overlay on {}/t2: cannot ask the kernel whether upperdir \
+             and workdir are in use (fsopen failed); leaving the volatile marker: Function not \
+             implemented [ENOSYS]\n",
+            s.dir.display()
+        )
+    );
 }
 
 #[test]
-fn without_the_kernel_probe_a_name_that_cannot_be_resolved_keeps_the_marker() {
-    // A relative upperdir in mountinfo names no directory anyone can find again.
-    let s = scratch("nofs-relative");
-    let r = run_without_fsopen(
-        &s,
-        r#"cd "$D"; rc "$H" overlay "$D/t" -o "$(opts u w)"; cd /
-rc nofs "$H" overlay "$D/t2" -o "$PLAIN"
-overlays; marker"#,
+fn without_the_kernel_probe_a_live_mount_keeps_the_marker() {
+    without_the_kernel_probe_the_marker_stays(
+        "nofs-live",
+        r#"rc "$H" overlay "$D/t" -o "$(opts "$D/alias/u" "$D/alias//w/")""#,
     );
-    assert_refused(&r);
-    assert_stderr_has(&r, "cannot tell whether upperdir is in use");
-    assert_stderr_has(&r, "[ENOSYS]");
 }
 
 #[test]
-fn without_the_kernel_probe_names_with_commas_spaces_and_backslashes_are_resolved() {
-    // mountinfo shows `upperdir=.../u\134\054x\040y`: octal escapes over the kernel's own.
+fn without_the_kernel_probe_a_live_mount_by_a_relative_name_keeps_the_marker() {
+    without_the_kernel_probe_the_marker_stays(
+        "nofs-relative",
+        r#"cd "$D"; rc "$H" overlay "$D/t" -o "$(opts u w)"; cd /"#,
+    );
+}
+
+#[test]
+fn without_the_kernel_probe_a_live_mount_with_odd_names_keeps_the_marker() {
     let s = scratch("nofs-odd");
     let r = run_without_fsopen(
         &s,
@@ -287,19 +301,186 @@ rc nofs "$H" overlay "$D/t2" -o "$PLAIN"
 overlays; test -f "$D/w\z/work/incompat/volatile/dirty" && echo marker"#,
     );
     assert_refused(&r);
-    assert_stderr_has(&r, "still mounted at");
+    assert_stderr_has(
+        &r,
+        "cannot ask the kernel whether upperdir and workdir are in use",
+    );
 }
 
 #[test]
-fn without_the_kernel_probe_the_marker_of_a_free_pair_is_removed() {
-    let s = scratch("nofs-free");
-    let r = run_without_fsopen(
-        &s,
-        r#"rc "$H" overlay "$D/t" -o "$(opts "$D/alias/u" "$D/alias/w")"; umount "$D/t"
-rc nofs "$H" -v overlay "$D/t2" -o "$PLAIN""#,
+fn without_the_kernel_probe_the_marker_of_a_free_pair_stays() {
+    without_the_kernel_probe_the_marker_stays(
+        "nofs-free",
+        r#"rc "$H" overlay "$D/t" -o "$(opts "$D/alias/u" "$D/alias/w")"; umount "$D/t""#,
     );
+}
+
+/// Issue 15 case 3: overlay A is mounted volatile (through the helper) on a pair that
+/// overlay B held, so A takes no in-use lock (the kernel warns of undefined behaviour). B
+/// goes, the parent directory is renamed, and a volatile mount through the new name finds the
+/// kernel's lock free and A's mountinfo naming a path that no longer exists. The helper's
+/// record of the volatile overlays it mounted on the pair still names A, and the kernel says
+/// A is mounted: refused, marker kept, still one overlay.
+#[test]
+fn live_sharer_behind_a_renamed_parent_is_refused() {
+    let s = scratch("renamed");
+    let r = run(
+        &s,
+        r#"mkdir -p "$D/p/u" "$D/p/w"
+mount -t overlay overlay -o "lowerdir=$D/l1:$D/l2,upperdir=$D/p/u,workdir=$D/p/w" "$D/t3"
+rc "$H" overlay "$D/t" -o "lowerdir=$D/l1:$D/l2,upperdir=$D/p/u,workdir=$D/p/w,index=off,volatile"
+umount "$D/t3"; mv "$D/p" "$D/q"; overlays
+rc "$H" overlay "$D/t2" -o "$(opts "$D/q/u" "$D/q/w")"
+overlays; test -f "$D/q/w/work/incompat/volatile/dirty" && echo marker"#,
+    );
+    r.assert_rcs(&[0, 32]);
+    assert_eq!(count(&r, "overlays=1"), 2, "{r:#?}");
+    assert!(said(&r, "marker"), "{r:#?}");
+    assert_eq!(r.stderr.lines().count(), 1, "{r:#?}");
+    assert_stderr_has(
+        &r,
+        &format!(
+            "an overlay mounted with volatile on this pair is still mounted at {}/t",
+            s.dir.display()
+        ),
+    );
+}
+
+/// The first volatile mount, unmounted, then `change` (a shell fragment) to WORKDIR, then a
+/// second volatile mount under `timeout`: refused with one line holding `why`, the marker
+/// and its `dirty` file kept, no overlay left.
+fn changed_workdir_refused(tag: &str, change: &str, why: &str) -> NsRun {
+    let s = scratch(tag);
+    let r = run(
+        &s,
+        &format!(
+            r#"rc "$H" overlay "$D/t" -o "$PLAIN"; umount "$D/t"
+cd "$D/w"; {change}; cd /
+rc timeout -s KILL 20 "$H" overlay "$D/t2" -o "$PLAIN"
+overlays; marker"#
+        ),
+    );
+    r.assert_rcs(&[0, 32]);
+    assert!(said(&r, "overlays=0"), "{r:#?}");
+    assert_eq!(r.stderr.lines().count(), 1, "{r:#?}");
+    assert_stderr_has(&r, why);
+    r
+}
+
+/// Issue 15 case 4: a FIFO as the boot record used to make the mount wait forever for a
+/// writer.
+#[test]
+fn a_fifo_as_the_boot_record_is_refused_without_waiting() {
+    let r = changed_workdir_refused(
+        "fifo",
+        "rm .nydus-overlayfs-volatile-boot; mkfifo .nydus-overlayfs-volatile-boot",
+        "the boot record workdir/.nydus-overlayfs-volatile-boot is not a regular file; \
+         leaving the volatile marker",
+    );
+    assert!(said(&r, "marker"), "{r:#?}");
+}
+
+#[test]
+fn a_boot_record_larger_than_its_bound_is_refused() {
+    let r = changed_workdir_refused(
+        "big-record",
+        "head -c 5000 /dev/zero >> .nydus-overlayfs-volatile-boot",
+        "the boot record workdir/.nydus-overlayfs-volatile-boot is larger than 4096 bytes; \
+         leaving the volatile marker",
+    );
+    assert!(said(&r, "marker"), "{r:#?}");
+}
+
+/// Issue 15 case 5: a marker directory holding a file of someone else's. The helper used to
+/// delete the kernel's `dirty` file and then fail on the directory: it changed the tree before
+/// refusing. Now nothing is removed.
+#[test]
+fn a_foreign_file_in_the_marker_keeps_everything() {
+    let s = scratch("foreign");
+    let r = run(
+        &s,
+        r#"rc "$H" overlay "$D/t" -o "$PLAIN"; umount "$D/t"
+echo mine > "$D/w/work/incompat/volatile/foreign"
+rc "$H" overlay "$D/t2" -o "$PLAIN"
+overlays; marker; cat "$D/w/work/incompat/volatile/foreign""#,
+    );
+    r.assert_rcs(&[0, 32]);
+    assert!(
+        said(&r, "overlays=0") && said(&r, "marker") && said(&r, "mine"),
+        "{r:#?}"
+    );
+    assert_eq!(
+        r.stderr,
+        format!(
+            "nydus-overlayfs: mounting overlay on {}/t2: workdir/work/incompat/volatile holds \
+             foreign, not only the kernel's dirty file; leaving the volatile marker\n",
+            s.dir.display()
+        )
+    );
+}
+
+/// Issue 15 case 6: something other than a directory where the marker directory should be.
+/// The message names that path (it used to name its parent).
+fn marker_not_a_directory(tag: &str, make: &str) {
+    let r = changed_workdir_refused(
+        tag,
+        &format!("rm -r work/incompat/volatile; {make} work/incompat/volatile"),
+        "cannot inspect workdir/work/incompat/volatile: Not a directory [ENOTDIR]",
+    );
+    assert!(said(&r, "no-marker"), "{r:#?}");
+}
+
+#[test]
+fn a_symlink_as_the_marker_directory_is_named() {
+    marker_not_a_directory("marker-symlink", "ln -s /");
+}
+
+#[test]
+fn a_file_as_the_marker_directory_is_named() {
+    marker_not_a_directory("marker-file", "touch");
+}
+
+/// Issue 15 case 1: an unprivileged user (uid 65534 in `unshare -Urm`) mounts a `userxattr`
+/// overlay, then mounts over its parent directory a read-only overlay whose top layer is a
+/// FUSE mount of its own (`tests/c/fuse_stall.c`), and makes that FUSE server stop answering.
+/// In the user's namespace the first overlay's upperdir now names a path inside the second
+/// overlay, whose lookups wait on the silent server. The helper's volatile remount of an
+/// unrelated pair used to resolve that path and wait forever; it must finish (here within the
+/// 20 s `timeout`, which kills it otherwise), remove its own marker and mount. The server is
+/// killed at the end, which aborts its connection.
+#[test]
+fn another_users_unanswering_fuse_mount_does_not_stall_the_remount() {
+    let s = scratch("fuse-stall");
+    let ok = std::process::Command::new("gcc")
+        .args(["-O2", "-Wall", "-Wextra", "-Werror", "-o"])
+        .arg(s.path(b"fuse_stall"))
+        .arg(support::repo_file("tests/c/fuse_stall.c"))
+        .status()
+        .expect("running gcc");
+    assert!(ok.success(), "building tests/c/fuse_stall.c");
+    let r = run(
+        &s,
+        r#"mknod -m 666 "$D/fuse" c 10 229
+mkdir "$D/priv" "$D/pub"; chown 65534:65534 "$D/priv" "$D/pub"
+trap 'test -s "$D/pub/pid" && kill "$(cat "$D/pub/pid")"; wait' EXIT
+setpriv --reuid=65534 --regid=65534 --clear-groups -- unshare -Urm -- bash -c '
+  P=$D/priv
+  mkdir "$P/zl" "$P/zu" "$P/zw" "$P/zt" "$P/fu" "$P/lo"
+  mount -t overlay overlay -o "lowerdir=$P/zl,upperdir=$P/zu,workdir=$P/zw,userxattr" "$P/zt"
+  "$D/fuse_stall" "$D/fuse" "$P/fu" > "$D/pub/server" & echo $! > "$D/pub/pid"
+  until grep -q ready "$D/pub/server"; do sleep 0.05; done
+  mount -t overlay overlay -o "lowerdir=$P/fu:$P/lo" "$P"
+  kill -USR1 "$(cat "$D/pub/pid")"; wait' &
+for i in $(seq 200); do grep -q stalled "$D/pub/server" 2>/dev/null && break; sleep 0.05; done
+cat "$D/pub/server"
+rc "$H" overlay "$D/t" -o "$PLAIN"; umount "$D/t"
+rc timeout -s KILL 20 "$H" overlay "$D/t2" -o "$PLAIN"
+overlays; marker"#,
+    );
+    assert!(said(&r, "stalled"), "the FUSE server did not stall: {r:#?}");
     r.assert_rcs(&[0, 0]);
-    assert_stderr_has(&r, "volatile marker: removed");
+    assert!(said(&r, "overlays=1") && said(&r, "marker"), "{r:#?}");
+    assert_eq!(r.stderr, "", "{r:#?}");
 }
 
 #[test]
@@ -380,4 +561,62 @@ done"#,
         .map(|i| format!("round {i}: 0 32 overlays=1 marker"))
         .collect();
     assert_eq!(r.out, want, "{r:#?}");
+}
+
+/// The pair named through an unbindable bind mount: the kernel's probe answers `EINVAL` there
+/// before it looks at the lock (it cannot clone the mount), which is not its "not in use".
+/// The overlay holding the lock (mounted by hand, not volatile) is not in the record, which
+/// lists only the helper's volatile mount that shared the pair and is gone: only knowing the
+/// probe is blind there keeps the marker.
+#[test]
+fn live_mount_named_through_an_unbindable_alias_is_refused() {
+    let s = scratch("unbindable");
+    let r = run(
+        &s,
+        r#"mount -t overlay overlay -o "lowerdir=$D/l1:$D/l2,upperdir=$D/u,workdir=$D/w" "$D/t3"
+rc "$H" overlay "$D/t" -o "$PLAIN"; umount "$D/t"
+mkdir -p "$D.ub" && mount --bind "$D" "$D.ub" && mount --make-unbindable "$D.ub"
+trap 'umount "$D.ub"; rmdir "$D.ub"' EXIT
+rc "$H" overlay "$D/t2" -o "$(opts "$D.ub/u" "$D.ub/w")"
+overlays; marker"#,
+    );
+    r.assert_rcs(&[0, 32]);
+    assert!(said(&r, "overlays=1") && said(&r, "marker"), "{r:#?}");
+    assert_eq!(
+        r.stderr,
+        format!(
+            "nydus-overlayfs: mounting overlay on {}/t2: the kernel's in-use probe cannot answer \
+             for upperdir, which is on an unbindable mount; leaving the volatile marker\n",
+            s.dir.display()
+        )
+    );
+}
+
+/// The record outlives a marker removed by hand: A is mounted volatile through the helper on a
+/// pair B holds (so A takes no lock), someone removes the marker, C is mounted volatile
+/// (nothing to check, a fresh marker) and its record still lists A beside C. With B and C gone
+/// the lock is free, but A is still mounted: refused.
+#[test]
+fn the_record_keeps_a_live_overlay_across_a_hand_removed_marker() {
+    let s = scratch("kept");
+    let r = run(
+        &s,
+        r#"mount -t overlay overlay -o "lowerdir=$D/l1:$D/l2,upperdir=$D/u,workdir=$D/w" "$D/t3"
+rc "$H" overlay "$D/t" -o "$PLAIN"
+rm -r "$D/w/work/incompat/volatile"
+rc "$H" overlay "$D/t2" -o "$PLAIN"
+umount "$D/t2" "$D/t3"; overlays
+mkdir "$D/t4"; rc "$H" overlay "$D/t4" -o "$PLAIN"
+overlays; marker"#,
+    );
+    r.assert_rcs(&[0, 0, 32]);
+    assert_eq!(count(&r, "overlays=1"), 2, "{r:#?}");
+    assert!(said(&r, "marker"), "{r:#?}");
+    assert_stderr_has(
+        &r,
+        &format!(
+            "an overlay mounted with volatile on this pair is still mounted at {}/t ",
+            s.dir.display()
+        ),
+    );
 }

@@ -2,7 +2,9 @@
 //!
 //! Every error kind is written once, in [`error_kinds!`](crate::error_kinds): its variant, its
 //! doc, its C constant name, its stable number and its message. The enum here and the C
-//! library's result constants are both generated from that table.
+//! library's result constants are both generated from that table. A kind no longer built stays
+//! in the table, documented "Reserved: never returned", as rustls-ffi keeps its retired codes:
+//! its number is never given to another kind.
 
 use core::fmt;
 
@@ -59,7 +61,9 @@ macro_rules! error_kinds {
             (JsonLoneSurrogate, NYDUS_OVERLAY_ERR_JSON_LONE_SURROGATE, 20, "unpaired UTF-16 surrogate in JSON string"),
             /// A raw control character (below U+0020) inside a JSON string.
             (JsonControlCharacter, NYDUS_OVERLAY_ERR_JSON_CONTROL_CHARACTER, 21, "control character in JSON string"),
-            /// A field name written with escapes where a struct field is expected.
+            /// Reserved: never returned. Keys are compared after unescaping, so an escaped
+            /// field name is that field; the number stays taken so that it never means anything
+            /// else.
             (JsonEscapedKey, NYDUS_OVERLAY_ERR_JSON_ESCAPED_KEY, 22, "escaped field name where a known field is expected"),
             /// A known field has the wrong JSON type, or the top level is not an object.
             (JsonType, NYDUS_OVERLAY_ERR_JSON_TYPE, 23, "JSON value has the wrong type"),
@@ -77,7 +81,8 @@ macro_rules! error_kinds {
             (BadFsVersion, NYDUS_OVERLAY_ERR_BAD_FS_VERSION, 29, "fs_version is neither v5 nor v6"),
             /// `volume_type` is not one of the known Kata volume types.
             (UnknownVolumeType, NYDUS_OVERLAY_ERR_UNKNOWN_VOLUME_TYPE, 30, "unknown volume_type"),
-            /// A `/dev/fd/N` style path where a real path is needed (used by the helper).
+            /// Reserved: never returned. It was meant for a `/dev/fd/N` style path, which no
+            /// entry point refuses; the number stays taken so that it never means anything else.
             (Unsupported, NYDUS_OVERLAY_ERR_UNSUPPORTED, 31, "not supported"),
             /// A NUL byte in the option string: mount(2) would read the data only up to it.
             (NulByte, NYDUS_OVERLAY_ERR_NUL_BYTE, 32, "NUL byte in the option string"),

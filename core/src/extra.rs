@@ -5,9 +5,9 @@ use base64::Engine as _;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::fields::{json_object, map};
-use crate::json::{validate, JsonStr};
-use crate::mount::MountOptions;
-use crate::options::Item;
+use core::fmt;
+
+use crate::json::{offset_in, validate, JsonStr, Secret};
 
 /// The largest number of bytes a base64 value of `len` bytes decodes to: the buffer size
 /// [`decode`] needs.
@@ -57,42 +57,48 @@ impl Span {
     }
 }
 
-/// The span of `s` in `json`, or `None` when `s` is not a part of `json`.
-///
-/// The one place where a position is taken from a borrowed slice: serde-json-core hands the
-/// fields over as slices of the text without their positions. Only strings the decoder borrowed
-/// from `json` reach it (absent fields are `None`, never a defaulted empty string), and the
-/// containment check makes anything else `None` rather than a wrong offset.
+/// The span of `s` in `json`, or `None` when `s` is not a part of `json` (only strings the
+/// decoder borrowed from `json` reach it: absent fields are `None`, never a defaulted empty
+/// string).
 pub(crate) fn locate(json: &str, s: JsonStr<'_>) -> Option<Span> {
-    let offset = s.raw().as_ptr().addr().checked_sub(json.as_ptr().addr())?;
-    let span = Span {
+    offset_in(json, s.raw()).map(|offset| Span {
         offset,
         len: s.raw().len(),
-    };
-    (span.offset.checked_add(span.len)? <= json.len()).then_some(span)
-}
-
-/// A decoded `extraoption`. Fields borrow from the decoded JSON, still escaped; unescape them
-/// with [`JsonStr::unescape_into`]; [`span_of`](ExtraOption::span_of) says where they are.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub struct ExtraOption<'a> {
-    json: &'a str,
-    /// The RAFS bootstrap path.
-    pub source: Option<JsonStr<'a>>,
-    /// The whole nydusd configuration, itself JSON text (holds credentials).
-    pub config: Option<JsonStr<'a>>,
-    /// The snapshot directory.
-    pub snapshotdir: Option<JsonStr<'a>>,
-    /// `"v5"` or `"v6"`; absent from older snapshotters.
-    pub fs_version: Option<JsonStr<'a>>,
+    })
 }
 
 json_object! {
-    struct Raw<'a> {
-        source: JsonStr<'a>,
-        config: JsonStr<'a>,
-        snapshotdir: JsonStr<'a>,
-        fs_version: JsonStr<'a>,
+    /// A decoded `extraoption`. Fields borrow from the decoded JSON, still escaped; unescape
+    /// them with [`JsonStr::unescape_into`]; [`span_of`](ExtraOption::span_of) says where they
+    /// are.
+    ///
+    /// `config` carries the registry credentials, so it is a [`Secret`], and `Debug` shows
+    /// neither it nor the decoded JSON: `{:?}` of an `ExtraOption` is safe to log.
+    #[derive(Copy, Clone, PartialEq, Eq)]
+    pub struct ExtraOption<'a> {
+        /// The RAFS bootstrap path.
+        pub source: JsonStr<'a>,
+        /// The whole nydusd configuration, itself JSON text (holds credentials).
+        pub config: Secret<'a>,
+        /// The snapshot directory.
+        pub snapshotdir: JsonStr<'a>,
+        /// `"v5"` or `"v6"`; absent from older snapshotters.
+        pub fs_version: JsonStr<'a>,
+    }
+    beside {
+        /// The decoded JSON the fields borrow from, set once the mapping is done.
+        json: &'a str = "",
+    }
+}
+
+impl fmt::Debug for ExtraOption<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ExtraOption")
+            .field("source", &self.source)
+            .field("config", &self.config)
+            .field("snapshotdir", &self.snapshotdir)
+            .field("fs_version", &self.fs_version)
+            .finish_non_exhaustive()
     }
 }
 
@@ -112,17 +118,6 @@ pub enum Rules {
     Rust,
 }
 
-/// Picks the `extraoption=` item that `rules` use from a parsed mount.
-pub fn select<'a>(mount: &MountOptions<'a>, rules: Rules) -> Result<Item<'a>> {
-    let last = mount
-        .extraoption()
-        .ok_or(Error::new(ErrorKind::NoExtraOption, mount.input().len()))?;
-    if rules == Rules::Rust && mount.extraoption_count() != 1 {
-        return Err(Error::new(ErrorKind::ExtraOptionNotUnique, last.offset));
-    }
-    Ok(last)
-}
-
 /// Decodes an `extraoption` value (base64, without the `extraoption=` prefix) into `buf`,
 /// which must hold [`decoded_len_max`] bytes, and maps the JSON.
 ///
@@ -133,7 +128,7 @@ pub fn select<'a>(mount: &MountOptions<'a>, rules: Rules) -> Result<Item<'a>> {
 /// assert!(buf.len() >= decoded_len_max(b64.len()));
 /// let e = decode(b64, &mut buf).unwrap();
 /// assert_eq!(e.source.unwrap().raw(), "/b");
-/// assert_eq!(e.config.unwrap().raw(), "{}");
+/// assert_eq!(e.config.unwrap().expose().raw(), "{}");
 /// assert!(e.fs_version.is_none());
 /// ```
 pub fn decode<'b>(b64: &[u8], buf: &'b mut [u8]) -> Result<ExtraOption<'b>> {
@@ -150,24 +145,20 @@ pub fn decode<'b>(b64: &[u8], buf: &'b mut [u8]) -> Result<ExtraOption<'b>> {
 /// sets then agree with Kata). A field error's offset is that of the member's key.
 pub fn decode_json(json: &[u8]) -> Result<ExtraOption<'_>> {
     let text = validate(json)?;
-    let raw: Raw<'_> = map(text)?;
-    Ok(ExtraOption {
-        json: text,
-        source: raw.source,
-        config: raw.config,
-        snapshotdir: raw.snapshotdir,
-        fs_version: raw.fs_version,
-    })
+    let e: ExtraOption<'_> = map(text)?;
+    Ok(ExtraOption { json: text, ..e })
 }
 
 impl<'a> ExtraOption<'a> {
-    /// The decoded JSON text the fields borrow from.
-    pub fn json(&self) -> &'a str {
+    /// The decoded JSON text the fields borrow from: all of it, `config`'s credentials
+    /// included (hence the name, as [`Secret::expose`]).
+    pub fn expose_json(&self) -> &'a str {
         self.json
     }
 
     /// Where `field` (one of this value's fields, `None` when absent) lies in
-    /// [`json`](ExtraOption::json); `None` for an absent field.
+    /// [`expose_json`](ExtraOption::expose_json); `None` for an absent field (pass a
+    /// [`Secret`] field as `e.config.map(Secret::expose)`: a span shows no text).
     pub fn span_of(&self, field: Option<JsonStr<'a>>) -> Option<Span> {
         locate(self.json, field?)
     }
@@ -176,7 +167,7 @@ impl<'a> ExtraOption<'a> {
     pub fn check(&self, rules: Rules) -> Result<()> {
         let fields = [
             ("source", self.source),
-            ("config", self.config),
+            ("config", self.config.map(Secret::expose)),
             ("snapshotdir", self.snapshotdir),
             ("fs_version", self.fs_version),
         ];

@@ -1,4 +1,9 @@
-//! Mapping validated JSON objects onto the typed structs with serde-json-core.
+//! Mapping validated JSON objects onto the typed structs with serde-json-core: the one way a
+//! blob becomes a struct. It runs only on a document [`crate::json::validate`] accepted (the
+//! scan guards serde-json-core's recursion and laxness); positions come back through one
+//! function, [`crate::json::offset_in`], and a member's key offset by its name (`key_of`).
+//! Arrays and maps of strings are counted here and read later in place by the same scanner
+//! ([`crate::json::Scanner`]) from the member's position.
 //!
 //! serde's derived field matching compares a key's raw bytes, and serde-json-core hands keys
 //! over still escaped, so `"sour\u0063e"` would be skipped as unknown. The objects here are
@@ -15,7 +20,7 @@ use core::marker::PhantomData;
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, Visitor};
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::json::JsonStr;
+use crate::json::{offset_in, JsonStr};
 
 /// The document being mapped and the first fault found in it.
 pub(crate) struct Ctx<'de> {
@@ -26,13 +31,7 @@ pub(crate) struct Ctx<'de> {
 impl<'de> Ctx<'de> {
     /// The offset of the opening quote of `key`, which serde-json-core borrows from `text`.
     fn key_offset(&self, key: JsonStr<'de>) -> usize {
-        let base = self.text.as_ptr().addr();
-        let at = key.0.as_ptr().addr();
-        if (base + 1..=base + self.text.len()).contains(&at) {
-            at - base - 1
-        } else {
-            0
-        }
+        offset_in(self.text, key.raw()).map_or(0, |at| at - 1)
     }
 
     /// Keeps the innermost fault: the first one noted.
@@ -158,21 +157,33 @@ pub(crate) fn map<'de, T: Object<'de>>(text: &'de str) -> Result<T> {
 }
 
 /// Declares a struct of optional members mapped by [`map`]: each field `name: T` becomes
-/// `name: Option<T>` (absent or `null` is `None`), and `key_at` holds the offset of each
-/// present member's key, in field order. `T` is a `Deserialize` leaf or another such struct.
+/// `name: Option<T>` (absent or `null` is `None`), and `key_of("name")` gives the offset of
+/// that member's key, if present. `T` is a `Deserialize` leaf or another such struct. Fields
+/// in a trailing `beside { name: T = init }` are not members: the mapping sets them to `init`.
 macro_rules! json_object {
     (
         $(#[$m:meta])*
-        struct $name:ident<$lt:lifetime> {
-            $($(#[$fm:meta])* $field:ident : $ty:ty),* $(,)?
+        $vis:vis struct $name:ident<$lt:lifetime> {
+            $($(#[$fm:meta])* $fvis:vis $field:ident : $ty:ty),* $(,)?
         }
+        $(beside { $($(#[$xm:meta])* $xfield:ident : $xty:ty = $xinit:expr),* $(,)? })?
     ) => {
         $(#[$m])*
-        struct $name<$lt> {
-            $($(#[$fm])* $field: Option<$ty>,)*
-            /// Where each present member's key starts, in field order.
-            #[allow(dead_code)]
+        $vis struct $name<$lt> {
+            $($(#[$fm])* $fvis $field: Option<$ty>,)*
+            $($($(#[$xm])* $xfield: $xty,)*)?
+            /// Where each present member's key starts, in field order; read by name with
+            /// `key_of`.
             key_at: [Option<usize>; { [$(stringify!($field)),*].len() }],
+        }
+
+        impl $name<'_> {
+            /// The offset of the opening quote of member `field`'s key, if it was present.
+            #[allow(dead_code)]
+            fn key_of(&self, field: &str) -> Option<usize> {
+                let i = [$(stringify!($field)),*].iter().position(|f| *f == field)?;
+                self.key_at[i]
+            }
         }
 
         impl<'de: $lt, $lt> $crate::fields::Object<'de> for $name<$lt> {
@@ -182,6 +193,7 @@ macro_rules! json_object {
             ) -> core::result::Result<Self, A::Error> {
                 let mut v = $name {
                     $($field: None,)*
+                    $($($xfield: $xinit,)*)?
                     key_at: [None; { [$(stringify!($field)),*].len() }],
                 };
                 'keys: while let Some(key) = map.next_key::<$crate::json::JsonStr<'de>>()? {

@@ -132,38 +132,33 @@ const fn clear(word: &'static str, flag: u64, reach: Reach) -> FlagWord {
 
 use Reach::{Atime, Mount, Nowhere, Superblock, SuperblockAndMount};
 
+/// Writes each flag once (its setting word, its clearing word if it has one, the bit, and
+/// where the bit reaches) and gives a [`FlagWord`] row per word: the clearing row repeats the
+/// bit and the reach, so the two cannot disagree.
+macro_rules! flag_words {
+    ($($set:literal $(/ $clear:literal)? : $flag:expr, $reach:expr;)*) => {
+        &[$( set($set, $flag, $reach), $( clear($clear, $flag, $reach), )? )*]
+    };
+}
+
 /// Flag words with containerd's meaning; a later word overrides an earlier one.
-pub const FLAG_WORDS: &[FlagWord] = &[
-    set("ro", ms::RDONLY, SuperblockAndMount(c"ro", attr::RDONLY)),
-    clear("rw", ms::RDONLY, SuperblockAndMount(c"ro", attr::RDONLY)),
-    set("nosuid", ms::NOSUID, Mount(attr::NOSUID)),
-    clear("suid", ms::NOSUID, Mount(attr::NOSUID)),
-    set("nodev", ms::NODEV, Mount(attr::NODEV)),
-    clear("dev", ms::NODEV, Mount(attr::NODEV)),
-    set("noexec", ms::NOEXEC, Mount(attr::NOEXEC)),
-    clear("exec", ms::NOEXEC, Mount(attr::NOEXEC)),
-    set("sync", ms::SYNCHRONOUS, Superblock(c"sync")),
-    clear("async", ms::SYNCHRONOUS, Superblock(c"sync")),
-    set("dirsync", ms::DIRSYNC, Superblock(c"dirsync")),
-    set("mand", ms::MANDLOCK, Superblock(c"mand")),
-    clear("nomand", ms::MANDLOCK, Superblock(c"mand")),
-    set("noatime", ms::NOATIME, Atime(attr::NOATIME)),
-    clear("atime", ms::NOATIME, Atime(attr::NOATIME)),
-    set("nodiratime", ms::NODIRATIME, Mount(attr::NODIRATIME)),
-    clear("diratime", ms::NODIRATIME, Mount(attr::NODIRATIME)),
-    set("relatime", ms::RELATIME, Atime(attr::RELATIME)),
-    clear("norelatime", ms::RELATIME, Atime(attr::RELATIME)),
-    set("strictatime", ms::STRICTATIME, Atime(attr::STRICTATIME)),
-    clear("nostrictatime", ms::STRICTATIME, Atime(attr::STRICTATIME)),
-    set("lazytime", ms::LAZYTIME, Superblock(c"lazytime")),
-    clear("nolazytime", ms::LAZYTIME, Superblock(c"lazytime")),
-    set("nosymfollow", ms::NOSYMFOLLOW, Mount(attr::NOSYMFOLLOW)),
-    clear("symfollow", ms::NOSYMFOLLOW, Mount(attr::NOSYMFOLLOW)),
-    set("silent", ms::SILENT, Nowhere),
-    clear("loud", ms::SILENT, Nowhere),
-    set("iversion", ms::I_VERSION, Nowhere),
-    clear("noiversion", ms::I_VERSION, Nowhere),
-];
+pub const FLAG_WORDS: &[FlagWord] = flag_words! {
+    "ro" / "rw": ms::RDONLY, SuperblockAndMount(c"ro", attr::RDONLY);
+    "nosuid" / "suid": ms::NOSUID, Mount(attr::NOSUID);
+    "nodev" / "dev": ms::NODEV, Mount(attr::NODEV);
+    "noexec" / "exec": ms::NOEXEC, Mount(attr::NOEXEC);
+    "sync" / "async": ms::SYNCHRONOUS, Superblock(c"sync");
+    "dirsync": ms::DIRSYNC, Superblock(c"dirsync");
+    "mand" / "nomand": ms::MANDLOCK, Superblock(c"mand");
+    "noatime" / "atime": ms::NOATIME, Atime(attr::NOATIME);
+    "nodiratime" / "diratime": ms::NODIRATIME, Mount(attr::NODIRATIME);
+    "relatime" / "norelatime": ms::RELATIME, Atime(attr::RELATIME);
+    "strictatime" / "nostrictatime": ms::STRICTATIME, Atime(attr::STRICTATIME);
+    "lazytime" / "nolazytime": ms::LAZYTIME, Superblock(c"lazytime");
+    "nosymfollow" / "symfollow": ms::NOSYMFOLLOW, Mount(attr::NOSYMFOLLOW);
+    "silent" / "loud": ms::SILENT, Nowhere;
+    "iversion" / "noiversion": ms::I_VERSION, Nowhere;
+};
 
 /// The setting word of each flag bit set in `flags`, in table order.
 fn set_flag_words(flags: u64) -> impl Iterator<Item = &'static FlagWord> + Clone {
@@ -280,7 +275,10 @@ const fn prefix(word: &'static str, kind: HelperOnly) -> HelperOnlyWord {
 
 /// Items that never reach the kernel.
 pub const HELPER_ONLY_WORDS: &[HelperOnlyWord] = &[
-    prefix("extraoption=", HelperOnly::ExtraOption),
+    prefix(
+        crate::option_list::EXTRA_OPTION_PREFIX,
+        HelperOnly::ExtraOption,
+    ),
     prefix("io.katacontainers.volume=", HelperOnly::KataVolume),
     prefix("x-", HelperOnly::Userspace),
     prefix("X-", HelperOnly::Userspace),
@@ -365,9 +363,18 @@ pub enum Class {
     Data,
 }
 
+/// The `fsconfig` key that adds one lower layer (kernel 6.8 and later). The helper adds
+/// layers with it itself, so the input may not hold it ([`Class::AddLayer`]).
+pub const ADD_LOWER_LAYER: &str = "lowerdir+";
+
+/// The `fsconfig` key that adds one data-only layer (kernel 6.8 and later); refused in the
+/// input as [`ADD_LOWER_LAYER`] is.
+pub const ADD_DATA_LAYER: &str = "datadir+";
+
 /// Classifies one raw item (`key` or `key=value`, still escaped).
 ///
-/// Runs in time linear in the number of table entries whose first byte matches the item's.
+/// Walks the tables (about sixty words): an option string holds a handful of items, so a
+/// faster lookup would save nothing anyone notices.
 pub fn classify(item: &[u8]) -> Class {
     let (key, has_value) = match memchr::memchr(b'=', item) {
         Some(i) => (&item[..i], true),
@@ -377,138 +384,36 @@ pub fn classify(item: &[u8]) -> Class {
         b"lowerdir" => return Class::LowerDir,
         b"upperdir" => return Class::UpperDir,
         b"workdir" => return Class::WorkDir,
-        b"lowerdir+" | b"datadir+" => return Class::AddLayer,
+        k if k == ADD_LOWER_LAYER.as_bytes() || k == ADD_DATA_LAYER.as_bytes() => {
+            return Class::AddLayer
+        }
         _ => {}
     }
-    let Some(&first) = item.first() else {
-        return Class::Data;
-    };
-    for &i in &PREFIXES[..PREFIX_COUNT] {
-        let h = &HELPER_ONLY_WORDS[i];
-        if h.word.as_bytes()[0] == first && item.starts_with(h.word.as_bytes()) {
-            return Class::HelperOnly(h.kind);
+    let is = |word: &str| word.as_bytes() == item;
+    if let Some(h) = HELPER_ONLY_WORDS.iter().find(|h| {
+        if h.prefix {
+            item.starts_with(h.word.as_bytes())
+        } else {
+            is(h.word)
         }
+    }) {
+        return Class::HelperOnly(h.kind);
     }
-    if has_value {
-        return match REFUSED_WORDS
-            .iter()
-            .find(|r| r.key && key == r.word.as_bytes())
-        {
-            Some(r) => Class::Refused(*r),
-            None => Class::Data,
-        };
-    }
-    word_class(item).unwrap_or(Class::Data)
-}
-
-/// Indexes of the prefix entries of [`HELPER_ONLY_WORDS`], so classifying walks only those.
-const PREFIXES: [usize; HELPER_ONLY_WORDS.len()] = {
-    let mut p = [0; HELPER_ONLY_WORDS.len()];
-    let (mut i, mut n) = (0, 0);
-    while i < HELPER_ONLY_WORDS.len() {
-        if HELPER_ONLY_WORDS[i].prefix {
-            p[n] = i;
-            n += 1;
+    if let Some(r) = REFUSED_WORDS.iter().find(|r| {
+        if r.key {
+            has_value && key == r.word.as_bytes()
+        } else {
+            is(r.word)
         }
-        i += 1;
+    }) {
+        return Class::Refused(*r);
     }
-    p
-};
-const PREFIX_COUNT: usize = {
-    let (mut i, mut n) = (0, 0);
-    while i < HELPER_ONLY_WORDS.len() {
-        if HELPER_ONLY_WORDS[i].prefix {
-            n += 1;
-        }
-        i += 1;
+    if let Some(f) = FLAG_WORDS.iter().find(|f| is(f.word)) {
+        return Class::Flag(*f);
     }
-    n
-};
-
-/// Where a whole word lives: table and index.
-#[derive(Copy, Clone)]
-enum Slot {
-    Empty,
-    Helper(u8),
-    Refused(u8),
-    Flag(u8),
-    Propagation(u8),
-}
-
-const SLOTS: usize = 256;
-
-const fn word_hash(w: &[u8]) -> usize {
-    // Length, first and last byte separate every word of the tables; probing handles the rest.
-    (w.len() * 37 + w[0] as usize * 7 + w[w.len() - 1] as usize * 3) % SLOTS
-}
-
-const fn slot_word(s: Slot) -> &'static str {
-    match s {
-        Slot::Empty => "",
-        Slot::Helper(i) => HELPER_ONLY_WORDS[i as usize].word,
-        Slot::Refused(i) => REFUSED_WORDS[i as usize].word,
-        Slot::Flag(i) => FLAG_WORDS[i as usize].word,
-        Slot::Propagation(i) => PROPAGATION_WORDS[i as usize].word,
-    }
-}
-
-const fn insert(mut t: [Slot; SLOTS], word: &str, s: Slot) -> [Slot; SLOTS] {
-    let mut h = word_hash(word.as_bytes());
-    while !matches!(t[h], Slot::Empty) {
-        h = (h + 1) % SLOTS;
-    }
-    t[h] = s;
-    t
-}
-
-/// Every whole word of the tables (helper-only words, bare refused words, flag and propagation
-/// words), hashed at compile time: classifying a word is one hash and a compare or two.
-const WORDS: [Slot; SLOTS] = {
-    let mut t = [Slot::Empty; SLOTS];
-    let mut i = 0;
-    while i < HELPER_ONLY_WORDS.len() {
-        if !HELPER_ONLY_WORDS[i].prefix {
-            t = insert(t, HELPER_ONLY_WORDS[i].word, Slot::Helper(i as u8));
-        }
-        i += 1;
-    }
-    i = 0;
-    while i < REFUSED_WORDS.len() {
-        if !REFUSED_WORDS[i].key {
-            t = insert(t, REFUSED_WORDS[i].word, Slot::Refused(i as u8));
-        }
-        i += 1;
-    }
-    i = 0;
-    while i < FLAG_WORDS.len() {
-        t = insert(t, FLAG_WORDS[i].word, Slot::Flag(i as u8));
-        i += 1;
-    }
-    i = 0;
-    while i < PROPAGATION_WORDS.len() {
-        t = insert(t, PROPAGATION_WORDS[i].word, Slot::Propagation(i as u8));
-        i += 1;
-    }
-    t
-};
-
-fn word_class(item: &[u8]) -> Option<Class> {
-    let mut h = word_hash(item);
-    loop {
-        let s = WORDS[h];
-        if matches!(s, Slot::Empty) {
-            return None;
-        }
-        if slot_word(s).as_bytes() == item {
-            return Some(match s {
-                Slot::Helper(i) => Class::HelperOnly(HELPER_ONLY_WORDS[i as usize].kind),
-                Slot::Refused(i) => Class::Refused(REFUSED_WORDS[i as usize]),
-                Slot::Flag(i) => Class::Flag(FLAG_WORDS[i as usize]),
-                Slot::Propagation(i) => Class::Propagation(PROPAGATION_WORDS[i as usize]),
-                Slot::Empty => return None,
-            });
-        }
-        h = (h + 1) % SLOTS;
+    match PROPAGATION_WORDS.iter().find(|p| is(p.word)) {
+        Some(p) => Class::Propagation(*p),
+        None => Class::Data,
     }
 }
 
@@ -614,7 +519,7 @@ mod tests {
         }
     }
 
-    /// The hash table holds every whole word of the tables, each under its own class.
+    /// Every word of the tables classifies under its own class.
     #[test]
     fn word_table_matches_the_tables() {
         for f in FLAG_WORDS {

@@ -8,7 +8,9 @@ use serde::{Deserialize, Deserializer};
 use crate::error::{Error, ErrorKind, Result};
 use crate::extra::{decode_base64, locate, Span};
 use crate::fields::{json_object, map};
-use crate::json::{validate, JsonStr, StrMap, StrSeq};
+use core::marker::PhantomData;
+
+use crate::json::{validate, value_after_key, JsonStr, Scanner, Secret, Token, Value};
 
 /// The one table of Kata volume types: variant, JSON name, stable number (the C library's
 /// `NYDUS_OVERLAY_VOLUME_*` constants, generated from this table). Numbers never change and are
@@ -75,15 +77,15 @@ impl VolumeType {
 /// Either may be absent (`None`); Kata reads an absent one as empty.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Default)]
 pub struct NydusImage<'a> {
-    /// The whole nydusd configuration as a JSON string.
-    pub config: Option<JsonStr<'a>>,
+    /// The whole nydusd configuration as a JSON string (a [`Secret`]: it holds credentials).
+    pub config: Option<Secret<'a>>,
     /// The snapshot directory.
     pub snapshot_dir: Option<JsonStr<'a>>,
 }
 
 json_object! {
     struct RawNydus<'a> {
-        config: JsonStr<'a>,
+        config: Secret<'a>,
         snapshot_dir: JsonStr<'a>,
     }
 }
@@ -93,12 +95,18 @@ json_object! {
 /// The first six fields are required, as Kata's `DmVerityInfo` has always had them. `salt`,
 /// `hash_type` and `no_superblock` came with kata-containers 2026-06 and are absent (`None`)
 /// in volumes from older producers.
+///
+/// `hash` and `salt` are [`Secret`]s. They are not credentials: they grant no access to a
+/// registry or a node, and whoever holds the image can compute them. But they name the exact
+/// image a node runs, the helper's `--explain` redacts them for that reason, and one rule for
+/// the library and the helper is easier to trust than two; the hash algorithm and the sizes
+/// stay plain.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Default)]
 pub struct DmVerity<'a> {
     /// Hash algorithm, for example `sha256` (JSON `hashtype`).
     pub hashtype: JsonStr<'a>,
     /// Root hash, hex.
-    pub hash: JsonStr<'a>,
+    pub hash: Secret<'a>,
     /// Number of data blocks.
     pub blocknum: u64,
     /// Data block size.
@@ -108,7 +116,7 @@ pub struct DmVerity<'a> {
     /// Offset of the hash tree.
     pub offset: u64,
     /// Salt, hex (JSON `salt`), if given.
-    pub salt: Option<JsonStr<'a>>,
+    pub salt: Option<Secret<'a>>,
     /// The dm-verity hash format version (JSON `hash_type`, a number; not the same as the
     /// `hashtype` algorithm string), if given.
     pub hash_type: Option<u64>,
@@ -119,74 +127,68 @@ pub struct DmVerity<'a> {
 json_object! {
     struct RawVerity<'a> {
         hashtype: JsonStr<'a>,
-        hash: JsonStr<'a>,
+        hash: Secret<'a>,
         blocknum: u64,
         blocksize: u64,
         hashsize: u64,
         offset: u64,
-        salt: JsonStr<'a>,
+        salt: Secret<'a>,
         hash_type: u64,
         no_superblock: bool,
     }
 }
 
-/// A JSON array of strings, remembered by its first element and length.
+/// How many strings a JSON array of strings, or a JSON object of string values, holds. The
+/// mapping checks the shape and counts; the strings themselves are read later, in place, by a
+/// [`Scanner`] from the member's position.
 #[derive(Copy, Clone, Debug, Default)]
-struct Marked<'a> {
-    first: Option<&'a str>,
-    len: usize,
-}
+struct Count(usize);
 
-struct MarkVisitor;
+struct CountVisitor;
 
-impl<'de> Visitor<'de> for MarkVisitor {
-    type Value = Marked<'de>;
+impl<'de> Visitor<'de> for CountVisitor {
+    type Value = Count;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("an array of strings or a map of strings")
     }
-    fn visit_seq<A: SeqAccess<'de>>(
-        self,
-        mut seq: A,
-    ) -> core::result::Result<Self::Value, A::Error> {
-        let mut m = Marked::default();
-        while let Some(s) = seq.next_element::<JsonStr<'de>>()? {
-            m.first.get_or_insert(s.0);
-            m.len += 1;
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> core::result::Result<Count, A::Error> {
+        let mut n = 0;
+        while seq.next_element::<JsonStr<'de>>()?.is_some() {
+            n += 1;
         }
-        Ok(m)
+        Ok(Count(n))
     }
-    fn visit_map<A: MapAccess<'de>>(
-        self,
-        mut map: A,
-    ) -> core::result::Result<Self::Value, A::Error> {
-        let mut m = Marked::default();
-        while let Some((k, _)) = map.next_entry::<JsonStr<'de>, JsonStr<'de>>()? {
-            m.first.get_or_insert(k.0);
-            m.len += 1;
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> core::result::Result<Count, A::Error> {
+        let mut n = 0;
+        while map.next_entry::<JsonStr<'de>, JsonStr<'de>>()?.is_some() {
+            n += 1;
         }
-        Ok(m)
+        Ok(Count(n))
     }
 }
 
+/// A JSON array of strings, counted.
 #[derive(Copy, Clone, Debug, Default)]
-struct StrList<'a>(Marked<'a>);
-impl<'de: 'a, 'a> Deserialize<'de> for StrList<'a> {
+struct StrList(usize);
+impl<'de> Deserialize<'de> for StrList {
     fn deserialize<D: Deserializer<'de>>(d: D) -> core::result::Result<Self, D::Error> {
-        d.deserialize_seq(MarkVisitor).map(StrList)
+        d.deserialize_seq(CountVisitor).map(|c| StrList(c.0))
     }
 }
 
+/// A JSON object of string values, counted; the lifetime is that of the object holding it.
 #[derive(Copy, Clone, Debug, Default)]
-struct StrMapMark<'a>(Marked<'a>);
-impl<'de: 'a, 'a> Deserialize<'de> for StrMapMark<'a> {
+struct StrMap<'a>(usize, PhantomData<&'a str>);
+impl<'de> Deserialize<'de> for StrMap<'_> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> core::result::Result<Self, D::Error> {
-        d.deserialize_map(MarkVisitor).map(StrMapMark)
+        d.deserialize_map(CountVisitor)
+            .map(|c| StrMap(c.0, PhantomData))
     }
 }
 
 json_object! {
     struct RawMeta<'a> {
-        metadata: StrMapMark<'a>,
+        metadata: StrMap<'a>,
     }
 }
 
@@ -195,7 +197,7 @@ json_object! {
         volume_type: JsonStr<'a>,
         source: JsonStr<'a>,
         fs_type: JsonStr<'a>,
-        options: StrList<'a>,
+        options: StrList,
         direct_volume: RawMeta<'a>,
         image_pull: RawMeta<'a>,
         nydus_image: RawNydus<'a>,
@@ -203,11 +205,67 @@ json_object! {
     }
 }
 
-/// Key/value pairs of a metadata map, in JSON order (duplicates kept, as written).
-pub type Metadata<'a> = core::iter::Take<StrMap<'a>>;
+/// The `options` strings of a Kata volume, in order. Each is a [`Secret`]: producers put
+/// credentials there. `Debug` shows no text.
+#[derive(Clone)]
+pub struct Options<'a>(Option<Scanner<'a>>);
 
-/// A decoded Kata virtual volume. Strings are still escaped ([`JsonStr`]).
-#[derive(Clone, Debug)]
+impl<'a> Iterator for Options<'a> {
+    type Item = Secret<'a>;
+    fn next(&mut self) -> Option<Secret<'a>> {
+        // The mapping checked that the array holds only strings.
+        self.0.as_mut()?.find_map(|t| match t {
+            Ok(Token::Value(Value::String(s), _)) => Some(Secret::new(s)),
+            _ => None,
+        })
+    }
+}
+
+impl fmt::Debug for Options<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Options").finish_non_exhaustive()
+    }
+}
+
+/// Key/value pairs of a metadata map, in JSON order (duplicates kept, as written). Keys are
+/// plain [`JsonStr`]s (label names); values are [`Secret`]s (snapshot labels can carry
+/// credentials). `Debug` shows no text.
+#[derive(Clone)]
+pub struct Metadata<'a>(Option<Scanner<'a>>);
+
+impl<'a> Iterator for Metadata<'a> {
+    type Item = (JsonStr<'a>, Secret<'a>);
+    fn next(&mut self) -> Option<Self::Item> {
+        // The mapping checked that every value is a string: a key is followed by its value.
+        let tokens = self.0.as_mut()?;
+        let key = tokens.find_map(|t| match t {
+            Ok(Token::Key(k, _)) => Some(k),
+            _ => None,
+        })?;
+        match tokens.next()? {
+            Ok(Token::Value(Value::String(v), _)) => Some((key, Secret::new(v))),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Debug for Metadata<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Metadata").finish_non_exhaustive()
+    }
+}
+
+/// A member holding strings: where its value starts in the JSON (`None` when absent or
+/// `null`) and how many strings it holds.
+#[derive(Copy, Clone, Debug, Default)]
+struct Strings {
+    at: Option<usize>,
+    len: usize,
+}
+
+/// A decoded Kata virtual volume. Strings are still escaped ([`JsonStr`]); those that can
+/// carry a credential are [`Secret`]s, and `Debug` shows none of them, nor the JSON.
+#[derive(Clone)]
 pub struct KataVolume<'a> {
     json: &'a str,
     /// The volume type.
@@ -216,13 +274,31 @@ pub struct KataVolume<'a> {
     pub source: Option<JsonStr<'a>>,
     /// `fs_type`, if given.
     pub fs_type: Option<JsonStr<'a>>,
-    options: Marked<'a>,
-    direct_volume: Option<Marked<'a>>,
-    image_pull: Option<Marked<'a>>,
+    options: Strings,
+    direct_volume: Option<Strings>,
+    image_pull: Option<Strings>,
     /// `nydus_image`, if given.
     pub nydus_image: Option<NydusImage<'a>>,
     /// `dm_verity`, if given.
     pub dm_verity: Option<DmVerity<'a>>,
+}
+
+impl fmt::Debug for KataVolume<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KataVolume")
+            .field("volume_type", &self.volume_type)
+            .field("source", &self.source)
+            .field("fs_type", &self.fs_type)
+            .field("options_len", &self.options.len)
+            .field(
+                "direct_volume_metadata_len",
+                &self.direct_volume.map(|m| m.len),
+            )
+            .field("image_pull_metadata_len", &self.image_pull.map(|m| m.len))
+            .field("nydus_image", &self.nydus_image)
+            .field("dm_verity", &self.dm_verity)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Decodes an `io.katacontainers.volume` value (base64, without the prefix) into `buf`, which
@@ -244,7 +320,15 @@ pub fn decode_json(json: &[u8]) -> Result<KataVolume<'_>> {
     let text = validate(json)?;
     let raw: RawVolume<'_> = map(text)?;
     // Field errors carry the offset of the member's key (see `fields`).
-    let [vt_at, .., verity_at] = raw.key_at.map(Option::unwrap_or_default);
+    let vt_at = raw.key_of("volume_type").unwrap_or_default();
+    let verity_at = raw.key_of("dm_verity").unwrap_or_default();
+    // Where a member of strings starts, found from its key, when it is given (not `null`).
+    let strings = |len: Option<usize>, key_at: Option<usize>| Strings {
+        at: len.and(key_at).map(|k| value_after_key(text, k)),
+        len: len.unwrap_or_default(),
+    };
+    let metadata = |m: RawMeta<'_>| strings(m.metadata.map(|c| c.0), m.key_of("metadata"));
+    let options = strings(raw.options.map(|c| c.0), raw.key_of("options"));
     let vt = required(raw.volume_type, "volume_type", 0)?;
     let volume_type = VOLUME_TYPES
         .iter()
@@ -270,9 +354,9 @@ pub fn decode_json(json: &[u8]) -> Result<KataVolume<'_>> {
         volume_type,
         source: raw.source,
         fs_type: raw.fs_type,
-        options: raw.options.unwrap_or_default().0,
-        direct_volume: raw.direct_volume.map(|m| m.metadata.unwrap_or_default().0),
-        image_pull: raw.image_pull.map(|m| m.metadata.unwrap_or_default().0),
+        options,
+        direct_volume: raw.direct_volume.map(metadata),
+        image_pull: raw.image_pull.map(metadata),
         nydus_image: raw.nydus_image.map(|n| NydusImage {
             config: n.config,
             snapshot_dir: n.snapshot_dir,
@@ -282,24 +366,21 @@ pub fn decode_json(json: &[u8]) -> Result<KataVolume<'_>> {
 }
 
 impl<'a> KataVolume<'a> {
-    /// Where the string `s` (borrowed from the JSON) starts, counting its opening quote.
-    fn start_of(&self, s: &'a str) -> usize {
-        locate(self.json, JsonStr(s)).map_or(self.json.len(), |sp| sp.offset - 1)
-    }
-
     /// Where `s` (a string of this volume: a field, an option, a metadata key or value; `None`
-    /// when absent) lies in [`json`](KataVolume::json); `None` for an absent one.
+    /// when absent) lies in [`expose_json`](KataVolume::expose_json); `None` for an absent
+    /// one. Pass a [`Secret`] as `s.expose()`: a span shows no text.
     pub fn span_of(&self, s: Option<JsonStr<'a>>) -> Option<Span> {
         locate(self.json, s?)
     }
 
     /// The `options` strings, in order (none if absent).
-    pub fn options(&self) -> impl Iterator<Item = JsonStr<'a>> + Clone + 'a {
-        let pos = self
-            .options
-            .first
-            .map_or(self.json.len(), |s| self.start_of(s));
-        StrSeq::new(self.json, pos).take(self.options.len)
+    pub fn options(&self) -> Options<'a> {
+        Options(self.strings(self.options))
+    }
+
+    /// A scanner over the member `m` holds, if it is given.
+    fn strings(&self, m: Strings) -> Option<Scanner<'a>> {
+        m.at.map(|at| Scanner::value_at(self.json, at))
     }
 
     /// The number of `options` strings.
@@ -307,11 +388,8 @@ impl<'a> KataVolume<'a> {
         self.options.len
     }
 
-    fn map(&self, m: Option<Marked<'a>>) -> Option<Metadata<'a>> {
-        m.map(|m| {
-            let pos = m.first.map_or(self.json.len(), |s| self.start_of(s));
-            StrMap::new(self.json, pos).take(m.len)
-        })
+    fn map(&self, m: Option<Strings>) -> Option<Metadata<'a>> {
+        m.map(|m| Metadata(self.strings(m)))
     }
 
     /// `direct_volume.metadata` as key/value pairs in JSON order, if `direct_volume` is given.
@@ -324,8 +402,9 @@ impl<'a> KataVolume<'a> {
         self.map(self.image_pull)
     }
 
-    /// The decoded JSON text.
-    pub fn json(&self) -> &'a str {
+    /// The decoded JSON text, all of it, credentials included (hence the name, as
+    /// [`Secret::expose`]).
+    pub fn expose_json(&self) -> &'a str {
         self.json
     }
 }

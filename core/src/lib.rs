@@ -54,7 +54,8 @@
 //! assert_eq!(e.source.unwrap().unescape_into(&mut out)?, "/s/9/image.boot");
 //! assert_eq!(e.snapshotdir.unwrap().raw(), "/s/257");
 //! assert_eq!(e.fs_version.unwrap().raw(), "v5"); // KataVirtualVolume's fs_type: rafsv5
-//! assert_eq!(e.config.unwrap().unescape_into(&mut out)?, r#"{"device":{}}"#);
+//! // The configuration holds the credentials: a Secret, read only through expose().
+//! assert_eq!(e.config.unwrap().expose().unescape_into(&mut out)?, r#"{"device":{}}"#);
 //!
 //! // A second extraoption= is refused, and the error names no option text.
 //! let twice: Vec<&[u8]> = items().chain(items().last()).collect();

@@ -36,34 +36,6 @@ pub struct MountOptions<'a> {
     normal_layers: usize,
     data_layers: usize,
     volatile: bool,
-    /// The first items that reach the kernel (with or without folding), so that writing the
-    /// kernel data need not tokenize and classify the whole string again.
-    kept: [Kept; MAX_KEPT],
-    kept_count: usize,
-    /// Where the first item that reaches the kernel but did not fit in `kept` starts.
-    kept_rest: Option<usize>,
-}
-
-/// How many items [`MountOptions`] remembers for the kernel data; a containerd string has four.
-const MAX_KEPT: usize = 8;
-
-/// An item that reaches the kernel, and what [`in_kernel`] makes of it without and with
-/// read-only folding (which is known only once the whole string is read).
-#[derive(Copy, Clone, Debug)]
-struct Kept {
-    start: usize,
-    end: usize,
-    unfolded: InKernel,
-    folded: InKernel,
-}
-
-impl Kept {
-    const NONE: Kept = Kept {
-        start: 0,
-        end: 0,
-        unfolded: InKernel::Dropped,
-        folded: InKernel::Dropped,
-    };
 }
 
 fn is_volatile(raw: &[u8]) -> bool {
@@ -128,16 +100,12 @@ impl<'a> MountOptions<'a> {
             normal_layers: 0,
             data_layers: 0,
             volatile: false,
-            kept: [Kept::NONE; MAX_KEPT],
-            kept_count: 0,
-            kept_rest: None,
         }
     }
 
     /// Classifies one item into its slot.
     fn take(&mut self, item: Item<'a>) -> Result<()> {
         let class = item.class();
-        self.keep(item, class);
         match class {
             Class::HelperOnly(HelperOnly::ExtraOption) => {
                 self.extra_count += 1;
@@ -157,26 +125,6 @@ impl<'a> MountOptions<'a> {
             Class::Data => self.volatile |= is_volatile(item.raw),
         }
         Ok(())
-    }
-
-    /// Remembers `item` for the kernel data if it reaches the kernel, folded or not.
-    fn keep(&mut self, item: Item<'a>, class: Class) {
-        let unfolded = in_kernel(class, item.raw, false);
-        let folded = in_kernel(class, item.raw, true);
-        if (unfolded, folded) == (InKernel::Dropped, InKernel::Dropped) {
-            return;
-        }
-        if self.kept_count == MAX_KEPT {
-            self.kept_rest.get_or_insert(item.offset);
-            return;
-        }
-        self.kept[self.kept_count] = Kept {
-            start: item.offset,
-            end: item.offset + item.raw.len(),
-            unfolded,
-            folded,
-        };
-        self.kept_count += 1;
     }
 
     fn check_upper_and_work(&self) -> Result<()> {
@@ -250,16 +198,6 @@ impl<'a> MountOptions<'a> {
         self.work.filter(|_| !self.folded())
     }
 
-    /// The upper directory as given, before folding.
-    pub fn given_upper_dir(&self) -> Option<Item<'a>> {
-        self.upper
-    }
-
-    /// The work directory as given, before folding.
-    pub fn given_work_dir(&self) -> Option<Item<'a>> {
-        self.work
-    }
-
     /// The number of lower layers after folding, data-only ones included.
     pub fn lower_count(&self) -> usize {
         self.normal_layers + self.data_layers + usize::from(self.folded())
@@ -327,7 +265,9 @@ impl<'a> MountOptions<'a> {
         self.extra_count
     }
 
-    /// The value of the last `extraoption=` (the one Kata's Go rules use), if any.
+    /// The last `extraoption=` item, if any. Which item a Kata runtime takes (and that an
+    /// empty last value means none under Go rules) is the one selection rule,
+    /// [`option_list::select_in_string`](crate::option_list::select_in_string)`(m.input(), rules)`.
     pub fn extraoption(&self) -> Option<Item<'a>> {
         self.extra_last
     }
@@ -356,8 +296,7 @@ impl<'a> MountOptions<'a> {
 
     /// The exact length of the kernel data [`write_data`](MountOptions::write_data) writes.
     ///
-    /// It runs the same walk as `write_data` into a counter, so the two cannot disagree; the
-    /// walk goes over the items the parse remembered, so it is cheap on containerd strings.
+    /// It runs the same walk as `write_data` into a counter, so the two cannot disagree.
     pub fn data_len(&self) -> usize {
         let mut counter = Counter(0);
         // A counter takes everything: the walk cannot fail.
@@ -375,25 +314,14 @@ impl<'a> MountOptions<'a> {
         Ok(w.n)
     }
 
-    /// The kernel data, into `sink`: the items [`in_kernel`] keeps, comma-separated; the
-    /// first ones as the parse remembered them, the rest (if any) tokenized again.
+    /// The kernel data, into `sink`: the items [`in_kernel`] keeps, comma-separated.
     fn emit(&self, sink: &mut impl Sink) -> Result<()> {
         let folded = self.folded();
         let mut first = true;
-        for k in &self.kept[..self.kept_count] {
-            let item = Item {
-                raw: &self.input[k.start..k.end],
-                offset: k.start,
-            };
-            let fate = if folded { k.folded } else { k.unfolded };
+        // Parsing succeeded, so tokenizing again cannot fail.
+        for item in items(self.input).flatten() {
+            let fate = in_kernel(item.class(), item.raw, folded);
             self.emit_item(sink, item, fate, &mut first)?;
-        }
-        if let Some(at) = self.kept_rest {
-            // Parsing succeeded, so tokenizing again cannot fail.
-            for item in items_from(self.input, at).flatten() {
-                let fate = in_kernel(item.class(), item.raw, folded);
-                self.emit_item(sink, item, fate, &mut first)?;
-            }
         }
         Ok(())
     }

@@ -3,8 +3,12 @@
 //!
 //! Such a list need not be an overlay option string: runtime-rs checks a list holding nothing
 //! but `extraoption=…`, and neither runtime looks at `lowerdir=`. So the rules here read only
-//! the blob items and ask nothing of the others (unlike [`crate::extra::select`], which works
-//! on a parsed [`MountOptions`](crate::MountOptions)).
+//! the blob items and ask nothing of the others.
+//!
+//! This is the one selection rule of the crate: a parsed
+//! [`MountOptions`](crate::MountOptions) picks its item with
+//! [`select_in_string`]`(m.input(), rules)`, so every entry point (list, option string, parsed
+//! mount, and the C and Go libraries over them) reaches the same verdict.
 //!
 //! - [`Rules::Go`] (`parseExtraOption` in the Go runtime): every item starting with
 //!   `extraoption=` replaces the previous one, so the last one wins; its value (the prefix cut
@@ -41,8 +45,11 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::extra::{self, ExtraOption, Rules};
 use crate::options::items;
 
-/// The prefix both runtimes look for.
-pub const EXTRA_OPTION_PREFIX: &[u8] = b"extraoption=";
+/// The prefix both runtimes look for; the flag table classifies items by it too.
+pub const EXTRA_OPTION_PREFIX: &str = "extraoption=";
+
+/// [`EXTRA_OPTION_PREFIX`] as bytes.
+const PREFIX: &[u8] = EXTRA_OPTION_PREFIX.as_bytes();
 
 /// The `extraoption=` item a runtime takes from an option list.
 ///
@@ -62,9 +69,9 @@ pub struct Selected<'a> {
 
 /// The value a runtime cuts from an `extraoption=` item.
 fn value_of(item: &[u8], rules: Rules) -> &[u8] {
-    let mut v = &item[EXTRA_OPTION_PREFIX.len()..];
+    let mut v = &item[PREFIX.len()..];
     if rules == Rules::Rust {
-        while let Some(rest) = v.strip_prefix(EXTRA_OPTION_PREFIX) {
+        while let Some(rest) = v.strip_prefix(PREFIX) {
             v = rest;
         }
     }
@@ -84,7 +91,7 @@ fn select_from<'a>(
         if memchr::memchr(0, item).is_some() {
             return Err(Error::new(ErrorKind::NulByte, position));
         }
-        if !item.starts_with(EXTRA_OPTION_PREFIX) {
+        if !item.starts_with(PREFIX) {
             continue;
         }
         count += 1;
@@ -124,6 +131,17 @@ where
 /// [`select`] over an option string split into items as the kernel splits it (escapes and
 /// quotes kept, empty items dropped), without any other rule of an overlay option string:
 /// no `lowerdir=` is needed. Positions are byte offsets of the items in `opts`.
+///
+/// For a parsed mount, pass [`MountOptions::input`](crate::MountOptions::input):
+///
+/// ```
+/// use nydus_overlay_core::{extra::Rules, option_list, ErrorKind, MountOptions};
+/// let m = MountOptions::parse(b"lowerdir=/a:/b,extraoption=e30=,extraoption=")?;
+/// // Go: the last one wins, and an empty value means none at all.
+/// let e = option_list::select_in_string(m.input(), Rules::Go).unwrap_err();
+/// assert_eq!((e.kind, e.offset), (ErrorKind::NoExtraOption, 32));
+/// # Ok::<(), nydus_overlay_core::Error>(())
+/// ```
 pub fn select_in_string(opts: &[u8], rules: Rules) -> Result<Selected<'_>> {
     let entries = items(opts).map(|r| r.map(|i| (i.offset, i.raw)));
     select_from(entries, rules)?.ok_or(Error::new(ErrorKind::NoExtraOption, opts.len()))

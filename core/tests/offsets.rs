@@ -3,6 +3,7 @@
 //! a product, an offset off by one) gives another number.
 
 use nydus_overlay_core::extra::{decode_json, Span};
+use nydus_overlay_core::json::Secret;
 use nydus_overlay_core::lowerdir::layers;
 use nydus_overlay_core::{kata, Error, ErrorKind};
 
@@ -85,14 +86,14 @@ fn a_kata_field_error_inside_a_nested_object_is_reported_at_its_key_in_the_whole
 fn a_span_is_the_raw_content_between_the_quotes_and_its_range_ends_at_offset_plus_len() {
     let json = r#"{"config":"{\"a\":1}","source":"/b/c","snapshotdir":""}"#;
     let e = decode_json(json.as_bytes()).unwrap();
-    assert_eq!(e.json(), json);
+    assert_eq!(e.expose_json(), json);
     let source = e.span_of(e.source).unwrap();
     assert_eq!(source, Span { offset: 32, len: 4 });
     assert_eq!(source.range(), 32..36);
-    assert_eq!(&e.json()[source.range()], "/b/c");
-    let config = e.span_of(e.config).unwrap();
+    assert_eq!(&e.expose_json()[source.range()], "/b/c");
+    let config = e.span_of(e.config.map(Secret::expose)).unwrap();
     assert_eq!(config, Span { offset: 11, len: 9 });
-    assert_eq!(&e.json()[config.range()], r#"{\"a\":1}"#);
+    assert_eq!(&e.expose_json()[config.range()], r#"{\"a\":1}"#);
     // An empty string still has its place.
     let dir = e.span_of(e.snapshotdir).unwrap();
     assert_eq!((dir.offset, dir.range()), (53, 53..53));
@@ -103,7 +104,7 @@ fn a_span_is_the_raw_content_between_the_quotes_and_its_range_ends_at_offset_plu
 fn the_decoded_json_is_the_text_the_fields_borrow_from() {
     let json = r#"{"source":"/s","config":"{}"}"#;
     let e = decode_json(json.as_bytes()).unwrap();
-    assert_eq!(e.json(), json);
+    assert_eq!(e.expose_json(), json);
     let k = kata::decode_json(br#"{"volume_type":"image_guest_pull"}"#).unwrap();
-    assert_eq!(k.json(), r#"{"volume_type":"image_guest_pull"}"#);
+    assert_eq!(k.expose_json(), r#"{"volume_type":"image_guest_pull"}"#);
 }

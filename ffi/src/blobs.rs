@@ -6,9 +6,9 @@
 use std::ffi::{c_char, CStr};
 
 use nydus_overlay_core::extra::{self, decoded_len_max, Rules, Span};
-use nydus_overlay_core::json::{unescape_into, unescaped_len};
+use nydus_overlay_core::json::{unescape_into, unescaped_len, JsonStr, Secret};
 use nydus_overlay_core::kata::{self, KataVolume, VolumeType};
-use nydus_overlay_core::MountOptions;
+use nydus_overlay_core::{option_list, MountOptions};
 
 use crate::guard::{ffi_fn, input, output, put, write_sized, Ret};
 use crate::options::nydus_overlay_span;
@@ -218,7 +218,7 @@ ffi_fn! {
             let e = extra::decode_json(json)?;
             Ok(nydus_overlay_extra {
                 source: span(e.span_of(e.source)),
-                config: span(e.span_of(e.config)),
+                config: span(e.span_of(e.config.map(Secret::expose))),
                 snapshotdir: span(e.span_of(e.snapshotdir)),
                 fs_version: span(e.span_of(e.fs_version)),
                 json_len: json.len() as u64,
@@ -226,6 +226,67 @@ ffi_fn! {
         };
         // SAFETY: the caller's contract above; `json_len` is a field of the checked `*out`.
         unsafe { decode_into((b64, b64_len), (buf, cap), out, &raw mut (*out).json_len, map) }
+    }
+}
+
+ffi_fn! {
+    /// `nydus_overlay_extra_decode` and the unescaping of every field in one call: decodes the
+    /// value into the first `nydus_overlay_decoded_len_max(b64_len)` bytes of `buf` and
+    /// unescapes the four fields right after them, one after another (source, config,
+    /// snapshotdir, fs_version). The spans of `*out` name the unescaped UTF-8 bytes in `buf`
+    /// (`json_len` is the length of the JSON at its start), so every present field lies
+    /// between the lowest `offset` and the highest `offset + len` of the present spans.
+    ///
+    /// Buffer rule: `buf` needs `2 * nydus_overlay_decoded_len_max(b64_len)` bytes; with fewer,
+    /// that size is written to `out->json_len`, no other byte of `*out` is touched, and
+    /// `NYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL` returned. `buf` is scratch: a failing call may have
+    /// written it.
+    ///
+    /// Cost: one pass over the value and one over each field. Prefer it to
+    /// `nydus_overlay_extra_decode` followed by `nydus_overlay_json_unescape` per field: it is
+    /// the one call a binding makes per decode.
+    ///
+    /// # Safety
+    /// `b64` readable for `b64_len`; `buf` writable for `cap`, not overlapping `b64`; `out`
+    /// writable.
+    fn nydus_overlay_extra_decode_unescaped(
+        b64: *const u8,
+        b64_len: usize,
+        buf: *mut u8,
+        cap: usize,
+        out: *mut nydus_overlay_extra,
+    ) -> Code nonnull(out) {
+        // SAFETY: the caller's contract above.
+        let (b64, buf) = unsafe { (input(b64, b64_len)?, output(buf, cap)?) };
+        let half = decoded_len_max(b64.len());
+        let need = half.saturating_mul(2);
+        if buf.len() < need {
+            // SAFETY: checked non-null; only this one field is written.
+            unsafe { put(&raw mut (*out).json_len, need as u64) };
+            return Err(Code::BUFFER_TOO_SMALL);
+        }
+        let (json, text) = buf.split_at_mut(half);
+        let n = extra::decode_base64(b64, json)?;
+        let e = extra::decode_json(&json[..n])?;
+        let mut at = 0;
+        let mut unescape = |field: Option<JsonStr<'_>>| -> Result<nydus_overlay_span, Code> {
+            let Some(f) = field else {
+                return Ok(nydus_overlay_span::default());
+            };
+            let len = f.unescape_into(&mut text[at..])?.len();
+            at += len;
+            Ok(nydus_overlay_span::at(half + at - len, len))
+        };
+        let v = nydus_overlay_extra {
+            source: unescape(e.source)?,
+            config: unescape(e.config.map(Secret::expose))?,
+            snapshotdir: unescape(e.snapshotdir)?,
+            fs_version: unescape(e.fs_version)?,
+            json_len: n as u64,
+        };
+        // SAFETY: checked non-null; the caller guarantees it is writable.
+        unsafe { put(out, v) };
+        Ok(())
     }
 }
 
@@ -283,8 +344,7 @@ ffi_fn! {
         let (input, buf) = unsafe { (input(opts, opts_len)?, output(buf, cap)?) };
         let rules = self::rules(rules)?;
         let m = MountOptions::parse(input)?;
-        let item = extra::select(&m, rules)?;
-        extra::decode(item.value().unwrap_or_default(), buf)?.check(rules)?;
+        option_list::decode_in_string(m.input(), rules, buf)?;
         Ok(())
     }
 }
@@ -296,8 +356,20 @@ ffi_fn! {
     }
 }
 
-fn decode_kata(json: &[u8]) -> Result<KataVolume<'_>, Code> {
+pub(crate) fn decode_kata(json: &[u8]) -> Result<KataVolume<'_>, Code> {
     Ok(kata::decode_json(json)?)
+}
+
+/// The metadata map a C caller names with `which` (`None` when the volume has none).
+pub(crate) fn metadata_of<'a>(
+    k: &KataVolume<'a>,
+    which: u32,
+) -> Result<Option<kata::Metadata<'a>>, Code> {
+    match which {
+        NYDUS_OVERLAY_METADATA_DIRECT_VOLUME => Ok(k.direct_volume_metadata()),
+        NYDUS_OVERLAY_METADATA_IMAGE_PULL => Ok(k.image_pull_metadata()),
+        _ => Err(Code::INVALID_ARGUMENT),
+    }
 }
 
 fn kata_volume(json: &[u8], k: &KataVolume<'_>) -> nydus_overlay_kata_volume {
@@ -310,16 +382,16 @@ fn kata_volume(json: &[u8], k: &KataVolume<'_>) -> nydus_overlay_kata_volume {
         fs_type: span(k.span_of(k.fs_type)),
         nydus_image_present: k.nydus_image.is_some().into(),
         dm_verity_present: k.dm_verity.is_some().into(),
-        nydus_config: span(k.span_of(k.nydus_image.and_then(|n| n.config))),
+        nydus_config: span(k.span_of(k.nydus_image.and_then(|n| n.config).map(Secret::expose))),
         nydus_snapshot_dir: span(k.span_of(k.nydus_image.and_then(|n| n.snapshot_dir))),
         dm_verity: nydus_overlay_dm_verity {
             hashtype: span(k.span_of(k.dm_verity.map(|d| d.hashtype))),
-            hash: span(k.span_of(k.dm_verity.map(|d| d.hash))),
+            hash: span(k.span_of(k.dm_verity.map(|d| d.hash.expose()))),
             blocknum: d.blocknum,
             blocksize: d.blocksize,
             hashsize: d.hashsize,
             offset: d.offset,
-            salt: span(k.span_of(d.salt)),
+            salt: span(k.span_of(d.salt.map(Secret::expose))),
             hash_type: d.hash_type.unwrap_or(0),
             hash_type_present: d.hash_type.is_some().into(),
             no_superblock: d.no_superblock.unwrap_or(false).into(),
@@ -363,7 +435,8 @@ ffi_fn! {
     /// bytes). Returns `NYDUS_OVERLAY_END` past the last one.
     ///
     /// Cost: decodes the JSON again on every call (linear in `json_len`), so walking all
-    /// options is quadratic in the worst case; fine for the handful a volume has.
+    /// options with it is quadratic. Prefer `nydus_overlay_kata_options`, which gives every
+    /// option in one pass; this call stays for callers of the first ABI.
     ///
     /// # Safety
     /// `json` readable for `json_len`; `out` writable.
@@ -378,7 +451,7 @@ ffi_fn! {
         let k = decode_kata(json)?;
         let s = k.options().nth(index as usize).ok_or(Code::END)?;
         // SAFETY: checked non-null; the caller guarantees it is writable.
-        unsafe { put(out, span(k.span_of(Some(s)))) };
+        unsafe { put(out, span(k.span_of(Some(s.expose())))) };
         Ok(())
     }
 }
@@ -389,7 +462,9 @@ ffi_fn! {
     /// and value spans into `json`. Returns `NYDUS_OVERLAY_END` past the last entry or when the
     /// map is absent.
     ///
-    /// Cost: decodes the JSON again on every call, as `nydus_overlay_kata_option` does.
+    /// Cost: decodes the JSON again on every call, so walking a map with it is quadratic.
+    /// Prefer `nydus_overlay_kata_metadata_entries`, which gives every entry in one pass; this
+    /// call stays for callers of the first ABI.
     ///
     /// # Safety
     /// `json` readable for `json_len`; `key` and `value` writable.
@@ -404,16 +479,12 @@ ffi_fn! {
         // SAFETY: the caller's contract above.
         let json = unsafe { input(json, json_len) }?;
         let k = decode_kata(json)?;
-        let map = match which {
-            NYDUS_OVERLAY_METADATA_DIRECT_VOLUME => k.direct_volume_metadata(),
-            NYDUS_OVERLAY_METADATA_IMAGE_PULL => k.image_pull_metadata(),
-            _ => return Err(Code::INVALID_ARGUMENT),
-        };
+        let map = metadata_of(&k, which)?;
         let (kk, vv) = map.and_then(|mut m| m.nth(index as usize)).ok_or(Code::END)?;
         // SAFETY: both checked non-null; the caller guarantees they are writable.
         unsafe {
             put(key, span(k.span_of(Some(kk))));
-            put(value, span(k.span_of(Some(vv))));
+            put(value, span(k.span_of(Some(vv.expose()))));
         }
         Ok(())
     }

@@ -9,8 +9,11 @@
 //! (`ffi_fn!` in `guard.rs`) that exports it, turns a panic into `NYDUS_OVERLAY_ERR_PANIC` and
 //! checks its out-pointers for NULL before any use. Input and output buffers must not overlap.
 //!
-//! Layout: `result.rs` (codes, strerror), `options.rs` (the option string), `blobs.rs` (the two
-//! blobs), `lists.rs` (Kata's rules over an option list).
+//! Layout: `result.rs` (the codes and their descriptions, as data only), `options.rs` (the
+//! option string), `blobs.rs` (the two blobs), `lists.rs` (Kata's rules over an option list), `walk.rs` (one call for every layer,
+//! Kata option or metadata entry, and for unescaping many strings);
+//! `guard.rs` (the `ffi_fn!` macro every entry point goes through) uses `result.rs`, never the
+//! other way round.
 #![allow(non_camel_case_types)]
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(clippy::undocumented_unsafe_blocks, missing_docs)]
@@ -28,10 +31,13 @@ pub mod blobs;
 
 pub mod lists;
 
+pub mod walk;
+
 pub use blobs::*;
 pub use lists::*;
 pub use options::*;
 pub use result::*;
+pub use walk::*;
 
 use guard::ffi_fn;
 
@@ -54,6 +60,13 @@ ffi_fn! {
             Err(_) => c"",
         };
         V.as_ptr()
+    }
+}
+
+ffi_fn! {
+    /// A static NUL-terminated description of a result code; never NULL.
+    fn nydus_overlay_strerror(result: i32) -> *const c_char = c"internal error".as_ptr(); {
+        result::message(result).as_ptr()
     }
 }
 

@@ -8,6 +8,7 @@
 //! first `i` items.
 
 use nydus_overlay_core::extra::{decoded_len_max, Rules};
+use nydus_overlay_core::json::Secret;
 use nydus_overlay_core::option_list::{self, Selected};
 
 use crate::blobs::{nydus_overlay_extra, rules, span};
@@ -113,10 +114,10 @@ unsafe fn decode_selected(
     let e = option_list::decode_selected(s, rules, buf)?;
     let v = nydus_overlay_extra {
         source: span(e.span_of(e.source)),
-        config: span(e.span_of(e.config)),
+        config: span(e.span_of(e.config.map(Secret::expose))),
         snapshotdir: span(e.span_of(e.snapshotdir)),
         fs_version: span(e.span_of(e.fs_version)),
-        json_len: e.json().len() as u64,
+        json_len: e.expose_json().len() as u64,
     };
     // SAFETY: the caller's contract.
     unsafe { put(out, v) };

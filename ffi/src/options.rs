@@ -138,6 +138,9 @@ ffi_fn! {
     /// `NYDUS_OVERLAY_END` when `cursor` is `NYDUS_OVERLAY_CURSOR_END`. Each call parses the
     /// options again (linear time), so the cursor is a plain integer and nothing is kept.
     ///
+    /// Cost: a walk over every layer with it is quadratic. Prefer `nydus_overlay_layers`, which
+    /// gives every layer in one pass; this call stays for callers of the first ABI.
+    ///
     /// # Safety
     /// As `nydus_overlay_parse`.
     fn nydus_overlay_next_layer(

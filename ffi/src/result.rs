@@ -1,12 +1,11 @@
 //! Result codes and their descriptions. The codes of core's errors come from core's one table
 //! ([`nydus_overlay_core::error_kinds!`]); the library's own codes (100 and up) from the table
-//! here. Numbers never change and are never reused.
+//! here. Numbers never change and are never reused. Data only: the entry point that hands a
+//! description to C, `nydus_overlay_strerror`, is in `lib.rs`.
 
-use std::ffi::{c_char, CStr};
+use std::ffi::CStr;
 
 use nydus_overlay_core::{Error, ErrorKind};
-
-use crate::guard::ffi_fn;
 
 /// Success.
 pub const NYDUS_OVERLAY_OK: i32 = 0;
@@ -82,19 +81,18 @@ static MESSAGES: [[u8; MSG_LEN]; ErrorKind::ALL.len()] = {
     t
 };
 
-ffi_fn! {
-    /// A static NUL-terminated description of a result code; never NULL.
-    fn nydus_overlay_strerror(result: i32) -> *const c_char = c"internal error".as_ptr(); {
-        if result == NYDUS_OVERLAY_OK {
-            return c"success".as_ptr();
-        }
-        if let Some(m) = library_message(result) {
-            return m.as_ptr();
-        }
-        match u32::try_from(result).ok().and_then(ErrorKind::from_code) {
-            Some(k) => MESSAGES[k.code() as usize - 1].as_ptr().cast(),
-            None => c"unknown result code".as_ptr(),
-        }
+/// The description of a result code (what `nydus_overlay_strerror` returns).
+pub(crate) fn message(result: i32) -> &'static CStr {
+    if result == NYDUS_OVERLAY_OK {
+        return c"success";
+    }
+    if let Some(m) = library_message(result) {
+        return m;
+    }
+    match u32::try_from(result).ok().and_then(ErrorKind::from_code) {
+        // The table's rows are NUL-terminated: `c_message` keeps the last byte 0.
+        Some(k) => CStr::from_bytes_until_nul(&MESSAGES[k.code() as usize - 1]).unwrap_or(c""),
+        None => c"unknown result code",
     }
 }
 
@@ -103,10 +101,7 @@ mod tests {
     use super::*;
 
     fn message(code: i32) -> &'static str {
-        // SAFETY: strerror returns a static NUL-terminated string.
-        unsafe { CStr::from_ptr(nydus_overlay_strerror(code)) }
-            .to_str()
-            .unwrap()
+        super::message(code).to_str().unwrap()
     }
 
     #[test]

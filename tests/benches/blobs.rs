@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use base64::Engine as _;
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use nydus_overlay_core::extra::decoded_len_max;
-use nydus_overlay_core::json::{validate, JsonStr};
+use nydus_overlay_core::json::{validate, JsonStr, Secret};
 use nydus_overlay_core::{extra, kata};
 use nydus_overlay_tests::fixtures;
 use serde::Deserialize;
@@ -69,11 +69,16 @@ fn take(s: JsonStr<'_>, out: &mut [u8]) -> usize {
 
 fn core_extra(value: &[u8], buf: &mut [u8], text: &mut [u8]) -> usize {
     let e = extra::decode(value, buf).unwrap();
-    [e.source, e.config, e.snapshotdir, e.fs_version]
-        .into_iter()
-        .flatten()
-        .map(|s| take(s, text))
-        .sum()
+    [
+        e.source,
+        e.config.map(Secret::expose),
+        e.snapshotdir,
+        e.fs_version,
+    ]
+    .into_iter()
+    .flatten()
+    .map(|s| take(s, text))
+    .sum()
 }
 
 fn core_kata(value: &[u8], buf: &mut [u8], text: &mut [u8]) -> usize {
@@ -83,23 +88,26 @@ fn core_kata(value: &[u8], buf: &mut [u8], text: &mut [u8]) -> usize {
         n += take(s, text);
     }
     for s in k.options() {
-        n += take(s, text);
+        n += take(s.expose(), text);
     }
     for md in [k.direct_volume_metadata(), k.image_pull_metadata()]
         .into_iter()
         .flatten()
     {
         for (a, b) in md {
-            n += take(a, text) + take(b, text);
+            n += take(a, text) + take(b.expose(), text);
         }
     }
     if let Some(ni) = k.nydus_image {
-        for s in [ni.config, ni.snapshot_dir].into_iter().flatten() {
+        for s in [ni.config.map(Secret::expose), ni.snapshot_dir]
+            .into_iter()
+            .flatten()
+        {
             n += take(s, text);
         }
     }
     if let Some(d) = k.dm_verity {
-        n += take(d.hashtype, text) + take(d.hash, text) + d.blocknum as usize;
+        n += take(d.hashtype, text) + take(d.hash.expose(), text) + d.blocknum as usize;
     }
     n
 }
@@ -186,11 +194,16 @@ fn phases(c: &mut Criterion) {
     let e = extra::decode_json(&json).unwrap();
     g.bench_function("unescape_fields", |b| {
         b.iter(|| {
-            [e.source, e.config, e.snapshotdir, e.fs_version]
-                .into_iter()
-                .flatten()
-                .map(|s| take(black_box(s), &mut text))
-                .sum::<usize>()
+            [
+                e.source,
+                e.config.map(Secret::expose),
+                e.snapshotdir,
+                e.fs_version,
+            ]
+            .into_iter()
+            .flatten()
+            .map(|s| take(black_box(s), &mut text))
+            .sum::<usize>()
         })
     });
     g.bench_function("peer_serde_json_only", |b| {

@@ -58,7 +58,14 @@ fn blobs(c: &mut Criterion) {
             b.iter(|| {
                 if is_extra {
                     let e = extra::decode(black_box(&value), &mut buf).unwrap();
-                    black_box(e.config.unwrap().unescape_into(&mut text).unwrap().len())
+                    black_box(
+                        e.config
+                            .unwrap()
+                            .expose()
+                            .unescape_into(&mut text)
+                            .unwrap()
+                            .len(),
+                    )
                 } else {
                     let k = kata::decode(black_box(&value), &mut buf).unwrap();
                     black_box(k.options().count())

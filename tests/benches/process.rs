@@ -57,7 +57,8 @@ fn cpath(p: &Path) -> CString {
 }
 
 fn umount(target: &Path) {
-    sys::umount(&cpath(target), 0).unwrap_or_else(|e| panic!("umount {target:?}: {e}"));
+    sys::umount(&cpath(target), sys::UnmountFlags::NONE)
+        .unwrap_or_else(|e| panic!("umount {target:?}: {e}"));
 }
 
 fn median(v: &mut [f64]) -> f64 {
@@ -209,10 +210,24 @@ fn round_order(i: usize, n: usize) -> Vec<usize> {
 /// A private mount namespace with a tmpfs to work in, so nothing reaches the host.
 fn private_root() -> PathBuf {
     sys::unshare_mount_ns().expect("unshare(CLONE_NEWNS): run as root");
-    sys::mount(None, c"/", None, libc::MS_REC | libc::MS_PRIVATE, None).expect("making / private");
+    sys::mount(
+        None,
+        c"/",
+        None,
+        sys::MountFlags::from_bits(libc::MS_REC | libc::MS_PRIVATE),
+        None,
+    )
+    .expect("making / private");
     let root = std::env::temp_dir().join(format!("nyov-bench-{}", std::process::id()));
     std::fs::create_dir_all(&root).unwrap();
-    sys::mount(Some(c"tmpfs"), &cpath(&root), Some(c"tmpfs"), 0, None).expect("tmpfs");
+    sys::mount(
+        Some(c"tmpfs"),
+        &cpath(&root),
+        Some(c"tmpfs"),
+        sys::MountFlags::from_bits(0),
+        None,
+    )
+    .expect("tmpfs");
     root
 }
 
@@ -316,6 +331,6 @@ fn main() {
          peak RSS {rss} KiB",
         med / 200.0
     );
-    let _ = sys::umount(&cpath(&root), libc::MNT_DETACH);
+    let _ = sys::umount(&cpath(&root), sys::UnmountFlags::DETACH);
     let _ = std::fs::remove_dir_all(&root);
 }

@@ -24,8 +24,8 @@ use nydus_overlay_core::kata::VOLUME_TYPES;
 use nydus_overlay_core::mount::MAX_LAYERS;
 use nydus_overlayfs::front::{DROPPED_WORDS, REAL_DIRS};
 use nydus_overlayfs::overlay::{MAX_DATA, MAX_PARAM};
-use nydus_overlayfs::run::{MOUNT_FAILED, OK, USAGE};
-use nydus_overlayfs::volatile::BOOT_RECORD;
+use nydus_overlayfs::run::{MOUNT_FAILED, OK, STDIN_MAX, USAGE};
+use nydus_overlayfs::volatile::{BOOT_RECORD, RECORD_LIMIT, RECORD_MOUNTS};
 
 const HEADER: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -309,7 +309,10 @@ See
 .BR "MOUNT OPTIONS" .
 .TP
 .B \-f
-Fake: do everything but the mount, and change nothing on disk.
+Fake: do everything but the mount, and change nothing on disk. A target, layer, upper or work
+directory that is missing or not a directory, or an upper/work pair overlayfs refuses (not on
+one mount, the same directory, or one inside the other), fails with the line and the exit
+status ({MOUNT_FAILED}) of the real run.
 .TP
 .B \-v
 Verbose: print the plan (layers, flags, kernel data, which mount path is taken) to standard
@@ -341,7 +344,9 @@ Decode the options for a person: layers, flags, kernel data, and the decoded ext
 Kata volumes with secret values redacted. Without
 .BR \-o ,
 the options are read from standard input, which keeps them out of
-.BR ps (1).
+.BR ps (1);
+at most {STDIN_MAX} bytes of it (more than any command line can carry), else it exits {USAGE}
+with one line.
 Nothing is mounted.
 .TP
 .BR \-h ", " \-\-help
@@ -528,20 +533,46 @@ mount leaves
 .IB workdir /work/incompat/volatile
 behind, and the kernel then refuses every later mount of that upper and work directory, so
 containerd's own temporary mounts of a snapshot would break the container's mount.
-The helper records the boot id in
+At each volatile mount the helper records in
 .IB workdir /{boot}
-at each volatile mount, and at the next volatile mount removes the marker only when all of
-this holds: the new mount asks for
+the boot id and the volatile overlays it mounted on the pair (their mount namespace and
+unique mount id), and at the next volatile mount removes the marker only when all of this
+holds: the new mount asks for
 .BR volatile ;
 the record holds the current boot id (no reboot, so no crash, since); no mounted overlay, in
-any mount namespace and by whatever path it named them, uses the upper or work directory (the
-kernel's own in\-use lock is asked with a probe that mounts nothing but leaves one line in the
-kernel log, and every namespace's mountinfo is compared by device and inode); and
+any mount namespace and by whatever path it named them, uses the upper or work directory; and
 .BR syncfs (2)
-on the upper filesystem succeeds. Otherwise it refuses with exit status {MOUNT_FAILED} and says
-why. It holds a lock on the work directory meanwhile, and never removes anything with
-.BR \-f ."#,
+on the upper filesystem succeeds. Otherwise it refuses with exit status {MOUNT_FAILED}, says
+why, and changes nothing: the marker directory must hold exactly the kernel's
+.B dirty
+file, and the record must be a regular file of at most {limit} bytes, opened without following
+a symlink or waiting on a FIFO. It holds a lock on the work directory meanwhile, never probes
+a mount that carries no marker, and never removes anything with
+.BR \-f .
+.PP
+\(lqIn use\(rq is the kernel's answer: overlayfs holds an in\-use lock on the upper and work
+directory of every overlay it mounts, and the helper asks for it with a probe that mounts
+nothing but leaves one line in the kernel log (such as
+.RI \(lq "overlayfs: workdir and upperdir must be separate subtrees" \(rq).
+Any answer but a clear \(lqnot in use\(rq keeps the marker, and so does a kernel without
+.BR fsopen (2).
+The one live overlay the lock cannot show is one mounted on a pair another overlay held at
+the time (the kernel warned of undefined behaviour then and took no lock): the helper refuses
+when it is one of the overlays its record lists and
+.BR statmount (2)
+finds it still mounted (Linux 6.11 and later). Nothing in this check looks at another
+filesystem or walks the mount namespaces, so it cannot wait on another user's unanswering
+FUSE mount and costs the same however many mount namespaces the machine has. What remains
+unseen is only ever such a lockless sharer: one this helper did not mount with
+.B volatile
+(mounted by hand, or without
+.BR volatile ),
+one that lives on only through another mount of it (a bind mount, or a copy in a mount
+namespace made after it) or lazily unmounted and still open, one pushed out of the record by
+{mounts} newer volatile mounts of the pair, and any on kernels before 6.11."#,
         boot = esc(&BOOT_RECORD.to_string_lossy()),
+        limit = RECORD_LIMIT,
+        mounts = RECORD_MOUNTS,
     );
 }
 
@@ -596,14 +627,14 @@ a link to the helper.
 The kernel's volatile marker.
 .TP
 .IB workdir /{boot}
-The boot id of the last volatile mount this helper made.
+The boot id of the volatile mounts this helper made on the pair, and which overlays they are.
 .TP
 .B /proc/sys/kernel/random/boot_id
 The current boot id.
 .TP
-.BI /proc/ pid /mountinfo\fR,\fP " " /proc/ pid /ns/mnt\fR,\fP " " /proc/ pid /root
-Read for every mount namespace a process is in, to find overlays whose upper or work directory
-is the one a volatile mount would reuse (compared by device and inode)."#,
+.BI /proc/self/fd/ n
+How the in\-use probe names the upper and the work directory to the kernel: the directory the
+helper already opened, not its path again."#,
         boot = esc(&BOOT_RECORD.to_string_lossy()),
     );
 }
@@ -635,6 +666,28 @@ The command line itself is visible to every user in
 give
 .B \-\-explain
 its options on standard input.
+.PP
+containerd itself may print them. Its mount manager (new in containerd 2.2; measured with 2.3.4)
+logs every mount it activates, options and both blobs included, at debug level (the message
+.BR "activating mount" ).
+For a mount type with a path in it, such as
+.B \%fuse./usr/local/bin/nydus\-overlayfs
+(a
+.B nydus_overlayfs_path
+given as a path), it reads the part before the first
+.B /
+as a transform name and logs a warning with the whole mount, options included, at its default
+log level
+.RB ( "unknown transform \(dqfuse.\(dq for mount ..." ).
+containerd 1.6 logs neither. On nodes whose snapshots carry credentials, keep the default type
+.B \%fuse.nydus\-overlayfs
+(leave
+.B nydus_overlayfs_path
+at its default and install the helper on containerd's PATH), and run containerd with a log
+level above debug
+.RB ( "[debug] level = \(dqinfo\(dq"
+in its configuration, or
+.BR "\-\-log\-level info" ).
 .PP
 .BR mount.fuse3 (8)
 splits its options at every comma, escaped or not: a path holding
@@ -701,7 +754,7 @@ the kernel's Documentation/filesystems/overlayfs.rst"#,
     );
 }
 
-/// FRONT MODE: what the opt-in `mount.fuse` front decides (cli/src/front.rs), its word lists
+/// FRONT MODE: what the opt-in `mount.fuse` front decides (cli/src/front/), its word lists
 /// and directories from that file's tables.
 fn front_mode(w: &mut String) {
     let dropped = bold_list(DROPPED_WORDS.iter().map(|d| d.to_string()));
@@ -725,11 +778,14 @@ or
 when the program
 .B /bin/sh
 would run is this very binary. The program is resolved as dash resolves it (a path as given,
-else the first regular, executable
+else the first
 .B PATH
-entry, the last
+entry that is a regular file the kernel lets the caller execute: for root any execute bit,
+never a file on a
+.B noexec
+mount; PATH is the last
 .B PATH=
-of the environment, dash's default PATH when there is none) and compared with
+of the environment, dash's default when there is none) and compared with
 .B /proc/self/exe
 by device and inode, never by name. The options are rewritten as
 .B mount.fuse3
@@ -754,7 +810,7 @@ first
 .BR mount.fuse " or " mount.fuse3
 in {dirs}
 (fixed directories, in this order, never PATH) that is neither this binary nor another copy
-of the front.
+of the front (every build carries an ELF note, looked for in a candidate's first 64 KiB only).
 .B drop_privileges
 is refused (exit {USAGE}, one line): the helper needs a path, not
 .BR /dev/fd/N .
@@ -780,12 +836,20 @@ propagation and helper\-only words); it is not NUL\-terminated."#,
     ),
     (
         "Walking layers",
-        &["nydus_overlay_next_layer", "nydus_overlay_unescape_path"],
-        r#"\fBnydus_overlay_next_layer\fR() gives the layer at \fIcursor\fR (0 for the first), top
-first, after read\-only folding; its \fBnext\fR member is the cursor of the following layer,
-\fBNYDUS_OVERLAY_CURSOR_END\fR after the last, for which the call answers
-\fBNYDUS_OVERLAY_END\fR. The cursor is a plain integer: nothing is kept between calls, and
-each call parses the options again. \fBraw\fR is the path as written (escaped);
+        &[
+            "nydus_overlay_layers",
+            "nydus_overlay_next_layer",
+            "nydus_overlay_unescape_path",
+        ],
+        r#"\fBnydus_overlay_layers\fR() fills a caller array of \fBnydus_overlay_layer\fR with every
+layer, top first, after read\-only folding, in one pass, and writes their number to
+\fI*count\fR; with room for fewer it writes only that number and answers
+\fBNYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL\fR (pass NULL and 0 to ask). Prefer it.
+\fBnydus_overlay_next_layer\fR() gives one layer, the one at \fIcursor\fR (0 for the first);
+its \fBnext\fR member is the cursor of the following layer, \fBNYDUS_OVERLAY_CURSOR_END\fR
+after the last, for which the call answers \fBNYDUS_OVERLAY_END\fR. The cursor is a plain
+integer: nothing is kept between calls, and each call parses the options again, so a walk
+with it takes time quadratic in the number of layers. \fBraw\fR is the path as written (escaped);
 \fBnydus_overlay_unescape_path\fR() removes one level of backslash escapes, as the kernel
 does, into a buffer of \fBpath_len\fR bytes."#,
     ),
@@ -794,11 +858,15 @@ does, into a buffer of \fBpath_len\fR bytes."#,
         &[
             "nydus_overlay_decoded_len_max",
             "nydus_overlay_extra_decode",
+            "nydus_overlay_extra_decode_unescaped",
             "nydus_overlay_kata_decode",
             "nydus_overlay_volume_type_name",
+            "nydus_overlay_kata_options",
+            "nydus_overlay_kata_metadata_entries",
             "nydus_overlay_kata_option",
             "nydus_overlay_kata_metadata",
             "nydus_overlay_json_unescape",
+            "nydus_overlay_json_unescape_spans",
         ],
         r#"Both blobs are padded standard base64 of JSON, decoded strictly (RFC 8259: exact key
 names, a known key given twice is an error, every escape decoded exactly, nesting at most
@@ -808,15 +876,27 @@ of \fBnydus_overlay_decoded_len_max\fR(\fIb64_len\fR) bytes: the decoded JSON is
 start (\fBjson_len\fR bytes) and the result's spans point into it, still escaped.
 \fBnydus_overlay_json_unescape\fR() turns a span into the exact UTF\-8 string; unescaping never
 makes a string longer, so a buffer of the span's length is enough.
+\fBnydus_overlay_json_unescape_spans\fR() does so for an array of spans in one call, writing
+the strings one after another into one buffer (\fIjson_len\fR bytes are always enough) and
+rewriting each span to name its unescaped bytes there.
+\fBnydus_overlay_extra_decode_unescaped\fR() decodes an \fBextraoption\fR value and
+unescapes its four fields in one call, into a buffer of twice
+\fBnydus_overlay_decoded_len_max\fR(\fIb64_len\fR) bytes: the JSON in the first half, the
+fields one after another in the second; the spans name the unescaped fields. It is the call
+a binding makes per decode.
 A Kata volume's \fBvolume_type\fR is one of {types};
 \fBnydus_overlay_volume_type_name\fR() gives the JSON name of a number.
 Fields a volume may leave out have a span with \fBpresent\fR 0 or a \fB*_present\fR flag: in
 \fBdm_verity\fR, \fBsalt\fR, \fBhash_type\fR (a format version, not the \fBhashtype\fR
 algorithm string) and \fBno_superblock\fR, added in kata\-containers 2026\-06.
 Its \fBoptions\fR strings and its metadata maps (\fBNYDUS_OVERLAY_METADATA_DIRECT_VOLUME\fR,
-\fBNYDUS_OVERLAY_METADATA_IMAGE_PULL\fR) are read one at a time with
-\fBnydus_overlay_kata_option\fR() and \fBnydus_overlay_kata_metadata\fR() over the decoded JSON,
-until \fBNYDUS_OVERLAY_END\fR."#,
+\fBNYDUS_OVERLAY_METADATA_IMAGE_PULL\fR) are read over the decoded JSON, all at once into a
+caller array with \fBnydus_overlay_kata_options\fR() (spans) and
+\fBnydus_overlay_kata_metadata_entries\fR() (\fBnydus_overlay_entry\fR, a key span and a value
+span), under the same size rule as \fBnydus_overlay_layers\fR(); prefer these. A key written
+twice gives two entries, in JSON order; both Kata runtimes keep the later one.
+\fBnydus_overlay_kata_option\fR() and \fBnydus_overlay_kata_metadata\fR() read one item by
+index, until \fBNYDUS_OVERLAY_END\fR, decoding the JSON again on every call."#,
     ),
     (
         "Applying Kata's rules",
@@ -991,9 +1071,11 @@ Outputs are written into structures and buffers the caller owns, and only on suc
 exception: a call that answers
 .B NYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL
 writes the size needed (to
-.I *out_len
-or to the result's
-.BR json_len ).
+.IR *out_len ,
+to the result's
+.BR json_len ,
+or, for a call that fills an array, the number of elements to
+.IR *count ).
 Passing a NULL buffer with capacity 0 asks for the size.
 .IP \(bu
 Results name the caller's memory by offset and length
@@ -1068,6 +1150,7 @@ fn examples3(w: &mut String, abi: &str) {
         r#".SH EXAMPLES
 .EX
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <nydus_overlay.h>
 
@@ -1081,12 +1164,16 @@ int main(void)
         fprintf(stderr, "%s\en", nydus_overlay_strerror(r));
         return 1;
     }}
-    nydus_overlay_layer l;
-    for (uint64_t c = 0;
-         nydus_overlay_next_layer((const uint8_t *)opts, len, c, &l) == NYDUS_OVERLAY_OK;
-         c = l.next)
-        printf("%.*s\en", (int)l.raw.len, opts + l.raw.offset);
-    return 0;
+    /* Every layer in one pass: lower_count of them. */
+    nydus_overlay_layer *layers = calloc(o.lower_count, sizeof *layers);
+    size_t n = 0;
+    if (!layers)
+        return 1;
+    r = nydus_overlay_layers((const uint8_t *)opts, len, layers, o.lower_count, &n);
+    for (size_t i = 0; r == NYDUS_OVERLAY_OK && i < n; i++)
+        printf("%.*s\en", (int)layers[i].raw.len, opts + layers[i].raw.offset);
+    free(layers);
+    return r == NYDUS_OVERLAY_OK ? 0 : 1;
 }}
 .EE
 .SH FILES

@@ -6,6 +6,7 @@
 
 use nydus_overlay::*;
 use nydus_overlay_core::extra::{decoded_len_max, ExtraOption, Rules};
+use nydus_overlay_core::json::Secret;
 use nydus_overlay_core::option_list;
 
 /// The C code of `rules`.
@@ -94,7 +95,13 @@ pub fn string_decode(opts: &[u8], rules: u32, cap: usize) -> (i32, nydus_overlay
 
 /// The spans `e` gives, as the C library writes them.
 fn spans(e: &ExtraOption<'_>) -> [(u64, u64, u32); 4] {
-    [e.source, e.config, e.snapshotdir, e.fs_version].map(|f| {
+    [
+        e.source,
+        e.config.map(Secret::expose),
+        e.snapshotdir,
+        e.fs_version,
+    ]
+    .map(|f| {
         e.span_of(f)
             .map_or((0, 0, 0), |s| (s.offset as u64, s.len as u64, 1))
     })
@@ -126,7 +133,7 @@ pub fn check(list: &[&[u8]], rules: Rules, joined: Option<(&[u8], &[usize])>) {
         let (r, out, _) = list_decode(list, c, need);
         assert_eq!(r, code(&decoded), "{rules:?} list decode");
         if let Ok(e) = &decoded {
-            assert_eq!(out.json_len, e.json().len() as u64);
+            assert_eq!(out.json_len, e.expose_json().len() as u64);
             assert_eq!(c_spans(&out), spans(e), "{rules:?} decoded spans");
         }
         if need > 0 {
@@ -156,7 +163,7 @@ pub fn check(list: &[&[u8]], rules: Rules, joined: Option<(&[u8], &[usize])>) {
         let (r, out, _) = string_decode(opts, c, need);
         assert_eq!(r, code(&decoded), "{rules:?} string decode");
         if let Ok(e) = &decoded {
-            assert_eq!(out.json_len, e.json().len() as u64);
+            assert_eq!(out.json_len, e.expose_json().len() as u64);
             assert_eq!(c_spans(&out), spans(e));
         }
     }

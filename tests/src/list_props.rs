@@ -16,7 +16,7 @@
 
 use nydus_overlay_core::error::{Error, ErrorKind};
 use nydus_overlay_core::extra::{self, decoded_len_max, ExtraOption, Rules};
-use nydus_overlay_core::json::JsonStr;
+use nydus_overlay_core::json::{JsonStr, Secret};
 use nydus_overlay_core::option_list;
 
 const PREFIX: &[u8] = b"extraoption=";
@@ -93,7 +93,7 @@ fn text(s: Option<JsonStr<'_>>) -> Option<String> {
 pub fn model_fields(e: &ExtraOption<'_>, rules: Rules) -> Result<(), Error> {
     let fields = [
         ("source", text(e.source)),
-        ("config", text(e.config)),
+        ("config", text(e.config.map(Secret::expose))),
         ("snapshotdir", text(e.snapshotdir)),
         ("fs_version", text(e.fs_version)),
     ];

@@ -13,9 +13,11 @@ pub fn parsed(input: &[u8], m: &MountOptions<'_>, data: &[u8]) {
     layer_paths(m);
     // The directories as given are the input's own items, whether or not folding drops them.
     let given = |class: Class| items(input).flatten().find(|i| i.class() == class);
-    assert_eq!(m.given_upper_dir(), given(Class::UpperDir));
-    assert_eq!(m.given_work_dir(), given(Class::WorkDir));
-    assert_eq!(m.upper_dir(), m.given_upper_dir().filter(|_| !m.folded()));
+    assert_eq!(
+        m.upper_dir(),
+        given(Class::UpperDir).filter(|_| !m.folded())
+    );
+    assert_eq!(m.work_dir(), given(Class::WorkDir).filter(|_| !m.folded()));
     // The data items are the kernel data less its three path options, in order.
     let in_data: Vec<&[u8]> = items(data)
         .flatten()

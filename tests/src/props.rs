@@ -5,7 +5,7 @@
 use arbitrary::{Arbitrary, Unstructured};
 use nydus_overlay_core::extra::{self, decoded_len_max};
 use nydus_overlay_core::flags::{FLAG_WORDS, HELPER_ONLY_WORDS, PROPAGATION_WORDS};
-use nydus_overlay_core::json::{unescape_into, unescaped_len, JsonStr};
+use nydus_overlay_core::json::{unescape_into, unescaped_len, JsonStr, Secret};
 use nydus_overlay_core::kata;
 use nydus_overlay_core::mount::LAYERS_END;
 use nydus_overlay_core::options::{escape_item_into, escaped_item_len, items, Unescape};
@@ -263,7 +263,7 @@ pub fn extra_raw(data: &[u8]) {
     let Some(v) = serde_value(json) else { return };
     let obj = v.as_object().expect("an object");
     check_str(e.source, obj.get("source"));
-    check_str(e.config, obj.get("config"));
+    check_str(e.config.map(Secret::expose), obj.get("config"));
     check_str(e.snapshotdir, obj.get("snapshotdir"));
     check_str(e.fs_version, obj.get("fs_version"));
     let _ = e.check(extra::Rules::Go);
@@ -308,7 +308,7 @@ pub fn extra_go(data: &[u8]) {
     let mut buf = vec![0u8; decoded_len_max(encoded.len())];
     let e = extra::decode(encoded.as_bytes(), &mut buf).expect("Go-encoded blobs decode");
     check_str(e.source, v.get("source"));
-    check_str(e.config, v.get("config"));
+    check_str(e.config.map(Secret::expose), v.get("config"));
     check_str(e.snapshotdir, v.get("snapshotdir"));
     check_str(e.fs_version, v.get("fs_version"));
 }
@@ -339,7 +339,7 @@ pub fn kata_volume(data: &[u8]) {
     assert_eq!(v["volume_type"].as_str(), Some(k.volume_type.as_str()));
     check_str(k.source, v.get("source"));
     check_str(k.fs_type, v.get("fs_type"));
-    let opts: Vec<String> = k.options().map(|s| crate::unescape(s)).collect();
+    let opts: Vec<String> = k.options().map(|s| crate::unescape(s.expose())).collect();
     let want: Vec<String> = v
         .get("options")
         .and_then(|o| o.as_array())
@@ -355,7 +355,7 @@ pub fn kata_volume(data: &[u8]) {
                 // serde_json keeps the last of duplicate keys; ours lists all, in order, so
                 // the last one of each key must give serde_json's map exactly.
                 let got: serde_json::Map<String, serde_json::Value> = md
-                    .map(|(key, val)| (crate::unescape(key), crate::unescape(val).into()))
+                    .map(|(key, val)| (crate::unescape(key), crate::unescape(val.expose()).into()))
                     .collect();
                 assert_eq!(&got, want, "{name}.metadata");
             }
@@ -368,7 +368,7 @@ pub fn kata_volume(data: &[u8]) {
     }
     match k.nydus_image {
         Some(n) => {
-            check_str(n.config, v["nydus_image"].get("config"));
+            check_str(n.config.map(Secret::expose), v["nydus_image"].get("config"));
             check_str(n.snapshot_dir, v["nydus_image"].get("snapshot_dir"));
         }
         None => assert!(v["nydus_image"].is_null(), "nydus_image absent or null"),
@@ -377,12 +377,12 @@ pub fn kata_volume(data: &[u8]) {
         Some(d) => {
             let w = &v["dm_verity"];
             check_str(Some(d.hashtype), w.get("hashtype"));
-            check_str(Some(d.hash), w.get("hash"));
+            check_str(Some(d.hash.expose()), w.get("hash"));
             assert_eq!(w["blocknum"].as_u64(), Some(d.blocknum));
             assert_eq!(w["blocksize"].as_u64(), Some(d.blocksize));
             assert_eq!(w["hashsize"].as_u64(), Some(d.hashsize));
             assert_eq!(w["offset"].as_u64(), Some(d.offset));
-            check_str(d.salt, w.get("salt"));
+            check_str(d.salt.map(Secret::expose), w.get("salt"));
             assert_eq!(w["hash_type"].as_u64(), d.hash_type);
             assert_eq!(w["no_superblock"].as_bool(), d.no_superblock);
         }
@@ -576,7 +576,7 @@ pub fn ffi_input(input: &[u8], cap: usize) {
             assert_eq!(k.dm_verity_present == 1, kv.dm_verity.is_some());
             assert_eq!(
                 &jbuf[..k.json_len as usize],
-                kv.json().as_bytes(),
+                kv.expose_json().as_bytes(),
                 "the decoded JSON"
             );
         }

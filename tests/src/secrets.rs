@@ -5,9 +5,9 @@
 
 use arbitrary::{Arbitrary, Unstructured};
 use nydus_overlay_core::MountOptions;
-use nydus_overlayfs::explain::{explain, shown, Doc};
-use nydus_overlayfs::overlay::MountStrategy;
-use nydus_overlayfs::plan::plan;
+use nydus_overlayfs::explain::{explain, text_allowed, Doc};
+use nydus_overlayfs::overlay;
+use nydus_overlayfs::plan;
 use serde_json::{json, Value};
 
 use crate::b64;
@@ -38,7 +38,7 @@ impl Gen {
         let s = self.input.strings.get(self.n).cloned().unwrap_or_default();
         let seeded = self.input.seeds & (1 << (self.n % 64)) != 0;
         self.n += 1;
-        if shown(doc, path) {
+        if text_allowed(doc, path) {
             s.replace(MARKER, "")
         } else if seeded {
             format!("{s}{MARKER}{s}")
@@ -126,15 +126,48 @@ impl Gen {
 
 /// The marker as it would appear inside base64 text, at each of the three alignments.
 fn encoded_markers() -> Vec<String> {
+    encoded(MARKER)
+}
+
+/// Runs of the base64 encoding of `secret` (at least 8 bytes) at each of the three
+/// alignments: each run only the secret's own bytes determine, whatever surrounds it.
+pub fn encoded(secret: &str) -> Vec<String> {
+    assert!(secret.len() >= 8, "too short to search for: {secret:?}");
     (0..3)
         .map(|pad| {
-            let e = b64(format!("{}{MARKER}", "\0".repeat(pad)).as_bytes());
+            let e = b64(format!("{}{secret}", "\0".repeat(pad)).as_bytes());
             // Skip the characters that mix in the padding bytes; keep a run that only the
-            // marker's bytes determine.
+            // secret's bytes determine.
             let skip = (pad * 4).div_ceil(3) + 1;
-            e[skip..skip + 12].to_owned()
+            let len = ((secret.len() * 4) / 3 - 2).min(12);
+            e[skip..skip + len].to_owned()
         })
         .collect()
+}
+
+/// Panics when `out` shows `secret` (a decoded, unescaped value of at least 8 bytes) as
+/// text, JSON-escaped, `Debug`-escaped (of either form), or inside base64 at any alignment.
+pub fn assert_hidden(what: &str, out: &str, secret: &str) {
+    let json = serde_json::to_string(secret).expect("a string");
+    let json = &json[1..json.len() - 1];
+    let debug_of = |s: &str| {
+        let d = format!("{s:?}");
+        d[1..d.len() - 1].to_owned()
+    };
+    for form in [
+        secret.to_owned(),
+        json.to_owned(),
+        debug_of(secret),
+        debug_of(json),
+    ] {
+        assert!(!out.contains(&form), "{what} shows {form:?}:\n{out}");
+    }
+    for e in encoded(secret) {
+        assert!(
+            !out.contains(&e),
+            "{what} shows {secret:?} base64-encoded:\n{out}"
+        );
+    }
 }
 
 fn assert_clean(what: &str, out: &str) {
@@ -165,17 +198,15 @@ pub fn explain_secrets(data: &[u8]) {
         b64(kata.to_string().as_bytes())
     );
     let m = MountOptions::parse(opts.as_bytes()).expect("a plain option string");
-    let mut data = vec![0u8; m.data_len()];
-    m.write_data(&mut data).expect("data_len is enough");
-    let out = explain(&m, b"overlay", Some(b"/t"), &data, MountStrategy::Classic);
+    let out = explain(&m, &overlay::plan(&m), b"overlay", Some(b"/t"));
     assert_clean("--explain", &out);
     assert!(out.contains("volume_type = image_guest_pull"), "{out}");
-    let out = plan(&m, b"overlay", Some(b"/t"), &data, MountStrategy::Classic);
+    let out = plan::text(&m, &overlay::plan(&m), b"overlay", Some(b"/t"));
     assert_clean("the -v plan", &out);
     // Broken blobs: every error message is one line and secret-free.
     for cut in [opts.len() / 2, opts.len() - 3] {
         if let Ok(m) = MountOptions::parse(&opts.as_bytes()[..cut]) {
-            let out = explain(&m, b"overlay", None, &data, MountStrategy::Classic);
+            let out = explain(&m, &overlay::plan(&m), b"overlay", None);
             assert_clean("--explain of a broken blob", &out);
         }
     }

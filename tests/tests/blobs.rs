@@ -1,11 +1,13 @@
 //! The fixture blobs decode to exactly their `.json`, and the strict JSON rules hold.
 
 use nydus_overlay_core::extra::{self, decoded_len_max, Rules};
-use nydus_overlay_core::json::{unescape_into, unescaped_len, validate, MAX_DEPTH};
+use nydus_overlay_core::json::{unescape_into, unescaped_len, validate, Secret, MAX_DEPTH};
 use nydus_overlay_core::kata::{self, KataVolume};
+use nydus_overlay_core::option_list::select_in_string;
 use nydus_overlay_core::{ErrorKind, MountOptions};
-use nydus_overlay_tests::{fixtures, props, unescape};
+use nydus_overlay_tests::{cases, fixtures, props, unescape};
 use serde_json::{json, Map, Value};
+use ErrorKind::*;
 
 fn b64(s: &str) -> String {
     nydus_overlay_tests::b64(s.as_bytes())
@@ -15,7 +17,7 @@ fn extra_to_json(e: &extra::ExtraOption<'_>) -> Value {
     let mut m = Map::new();
     for (k, v) in [
         ("source", e.source),
-        ("config", e.config),
+        ("config", e.config.map(Secret::expose)),
         ("snapshotdir", e.snapshotdir),
         ("fs_version", e.fs_version),
     ] {
@@ -38,17 +40,10 @@ fn kata_to_json(k: &KataVolume<'_>) -> Value {
     if k.options_len() > 0 {
         m.insert(
             "options".into(),
-            Value::Array(k.options().map(|s| json!(unescape(s))).collect()),
+            Value::Array(k.options().map(|s| json!(unescape(s.expose()))).collect()),
         );
     }
-    let map = |it: &mut dyn Iterator<
-        Item = (
-            nydus_overlay_core::json::JsonStr<'_>,
-            nydus_overlay_core::json::JsonStr<'_>,
-        ),
-    >| {
-        json!({ "metadata": Value::Object(it.map(|(a, b)| (unescape(a), json!(unescape(b)))).collect()) })
-    };
+    let map = |it: &mut kata::Metadata<'_>| json!({ "metadata": Value::Object(it.map(|(a, b)| (unescape(a), json!(unescape(b.expose())))).collect()) });
     if let Some(mut it) = k.direct_volume_metadata() {
         m.insert("direct_volume".into(), map(&mut it));
     }
@@ -58,15 +53,15 @@ fn kata_to_json(k: &KataVolume<'_>) -> Value {
     if let Some(n) = k.nydus_image {
         m.insert(
             "nydus_image".into(),
-            json!({"config": unescape(n.config.unwrap_or_default()), "snapshot_dir": unescape(n.snapshot_dir.unwrap_or_default())}),
+            json!({"config": unescape(n.config.unwrap_or_default().expose()), "snapshot_dir": unescape(n.snapshot_dir.unwrap_or_default())}),
         );
     }
     if let Some(d) = k.dm_verity {
-        let mut v = json!({"hashtype": unescape(d.hashtype), "hash": unescape(d.hash),
+        let mut v = json!({"hashtype": unescape(d.hashtype), "hash": unescape(d.hash.expose()),
             "blocknum": d.blocknum, "blocksize": d.blocksize, "hashsize": d.hashsize, "offset": d.offset});
         // The kata-containers 2026-06 fields, when given.
         if let Some(s) = d.salt {
-            v["salt"] = json!(unescape(s));
+            v["salt"] = json!(unescape(s.expose()));
         }
         if let Some(n) = d.hash_type {
             v["hash_type"] = json!(n);
@@ -126,19 +121,19 @@ fn rules_select_extraoption() {
     let two = MountOptions::parse(b"extraoption=AA==,lowerdir=/a:/b,extraoption=BB==").unwrap();
     let none = MountOptions::parse(b"lowerdir=/a:/b").unwrap();
     assert_eq!(
-        extra::select(&one, Rules::Rust).unwrap().value(),
-        Some(&b"AA=="[..])
+        select_in_string(one.input(), Rules::Rust).unwrap().value,
+        b"AA=="
     );
     assert_eq!(
-        extra::select(&two, Rules::Go).unwrap().value(),
-        Some(&b"BB=="[..])
+        select_in_string(two.input(), Rules::Go).unwrap().value,
+        b"BB=="
     );
     assert_eq!(
-        extra::select(&two, Rules::Rust).unwrap_err().kind,
+        select_in_string(two.input(), Rules::Rust).unwrap_err().kind,
         ErrorKind::ExtraOptionNotUnique
     );
     assert_eq!(
-        extra::select(&none, Rules::Go).unwrap_err().kind,
+        select_in_string(none.input(), Rules::Go).unwrap_err().kind,
         ErrorKind::NoExtraOption
     );
 }
@@ -192,63 +187,54 @@ fn extra_validation_rules() {
     );
 }
 
-/// `name: json => Kind @ offset;` tests that decoding `json` as an extraoption fails with that
+/// A row `name: json => Kind, offset;`: decoding `json` as an extraoption fails with that
 /// kind at that byte offset.
-macro_rules! extra_errors {
-    ($($name:ident: $json:expr => $kind:ident @ $at:expr;)*) => {$(
-        #[test]
-        fn $name() {
-            let e = extra::decode_json($json.as_bytes()).unwrap_err();
-            assert_eq!((e.kind, e.offset), (ErrorKind::$kind, $at), "{}", $json);
-        }
-    )*};
+fn extra_error(json: &str, kind: ErrorKind, at: usize) {
+    let e = extra::decode_json(json.as_bytes()).unwrap_err();
+    assert_eq!((e.kind, e.offset), (kind, at), "{json}");
 }
 
 /// The same for Kata volumes.
-macro_rules! kata_errors {
-    ($($name:ident: $json:expr => $kind:ident @ $at:expr;)*) => {$(
-        #[test]
-        fn $name() {
-            let e = kata::decode_json($json.as_bytes()).unwrap_err();
-            assert_eq!((e.kind, e.offset), (ErrorKind::$kind, $at), "{}", $json);
-        }
-    )*};
+fn kata_error(json: &str, kind: ErrorKind, at: usize) {
+    let e = kata::decode_json(json.as_bytes()).unwrap_err();
+    assert_eq!((e.kind, e.offset), (kind, at), "{json}");
 }
 
-extra_errors! {
+cases! {
+    extra_error;
     // Field errors name the offset of the member's key (its opening quote).
-    duplicate_field: r#"{"source":"a","source":"b"}"# => DuplicateField @ 14;
-    duplicate_field_spelled_with_escapes: r#"{"source":"a","sour\u0063e":"b"}"# => DuplicateField @ 14;
-    duplicate_field_escaped_first: r#"{"sour\u0063e":"a", "source":"b"}"# => DuplicateField @ 20;
-    duplicate_field_after_null: r#"{"source":null,"source":"b"}"# => DuplicateField @ 15;
-    duplicate_field_both_null: r#"{"config":"{}","fs_version":null,"fs_version":null}"# => DuplicateField @ 33;
-    wrong_type_number: r#"{"source":1}"# => JsonType @ 1;
-    wrong_type_later_field: r#"{"source":"/s", "config":{}}"# => JsonType @ 16;
-    wrong_type_escaped_key: r#"{"c\u006fnfig":[]}"# => JsonType @ 1;
-    wrong_type_bool: r#"{"x":1,"fs_version":true}"# => JsonType @ 7;
-    top_level_array: r#"["source"]"# => JsonType @ 0;
-    top_level_null: "null" => JsonType @ 0;
-    bad_escape: r#"{"source":"a\x"}"# => JsonBadEscape @ 12;
-    short_unicode_escape: r#"{"source":"a\u12"}"# => JsonBadEscape @ 12;
-    lone_high_surrogate: r#"{"source":"\ud800"}"# => JsonLoneSurrogate @ 11;
-    lone_low_surrogate: r#"{"source":"\udc00\ud800"}"# => JsonLoneSurrogate @ 11;
-    high_surrogate_then_letter: r#"{"source":"\ud800\u0041"}"# => JsonLoneSurrogate @ 11;
-    bad_escape_in_unknown_key: r#"{"a\qb":1}"# => JsonBadEscape @ 3;
-    control_character: "{\"source\":\"a\tb\"}" => JsonControlCharacter @ 12;
-    control_character_in_key: "{\"a\nb\":1}" => JsonControlCharacter @ 3;
-    trailing_text: r#"{"source":"a"} x"# => JsonSyntax @ 15;
-    trailing_comma: r#"{"source":"a",}"# => JsonSyntax @ 14;
-    trailing_comma_in_array: r#"{"x":[1,]}"# => JsonSyntax @ 8;
-    leading_zero: r#"{"x":01}"# => JsonSyntax @ 6;
-    bare_decimal_point: r#"{"x":1.}"# => JsonSyntax @ 6;
-    bare_minus: r#"{"x":-}"# => JsonSyntax @ 5;
-    short_true: r#"{"x":tru}"# => JsonSyntax @ 5;
-    short_null: r#"{"x":nul}"# => JsonSyntax @ 5;
-    missing_colon: r#"{"x" 1}"# => JsonSyntax @ 5;
-    empty_document: "" => JsonSyntax @ 0;
-    unclosed_object: "{" => JsonSyntax @ 1;
-    unterminated_string: r#"{"x":"abc"# => JsonSyntax @ 5;
-    backslash_at_the_end: "{\"x\":\"abc\\" => JsonSyntax @ 5;
+    duplicate_field: r#"{"source":"a","source":"b"}"# => DuplicateField, 14;
+    duplicate_field_spelled_with_escapes: r#"{"source":"a","sour\u0063e":"b"}"# => DuplicateField, 14;
+    duplicate_field_escaped_first: r#"{"sour\u0063e":"a", "source":"b"}"# => DuplicateField, 20;
+    duplicate_field_after_null: r#"{"source":null,"source":"b"}"# => DuplicateField, 15;
+    duplicate_field_both_null: r#"{"config":"{}","fs_version":null,"fs_version":null}"# => DuplicateField, 33;
+    wrong_type_number: r#"{"source":1}"# => JsonType, 1;
+    wrong_type_later_field: r#"{"source":"/s", "config":{}}"# => JsonType, 16;
+    wrong_type_escaped_key: r#"{"c\u006fnfig":[]}"# => JsonType, 1;
+    wrong_type_bool: r#"{"x":1,"fs_version":true}"# => JsonType, 7;
+    top_level_array: r#"["source"]"# => JsonType, 0;
+    top_level_null: "null" => JsonType, 0;
+    bad_escape: r#"{"source":"a\x"}"# => JsonBadEscape, 12;
+    short_unicode_escape: r#"{"source":"a\u12"}"# => JsonBadEscape, 12;
+    lone_high_surrogate: r#"{"source":"\ud800"}"# => JsonLoneSurrogate, 11;
+    lone_low_surrogate: r#"{"source":"\udc00\ud800"}"# => JsonLoneSurrogate, 11;
+    high_surrogate_then_letter: r#"{"source":"\ud800\u0041"}"# => JsonLoneSurrogate, 11;
+    bad_escape_in_unknown_key: r#"{"a\qb":1}"# => JsonBadEscape, 3;
+    control_character: "{\"source\":\"a\tb\"}" => JsonControlCharacter, 12;
+    control_character_in_key: "{\"a\nb\":1}" => JsonControlCharacter, 3;
+    trailing_text: r#"{"source":"a"} x"# => JsonSyntax, 15;
+    trailing_comma: r#"{"source":"a",}"# => JsonSyntax, 14;
+    trailing_comma_in_array: r#"{"x":[1,]}"# => JsonSyntax, 8;
+    leading_zero: r#"{"x":01}"# => JsonSyntax, 6;
+    bare_decimal_point: r#"{"x":1.}"# => JsonSyntax, 6;
+    bare_minus: r#"{"x":-}"# => JsonSyntax, 5;
+    short_true: r#"{"x":tru}"# => JsonSyntax, 5;
+    short_null: r#"{"x":nul}"# => JsonSyntax, 5;
+    missing_colon: r#"{"x" 1}"# => JsonSyntax, 5;
+    empty_document: "" => JsonSyntax, 0;
+    unclosed_object: "{" => JsonSyntax, 1;
+    unterminated_string: r#"{"x":"abc"# => JsonSyntax, 5;
+    backslash_at_the_end: "{\"x\":\"abc\\" => JsonSyntax, 5;
 }
 
 #[test]
@@ -257,16 +243,17 @@ fn invalid_utf8_is_its_own_error() {
     assert_eq!((e.kind, e.offset), (ErrorKind::JsonUtf8, 11));
 }
 
-kata_errors! {
-    kata_unknown_volume_type: r#"{"x":0,"volume_type":"floppy"}"# => UnknownVolumeType @ 7;
-    kata_missing_volume_type: r#"{"source":"/x"}"# => MissingField @ 0;
-    kata_options_not_strings: r#"{"volume_type":"direct_block","options":[1]}"# => JsonType @ 30;
-    kata_options_not_an_array: r#"{"volume_type":"direct_block","options":"ro"}"# => JsonType @ 30;
-    kata_duplicate_volume_type: r#"{"volume_type":"direct_block","volume\u005ftype":"x"}"# => DuplicateField @ 30;
-    kata_nested_duplicate: r#"{"volume_type":"direct_block","nydus_image":{"config":"","c\u006fnfig":""}}"# => DuplicateField @ 57;
-    kata_nested_wrong_type: r#"{"volume_type":"direct_block","dm_verity":{"hashtype":"a","hash":"b","blocknum":-1,"blocksize":1,"hashsize":1,"offset":0}}"# => JsonType @ 69;
-    kata_dm_verity_incomplete: r#"{"volume_type":"direct_block","dm_verity":{"hash":"x"}}"# => MissingField @ 30;
-    kata_metadata_not_strings: r#"{"volume_type":"direct_block","image_pull":{"metadata":{"a":1}}}"# => JsonType @ 44;
+cases! {
+    kata_error;
+    kata_unknown_volume_type: r#"{"x":0,"volume_type":"floppy"}"# => UnknownVolumeType, 7;
+    kata_missing_volume_type: r#"{"source":"/x"}"# => MissingField, 0;
+    kata_options_not_strings: r#"{"volume_type":"direct_block","options":[1]}"# => JsonType, 30;
+    kata_options_not_an_array: r#"{"volume_type":"direct_block","options":"ro"}"# => JsonType, 30;
+    kata_duplicate_volume_type: r#"{"volume_type":"direct_block","volume\u005ftype":"x"}"# => DuplicateField, 30;
+    kata_nested_duplicate: r#"{"volume_type":"direct_block","nydus_image":{"config":"","c\u006fnfig":""}}"# => DuplicateField, 57;
+    kata_nested_wrong_type: r#"{"volume_type":"direct_block","dm_verity":{"hashtype":"a","hash":"b","blocknum":-1,"blocksize":1,"hashsize":1,"offset":0}}"# => JsonType, 69;
+    kata_dm_verity_incomplete: r#"{"volume_type":"direct_block","dm_verity":{"hash":"x"}}"# => MissingField, 30;
+    kata_metadata_not_strings: r#"{"volume_type":"direct_block","image_pull":{"metadata":{"a":1}}}"# => JsonType, 44;
 }
 
 /// `name: json => field, Some("unescaped") | None;` tests that `json` decodes as an
@@ -307,7 +294,7 @@ fn escaped_keys_in_kata_volumes() {
     let md: Vec<(String, String)> = k
         .image_pull_metadata()
         .unwrap()
-        .map(|(a, b)| (unescape(a), unescape(b)))
+        .map(|(a, b)| (unescape(a), unescape(b.expose())))
         .collect();
     assert_eq!(md, [("k<".to_owned(), "v".to_owned())]);
 }
@@ -463,7 +450,7 @@ fn kata_volume_shapes() {
     let md: Vec<(String, String)> = k
         .direct_volume_metadata()
         .unwrap()
-        .map(|(a, b)| (unescape(a), unescape(b)))
+        .map(|(a, b)| (unescape(a), unescape(b.expose())))
         .collect();
     assert_eq!(
         md,
@@ -512,7 +499,7 @@ proptest! {
         let e = extra::decode(encoded.as_bytes(), &mut buf)
             .unwrap_or_else(|e| panic!("{text}: {e}"));
         prop_assert_eq!(unescape(e.source.unwrap()), source);
-        prop_assert_eq!(unescape(e.config.unwrap()), config);
+        prop_assert_eq!(unescape(e.config.unwrap().expose()), config);
         prop_assert_eq!(unescape(e.snapshotdir.unwrap()), "/d");
         prop_assert!(e.check(Rules::Rust).is_ok());
     }
@@ -537,7 +524,7 @@ proptest! {
         let got: std::collections::BTreeMap<String, String> = k
             .image_pull_metadata()
             .unwrap()
-            .map(|(a, b)| (unescape(a), unescape(b)))
+            .map(|(a, b)| (unescape(a), unescape(b.expose())))
             .collect();
         prop_assert_eq!(got, metadata);
     }
@@ -564,22 +551,18 @@ const KATA_SHAPES: &[&str] = &[
 /// `name: index;` runs the Kata property checks (`props::kata_volume` on the JSON,
 /// `props::ffi_input` on its base64 with a too small, an exact and a large buffer) on
 /// `KATA_SHAPES[index]`.
-macro_rules! kata_props {
-    ($($name:ident: $i:expr;)*) => {$(
-        #[test]
-        fn $name() {
-            let json = KATA_SHAPES[$i];
-            assert!(kata::decode_json(json.as_bytes()).is_ok(), "{json}");
-            props::kata_volume(json.as_bytes());
-            let encoded = b64(json);
-            for cap in [3, decoded_len_max(encoded.len()), 4096] {
-                props::ffi_input(encoded.as_bytes(), cap);
-            }
-        }
-    )*};
+fn kata_props(i: usize) {
+    let json = KATA_SHAPES[i];
+    assert!(kata::decode_json(json.as_bytes()).is_ok(), "{json}");
+    props::kata_volume(json.as_bytes());
+    let encoded = b64(json);
+    for cap in [3, decoded_len_max(encoded.len()), 4096] {
+        props::ffi_input(encoded.as_bytes(), cap);
+    }
 }
 
-kata_props! {
+cases! {
+    kata_props;
     kata_props_metadata_with_duplicates: 0;
     kata_props_dm_verity_and_options: 1;
     kata_props_nydus_image_and_nulls: 2;
@@ -626,22 +609,20 @@ proptest! {
 }
 
 /// `name: b64 => Ok(bytes) | Err(offset);`
-macro_rules! base64_cases {
-    ($($name:ident: $b64:expr => $want:expr;)*) => {$(
-        #[test]
-        fn $name() {
-            let b64: &[u8] = $b64;
-            let mut buf = vec![0u8; decoded_len_max(b64.len())];
-            let got = extra::decode_base64(b64, &mut buf)
-                .map(|n| buf[..n].to_vec())
-                .map_err(|e| (e.kind, e.offset));
-            let want: Result<&[u8], usize> = $want;
-            assert_eq!(got, want.map(<[u8]>::to_vec).map_err(|at| (ErrorKind::Base64, at)));
-        }
-    )*};
+fn base64_case(b64: &[u8], want: Result<&[u8], usize>) {
+    let mut buf = vec![0u8; decoded_len_max(b64.len())];
+    let got = extra::decode_base64(b64, &mut buf)
+        .map(|n| buf[..n].to_vec())
+        .map_err(|e| (e.kind, e.offset));
+    assert_eq!(
+        got,
+        want.map(<[u8]>::to_vec)
+            .map_err(|at| (ErrorKind::Base64, at))
+    );
 }
 
-base64_cases! {
+cases! {
+    base64_case;
     base64_empty: b"" => Ok(b"");
     base64_one_byte: b"YQ==" => Ok(b"a");
     base64_two_bytes: b"YWI=" => Ok(b"ab");

@@ -2,6 +2,7 @@
 //! any mode holds a secret (the property lives in `nydus_overlay_tests::cli_output`, shared
 //! with the fuzz target `cli_args`).
 
+use nydus_overlay_tests::cases;
 use nydus_overlay_tests::cli_output::{argv_output, extra_blob, forbidden, kata_blob};
 use proptest::prelude::*;
 
@@ -38,20 +39,16 @@ fn argv(v: &[&[u8]]) -> Vec<Vec<u8>> {
     v.iter().map(|a| a.to_vec()).collect()
 }
 
-macro_rules! argv_cases {
-    ($($name:ident: $argv:expr, $stdin:expr;)*) => {$(
-        #[test]
-        fn $name() {
-            nydus_overlay_tests::cli_output::check_argv(argv($argv), $stdin);
-        }
-    )*};
+fn argv_case(args: &[&[u8]], stdin: &[u8]) {
+    nydus_overlay_tests::cli_output::check_argv(argv(args), stdin);
 }
 
 fn opts_with_blobs(head: &str) -> Vec<u8> {
     format!("{head},{},{}", extra_blob(), kata_blob()).into_bytes()
 }
 
-argv_cases! {
+cases! {
+    argv_case;
     newline_in_a_layer_path: &[b"overlay", b"/t", b"-o", &opts_with_blobs("lowerdir=/l1:/tmp/no\nsuch")], b"";
     verbose_plan_with_control_bytes: &[b"-v", b"overlay", b"/t\n\x1b", b"-o", &opts_with_blobs("lowerdir=/a\r:/b\u{7f},upperdir=/u\n,workdir=/w\u{2028}")], b"";
     explain_from_stdin: &[b"--explain"], &opts_with_blobs("lowerdir=/a:/b");

@@ -9,7 +9,7 @@
 use nydus_overlay_core::extra::{decoded_len_max, Rules};
 use nydus_overlay_core::option_list::{self, decode, decode_in_string, select};
 use nydus_overlay_core::{ErrorKind, MountOptions};
-use nydus_overlay_tests::{b64, data_dir};
+use nydus_overlay_tests::{b64, cases, data_dir};
 
 /// An `extraoption=` item from a fixture of tests/data.
 fn fixture(name: &str) -> String {
@@ -50,50 +50,55 @@ fn verdict(list: &[String], rules: Rules) -> Result<usize, (ErrorKind, usize)> {
     Ok(picked.position)
 }
 
-macro_rules! list_cases {
-    ($($name:ident: [$($item:expr),* $(,)?] => go $go:expr, rust $rust:expr;)*) => {$(
-        #[test]
-        fn $name() {
-            let list: Vec<String> = vec![$(String::from($item)),*];
-            assert_eq!(verdict(&list, Rules::Go), $go, "Go rules");
-            assert_eq!(verdict(&list, Rules::Rust), $rust, "Rust rules");
-        }
-    )*};
+/// One row of [`cases!`] below: the list's verdict under each rule set.
+fn list_case<const N: usize>(
+    list: [String; N],
+    go: Result<usize, (ErrorKind, usize)>,
+    rust: Result<usize, (ErrorKind, usize)>,
+) {
+    assert_eq!(verdict(&list, Rules::Go), go, "Go rules");
+    assert_eq!(verdict(&list, Rules::Rust), rust, "Rust rules");
+}
+
+/// The items of a list row, as the runtimes hold them.
+macro_rules! list {
+    ($($item:expr),* $(,)?) => { [$(String::from($item)),*] };
 }
 
 use ErrorKind::*;
 
-list_cases! {
+cases! {
+    list_case;
     // runtime-rs's shape: the extraoption item alone, no lowerdir= (was NO_LOWERDIR through
     // nydus_overlay_extra_check).
-    rust_test_vector_shape_alone: [v6()] => go Ok(0), rust Ok(0);
-    go_rootfs_options_of_a_container: [LOWER, UPPER, WORK, v6()] => go Ok(3), rust Ok(3);
-    go_rootfs_options_volatile_index_off: ["volatile", "index=off", WORK, UPPER, LOWER, v6()]
-        => go Ok(5), rust Ok(5);
-    view_without_upper: [LOWER, v6()] => go Ok(1), rust Ok(1);
-    extraoption_first: [v6(), LOWER, UPPER, WORK] => go Ok(0), rust Ok(0);
-    older_snapshotter_without_fs_version: [LOWER, UPPER, WORK, no_fs_version()]
-        => go Ok(3), rust Err((MissingField, 0));
-    no_extraoption: [LOWER, UPPER, WORK] => go Err((NoExtraOption, 3)), rust Err((NoExtraOption, 3));
-    empty_list: [] => go Err((NoExtraOption, 0)), rust Err((NoExtraOption, 0));
+    rust_test_vector_shape_alone: list![v6()] => Ok(0), Ok(0);
+    go_rootfs_options_of_a_container: list![LOWER, UPPER, WORK, v6()] => Ok(3), Ok(3);
+    go_rootfs_options_volatile_index_off: list!["volatile", "index=off", WORK, UPPER, LOWER, v6()]
+        => Ok(5), Ok(5);
+    view_without_upper: list![LOWER, v6()] => Ok(1), Ok(1);
+    extraoption_first: list![v6(), LOWER, UPPER, WORK] => Ok(0), Ok(0);
+    older_snapshotter_without_fs_version: list![LOWER, UPPER, WORK, no_fs_version()]
+        => Ok(3), Err((MissingField, 0));
+    no_extraoption: list![LOWER, UPPER, WORK] => Err((NoExtraOption, 3)), Err((NoExtraOption, 3));
+    empty_list: list![] => Err((NoExtraOption, 0)), Err((NoExtraOption, 0));
     // Go: the last one wins, even after a broken one; Rust: exactly one.
-    two_extraoptions_last_good: [item("{"), LOWER, v6()] => go Ok(2), rust Err((ExtraOptionNotUnique, 2));
-    two_extraoptions_last_broken: [v6(), item("{")] => go Err((JsonSyntax, 1)), rust Err((ExtraOptionNotUnique, 1));
+    two_extraoptions_last_good: list![item("{"), LOWER, v6()] => Ok(2), Err((ExtraOptionNotUnique, 2));
+    two_extraoptions_last_broken: list![v6(), item("{")] => Err((JsonSyntax, 1)), Err((ExtraOptionNotUnique, 1));
     // Go takes an empty last value for none at all.
-    go_empty_last_value: [v6(), "extraoption="] => go Err((NoExtraOption, 1)), rust Err((ExtraOptionNotUnique, 1));
-    empty_value_alone: ["extraoption="] => go Err((NoExtraOption, 0)), rust Err((JsonSyntax, 0));
+    go_empty_last_value: list![v6(), "extraoption="] => Err((NoExtraOption, 1)), Err((ExtraOptionNotUnique, 1));
+    empty_value_alone: list!["extraoption="] => Err((NoExtraOption, 0)), Err((JsonSyntax, 0));
     // runtime-rs cuts every leading prefix (trim_start_matches), Go only one.
-    repeated_prefix: [format!("extraoption={}", v6())] => go Err((Base64, 11)), rust Ok(0);
+    repeated_prefix: list![format!("extraoption={}", v6())] => Err((Base64, 11)), Ok(0);
     // Only the exact prefix counts.
-    similar_keys_are_not_blobs: ["extraoptions=e30=", "extraoption", "Extraoption=e30=", v6()]
-        => go Ok(3), rust Ok(3);
+    similar_keys_are_not_blobs: list!["extraoptions=e30=", "extraoption", "Extraoption=e30=", v6()]
+        => Ok(3), Ok(3);
     // List items are whole options: a comma inside one is not a separator.
-    comma_inside_an_item: ["lowerdir=/a,b:/c", v6()] => go Ok(1), rust Ok(1);
-    nul_in_any_item: ["lowerdir=/a\0b:/c", v6()] => go Err((NulByte, 0)), rust Err((NulByte, 0));
-    empty_field_go_only: [item(r#"{"source":"","config":"{}","snapshotdir":"/s","fs_version":"v6"}"#)]
-        => go Err((EmptyField, 0)), rust Ok(0);
-    bad_fs_version_rust_only: [item(r#"{"source":"/b","config":"{}","snapshotdir":"/s","fs_version":"v7"}"#)]
-        => go Ok(0), rust Err((BadFsVersion, 0));
+    comma_inside_an_item: list!["lowerdir=/a,b:/c", v6()] => Ok(1), Ok(1);
+    nul_in_any_item: list!["lowerdir=/a\0b:/c", v6()] => Err((NulByte, 0)), Err((NulByte, 0));
+    empty_field_go_only: list![item(r#"{"source":"","config":"{}","snapshotdir":"/s","fs_version":"v6"}"#)]
+        => Err((EmptyField, 0)), Ok(0);
+    bad_fs_version_rust_only: list![item(r#"{"source":"/b","config":"{}","snapshotdir":"/s","fs_version":"v7"}"#)]
+        => Ok(0), Err((BadFsVersion, 0));
 }
 
 #[test]
@@ -149,9 +154,9 @@ fn lists_agree_with_the_parsed_mount() {
         let m = MountOptions::parse(joined.as_bytes()).unwrap();
         for rules in [Rules::Go, Rules::Rust] {
             let mut buf = vec![0u8; decoded_len_max(joined.len())];
-            let by_mount = nydus_overlay_core::extra::select(&m, rules)
-                .and_then(|i| nydus_overlay_core::extra::decode(i.value().unwrap(), &mut buf))
-                .and_then(|e| e.check(rules))
+            let by_mount = option_list::select_in_string(m.input(), rules)
+                .and_then(|s| option_list::decode_selected(s, rules, &mut buf))
+                .map(|_| ())
                 .map_err(|e| e.kind);
             let by_list = decode(list.iter().map(|s| s.as_bytes()), rules, &mut buf)
                 .map(|_| ())
@@ -159,6 +164,72 @@ fn lists_agree_with_the_parsed_mount() {
             assert_eq!(by_list, by_mount, "{rules:?} on {} items", list.len());
         }
     }
+}
+
+/// Every core entry point that picks an `extraoption=` item from an option string reaches the
+/// same verdict (issue 16.1): the parsed mount (what `nydus_overlay_extra_check` uses), the
+/// option-string form and the list form (its kind; list positions are indexes).
+fn one_verdict(opts: &str, rules: Rules) -> Result<(), (ErrorKind, usize)> {
+    let mut buf = vec![0u8; decoded_len_max(opts.len())];
+    let by_string = decode_in_string(opts.as_bytes(), rules, &mut buf)
+        .map(|_| ())
+        .map_err(|e| (e.kind, e.offset));
+    let m = MountOptions::parse(opts.as_bytes()).unwrap();
+    let by_mount = option_list::select_in_string(m.input(), rules)
+        .and_then(|s| option_list::decode_selected(s, rules, &mut buf))
+        .map(|_| ())
+        .map_err(|e| (e.kind, e.offset));
+    assert_eq!(
+        by_mount, by_string,
+        "{rules:?}: parsed mount vs option string"
+    );
+    let list: Vec<&[u8]> = opts.split(',').map(str::as_bytes).collect();
+    let by_list = decode(list, rules, &mut buf)
+        .map(|_| ())
+        .map_err(|e| e.kind);
+    assert_eq!(
+        by_list,
+        by_string.map_err(|e| e.0),
+        "{rules:?}: list vs option string"
+    );
+    by_string
+}
+
+/// One row of the table below: the verdict of every entry point under each rule set.
+fn one_verdict_case(
+    opts: String,
+    go: Result<(), (ErrorKind, usize)>,
+    rust: Result<(), (ErrorKind, usize)>,
+) {
+    assert_eq!(one_verdict(&opts, Rules::Go), go, "Go rules on {opts:?}");
+    assert_eq!(
+        one_verdict(&opts, Rules::Rust),
+        rust,
+        "Rust rules on {opts:?}"
+    );
+}
+
+cases! {
+    one_verdict_case;
+    // The reproduction of issue 16.1: an empty last value is none at all under Go rules.
+    one_verdict_empty_last_after_a_blob: "lowerdir=/a:/b,extraoption=e30=,extraoption=".into()
+        => Err((NoExtraOption, 32)), Err((ExtraOptionNotUnique, 32));
+    one_verdict_empty_alone: "lowerdir=/a:/b,extraoption=".into()
+        => Err((NoExtraOption, 15)), Err((JsonSyntax, 0));
+    one_verdict_none: "lowerdir=/a:/b".into()
+        => Err((NoExtraOption, 14)), Err((NoExtraOption, 14));
+    one_verdict_good: format!("lowerdir=/a:/b,{}", v6())
+        => Ok(()), Ok(());
+    one_verdict_older_snapshotter: format!("lowerdir=/a:/b,{}", no_fs_version())
+        => Ok(()), Err((MissingField, 0));
+    // Rust rules report the second item, however many follow.
+    one_verdict_three_blobs: format!("lowerdir=/a:/b,{},{},{}", v6(), v6(), v6())
+        => Ok(()), Err((ExtraOptionNotUnique, 15 + v6().len() + 1));
+    // runtime-rs cuts every leading prefix, Go one.
+    one_verdict_repeated_prefix: format!("lowerdir=/a:/b,extraoption={}", v6())
+        => Err((Base64, 11)), Ok(());
+    one_verdict_empty_then_blob: format!("lowerdir=/a:/b,extraoption=,{}", v6())
+        => Ok(()), Err((ExtraOptionNotUnique, 28));
 }
 
 mod model {

@@ -3,6 +3,8 @@
 use nydus_overlay_core::flags::{ms, FLAG_WORDS, HELPER_ONLY_WORDS, PROPAGATION_WORDS};
 use nydus_overlay_core::options::items;
 use nydus_overlay_core::{ErrorKind, MountOptions};
+use nydus_overlay_tests::cases;
+use ErrorKind::*;
 
 /// What a parse gives, owned: flags, propagation, kernel data, layers (unescaped, data-only).
 #[derive(Debug, PartialEq)]
@@ -45,27 +47,20 @@ fn data_of(input: &str) -> String {
         .data
 }
 
-macro_rules! data_cases {
-    ($($name:ident: $input:expr => $data:expr, $flags:expr;)*) => {$(
-        #[test]
-        fn $name() {
-            let p = parse($input.as_bytes()).unwrap_or_else(|e| panic!("{}: {e:?}", $input));
-            assert_eq!(p.data, $data, "kernel data");
-            assert_eq!(p.flags, $flags, "flags");
-        }
-    )*};
+/// A row of the data table: the kernel data and flags `input` parses to.
+fn data_case(input: &str, data: &str, flags: u64) {
+    let p = parse(input.as_bytes()).unwrap_or_else(|e| panic!("{input}: {e:?}"));
+    assert_eq!(p.data, data, "kernel data");
+    assert_eq!(p.flags, flags, "flags");
 }
 
-macro_rules! error_cases {
-    ($($name:ident: $input:expr => $kind:ident;)*) => {$(
-        #[test]
-        fn $name() {
-            assert_eq!(parse($input.as_ref()).map(|p| p.data), Err(ErrorKind::$kind));
-        }
-    )*};
+/// A row of the error table: the kind `input` is refused with.
+fn error_case(input: &str, kind: ErrorKind) {
+    assert_eq!(parse(input.as_bytes()).map(|p| p.data), Err(kind));
 }
 
-data_cases! {
+cases! {
+    data_case;
     containerd_plain: "lowerdir=/s/2/fs:/s/1/fs,upperdir=/s/3/fs,workdir=/s/3/work,extraoption=eyJ9,dev,suid"
         => "lowerdir=/s/2/fs:/s/1/fs,upperdir=/s/3/fs,workdir=/s/3/work", 0;
     containerd_volatile_index: "volatile,index=off,workdir=/w,upperdir=/u,lowerdir=/a:/b"
@@ -103,7 +98,8 @@ data_cases! {
         => "a=1,b=2,c=3,d=4,e=5,f=6,g=7,h=8,i=9,lowerdir=/u:/a", ms::RDONLY;
 }
 
-error_cases! {
+cases! {
+    error_case;
     refused_bind: "bind,lowerdir=/a:/b" => RefusedOption;
     refused_rbind: "rbind,lowerdir=/a:/b" => RefusedOption;
     refused_remount: "remount,lowerdir=/a:/b" => RefusedOption;
@@ -135,24 +131,25 @@ error_cases! {
 
 /// A NUL byte anywhere in the option string is refused at its offset (SPEC section 3): mount(2)
 /// would read the data only up to it, a different string than the one checked.
-macro_rules! nul_cases {
-    ($($name:ident: $input:expr => $offset:expr;)*) => {$(
-        #[test]
-        fn $name() {
-            let input: &[u8] = $input;
-            let e = MountOptions::parse(input).unwrap_err();
-            assert_eq!((e.kind, e.offset), (ErrorKind::NulByte, $offset));
-            assert_eq!(e.to_string(), format!("NUL byte in the option string at byte {}", $offset));
-            // The tokenizer alone refuses it too, and stops there.
-            let mut it = items(input);
-            let first_err = it.by_ref().find_map(|i| i.err()).expect("tokenizer error");
-            assert_eq!((first_err.kind, first_err.offset), (ErrorKind::NulByte, $offset));
-            assert_eq!(it.next(), None);
-        }
-    )*};
+fn nul_case(input: &[u8], offset: usize) {
+    let e = MountOptions::parse(input).unwrap_err();
+    assert_eq!((e.kind, e.offset), (ErrorKind::NulByte, offset));
+    assert_eq!(
+        e.to_string(),
+        format!("NUL byte in the option string at byte {offset}")
+    );
+    // The tokenizer alone refuses it too, and stops there.
+    let mut it = items(input);
+    let first_err = it.by_ref().find_map(|i| i.err()).expect("tokenizer error");
+    assert_eq!(
+        (first_err.kind, first_err.offset),
+        (ErrorKind::NulByte, offset)
+    );
+    assert_eq!(it.next(), None);
 }
 
-nul_cases! {
+cases! {
+    nul_case;
     nul_in_layer_path: b"lowerdir=/a\0b:/c,upperdir=/u,workdir=/w" => 11;
     nul_in_escaped_layer_path: b"lowerdir=/a\\\0b:/c" => 12;
     nul_in_key: b"lowerdir=/a:/b,ind\0ex=off" => 18;
@@ -206,17 +203,12 @@ fn folded_opt(n: usize) -> String {
 
 /// The layer limit of SPEC section 3, counted after read-only folding: `$opts` gives the
 /// option string, then the number of layers it parses to, or the error.
-macro_rules! limit_cases {
-    ($($name:ident: $opts:expr => $want:expr;)*) => {$(
-        #[test]
-        fn $name() {
-            let got = parse($opts.as_bytes()).map(|p| p.layers.len());
-            assert_eq!(got, $want);
-        }
-    )*};
+fn limit_case(opts: String, want: Result<usize, ErrorKind>) {
+    assert_eq!(parse(opts.as_bytes()).map(|p| p.layers.len()), want);
 }
 
-limit_cases! {
+cases! {
+    limit_case;
     limit_500_layers_accepted: layers_opt(500) => Ok(500);
     limit_501_layers_refused: layers_opt(501) => Err(ErrorKind::TooManyLayers);
     limit_499_layers_and_folded_upper_accepted: folded_opt(499) => Ok(500);
@@ -381,23 +373,19 @@ helper_only_cases! {
 }
 
 /// Where an error points: kind, byte offset, the name it carries.
-macro_rules! offset_cases {
-    ($($name:ident: $input:literal => $kind:ident at $offset:literal $what:literal;)*) => {$(
-        #[test]
-        fn $name() {
-            let e = MountOptions::parse($input).unwrap_err();
-            assert_eq!((e.kind, e.offset, e.what), (ErrorKind::$kind, $offset, $what));
-        }
-    )*};
+fn offset_case(input: &[u8], kind: ErrorKind, offset: usize, what: &str) {
+    let e = MountOptions::parse(input).unwrap_err();
+    assert_eq!((e.kind, e.offset, e.what), (kind, offset, what));
 }
 
-offset_cases! {
-    offset_of_refused_word: b"lowerdir=/a:/b,bind" => RefusedOption at 15 "bind";
-    offset_of_normal_after_data_only: b"lowerdir=/a::/d:/e" => NormalLayerAfterDataOnly at 15 "";
-    offset_of_upper_without_work: b"lowerdir=/a:/b,upperdir=/u" => UpperWithoutWork at 15 "";
-    offset_of_duplicate: b"lowerdir=/a,upperdir=/u,workdir=/w,upperdir=/v" => DuplicateOption at 35 "upperdir";
-    offset_of_empty_layer: b"lowerdir=/a::::/b" => EmptyLayer at 13 "";
-    offset_of_trailing_separator: b"lowerdir=/a:/b:" => EmptyLayer at 15 "";
+cases! {
+    offset_case;
+    offset_of_refused_word: b"lowerdir=/a:/b,bind" => RefusedOption, 15, "bind";
+    offset_of_normal_after_data_only: b"lowerdir=/a::/d:/e" => NormalLayerAfterDataOnly, 15, "";
+    offset_of_upper_without_work: b"lowerdir=/a:/b,upperdir=/u" => UpperWithoutWork, 15, "";
+    offset_of_duplicate: b"lowerdir=/a,upperdir=/u,workdir=/w,upperdir=/v" => DuplicateOption, 35, "upperdir";
+    offset_of_empty_layer: b"lowerdir=/a::::/b" => EmptyLayer, 13, "";
+    offset_of_trailing_separator: b"lowerdir=/a:/b:" => EmptyLayer, 15, "";
 }
 
 #[test]
@@ -407,19 +395,15 @@ fn error_message_names_the_offset() {
 }
 
 /// Errors after a secret never show it: neither `Display` nor `Debug` holds input text.
-macro_rules! secret_cases {
-    ($($name:ident: $bad:literal;)*) => {$(
-        #[test]
-        fn $name() {
-            let input = concat!("extraoption=U0VDUkVULXRva2Vu,", $bad);
-            let e = MountOptions::parse(input.as_bytes()).unwrap_err();
-            let shown = format!("{e} {e:?}");
-            assert!(!shown.contains("U0VDUkVU"), "{shown}");
-        }
-    )*};
+fn secret_case(bad: &str) {
+    let input = format!("extraoption=U0VDUkVULXRva2Vu,{bad}");
+    let e = MountOptions::parse(input.as_bytes()).unwrap_err();
+    let shown = format!("{e} {e:?}");
+    assert!(!shown.contains("U0VDUkVU"), "{shown}");
 }
 
-secret_cases! {
+cases! {
+    secret_case;
     secret_not_echoed_refused_word: "bind";
     secret_not_echoed_too_few_layers: "lowerdir=/a";
     secret_not_echoed_refused_key: "uidmap=1";
@@ -429,15 +413,6 @@ secret_cases! {
 
 /// The layer cursor gives the layers of the iterator, in order, and refuses every offset
 /// that is not a layer's start: inside a path, or on a separator.
-macro_rules! cursor_cases {
-    ($($name:ident: $input:expr;)*) => {$(
-        #[test]
-        fn $name() {
-            check_cursor($input);
-        }
-    )*};
-}
-
 fn check_cursor(input: &[u8]) {
     let m = MountOptions::parse(input).unwrap();
     let want: Vec<_> = m.layers().collect();
@@ -454,10 +429,15 @@ fn check_cursor(input: &[u8]) {
         .filter(|c| !starts.contains(c))
         .filter(|&c| m.layer_at(c).is_some())
         .collect();
-    assert_eq!(refused, [], "offsets taken for a layer start");
+    assert_eq!(
+        refused,
+        Vec::<usize>::new(),
+        "offsets taken for a layer start"
+    );
 }
 
-cursor_cases! {
+cases! {
+    check_cursor;
     cursor_plain: b"lowerdir=/a:/b:/c";
     cursor_escapes_and_data_only: br"lowerdir=/a\::/b\\::/c::/d";
     cursor_folded_escaped_upper: br"lowerdir=/x\\:/y,upperdir=/u\:v,workdir=/w,ro";

@@ -4,39 +4,26 @@
 use std::ffi::CStr;
 
 use nydus_overlay_core::flags::mount2_flags;
+use nydus_overlay_core::MountOptions;
 
-use super::{MountError, Step, MAX_DATA};
-use crate::sys;
+use super::{propagate, Fresh, MountError, MountStep, MAX_DATA};
+use crate::sys::{self, MountFlags};
 
-/// Mounts with one `mount(2)`, then applies propagation; `flags` as the options set them.
+/// Mounts with one `mount(2)` of `data`, then applies propagation; flags as `m` sets them.
 pub fn mount(
     source: &CStr,
     target: &CStr,
-    flags: u64,
+    m: &MountOptions<'_>,
     data: &CStr,
-    propagation: u64,
 ) -> Result<(), MountError> {
     debug_assert!(data.to_bytes().len() <= MAX_DATA);
     sys::mount(
         Some(source),
         target,
         Some(c"overlay"),
-        mount2_flags(flags),
+        MountFlags::from_bits(mount2_flags(m.flags())),
         Some(data),
     )
-    .map_err(|e| MountError::step(Step::Mount2, e))?;
-    apply_propagation(target, propagation)
-}
-
-/// Applies propagation to the mount on `target` with a second `mount(2)`; on failure the new
-/// mount is detached, so nothing is left behind.
-pub fn apply_propagation(target: &CStr, propagation: u64) -> Result<(), MountError> {
-    if propagation == 0 {
-        return Ok(());
-    }
-    if let Err(e) = sys::mount(None, target, None, propagation, None) {
-        let _ = sys::umount(target, libc::MNT_DETACH);
-        return Err(MountError::step(Step::SetPropagation, e));
-    }
-    Ok(())
+    .map_err(|e| MountError::step(MountStep::Mount2, e))?;
+    propagate(Fresh::new(target), m.propagation())
 }

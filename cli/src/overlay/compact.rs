@@ -9,10 +9,10 @@ use nydus_overlay_core::flags::mount2_flags;
 use nydus_overlay_core::lowerdir::{escape_layer_into, escaped_layer_len};
 use nydus_overlay_core::MountOptions;
 
-use super::classic::apply_propagation;
-use super::new_api::escape_value;
-use super::{cstr, unescaped, MountError, Step};
-use crate::sys;
+use super::{
+    cstr, escape_value, in_dir, propagate, unescaped, Fresh, MountError, MountStep, MAX_DATA,
+};
+use crate::sys::{self, MountFlags};
 
 fn components(p: &[u8]) -> Vec<&[u8]> {
     p.split(|&b| b == b'/')
@@ -112,37 +112,45 @@ pub fn relative_data(m: &MountOptions<'_>) -> Option<(Vec<u8>, Vec<u8>)> {
     Some((data, parent))
 }
 
-/// Mounts with relative paths from inside `parent`, restoring the cwd whatever happens.
+/// Mounts with every path relative to the layers' common parent, from inside it; `data_len`
+/// is the length of the plan's kernel data, for the message when even that does not fit.
 pub fn mount(
     source: &CStr,
     target: &CStr,
     m: &MountOptions<'_>,
-    data: &[u8],
-    parent: &[u8],
+    data_len: usize,
 ) -> Result<(), MountError> {
-    let data = cstr(data)?;
+    let too_long = |relative| MountError::TooLong {
+        data: data_len,
+        relative,
+    };
+    let (relative, parent) = relative_data(m).ok_or_else(|| too_long(None))?;
+    if relative.len() > MAX_DATA {
+        return Err(too_long(Some(relative.len())));
+    }
+    let data = cstr(&relative)?;
     // Resolve the target before the chdir, so a relative target keeps its meaning.
     let target_dir = sys::openat(None, target, libc::O_PATH)
-        .map_err(|e| MountError::step(Step::OpenTarget, e))?;
+        .map_err(|e| MountError::step(MountStep::OpenTarget, e))?;
     let target_path = cstr(format!("/proc/self/fd/{}", target_dir.as_raw_fd()).as_bytes())?;
-    sys::unshare_fs().map_err(|e| MountError::step(Step::UnshareFs, e))?;
-    let cwd = sys::openat(None, c".", libc::O_PATH | libc::O_DIRECTORY)
-        .map_err(|e| MountError::step(Step::SaveCwd, e))?;
-    let dir = sys::openat(None, &cstr(parent)?, libc::O_PATH | libc::O_DIRECTORY)
-        .map_err(|e| MountError::step(Step::OpenCommonParent, e))?;
-    sys::fchdir(&dir).map_err(|e| MountError::step(Step::EnterCommonParent, e))?;
-    let mounted = sys::mount(
-        Some(source),
-        &target_path,
-        Some(c"overlay"),
-        mount2_flags(m.flags()),
-        Some(&data),
-    )
-    .map_err(|e| MountError::step(Step::Mount2, e));
-    sys::fchdir(&cwd).map_err(|e| MountError::step(Step::RestoreCwd, e))?;
-    mounted?;
+    sys::unshare_fs().map_err(|e| MountError::step(MountStep::UnshareFs, e))?;
+    in_dir(
+        &parent,
+        MountStep::OpenCommonParent,
+        MountStep::EnterCommonParent,
+        || {
+            sys::mount(
+                Some(source),
+                &target_path,
+                Some(c"overlay"),
+                MountFlags::from_bits(mount2_flags(m.flags())),
+                Some(&data),
+            )
+        },
+    )?
+    .map_err(|e| MountError::step(MountStep::Mount2, e))?;
     drop(target_dir);
-    apply_propagation(target, m.propagation())
+    propagate(Fresh::new(target), m.propagation())
 }
 
 #[cfg(test)]

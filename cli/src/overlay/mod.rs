@@ -1,5 +1,6 @@
-//! Mounting overlay without ever losing a layer (SPEC section 4). [`mount`] is the one entry:
-//! it chooses the path, runs it, and returns which path it took or a typed [`MountError`].
+//! Mounting overlay without ever losing a layer (SPEC section 4). [`plan`] decides the kernel
+//! data and the path once; [`mount`] follows the plan and returns which path it took or a
+//! typed [`MountError`]; [`preflight()`] predicts, without mounting, what the paths would refuse.
 //!
 //! Paths, in order of preference: one `mount(2)` when the data fits in a page
 //! ([`classic`]); the new mount API with one `lowerdir+`/`datadir+` per layer ([`new_api`]);
@@ -9,15 +10,19 @@
 //! options mount the same whichever path the length or the kernel chose.
 
 use std::ffi::{CStr, CString};
-use std::fmt;
 use std::io;
 
-use nydus_overlay_core::options::Unescape;
+use nydus_overlay_core::options::{escape_item_into, escaped_item_len, Unescape};
 use nydus_overlay_core::MountOptions;
 
 pub mod classic;
 pub mod compact;
 pub mod new_api;
+mod preflight;
+
+pub use preflight::{diagnose, preflight, Diagnosis, PairProblem};
+
+use crate::sys::{self, MountFlags, UnmountFlags};
 
 /// mount(2) copies one page of data and silently cuts the rest: never hand it more.
 pub const MAX_DATA: usize = 4095;
@@ -48,9 +53,10 @@ impl MountStrategy {
     }
 }
 
-/// A step of a mount path, named for the one-line message.
+/// A step of a mount path, named for the one-line message (not `core::json::Step`, a step of
+/// a JSON path).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Step {
+pub enum MountStep {
     /// The `mount(2)` call itself.
     Mount2,
     /// The second call that applies propagation.
@@ -98,7 +104,7 @@ pub enum MountError {
     /// A step failed with this error; `log` holds the kernel's own words (fs-context log).
     Step {
         /// What was being done.
-        step: Step,
+        step: MountStep,
         /// The error.
         err: io::Error,
         /// The fs-context log, joined into one line, or empty.
@@ -109,7 +115,7 @@ pub enum MountError {
     /// `source` is longer than [`MAX_PARAM`], the most `fsconfig` takes.
     SourceTooLong(usize),
     /// A value is longer than [`MAX_PARAM`], the most `fsconfig` takes.
-    ValueTooLong(Step),
+    ValueTooLong(MountStep),
     /// The data is over a page and this kernel has no `lowerdir+`; relative to the layers'
     /// common parent it needs `relative` bytes (`None`: the paths have no common parent).
     TooLong {
@@ -122,7 +128,7 @@ pub enum MountError {
 
 impl MountError {
     /// A failed step without a kernel log.
-    pub fn step(step: Step, err: io::Error) -> MountError {
+    pub fn step(step: MountStep, err: io::Error) -> MountError {
         MountError::Step {
             step,
             err,
@@ -139,12 +145,6 @@ impl MountError {
     }
 }
 
-impl fmt::Display for MountError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        crate::diagnostics::mount_error(self, f)
-    }
-}
-
 /// Converts bytes to a C string; the kernel cannot take a NUL inside a path or value.
 pub fn cstr(b: &[u8]) -> Result<CString, MountError> {
     CString::new(b).map_err(|_| MountError::NulByte)
@@ -155,9 +155,32 @@ pub fn unescaped(raw: &[u8]) -> Vec<u8> {
     Unescape::new(raw).collect()
 }
 
-/// The kernel data, and the path it leads to first. One spare byte of capacity lets it become
-/// the C string mount(2) takes without another allocation or copy.
-pub fn kernel_data(m: &MountOptions<'_>) -> (Vec<u8>, MountStrategy) {
+/// How a mount is made, decided once from the options ([`plan`]): the kernel data and the path
+/// its length leads to. The `-v` plan and `--explain` show it; [`mount`] follows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    /// The kernel data, with one spare byte of capacity so that it becomes the C string
+    /// mount(2) takes without another allocation or copy.
+    data: Vec<u8>,
+    /// [`MountStrategy::Classic`] when the data fits a page, else [`MountStrategy::NewApi`]
+    /// (which falls back to [`MountStrategy::Compact`] when the kernel has no `lowerdir+`).
+    path: MountStrategy,
+}
+
+impl Plan {
+    /// The kernel data, as `mount(2)` would take it.
+    pub fn data(&self) -> &[u8] {
+        &self.data
+    }
+
+    /// The path the mount takes first.
+    pub fn path(&self) -> MountStrategy {
+        self.path
+    }
+}
+
+/// The plan of mounting `m`: its kernel data and the path that data's length chooses.
+pub fn plan(m: &MountOptions<'_>) -> Plan {
     let mut data = Vec::with_capacity(m.data_len() + 1);
     data.resize(m.data_len(), 0);
     let n = m.write_data(&mut data).unwrap_or(0);
@@ -167,39 +190,104 @@ pub fn kernel_data(m: &MountOptions<'_>) -> (Vec<u8>, MountStrategy) {
     } else {
         MountStrategy::NewApi
     };
-    (data, path)
+    Plan { data, path }
 }
 
-/// Mounts `m` on `target` from `source` (SPEC section 4), with its kernel `data` from
-/// [`kernel_data`]: the one entry point. Returns the path that was taken.
+/// Mounts `m` on `target` from `source` (SPEC section 4) as its [`plan`] says; returns the path
+/// that was taken.
 pub fn mount(
     m: &MountOptions<'_>,
+    plan: Plan,
     source: &[u8],
     target: &[u8],
-    data: Vec<u8>,
 ) -> Result<MountStrategy, MountError> {
     let (src, tgt) = (cstr(source)?, cstr(target)?);
-    if data.len() <= MAX_DATA {
-        let data = CString::new(data).map_err(|_| MountError::NulByte)?;
-        classic::mount(&src, &tgt, m.flags(), &data, m.propagation())?;
-        return Ok(MountStrategy::Classic);
+    match plan.path {
+        MountStrategy::Classic => {
+            let data = CString::new(plan.data).map_err(|_| MountError::NulByte)?;
+            classic::mount(&src, &tgt, m, &data)?;
+            Ok(MountStrategy::Classic)
+        }
+        _ => match new_api::mount(m, source, &tgt)? {
+            new_api::Attempt::Mounted => Ok(MountStrategy::NewApi),
+            new_api::Attempt::Unsupported => {
+                compact::mount(&src, &tgt, m, plan.data.len())?;
+                Ok(MountStrategy::Compact)
+            }
+        },
     }
-    if let new_api::Outcome::Mounted = new_api::mount(m, source, &tgt)? {
-        return Ok(MountStrategy::NewApi);
-    }
-    let too_long = |relative| MountError::TooLong {
-        data: data.len(),
-        relative,
-    };
-    let (relative, parent) = compact::relative_data(m).ok_or_else(|| too_long(None))?;
-    if relative.len() > MAX_DATA {
-        return Err(too_long(Some(relative.len())));
-    }
-    compact::mount(&src, &tgt, m, &relative, &parent)?;
-    Ok(MountStrategy::Compact)
 }
 
 /// `buf` (ending in its NUL) as a C string; a NUL inside it is refused, never cut at.
 pub(crate) fn as_cstr(buf: &[u8]) -> Result<&CStr, MountError> {
     CStr::from_bytes_with_nul(buf).map_err(|_| MountError::NulByte)
+}
+
+/// A path escaped as one option value (`upperdir=`, `workdir=`: the kernel unescapes them).
+pub fn escape_value(path: &[u8]) -> Vec<u8> {
+    let mut out = vec![0u8; escaped_item_len(path)];
+    let n = escape_item_into(path, &mut out).unwrap_or(0);
+    out.truncate(n);
+    out
+}
+
+/// A mount just made on a target: detached again when dropped, unless [`kept`](Self::kept).
+/// Whatever fails after the mount (propagation), nothing stays mounted.
+#[must_use]
+pub(crate) struct Fresh<'a> {
+    target: &'a CStr,
+}
+
+impl<'a> Fresh<'a> {
+    /// The mount now on `target`.
+    pub(crate) fn new(target: &'a CStr) -> Fresh<'a> {
+        Fresh { target }
+    }
+
+    /// The mount is complete: it stays.
+    pub(crate) fn kept(self) {
+        std::mem::forget(self);
+    }
+}
+
+impl Drop for Fresh<'_> {
+    fn drop(&mut self) {
+        let _ = sys::umount(self.target, UnmountFlags::DETACH);
+    }
+}
+
+/// Applies propagation to the mount on `target` with a second `mount(2)`, as containerd
+/// does; on failure the mount is detached ([`Fresh`]).
+pub(crate) fn propagate(fresh: Fresh<'_>, propagation: u64) -> Result<(), MountError> {
+    if propagation != 0 {
+        sys::mount(
+            None,
+            fresh.target,
+            None,
+            MountFlags::from_bits(propagation),
+            None,
+        )
+        .map_err(|e| MountError::step(MountStep::SetPropagation, e))?;
+    }
+    fresh.kept();
+    Ok(())
+}
+
+/// Runs `f` with the working directory in `dir`, and restores it whatever `f` returns (for
+/// compaction and for a long layer named inside its parent). `open` and `enter` name the steps
+/// of reaching `dir`.
+pub(crate) fn in_dir<T>(
+    dir: &[u8],
+    open: MountStep,
+    enter: MountStep,
+    f: impl FnOnce() -> T,
+) -> Result<T, MountError> {
+    let cwd = sys::openat(None, c".", libc::O_PATH | libc::O_DIRECTORY)
+        .map_err(|e| MountError::step(MountStep::SaveCwd, e))?;
+    let d = sys::openat(None, &cstr(dir)?, libc::O_PATH | libc::O_DIRECTORY)
+        .map_err(|e| MountError::step(open, e))?;
+    sys::fchdir(&d).map_err(|e| MountError::step(enter, e))?;
+    let out = f();
+    sys::fchdir(&cwd).map_err(|e| MountError::step(MountStep::RestoreCwd, e))?;
+    Ok(out)
 }

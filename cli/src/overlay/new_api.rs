@@ -2,18 +2,18 @@
 //! (`lowerdir+`/`datadir+`, kernel 6.8 and later), `fsmount`, `move_mount`. What the kernel
 //! answers to the first calls ([`after_fsopen`], [`after_lowerdir_plus`], [`after_set_fd`])
 //! says whether this kernel has what the path needs; when it lacks it, [`mount`] answers
-//! [`Outcome::Unsupported`] and the caller falls back to compaction.
+//! [`Attempt::Unsupported`] and the caller falls back to compaction.
 
 use std::ffi::CStr;
 use std::io;
 use std::os::fd::OwnedFd;
 
-use nydus_overlay_core::flags::{ms, NewApiFlags};
-use nydus_overlay_core::options::{escape_item_into, escaped_item_len, Unescape};
+use nydus_overlay_core::flags::{ms, NewApiFlags, ADD_DATA_LAYER, ADD_LOWER_LAYER};
+use nydus_overlay_core::options::{escaped_item_len, Unescape};
 use nydus_overlay_core::MountOptions;
 
-use super::{as_cstr, cstr, MountError, Step, MAX_PARAM};
-use crate::sys::{self, fsconfig};
+use super::{as_cstr, cstr, escape_value, in_dir, Fresh, MountError, MountStep, MAX_PARAM};
+use crate::sys::{self, MountAttrs};
 
 /// What the kernel's answer to a probe means for this path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,19 +68,11 @@ pub fn after_set_fd(errno: Option<i32>) -> LongValue {
 
 /// What [`mount`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
+pub enum Attempt {
     /// Mounted.
     Mounted,
     /// The kernel lacks what this path needs (nothing was changed): fall back to compaction.
     Unsupported,
-}
-
-/// A path escaped as one option value (`upperdir=`, `workdir=`: the kernel unescapes them).
-pub fn escape_value(path: &[u8]) -> Vec<u8> {
-    let mut out = vec![0u8; escaped_item_len(path)];
-    let n = escape_item_into(path, &mut out).unwrap_or(0);
-    out.truncate(n);
-    out
 }
 
 /// Fills `buf` with `bytes` and a NUL, reusing its allocation, and returns it as a C string.
@@ -121,7 +113,7 @@ impl FsContext {
     }
 
     /// A failed step, with the kernel's own words from the log.
-    fn failed(&self, step: Step, err: io::Error) -> MountError {
+    fn failed(&self, step: MountStep, err: io::Error) -> MountError {
         MountError::Step {
             step,
             err,
@@ -133,16 +125,14 @@ impl FsContext {
         &mut self,
         key: &CStr,
         value: impl IntoIterator<Item = u8>,
-        step: &impl Fn() -> Step,
+        step: &impl Fn() -> MountStep,
     ) -> Result<(), MountError> {
         let v = c_string_in(&mut self.value, value)?;
-        sys::fsconfig_str(&self.fs, fsconfig::SET_STRING, Some(key), Some(v))
-            .map_err(|e| self.failed(step(), e))
+        sys::fsconfig_set_string(&self.fs, key, v).map_err(|e| self.failed(step(), e))
     }
 
-    fn set_flag(&self, key: &CStr, step: Step) -> Result<(), MountError> {
-        sys::fsconfig_str(&self.fs, fsconfig::SET_FLAG, Some(key), None)
-            .map_err(|e| self.failed(step, e))
+    fn set_flag(&self, key: &CStr, step: MountStep) -> Result<(), MountError> {
+        sys::fsconfig_set_flag(&self.fs, key).map_err(|e| self.failed(step, e))
     }
 
     /// Sets a path parameter: as a string when it fits [`MAX_PARAM`], else as a descriptor, or
@@ -153,7 +143,7 @@ impl FsContext {
         key: &CStr,
         path: &[u8],
         escape: bool,
-        step: impl Fn() -> Step,
+        step: impl Fn() -> MountStep,
     ) -> Result<(), MountError> {
         let value_len = if escape {
             escaped_item_len(path)
@@ -173,7 +163,7 @@ impl FsContext {
             libc::O_RDONLY | libc::O_DIRECTORY,
         )
         .map_err(|e| MountError::step(step(), e))?;
-        let errno = sys::fsconfig_fd(&self.fs, key, &dir).err();
+        let errno = sys::fsconfig_set_fd(&self.fs, key, &dir).err();
         match after_set_fd(errno.as_ref().and_then(io::Error::raw_os_error)) {
             LongValue::Done => Ok(()),
             LongValue::Fail => {
@@ -193,7 +183,7 @@ impl FsContext {
         key: &CStr,
         path: &[u8],
         escape: bool,
-        step: &impl Fn() -> Step,
+        step: &impl Fn() -> MountStep,
     ) -> Result<(), MountError> {
         let cut = path.iter().rposition(|&b| b == b'/').unwrap_or(0);
         let (parent, name) = if cut == 0 {
@@ -209,14 +199,7 @@ impl FsContext {
         if name.len() > MAX_PARAM {
             return Err(MountError::ValueTooLong(step()));
         }
-        let cwd = sys::openat(None, c".", libc::O_PATH | libc::O_DIRECTORY)
-            .map_err(|e| MountError::step(Step::SaveCwd, e))?;
-        let pdir = sys::openat(None, &cstr(parent)?, libc::O_PATH | libc::O_DIRECTORY)
-            .map_err(|e| MountError::step(step(), e))?;
-        sys::fchdir(&pdir).map_err(|e| MountError::step(step(), e))?;
-        let set = self.set_str(key, name, step);
-        sys::fchdir(&cwd).map_err(|e| MountError::step(Step::RestoreCwd, e))?;
-        set
+        in_dir(parent, step(), step(), || self.set_str(key, name, step))?
     }
 }
 
@@ -227,7 +210,7 @@ fn open_context(source: &[u8]) -> Result<Option<FsContext>, MountError> {
         Err(e) => {
             return match after_fsopen(e.raw_os_error()) {
                 KernelAnswer::Unsupported => Ok(None),
-                _ => Err(MountError::step(Step::FsOpen, e)),
+                _ => Err(MountError::step(MountStep::FsOpen, e)),
             }
         }
     };
@@ -239,7 +222,7 @@ fn open_context(source: &[u8]) -> Result<Option<FsContext>, MountError> {
         key: Vec::new(),
         value: Vec::new(),
     };
-    ctx.set_str(c"source", source.iter().copied(), &|| Step::Source)?;
+    ctx.set_str(c"source", source.iter().copied(), &|| MountStep::Source)?;
     Ok(Some(ctx))
 }
 
@@ -250,15 +233,19 @@ fn set_layers(
     m: &MountOptions<'_>,
     path: &mut Vec<u8>,
 ) -> Result<bool, MountError> {
+    let (lower, data) = (
+        cstr(ADD_LOWER_LAYER.as_bytes())?,
+        cstr(ADD_DATA_LAYER.as_bytes())?,
+    );
     for (i, layer) in m.layers().enumerate() {
         let (key, name) = if layer.data_only {
-            (c"datadir+", "datadir+")
+            (&data, ADD_DATA_LAYER)
         } else {
-            (c"lowerdir+", "lowerdir+")
+            (&lower, ADD_LOWER_LAYER)
         };
         path.clear();
         path.extend(layer.path_bytes());
-        let step = || Step::Layer {
+        let step = || MountStep::Layer {
             key: name,
             index: i + 1,
         };
@@ -288,7 +275,7 @@ fn set_upper_and_work(
         let Some(item) = item else { continue };
         path.clear();
         path.extend(Unescape::new(item.value().unwrap_or_default()));
-        ctx.set_path(key, path, true, || Step::Dir(name))?;
+        ctx.set_path(key, path, true, || MountStep::Dir(name))?;
     }
     Ok(())
 }
@@ -297,7 +284,7 @@ fn set_upper_and_work(
 fn set_data(ctx: &mut FsContext, m: &MountOptions<'_>) -> Result<(), MountError> {
     for item in m.data_items() {
         let k = item.key();
-        let step = || Step::Data(k.to_vec());
+        let step = || MountStep::Data(k.to_vec());
         let mut kbuf = std::mem::take(&mut ctx.key);
         let key = c_string_in(&mut kbuf, k.iter().copied())?;
         let set = match item.value() {
@@ -315,44 +302,45 @@ fn set_data(ctx: &mut FsContext, m: &MountOptions<'_>) -> Result<(), MountError>
 fn create_and_mount(ctx: &FsContext, m: &MountOptions<'_>) -> Result<OwnedFd, MountError> {
     let flags = NewApiFlags::new(m.flags());
     for word in flags.superblock_words() {
-        ctx.set_flag(word, Step::Flag(word.to_str().unwrap_or("?")))?;
+        ctx.set_flag(word, MountStep::Flag(word.to_str().unwrap_or("?")))?;
     }
-    sys::fsconfig_str(&ctx.fs, fsconfig::CMD_CREATE, None, None)
-        .map_err(|e| ctx.failed(Step::Create, e))?;
-    sys::fsmount(&ctx.fs, flags.attrs).map_err(|e| ctx.failed(Step::FsMount, e))
+    sys::fsconfig_create(&ctx.fs).map_err(|e| ctx.failed(MountStep::Create, e))?;
+    sys::fsmount(&ctx.fs, MountAttrs::from_bits(flags.attrs))
+        .map_err(|e| ctx.failed(MountStep::FsMount, e))
 }
 
 /// Moves the detached mount onto `target` and applies propagation; on failure nothing stays.
 fn attach(mnt: OwnedFd, target: &CStr, propagation: u64) -> Result<(), MountError> {
-    sys::move_mount(&mnt, target).map_err(|e| MountError::step(Step::MoveMount, e))?;
+    sys::move_mount(&mnt, target).map_err(|e| MountError::step(MountStep::MoveMount, e))?;
+    let fresh = Fresh::new(target);
     if propagation != 0 {
         let recursive = propagation & ms::REC != 0;
-        if let Err(e) = sys::set_propagation(&mnt, propagation & !ms::REC, recursive) {
-            // The mount descriptor pins the mount: close it first, or the unmount is EBUSY.
-            drop(mnt);
-            let _ = sys::umount(target, libc::MNT_DETACH);
-            return Err(MountError::step(Step::SetPropagation, e));
-        }
+        let set = sys::set_propagation(&mnt, propagation & !ms::REC, recursive);
+        // The mount descriptor pins the mount: close it before `fresh` may detach it, or the
+        // unmount is EBUSY.
+        drop(mnt);
+        set.map_err(|e| MountError::step(MountStep::SetPropagation, e))?;
     }
+    fresh.kept();
     Ok(())
 }
 
 /// Mounts through the new mount API.
-pub fn mount(m: &MountOptions<'_>, source: &[u8], target: &CStr) -> Result<Outcome, MountError> {
+pub fn mount(m: &MountOptions<'_>, source: &[u8], target: &CStr) -> Result<Attempt, MountError> {
     let Some(mut ctx) = open_context(source)? else {
-        return Ok(Outcome::Unsupported);
+        return Ok(Attempt::Unsupported);
     };
     // One buffer for every path, so allocations do not grow with the layers.
     let mut path = Vec::new();
     if !set_layers(&mut ctx, m, &mut path)? {
-        return Ok(Outcome::Unsupported);
+        return Ok(Attempt::Unsupported);
     }
     set_upper_and_work(&mut ctx, m, &mut path)?;
     set_data(&mut ctx, m)?;
     let mnt = create_and_mount(&ctx, m)?;
     drop(ctx);
     attach(mnt, target, m.propagation())?;
-    Ok(Outcome::Mounted)
+    Ok(Attempt::Mounted)
 }
 
 #[cfg(test)]

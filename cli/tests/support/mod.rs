@@ -21,7 +21,6 @@ use std::sync::OnceLock;
 
 use nydus_overlay_core::lowerdir::{escape_layer_into, escaped_layer_len};
 use nydus_overlay_core::options::{escape_item_into, escaped_item_len};
-use nydus_overlayfs::volatile::unoctal;
 
 /// The helper under test: `$NYDUS_OVERLAYFS` when set (`scripts/test.sh` points it at the
 /// static musl build), else the binary Cargo built for these tests.
@@ -219,6 +218,23 @@ pub fn env<'a>(pairs: &'a [(&'a str, &'a [u8])]) -> Vec<(&'a str, &'a OsStr)> {
         .iter()
         .map(|(k, v)| (*k, OsStr::from_bytes(v)))
         .collect()
+}
+
+/// Undoes mountinfo's octal escapes (`\040` for a space, ...).
+pub fn unoctal(s: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(s.len());
+    let mut i = 0;
+    while i < s.len() {
+        let octal = |c: &u8| (b'0'..=b'7').contains(c);
+        if s[i] == b'\\' && i + 3 < s.len() && s[i + 1..i + 4].iter().all(octal) {
+            out.push((s[i + 1] - b'0') * 64 + (s[i + 2] - b'0') * 8 + (s[i + 3] - b'0'));
+            i += 4;
+        } else {
+            out.push(s[i]);
+            i += 1;
+        }
+    }
+    out
 }
 
 /// One mountinfo entry, fields unescaped.

@@ -1,0 +1,219 @@
+//! What the helper can tell about a mount from its paths, without mounting (SPEC section 2:
+//! `-f` does everything but the mount). [`preflight`] predicts the failure `-f` reports;
+//! [`diagnose`] names the cause after a real mount failed. Both run the same checks, so `-f`
+//! and the real run say the same line with the same status.
+
+use std::ffi::OsStr;
+use std::io;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+use nydus_overlay_core::MountOptions;
+
+use super::{unescaped, MountError};
+
+/// Why a mount fails, seen from its paths; its text is `crate::diagnostics`'.
+#[derive(Debug)]
+pub enum Diagnosis {
+    /// The target is missing, unreachable or not a directory.
+    Target(io::Error),
+    /// A lower layer is missing, unreachable or not a directory.
+    Layer {
+        /// 1-based, top first.
+        index: usize,
+        /// The layer's path, unescaped.
+        path: Vec<u8>,
+        /// Why.
+        err: io::Error,
+    },
+    /// `upperdir` or `workdir` is missing, unreachable or not a directory.
+    Dir {
+        /// `upperdir` or `workdir`.
+        key: &'static str,
+        /// The path, unescaped.
+        path: Vec<u8>,
+        /// Why.
+        err: io::Error,
+    },
+    /// overlayfs refuses the upper/work pair.
+    Pair {
+        /// What is wrong with it.
+        problem: PairProblem,
+        /// `upperdir`, unescaped.
+        upper: Vec<u8>,
+        /// `workdir`, unescaped.
+        work: Vec<u8>,
+        /// The errno the mount gives (`-f`: the one overlayfs answers), if any.
+        errno: Option<i32>,
+    },
+    /// The kernel's volatile marker is left in the work directory of a mount without
+    /// `volatile`.
+    Marker {
+        /// The marker's path.
+        marker: Vec<u8>,
+        /// The errno the mount gives (`-f`: the one overlayfs answers), if any.
+        errno: Option<i32>,
+    },
+}
+
+/// What overlayfs finds wrong with an upper/work pair, in the order it checks
+/// (`ovl_get_workdir`: one mount first, then separate subtrees).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PairProblem {
+    /// "workdir and upperdir must reside under the same mount".
+    NotSameMount,
+    /// One directory given as both ("must be separate subtrees").
+    Same,
+    /// workdir lies under upperdir ("must be separate subtrees").
+    WorkInsideUpper,
+    /// upperdir lies under workdir ("must be separate subtrees").
+    UpperInsideWork,
+}
+
+/// What overlayfs answers when it refuses an upper/work pair (its `invalfc`): the errno
+/// [`preflight`] gives those refusals.
+const REFUSED_PAIR: i32 = libc::EINVAL;
+
+/// Why this mount would fail, from what the helper can see without mounting: the target, a
+/// layer (by number), the upper or the work directory missing or not a directory, then an
+/// upper/work pair overlayfs refuses (not on one mount, the same directory, one inside the
+/// other) or the kernel's volatile marker. `None`: nothing seen.
+pub fn preflight(m: &MountOptions<'_>, target: &[u8]) -> Option<Diagnosis> {
+    checks(m, target, Some(REFUSED_PAIR))
+}
+
+/// Why a mount failed with `e`, when its paths say more than the error: [`preflight`]'s
+/// checks, the pair's errno taken from `e`.
+pub fn diagnose(m: &MountOptions<'_>, target: &[u8], e: &MountError) -> Option<Diagnosis> {
+    checks(m, target, e.os_error().and_then(io::Error::raw_os_error))
+}
+
+fn checks(m: &MountOptions<'_>, target: &[u8], errno: Option<i32>) -> Option<Diagnosis> {
+    missing_path(m, target).or_else(|| upper_work_problem(m, errno))
+}
+
+fn not_a_reachable_dir(p: &[u8]) -> Option<io::Error> {
+    match std::fs::metadata(OsStr::from_bytes(p)) {
+        Err(e) => Some(e),
+        Ok(md) if !md.is_dir() => Some(io::Error::from_raw_os_error(libc::ENOTDIR)),
+        Ok(_) => None,
+    }
+}
+
+fn exists(p: &[u8]) -> bool {
+    std::fs::metadata(OsStr::from_bytes(p)).is_ok()
+}
+
+/// The first path of the mount that is not a reachable directory: the target, a layer (by
+/// number), the upper or the work directory.
+fn missing_path(m: &MountOptions<'_>, target: &[u8]) -> Option<Diagnosis> {
+    if let Some(err) = not_a_reachable_dir(target) {
+        return Some(Diagnosis::Target(err));
+    }
+    for (i, l) in m.layers().enumerate() {
+        let path = unescaped(l.raw);
+        if let Some(err) = not_a_reachable_dir(&path) {
+            return Some(Diagnosis::Layer {
+                index: i + 1,
+                path,
+                err,
+            });
+        }
+    }
+    for (key, item) in [("upperdir", m.upper_dir()), ("workdir", m.work_dir())] {
+        let Some(item) = item else { continue };
+        let path = unescaped(item.value().unwrap_or_default());
+        if let Some(err) = not_a_reachable_dir(&path) {
+            return Some(Diagnosis::Dir { key, path, err });
+        }
+    }
+    None
+}
+
+/// What is wrong with an existing upper/work pair: overlayfs's rules, then the kernel's
+/// volatile marker left by an earlier volatile mount.
+fn upper_work_problem(m: &MountOptions<'_>, errno: Option<i32>) -> Option<Diagnosis> {
+    let (u, w) = (m.upper_dir()?, m.work_dir()?);
+    let (upper, work) = (
+        unescaped(u.value().unwrap_or_default()),
+        unescaped(w.value().unwrap_or_default()),
+    );
+    if let Some(problem) = pair_problem(&upper, &work) {
+        return Some(Diagnosis::Pair {
+            problem,
+            upper,
+            work,
+            errno,
+        });
+    }
+    let marker = [work.as_slice(), b"/work/incompat/volatile"].concat();
+    if !m.volatile() && exists(&marker) {
+        return Some(Diagnosis::Marker { marker, errno });
+    }
+    None
+}
+
+/// overlayfs's rules for an upper/work pair that both exist: on one mount, and neither the
+/// same directory nor one inside the other. What cannot be looked up counts as fine: the
+/// answer is then left to the kernel rather than refuse a pair it accepts.
+fn pair_problem(upper: &[u8], work: &[u8]) -> Option<PairProblem> {
+    if !same_mount(upper, work) {
+        return Some(PairProblem::NotSameMount);
+    }
+    // On one mount, the resolved paths nest exactly when the directories do.
+    let real = |p: &[u8]| std::fs::canonicalize(OsStr::from_bytes(p)).ok();
+    let (u, w): (PathBuf, PathBuf) = (real(upper)?, real(work)?);
+    nesting(&u, &w)
+}
+
+/// How two resolved paths nest, compared by whole components.
+fn nesting(upper: &Path, work: &Path) -> Option<PairProblem> {
+    if upper == work {
+        Some(PairProblem::Same)
+    } else if work.starts_with(upper) {
+        Some(PairProblem::WorkInsideUpper)
+    } else if upper.starts_with(work) {
+        Some(PairProblem::UpperInsideWork)
+    } else {
+        None
+    }
+}
+
+/// Whether upper and work lie on one mount, as overlayfs requires ("workdir and upperdir must
+/// reside under the same mount"): compared by mount id, not by device number, since btrfs
+/// subvolumes of one mount have device numbers of their own. Unknown (a path that cannot be
+/// looked up, a kernel without mount ids) counts as the same.
+fn same_mount(u: &[u8], w: &[u8]) -> bool {
+    let id = |p: &[u8]| {
+        std::ffi::CString::new(p)
+            .ok()
+            .and_then(|c| crate::sys::mount_id(&c).ok().flatten())
+    };
+    match (id(u), id(w)) {
+        (Some(a), Some(b)) => a == b,
+        _ => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    macro_rules! nesting_cases {
+        ($($name:ident: $u:expr, $w:expr => $want:expr;)*) => {$(
+            #[test]
+            fn $name() {
+                assert_eq!(nesting(Path::new($u), Path::new($w)), $want);
+            }
+        )*};
+    }
+
+    nesting_cases! {
+        nesting_apart: "/s/u", "/s/w" => None;
+        nesting_same: "/s/u", "/s/u" => Some(PairProblem::Same);
+        nesting_work_inside_upper: "/s/u", "/s/u/w" => Some(PairProblem::WorkInsideUpper);
+        nesting_upper_inside_work: "/s/w/u", "/s/w" => Some(PairProblem::UpperInsideWork);
+        nesting_a_shared_prefix_is_not_a_parent: "/s/u", "/s/uw" => None;
+        nesting_root_holds_everything: "/", "/w" => Some(PairProblem::WorkInsideUpper);
+    }
+}
