@@ -3,8 +3,8 @@
 # finds the kernel's marker, timed with NS (default 1000) other mount namespaces alive, each
 # held by a sleeping process with MOUNTS (default 50) mounts of its own, one of them an overlay
 # with an upper and work directory (tests/c/bench_namespaces.c), against the same remount
-# with none. Blocks of ROUNDS (default 30) remounts alternate none, loaded, none, loaded (the
-# namespaces are made before each loaded block and removed after it); each remount is timed
+# with none. Blocks of ROUNDS (default 30) remounts alternate none, loaded, CYCLES (default 2)
+# times (the namespaces are made before each loaded block and removed after it); each remount is timed
 # from spawn to exit, and its own CPU time (user + system) is read too (tests/c/cputime.c:
 # on a machine others are loading, the steadier measure); the mount that leaves the marker
 # and the unmount are untimed. HELPER (default: the release build) is the helper; OLD, when set,
@@ -13,12 +13,12 @@
 set -euo pipefail
 shopt -s inherit_errexit
 cd "$(dirname "$0")/.."
-NS=${NS:-1000} MOUNTS=${MOUNTS:-50} ROUNDS=${ROUNDS:-30}
+NS=${NS:-1000} MOUNTS=${MOUNTS:-50} ROUNDS=${ROUNDS:-30} CYCLES=${CYCLES:-2}
 if [ -z "${BENCH_VOLATILE_INSIDE:-}" ]; then
   [ -n "${HELPER:-}" ] || { cargo build -q --release -p nydus-overlayfs; HELPER=target/release/nydus-overlayfs; }
   HELPER=$(realpath "$HELPER")
   [ -z "${OLD:-}" ] || OLD=$(realpath "$OLD")
-  export HELPER OLD="${OLD:-}" NS MOUNTS ROUNDS BENCH_VOLATILE_INSIDE=1
+  export HELPER OLD="${OLD:-}" NS MOUNTS ROUNDS CYCLES BENCH_VOLATILE_INSIDE=1
   exec unshare --mount --propagation private -- "$PWD/scripts/bench-volatile.sh" "$@"
 fi
 
@@ -69,7 +69,7 @@ loaded() {
 
 echo "helper: $HELPER${OLD:+ (and old: $OLD)}; $NS namespaces x $MOUNTS mounts, $ROUNDS remounts per block"
 echo "load before: $(uptime)"
-for cycle in 1 2; do
+for cycle in $(seq "$CYCLES"); do
   echo "cycle $cycle: none"; block none
   echo "cycle $cycle: loaded"; loaded
 done
@@ -81,7 +81,7 @@ median() {
     awk '{ v[NR] = $1 } END { if (NR) printf "%.2f", (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) / 1000 }'
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", a / b }'; }
-echo "medians over $((2 * ROUNDS)) remounts per cell (ms):"
+echo "medians over $((CYCLES * ROUNDS)) remounts per cell (ms):"
 for h in new ${OLD:+old}; do
   for c in 3 4; do
     none=$(median none "$h" "$c") load=$(median loaded "$h" "$c")

@@ -10,7 +10,10 @@ use crate::args::ArgError;
 use crate::display::{errno_name, errno_suffix, os_words, shown, OsWhy};
 use crate::front::{FrontError, REAL_DIRS};
 use crate::overlay::{Diagnosis, MountError, MountStep, PairProblem, MAX_DATA, MAX_PARAM};
-use crate::volatile::{Blind, MarkerPart, RecordProblem, Refusal, Role, BOOT_RECORD, RECORD_LIMIT};
+use crate::volatile::{
+    Blind, MarkerPart, MarkerProblem, ProbeAnswer, RecordProblem, Refusal, Role, BOOT_RECORD,
+    RECORD_LIMIT,
+};
 
 /// Why the helper stops, as data; its `Display` is the one-line message (without the program
 /// name, which [`say`](crate::display::say) adds). `run::status` gives its exit status.
@@ -329,9 +332,7 @@ impl fmt::Display for FrontError {
     }
 }
 
-// The volatile rule's refusals (`volatile.rs`): every text in one place. Each ends in
-// "leaving the volatile marker" when the marker was found and stays, and in the OS error when
-// one caused it.
+// The volatile rule's refusals (`volatile.rs`): every text in one place.
 
 impl fmt::Display for Role {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -352,30 +353,116 @@ impl fmt::Display for MarkerPart {
     }
 }
 
+impl fmt::Display for Blind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Blind::ReadOnly => "a read-only mount",
+            Blind::Unbindable => "an unbindable mount",
+            Blind::OtherNamespace => "a mount of another mount namespace",
+        })
+    }
+}
+
+/// Every refusal that found the marker ends so, before the OS error if one caused it.
+const LEAVING: &str = "; leaving the volatile marker";
+
+impl fmt::Display for MarkerProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let marker = MarkerPart::Volatile;
+        match self {
+            MarkerProblem::Inspect(part, e) => write!(f, "cannot inspect {part}: {}", OsWhy(e)),
+            MarkerProblem::CrossesDevice => {
+                write!(
+                    f,
+                    "workdir/work/incompat crosses a filesystem boundary{LEAVING}"
+                )
+            }
+            MarkerProblem::Foreign(name) => write!(
+                f,
+                "{marker} holds {}, not only the kernel's dirty file{LEAVING}",
+                shown(name)
+            ),
+            MarkerProblem::DirtyNotAFile => {
+                write!(f, "{marker}/dirty is not a regular file{LEAVING}")
+            }
+            MarkerProblem::List(e) => write!(f, "cannot list {marker}: {}", OsWhy(e)),
+            MarkerProblem::Remove(e) => {
+                write!(f, "cannot remove the volatile marker: {}", OsWhy(e))
+            }
+        }
+    }
+}
+
+impl fmt::Display for RecordProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let record = BOOT_RECORD.to_string_lossy();
+        match self {
+            RecordProblem::NotRegular => {
+                write!(
+                    f,
+                    "the boot record workdir/{record} is not a regular file{LEAVING}"
+                )
+            }
+            RecordProblem::TooLarge => write!(
+                f,
+                "the boot record workdir/{record} is larger than {RECORD_LIMIT} bytes{LEAVING}"
+            ),
+            RecordProblem::Malformed => write!(
+                f,
+                "the boot record workdir/{record} is not in this helper's format{LEAVING}"
+            ),
+            RecordProblem::Read(e) => {
+                write!(
+                    f,
+                    "cannot read the boot record workdir/{record}: {}",
+                    OsWhy(e)
+                )
+            }
+        }
+    }
+}
+
+/// The text of the probe of `role` answering `answer`.
+fn probe_answer(f: &mut fmt::Formatter<'_>, role: Role, answer: &ProbeAnswer) -> fmt::Result {
+    match answer {
+        ProbeAnswer::Failed(e) => write!(
+            f,
+            "cannot tell whether {role} is in use: the kernel's in-use probe failed{LEAVING}: {}",
+            OsWhy(e)
+        ),
+        ProbeAnswer::Blind(why) => write!(
+            f,
+            "the kernel's in-use probe cannot answer for {role}, which is on {why}{LEAVING}"
+        ),
+        ProbeAnswer::InUse => write!(
+            f,
+            "{role} is in use by a live overlay (the kernel holds its in-use lock; the overlay \
+             may be in another mount namespace or lazily unmounted){LEAVING}"
+        ),
+        ProbeAnswer::Unexpected { err, log } => {
+            write!(
+                f,
+                "the kernel's in-use probe of {role} gave an unexpected answer"
+            )?;
+            if !log.is_empty() {
+                write!(f, " ({})", shown(log.as_bytes()))?;
+            }
+            match err {
+                Some(e) => write!(f, "{LEAVING}: {}", OsWhy(e)),
+                None => write!(f, "{LEAVING}: it was accepted as a mount"),
+            }
+        }
+    }
+}
+
 impl fmt::Display for Refusal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        const LEAVING: &str = "; leaving the volatile marker";
-        let record = BOOT_RECORD.to_string_lossy();
         match self {
             Refusal::NulByte => f.write_str("path contains a NUL byte"),
             Refusal::OpenWorkdir(e) => write!(f, "cannot open workdir: {}", OsWhy(e)),
             Refusal::LockWorkdir(e) => write!(f, "cannot lock workdir: {}", OsWhy(e)),
-            Refusal::Inspect(part, e) => write!(f, "cannot inspect {part}: {}", OsWhy(e)),
-            Refusal::CrossesDevice => {
-                write!(f, "workdir/work/incompat crosses a filesystem boundary{LEAVING}")
-            }
-            Refusal::Foreign(name) => write!(
-                f,
-                "{} holds {}, not only the kernel's dirty file{LEAVING}",
-                MarkerPart::Volatile,
-                shown(name)
-            ),
-            Refusal::DirtyNotAFile => {
-                write!(f, "{}/dirty is not a regular file{LEAVING}", MarkerPart::Volatile)
-            }
-            Refusal::ListMarker(e) => {
-                write!(f, "cannot list {}: {}", MarkerPart::Volatile, OsWhy(e))
-            }
+            Refusal::OpenUpper(e) => write!(f, "cannot open upperdir: {}", OsWhy(e)),
+            Refusal::Marker(problem) => write!(f, "{problem}"),
             Refusal::BootId(e) => write!(f, "cannot read the boot id: {}", OsWhy(e)),
             Refusal::Rebooted => f.write_str(
                 "the upper layer was mounted volatile before a reboot (it may be incomplete); \
@@ -385,56 +472,14 @@ impl fmt::Display for Refusal {
                 "the volatile marker was not left by this helper, so it cannot tell whether the \
                  upper layer is intact",
             ),
-            Refusal::Record(problem) => {
-                let what = match problem {
-                    RecordProblem::NotRegular => "is not a regular file".to_owned(),
-                    RecordProblem::TooLarge => format!("is larger than {RECORD_LIMIT} bytes"),
-                    RecordProblem::Malformed => "is not in this helper's format".to_owned(),
-                };
-                write!(f, "the boot record workdir/{record} {what}{LEAVING}")
-            }
-            Refusal::ReadRecord(e) => {
-                write!(f, "cannot read the boot record workdir/{record}: {}", OsWhy(e))
-            }
-            Refusal::OpenUpper(e) => write!(f, "cannot open upperdir: {}", OsWhy(e)),
+            Refusal::Record(problem) => write!(f, "{problem}"),
             Refusal::NoProbe(e) => write!(
                 f,
                 "cannot ask the kernel whether upperdir and workdir are in use (fsopen failed)\
                  {LEAVING}: {}",
                 OsWhy(e)
             ),
-            Refusal::ProbeFailed(role, e) => write!(
-                f,
-                "cannot tell whether {role} is in use: the kernel's in-use probe failed{LEAVING}: {}",
-                OsWhy(e)
-            ),
-            Refusal::ProbeBlind(role, why) => {
-                let why = match why {
-                    Blind::ReadOnly => "a read-only mount",
-                    Blind::Unbindable => "an unbindable mount",
-                    Blind::OtherNamespace => "a mount of another mount namespace",
-                };
-                write!(
-                    f,
-                    "the kernel's in-use probe cannot answer for {role}, which is on {why}{LEAVING}"
-                )
-            }
-            Refusal::InUse(role) => write!(
-                f,
-                "{role} is in use by a live overlay (the kernel holds its in-use lock; the \
-                 overlay may be in another mount namespace or lazily unmounted){LEAVING}"
-            ),
-            Refusal::Unexpected { role, err, log } => {
-                write!(f, "the kernel's in-use probe of {role} gave an unexpected answer")?;
-                if !log.is_empty() {
-                    write!(f, " ({})", shown(log.as_bytes()))?;
-                }
-                f.write_str(LEAVING)?;
-                match err {
-                    Some(e) => write!(f, ": {}", OsWhy(e)),
-                    None => f.write_str(": it was accepted as a mount"),
-                }
-            }
+            Refusal::Probe(role, answer) => probe_answer(f, *role, answer),
             Refusal::StillMounted { at, id } => write!(
                 f,
                 "an overlay mounted with volatile on this pair is still mounted at {} (mount id \
@@ -447,12 +492,9 @@ impl fmt::Display for Refusal {
                  id {id}) is still mounted{LEAVING}: {}",
                 OsWhy(err)
             ),
-            Refusal::Sync(e) => write!(
-                f,
-                "syncfs on the upper layer failed{LEAVING}: {}",
-                OsWhy(e)
-            ),
-            Refusal::Remove(e) => write!(f, "cannot remove the volatile marker: {}", OsWhy(e)),
+            Refusal::Sync(e) => {
+                write!(f, "syncfs on the upper layer failed{LEAVING}: {}", OsWhy(e))
+            }
         }
     }
 }
@@ -560,37 +602,37 @@ pub(crate) mod tests {
         refusal_nul: Refusal::NulByte => "path contains a NUL byte";
         refusal_open_workdir: Refusal::OpenWorkdir(enoent()) => "cannot open workdir: No such file or directory [ENOENT]";
         refusal_lock: Refusal::LockWorkdir(os(libc::EINTR)) => "cannot lock workdir: Interrupted system call [EINTR]";
-        refusal_inspect_work: Refusal::Inspect(MarkerPart::Work, os(libc::ENOTDIR)) => "cannot inspect workdir/work: Not a directory [ENOTDIR]";
-        refusal_inspect_incompat: Refusal::Inspect(MarkerPart::Incompat, os(libc::EACCES)) => "cannot inspect workdir/work/incompat: Permission denied [EACCES]";
-        refusal_inspect_marker: Refusal::Inspect(MarkerPart::Volatile, os(libc::ENOTDIR)) => "cannot inspect workdir/work/incompat/volatile: Not a directory [ENOTDIR]";
-        refusal_crosses: Refusal::CrossesDevice => "workdir/work/incompat crosses a filesystem boundary; leaving the volatile marker";
-        refusal_foreign: Refusal::Foreign(b"x\ny".to_vec()) => "workdir/work/incompat/volatile holds x\\ny, not only the kernel's dirty file; leaving the volatile marker";
-        refusal_dirty: Refusal::DirtyNotAFile => "workdir/work/incompat/volatile/dirty is not a regular file; leaving the volatile marker";
-        refusal_list: Refusal::ListMarker(os(libc::EIO)) => "cannot list workdir/work/incompat/volatile: Input/output error [EIO]";
+        refusal_inspect_work: Refusal::Marker(MarkerProblem::Inspect(MarkerPart::Work, os(libc::ENOTDIR))) => "cannot inspect workdir/work: Not a directory [ENOTDIR]";
+        refusal_inspect_incompat: Refusal::Marker(MarkerProblem::Inspect(MarkerPart::Incompat, os(libc::EACCES))) => "cannot inspect workdir/work/incompat: Permission denied [EACCES]";
+        refusal_inspect_marker: Refusal::Marker(MarkerProblem::Inspect(MarkerPart::Volatile, os(libc::ENOTDIR))) => "cannot inspect workdir/work/incompat/volatile: Not a directory [ENOTDIR]";
+        refusal_crosses: Refusal::Marker(MarkerProblem::CrossesDevice) => "workdir/work/incompat crosses a filesystem boundary; leaving the volatile marker";
+        refusal_foreign: Refusal::Marker(MarkerProblem::Foreign(b"x\ny".to_vec())) => "workdir/work/incompat/volatile holds x\\ny, not only the kernel's dirty file; leaving the volatile marker";
+        refusal_dirty: Refusal::Marker(MarkerProblem::DirtyNotAFile) => "workdir/work/incompat/volatile/dirty is not a regular file; leaving the volatile marker";
+        refusal_list: Refusal::Marker(MarkerProblem::List(os(libc::EIO))) => "cannot list workdir/work/incompat/volatile: Input/output error [EIO]";
         refusal_boot_id: Refusal::BootId(enoent()) => "cannot read the boot id: No such file or directory [ENOENT]";
         refusal_rebooted: Refusal::Rebooted => "the upper layer was mounted volatile before a reboot (it may be incomplete); the kernel's volatile marker stays";
         refusal_not_ours: Refusal::NotOurs => "the volatile marker was not left by this helper, so it cannot tell whether the upper layer is intact";
         refusal_record_fifo: Refusal::Record(RecordProblem::NotRegular) => "the boot record workdir/.nydus-overlayfs-volatile-boot is not a regular file; leaving the volatile marker";
         refusal_record_large: Refusal::Record(RecordProblem::TooLarge) => "the boot record workdir/.nydus-overlayfs-volatile-boot is larger than 4096 bytes; leaving the volatile marker";
         refusal_record_malformed: Refusal::Record(RecordProblem::Malformed) => "the boot record workdir/.nydus-overlayfs-volatile-boot is not in this helper's format; leaving the volatile marker";
-        refusal_read_record: Refusal::ReadRecord(os(libc::EIO)) => "cannot read the boot record workdir/.nydus-overlayfs-volatile-boot: Input/output error [EIO]";
+        refusal_read_record: Refusal::Record(RecordProblem::Read(os(libc::EIO))) => "cannot read the boot record workdir/.nydus-overlayfs-volatile-boot: Input/output error [EIO]";
         refusal_open_upper: Refusal::OpenUpper(enoent()) => "cannot open upperdir: No such file or directory [ENOENT]";
         refusal_no_probe: Refusal::NoProbe(os(libc::ENOSYS)) => "cannot ask the kernel whether upperdir and workdir are in use (fsopen failed); leaving the volatile marker: Function not implemented [ENOSYS]";
-        refusal_probe_failed: Refusal::ProbeFailed(Role::Work, os(libc::EPERM)) => "cannot tell whether workdir is in use: the kernel's in-use probe failed; leaving the volatile marker: Operation not permitted [EPERM]";
-        refusal_blind_ro: Refusal::ProbeBlind(Role::Upper, Blind::ReadOnly) => "the kernel's in-use probe cannot answer for upperdir, which is on a read-only mount; leaving the volatile marker";
-        refusal_blind_unbindable: Refusal::ProbeBlind(Role::Work, Blind::Unbindable) => "the kernel's in-use probe cannot answer for workdir, which is on an unbindable mount; leaving the volatile marker";
-        refusal_blind_ns: Refusal::ProbeBlind(Role::Upper, Blind::OtherNamespace) => "the kernel's in-use probe cannot answer for upperdir, which is on a mount of another mount namespace; leaving the volatile marker";
-        refusal_in_use: Refusal::InUse(Role::Upper) => "upperdir is in use by a live overlay (the kernel holds its in-use lock; the overlay may be in another mount namespace or lazily unmounted); leaving the volatile marker";
-        refusal_unexpected: Refusal::Unexpected { role: Role::Upper, err: Some(os(libc::EINVAL)), log: "overlay: upper fs is r/o".into() }
+        refusal_probe_failed: Refusal::Probe(Role::Work, ProbeAnswer::Failed(os(libc::EPERM))) => "cannot tell whether workdir is in use: the kernel's in-use probe failed; leaving the volatile marker: Operation not permitted [EPERM]";
+        refusal_blind_ro: Refusal::Probe(Role::Upper, ProbeAnswer::Blind(Blind::ReadOnly)) => "the kernel's in-use probe cannot answer for upperdir, which is on a read-only mount; leaving the volatile marker";
+        refusal_blind_unbindable: Refusal::Probe(Role::Work, ProbeAnswer::Blind(Blind::Unbindable)) => "the kernel's in-use probe cannot answer for workdir, which is on an unbindable mount; leaving the volatile marker";
+        refusal_blind_ns: Refusal::Probe(Role::Upper, ProbeAnswer::Blind(Blind::OtherNamespace)) => "the kernel's in-use probe cannot answer for upperdir, which is on a mount of another mount namespace; leaving the volatile marker";
+        refusal_in_use: Refusal::Probe(Role::Upper, ProbeAnswer::InUse) => "upperdir is in use by a live overlay (the kernel holds its in-use lock; the overlay may be in another mount namespace or lazily unmounted); leaving the volatile marker";
+        refusal_unexpected: Refusal::Probe(Role::Upper, ProbeAnswer::Unexpected { err: Some(os(libc::EINVAL)), log: "overlay: upper fs is r/o".into() })
             => "the kernel's in-use probe of upperdir gave an unexpected answer (overlay: upper fs is r/o); leaving the volatile marker: Invalid argument [EINVAL]";
-        refusal_unexpected_no_log: Refusal::Unexpected { role: Role::Work, err: Some(os(libc::EIO)), log: String::new() }
+        refusal_unexpected_no_log: Refusal::Probe(Role::Work, ProbeAnswer::Unexpected { err: Some(os(libc::EIO)), log: String::new() })
             => "the kernel's in-use probe of workdir gave an unexpected answer; leaving the volatile marker: Input/output error [EIO]";
-        refusal_unexpected_mounted: Refusal::Unexpected { role: Role::Work, err: None, log: String::new() }
+        refusal_unexpected_mounted: Refusal::Probe(Role::Work, ProbeAnswer::Unexpected { err: None, log: String::new() })
             => "the kernel's in-use probe of workdir gave an unexpected answer; leaving the volatile marker: it was accepted as a mount";
         refusal_still_mounted: Refusal::StillMounted { at: b"/r/t\n".to_vec(), id: 42 } => "an overlay mounted with volatile on this pair is still mounted at /r/t\\n (mount id 42); leaving the volatile marker";
         refusal_cannot_tell: Refusal::CannotTellMounted { id: 9, err: os(libc::EPERM) } => "cannot ask the kernel whether the volatile overlay recorded in workdir (mount id 9) is still mounted; leaving the volatile marker: Operation not permitted [EPERM]";
         refusal_sync: Refusal::Sync(os(libc::EIO)) => "syncfs on the upper layer failed; leaving the volatile marker: Input/output error [EIO]";
-        refusal_remove: Refusal::Remove(os(libc::EROFS)) => "cannot remove the volatile marker: Read-only file system [EROFS]";
+        refusal_remove: Refusal::Marker(MarkerProblem::Remove(os(libc::EROFS))) => "cannot remove the volatile marker: Read-only file system [EROFS]";
     }
 
     #[test]

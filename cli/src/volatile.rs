@@ -33,7 +33,7 @@ use std::io;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 
-use crate::sys::{self, mounts};
+use crate::sys::{self, mounts, AtFlags, OFlags};
 
 /// The file the helper keeps in WORKDIR: the boot id of the volatile mounts it made on the
 /// pair, and which they are.
@@ -69,8 +69,25 @@ pub enum MarkerPart {
     Volatile,
 }
 
+/// What is wrong with the marker's directories.
+#[derive(Debug)]
+pub enum MarkerProblem {
+    /// A directory on the way to the marker could not be opened as one.
+    Inspect(MarkerPart, io::Error),
+    /// The marker's directories are not all on WORKDIR's filesystem.
+    CrossesDevice,
+    /// The marker directory holds an entry the kernel did not put there.
+    Foreign(Vec<u8>),
+    /// The marker's `dirty` is not a regular file.
+    DirtyNotAFile,
+    /// Listing the marker directory failed.
+    List(io::Error),
+    /// Removing the marker failed.
+    Remove(io::Error),
+}
+
 /// What is wrong with the boot record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug)]
 pub enum RecordProblem {
     /// A FIFO, a device, a directory, ...
     NotRegular,
@@ -78,6 +95,8 @@ pub enum RecordProblem {
     TooLarge,
     /// Not a boot id line followed by at most [`RECORD_MOUNTS`] mount lines.
     Malformed,
+    /// Reading it failed.
+    Read(io::Error),
 }
 
 /// Why the kernel's in-use probe could not answer for a directory.
@@ -91,6 +110,24 @@ pub enum Blind {
     OtherNamespace,
 }
 
+/// What the kernel's in-use probe of one directory gave, other than its "not in use".
+#[derive(Debug)]
+pub enum ProbeAnswer {
+    /// The probe could not be set up.
+    Failed(io::Error),
+    /// The answer would not mean what it says for this directory.
+    Blind(Blind),
+    /// The kernel holds the directory's in-use lock.
+    InUse,
+    /// Neither of the two expected answers.
+    Unexpected {
+        /// The errno (`None`: the probe was accepted as a mount).
+        err: Option<io::Error>,
+        /// The kernel's own error text from the fs context, if any.
+        log: String,
+    },
+}
+
 /// Why the marker stays, or what went wrong while looking; its `Display` is in
 /// `diagnostics.rs`.
 #[derive(Debug)]
@@ -101,16 +138,10 @@ pub enum Refusal {
     OpenWorkdir(io::Error),
     /// Locking WORKDIR failed.
     LockWorkdir(io::Error),
-    /// A directory on the way to the marker could not be opened as one.
-    Inspect(MarkerPart, io::Error),
-    /// The marker's directories are not all on WORKDIR's filesystem.
-    CrossesDevice,
-    /// The marker directory holds an entry the kernel did not put there.
-    Foreign(Vec<u8>),
-    /// The marker's `dirty` is not a regular file.
-    DirtyNotAFile,
-    /// Listing the marker directory failed.
-    ListMarker(io::Error),
+    /// Opening the upper directory failed.
+    OpenUpper(io::Error),
+    /// The marker's directories.
+    Marker(MarkerProblem),
     /// The current boot id could not be read.
     BootId(io::Error),
     /// The record is from an earlier boot.
@@ -119,27 +150,10 @@ pub enum Refusal {
     NotOurs,
     /// The record is there but not one this helper accepts.
     Record(RecordProblem),
-    /// Reading the record failed.
-    ReadRecord(io::Error),
-    /// Opening the upper directory failed.
-    OpenUpper(io::Error),
     /// `fsopen("overlay")` failed: the kernel cannot be asked.
     NoProbe(io::Error),
-    /// The probe could not be set up.
-    ProbeFailed(Role, io::Error),
-    /// The probe's answer would not mean what it says for this directory.
-    ProbeBlind(Role, Blind),
-    /// The kernel holds the directory's in-use lock.
-    InUse(Role),
-    /// The probe's answer was not one of the two expected ones.
-    Unexpected {
-        /// The directory asked about.
-        role: Role,
-        /// The errno (`None`: the probe was accepted as a mount).
-        err: Option<io::Error>,
-        /// The kernel's own error text from the fs context, if any.
-        log: String,
-    },
+    /// The kernel's in-use probe of the upper or the work directory.
+    Probe(Role, ProbeAnswer),
     /// A volatile overlay the record lists is still mounted.
     StillMounted {
         /// Its mount point (in its namespace).
@@ -156,8 +170,6 @@ pub enum Refusal {
     },
     /// `syncfs` on the upper filesystem failed.
     Sync(io::Error),
-    /// Removing the marker failed.
-    Remove(io::Error),
 }
 
 /// What was found.
@@ -226,12 +238,12 @@ fn dir_at(parent: Option<&OwnedFd>, name: &CStr) -> io::Result<OwnedFd> {
     sys::openat(
         parent.map(AsFd::as_fd),
         name,
-        libc::O_RDONLY | libc::O_DIRECTORY | libc::O_NOFOLLOW,
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW,
     )
 }
 
 fn boot_id() -> Result<Vec<u8>, Refusal> {
-    let f = sys::openat(None, c"/proc/sys/kernel/random/boot_id", libc::O_RDONLY)
+    let f = sys::openat(None, c"/proc/sys/kernel/random/boot_id", OFlags::RDONLY)
         .map_err(Refusal::BootId)?;
     let mut buf = [0u8; 64];
     let n = sys::read_full(&f, &mut buf).map_err(Refusal::BootId)?;
@@ -279,15 +291,17 @@ fn blind_spot(dir: &OwnedFd) -> Option<Blind> {
 /// (see the module comment); `Ok` is its clear "not locked".
 fn kernel_says_free(dir: &OwnedFd, role: Role) -> Result<(), Refusal> {
     if let Some(why) = blind_spot(dir) {
-        return Err(Refusal::ProbeBlind(role, why));
+        return Err(Refusal::Probe(role, ProbeAnswer::Blind(why)));
     }
     let by_fd =
         CString::new(format!("/proc/self/fd/{}", dir.as_raw_fd())).map_err(|_| Refusal::NulByte)?;
     let fs = sys::fsopen(c"overlay").map_err(Refusal::NoProbe)?;
     for key in [c"upperdir", c"workdir", c"lowerdir"] {
-        sys::fsconfig_set_string(&fs, key, &by_fd).map_err(|e| Refusal::ProbeFailed(role, e))?;
+        sys::fsconfig_set_string(&fs, key, &by_fd)
+            .map_err(|e| Refusal::Probe(role, ProbeAnswer::Failed(e)))?;
     }
-    sys::fsconfig_set_string(&fs, c"index", c"on").map_err(|e| Refusal::ProbeFailed(role, e))?;
+    sys::fsconfig_set_string(&fs, c"index", c"on")
+        .map_err(|e| Refusal::Probe(role, ProbeAnswer::Failed(e)))?;
     let answer = sys::fsconfig_create(&fs);
     read_answer(role, answer, log_errors(&fs))
 }
@@ -298,19 +312,17 @@ fn read_answer(role: Role, answer: io::Result<()>, log: String) -> Result<(), Re
     let says = |text: &str| log.is_empty() || log.contains(text);
     match answer {
         Err(e) if e.raw_os_error() == Some(libc::EBUSY) && says(IN_USE_TEXT) => {
-            Err(Refusal::InUse(role))
+            Err(Refusal::Probe(role, ProbeAnswer::InUse))
         }
         Err(e) if e.raw_os_error() == Some(libc::EINVAL) && says(FREE_TEXT) => Ok(()),
-        Err(e) => Err(Refusal::Unexpected {
+        Err(e) => Err(Refusal::Probe(
             role,
-            err: Some(e),
-            log,
-        }),
-        Ok(()) => Err(Refusal::Unexpected {
+            ProbeAnswer::Unexpected { err: Some(e), log },
+        )),
+        Ok(()) => Err(Refusal::Probe(
             role,
-            err: None,
-            log,
-        }),
+            ProbeAnswer::Unexpected { err: None, log },
+        )),
     }
 }
 
@@ -364,7 +376,7 @@ fn marker_step(
     match dir_at(Some(parent), name) {
         Ok(d) => Ok(Some(d)),
         Err(e) if e.raw_os_error() == Some(libc::ENOENT) => Ok(None),
-        Err(e) => Err(Refusal::Inspect(part, e)),
+        Err(e) => Err(Refusal::Marker(MarkerProblem::Inspect(part, e))),
     }
 }
 
@@ -381,7 +393,7 @@ fn find_marker(wfd: &OwnedFd) -> Result<Option<Marker>, Refusal> {
     let dev = |fd: &OwnedFd| sys::fstat(fd).map(|s| s.st_dev).ok();
     let want = dev(wfd);
     if want.is_none() || [&work, &incompat, &volatile].iter().any(|d| dev(d) != want) {
-        return Err(Refusal::CrossesDevice);
+        return Err(Refusal::Marker(MarkerProblem::CrossesDevice));
     }
     Ok(Some(Marker { incompat, volatile }))
 }
@@ -390,14 +402,18 @@ fn find_marker(wfd: &OwnedFd) -> Result<Option<Marker>, Refusal> {
 /// nothing else. It stops at the first other entry, however many there are.
 fn check_marker_holds_only_dirty(m: &Marker) -> Result<(), Refusal> {
     let listing = std::fs::read_dir(format!("/proc/self/fd/{}", m.volatile.as_raw_fd()))
-        .map_err(Refusal::ListMarker)?;
+        .map_err(|e| Refusal::Marker(MarkerProblem::List(e)))?;
     for entry in listing {
-        let entry = entry.map_err(Refusal::ListMarker)?;
+        let entry = entry.map_err(|e| Refusal::Marker(MarkerProblem::List(e)))?;
         if entry.file_name().as_bytes() != b"dirty" {
-            return Err(Refusal::Foreign(entry.file_name().as_bytes().to_vec()));
+            let name = entry.file_name().as_bytes().to_vec();
+            return Err(Refusal::Marker(MarkerProblem::Foreign(name)));
         }
-        if !entry.file_type().map_err(Refusal::ListMarker)?.is_file() {
-            return Err(Refusal::DirtyNotAFile);
+        let kind = entry
+            .file_type()
+            .map_err(|e| Refusal::Marker(MarkerProblem::List(e)))?;
+        if !kind.is_file() {
+            return Err(Refusal::Marker(MarkerProblem::DirtyNotAFile));
         }
     }
     Ok(())
@@ -410,16 +426,16 @@ fn read_record(wfd: &OwnedFd) -> Result<Option<Record>, Refusal> {
     let Ok(f) = sys::openat(
         Some(wfd.as_fd()),
         BOOT_RECORD,
-        libc::O_RDONLY | libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY,
+        OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY,
     ) else {
         return Ok(None);
     };
-    let st = sys::fstat(&f).map_err(Refusal::ReadRecord)?;
+    let st = sys::fstat(&f).map_err(|e| Refusal::Record(RecordProblem::Read(e)))?;
     if st.st_mode & libc::S_IFMT != libc::S_IFREG {
         return Err(Refusal::Record(RecordProblem::NotRegular));
     }
     let mut buf = vec![0u8; RECORD_LIMIT + 1];
-    let n = sys::read_full(&f, &mut buf).map_err(Refusal::ReadRecord)?;
+    let n = sys::read_full(&f, &mut buf).map_err(|e| Refusal::Record(RecordProblem::Read(e)))?;
     if n > RECORD_LIMIT {
         return Err(Refusal::Record(RecordProblem::TooLarge));
     }
@@ -429,11 +445,14 @@ fn read_record(wfd: &OwnedFd) -> Result<Option<Record>, Refusal> {
 }
 
 fn remove_marker(m: &Marker) -> Result<(), Refusal> {
-    match sys::unlinkat(&m.volatile, c"dirty", 0) {
-        Err(e) if e.raw_os_error() != Some(libc::ENOENT) => return Err(Refusal::Remove(e)),
+    match sys::unlinkat(&m.volatile, c"dirty", AtFlags::NONE) {
+        Err(e) if e.raw_os_error() != Some(libc::ENOENT) => {
+            return Err(Refusal::Marker(MarkerProblem::Remove(e)))
+        }
         _ => {}
     }
-    sys::unlinkat(&m.incompat, c"volatile", libc::AT_REMOVEDIR).map_err(Refusal::Remove)
+    sys::unlinkat(&m.incompat, c"volatile", AtFlags::REMOVEDIR)
+        .map_err(|e| Refusal::Marker(MarkerProblem::Remove(e)))
 }
 
 /// Checks for the marker under an exclusive lock on WORKDIR and removes it when every
@@ -494,7 +513,7 @@ impl Guard {
         let excess = mounts.len().saturating_sub(RECORD_MOUNTS);
         mounts.drain(..excess);
         let record = Record { boot, mounts };
-        match sys::unlinkat(&self.work, BOOT_RECORD_TMP, 0) {
+        match sys::unlinkat(&self.work, BOOT_RECORD_TMP, AtFlags::NONE) {
             Err(e) if e.raw_os_error() != Some(libc::ENOENT) => return Err(e),
             _ => {}
         }
@@ -502,7 +521,7 @@ impl Guard {
         let f = sys::openat(
             Some(self.work.as_fd()),
             BOOT_RECORD_TMP,
-            libc::O_WRONLY | libc::O_CREAT | libc::O_EXCL | libc::O_NOFOLLOW,
+            OFlags::WRONLY | OFlags::CREAT | OFlags::EXCL | OFlags::NOFOLLOW,
         )?;
         sys::write_all(&f, &record.render())?;
         drop(f);
@@ -547,12 +566,12 @@ mod tests {
     fn verdict(answer: io::Result<()>, log: &str) -> &'static str {
         match read_answer(Role::Upper, answer, log.to_owned()) {
             Ok(()) => "free",
-            Err(Refusal::InUse(Role::Upper)) => "in use",
-            Err(Refusal::Unexpected {
-                role: Role::Upper,
-                log: l,
-                ..
-            }) if l == log => "unexpected",
+            Err(Refusal::Probe(Role::Upper, ProbeAnswer::InUse)) => "in use",
+            Err(Refusal::Probe(Role::Upper, ProbeAnswer::Unexpected { log: l, .. }))
+                if l == log =>
+            {
+                "unexpected"
+            }
             Err(other) => panic!("{other:?}"),
         }
     }

@@ -620,3 +620,55 @@ overlays; marker"#,
         ),
     );
 }
+
+#[test]
+fn a_boot_record_not_in_the_helpers_format_is_refused() {
+    let r = changed_workdir_refused(
+        "malformed-record",
+        r#"printf '%s\nnot numbers\n' "$(head -n 1 .nydus-overlayfs-volatile-boot)" > x && mv x .nydus-overlayfs-volatile-boot"#,
+        "the boot record workdir/.nydus-overlayfs-volatile-boot is not in this helper's \
+         format; leaving the volatile marker",
+    );
+    assert!(said(&r, "marker"), "{r:#?}");
+}
+
+/// The pair named through a read-only bind mount: the probe's `EINVAL` there ("upper fs is
+/// r/o") comes before the lock is looked at, so it is not asked.
+#[test]
+fn a_pair_named_through_a_read_only_alias_is_not_probed() {
+    let s = scratch("read-only-alias");
+    let r = run(
+        &s,
+        r#"rc "$H" overlay "$D/t" -o "$PLAIN"; umount "$D/t"
+mkdir -p "$D.ro" && mount --bind -o ro "$D" "$D.ro"
+trap 'umount "$D.ro"; rmdir "$D.ro"' EXIT
+rc "$H" overlay "$D/t2" -o "$(opts "$D.ro/u" "$D.ro/w")"
+overlays; marker"#,
+    );
+    r.assert_rcs(&[0, 32]);
+    assert!(said(&r, "overlays=0") && said(&r, "marker"), "{r:#?}");
+    assert_eq!(
+        r.stderr,
+        format!(
+            "nydus-overlayfs: mounting overlay on {}/t2: the kernel's in-use probe cannot answer \
+             for upperdir, which is on a read-only mount; leaving the volatile marker\n",
+            s.dir.display()
+        )
+    );
+}
+
+/// A volatile mount that finds no marker asks the kernel nothing: where `fsopen` fails, it
+/// still mounts (a probe would have refused), leaving the marker and the record.
+#[test]
+fn a_mount_without_a_marker_is_not_probed() {
+    let s = scratch("no-marker");
+    let r = run_without_fsopen(
+        &s,
+        r#"rc nofs "$H" overlay "$D/t" -o "$PLAIN"
+test -s "$D/w/.nydus-overlayfs-volatile-boot" && echo recorded
+marker"#,
+    );
+    r.assert_rcs(&[0]);
+    assert!(said(&r, "recorded") && said(&r, "marker"), "{r:#?}");
+    assert_eq!(r.stderr, "", "{r:#?}");
+}
