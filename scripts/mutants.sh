@@ -12,11 +12,12 @@
 #   core        core's unit and integration tests, ffi's unit tests, and tests/'s cross-crate
 #               tests (options, blobs, option_list, props, alloc, the fuzz corpus replays...).
 #   ffi         ffi's unit tests and tests/'s (blobs, corpus: they call the C entry points).
-#   cli         the modules that run without mounting (args, diagnostics, explain, plan, run,
-#               main), with cli's unit tests and tests/'s in-process helper tests (cli_output:
+#   cli         the modules that run without mounting (args, diagnostics, display, explain,
+#               plan, run, main), with cli's unit tests and tests/'s in-process helper tests (cli_output:
 #               every mode over arbitrary argv; corpus: the cli_args and explain_secrets fuzz
-#               corpora; manpages: --help and the man pages). No real mount: seconds a mutant.
-#   cli-mounts  the modules only a real mount reaches (sys, volatile, front, overlay/) with
+#               corpora; manpages: --help and the man pages) and exit_status (the binary run
+#               with -V, -h, no or refused arguments). No real mount: seconds a mutant.
+#   cli-mounts  the modules only a real mount reaches (sys, volatile, front/, overlay/) with
 #               cli's real-mount tests (root, private mount namespaces): about a minute a
 #               mutant, so give it --shard K/N or --in-diff.
 # Results in target/mutants/<set>/mutants.out; the score line counts a timeout as caught
@@ -79,11 +80,11 @@ for set in "${sets[@]}"; do
     ffi) args=(-p nydus-overlay-ffi --test-package=nydus-overlay-ffi,nydus-overlay-tests)
       tests=(--lib --tests) ;;
     cli) args=(-p nydus-overlayfs --test-package=nydus-overlayfs,nydus-overlay-tests
-        -f cli/src/args.rs -f cli/src/diagnostics.rs -f cli/src/explain.rs -f cli/src/plan.rs
-        -f cli/src/run.rs -f cli/src/main.rs)
-      tests=(--lib --test cli_output --test corpus --test manpages) ;;
+        -f cli/src/args.rs -f cli/src/diagnostics.rs -f cli/src/display.rs -f cli/src/explain.rs
+        -f cli/src/plan.rs -f cli/src/run.rs -f cli/src/main.rs)
+      tests=(--lib --test cli_output --test corpus --test manpages --test exit_status) ;;
     cli-mounts) args=(-p nydus-overlayfs --test-package=nydus-overlayfs
-        -f cli/src/sys.rs -f cli/src/volatile.rs -f cli/src/front.rs -f 'cli/src/front/*.rs'
+        -f cli/src/sys.rs -f 'cli/src/sys/*.rs' -f cli/src/volatile.rs -f 'cli/src/front/*.rs'
         -f 'cli/src/overlay/*.rs')
       tests=(--lib --tests) ;;
   esac

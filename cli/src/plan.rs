@@ -8,7 +8,7 @@ use nydus_overlay_core::flags::{set_words, PROPAGATION_WORDS};
 use nydus_overlay_core::MountOptions;
 
 use crate::display::{shown_up_to, Shown, PLAN_LIMIT};
-use crate::overlay::{unescaped, Plan};
+use crate::overlay::{unescaped, upper_and_work, Plan};
 
 fn plan_shown(b: &[u8]) -> Shown<'_> {
     shown_up_to(b, PLAN_LIMIT)
@@ -60,11 +60,9 @@ fn layers(m: &MountOptions<'_>, o: &mut String) {
             if l.data_only { "  (data-only)" } else { "" }
         );
     }
-    if let (Some(u), Some(w)) = (m.upper_dir(), m.work_dir()) {
-        for (name, item) in [("upperdir", u), ("workdir", w)] {
-            let p = unescaped(item.value().unwrap_or_default());
-            let _ = writeln!(o, "{name}: {}", plan_shown(&p));
-        }
+    if let Some((u, w)) = upper_and_work(m) {
+        let _ = writeln!(o, "upperdir: {}", plan_shown(&u));
+        let _ = writeln!(o, "workdir: {}", plan_shown(&w));
     }
 }
 

@@ -14,7 +14,7 @@ use crate::args::{self, Args, Mode};
 use crate::diagnostics::{self, Cause, Failure};
 use crate::display::{self, NAME};
 use crate::explain::explain;
-use crate::overlay::{self, cstr, unescaped};
+use crate::overlay::{self, cstr};
 use crate::plan;
 use crate::{sys, volatile};
 
@@ -226,7 +226,7 @@ fn enter_namespace(ns: &[u8]) -> Result<(), Failure> {
         err,
     };
     let c = cstr(&path).map_err(|_| failed(false, None))?;
-    let fd = sys::openat(None, &c, libc::O_RDONLY).map_err(|e| failed(false, Some(e)))?;
+    let fd = sys::openat(None, &c, sys::OFlags::RDONLY).map_err(|e| failed(false, Some(e)))?;
     sys::setns_mnt(&fd).map_err(|e| failed(true, Some(e)))
 }
 
@@ -238,13 +238,9 @@ fn volatile_rule(
     target: &[u8],
     io: &mut Io<'_>,
 ) -> Result<Option<volatile::Guard>, Failure> {
-    let (Some(u), Some(w), true) = (m.upper_dir(), m.work_dir(), m.volatile()) else {
+    let (Some((u, w)), true) = (overlay::upper_and_work(m), m.volatile()) else {
         return Ok(None);
     };
-    let (u, w) = (
-        unescaped(u.value().unwrap_or_default()),
-        unescaped(w.value().unwrap_or_default()),
-    );
     let (guard, outcome) =
         volatile::prepare(&u, &w, a.fake).map_err(|refusal| Failure::Volatile {
             target: target.to_vec(),

@@ -34,6 +34,49 @@ impl MountFlags {
     }
 }
 
+/// Flags of `openat(2)` (`O_*`); `O_CLOEXEC` is always added. Combine with `|`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OFlags(libc::c_int);
+
+impl OFlags {
+    /// `O_RDONLY` (zero: the access mode when no other is given).
+    pub const RDONLY: OFlags = OFlags(libc::O_RDONLY);
+    /// `O_WRONLY`.
+    pub const WRONLY: OFlags = OFlags(libc::O_WRONLY);
+    /// `O_PATH`: a handle on the path only, no access to the file.
+    pub const PATH: OFlags = OFlags(libc::O_PATH);
+    /// `O_DIRECTORY`: fail unless it is a directory.
+    pub const DIRECTORY: OFlags = OFlags(libc::O_DIRECTORY);
+    /// `O_NOFOLLOW`: fail on a symlink in the last component.
+    pub const NOFOLLOW: OFlags = OFlags(libc::O_NOFOLLOW);
+    /// `O_NONBLOCK`: never wait (a FIFO's open, for one).
+    pub const NONBLOCK: OFlags = OFlags(libc::O_NONBLOCK);
+    /// `O_NOCTTY`: a terminal does not become the controlling one.
+    pub const NOCTTY: OFlags = OFlags(libc::O_NOCTTY);
+    /// `O_CREAT`: create the file (mode 0600).
+    pub const CREAT: OFlags = OFlags(libc::O_CREAT);
+    /// `O_EXCL`: with `CREAT`, fail when it exists.
+    pub const EXCL: OFlags = OFlags(libc::O_EXCL);
+}
+
+impl std::ops::BitOr for OFlags {
+    type Output = OFlags;
+    fn bitor(self, other: OFlags) -> OFlags {
+        OFlags(self.0 | other.0)
+    }
+}
+
+/// Flags of `unlinkat(2)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AtFlags(libc::c_int);
+
+impl AtFlags {
+    /// No flag: remove a file.
+    pub const NONE: AtFlags = AtFlags(0);
+    /// `AT_REMOVEDIR`: remove an empty directory.
+    pub const REMOVEDIR: AtFlags = AtFlags(libc::AT_REMOVEDIR);
+}
+
 /// Flags of `umount2(2)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct UnmountFlags(libc::c_int);
@@ -235,10 +278,12 @@ pub fn read_log(fs: impl AsFd, buf: &mut [u8]) -> Option<usize> {
 }
 
 /// `openat(2)` returning an owned descriptor; `dir` of `None` means the current directory.
-pub fn openat(dir: Option<BorrowedFd<'_>>, path: &CStr, flags: libc::c_int) -> io::Result<OwnedFd> {
+pub fn openat(dir: Option<BorrowedFd<'_>>, path: &CStr, flags: OFlags) -> io::Result<OwnedFd> {
     let d = dir.map_or(libc::AT_FDCWD, |d| d.as_raw_fd());
     // SAFETY: `path` is NUL-terminated; the result is a new descriptor or -1.
-    owned(unsafe { libc::openat(d, path.as_ptr(), flags | libc::O_CLOEXEC, 0o600) } as libc::c_long)
+    owned(
+        unsafe { libc::openat(d, path.as_ptr(), flags.0 | libc::O_CLOEXEC, 0o600) } as libc::c_long,
+    )
 }
 
 /// `fchdir(2)`.
@@ -296,9 +341,9 @@ pub fn syncfs(fd: impl AsFd) -> io::Result<()> {
 }
 
 /// `unlinkat(2)`.
-pub fn unlinkat(dir: impl AsFd, name: &CStr, flags: libc::c_int) -> io::Result<()> {
+pub fn unlinkat(dir: impl AsFd, name: &CStr, flags: AtFlags) -> io::Result<()> {
     // SAFETY: `name` is NUL-terminated and `dir` is open.
-    check_int(unsafe { libc::unlinkat(dir.as_fd().as_raw_fd(), name.as_ptr(), flags) }).map(drop)
+    check_int(unsafe { libc::unlinkat(dir.as_fd().as_raw_fd(), name.as_ptr(), flags.0) }).map(drop)
 }
 
 /// `renameat(2)` within one directory.

@@ -33,7 +33,7 @@ use std::io;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 
-use crate::sys::{self, mounts};
+use crate::sys::{self, mounts, AtFlags, OFlags};
 
 /// The file the helper keeps in WORKDIR: the boot id of the volatile mounts it made on the
 /// pair, and which they are.
@@ -238,12 +238,12 @@ fn dir_at(parent: Option<&OwnedFd>, name: &CStr) -> io::Result<OwnedFd> {
     sys::openat(
         parent.map(AsFd::as_fd),
         name,
-        libc::O_RDONLY | libc::O_DIRECTORY | libc::O_NOFOLLOW,
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW,
     )
 }
 
 fn boot_id() -> Result<Vec<u8>, Refusal> {
-    let f = sys::openat(None, c"/proc/sys/kernel/random/boot_id", libc::O_RDONLY)
+    let f = sys::openat(None, c"/proc/sys/kernel/random/boot_id", OFlags::RDONLY)
         .map_err(Refusal::BootId)?;
     let mut buf = [0u8; 64];
     let n = sys::read_full(&f, &mut buf).map_err(Refusal::BootId)?;
@@ -426,7 +426,7 @@ fn read_record(wfd: &OwnedFd) -> Result<Option<Record>, Refusal> {
     let Ok(f) = sys::openat(
         Some(wfd.as_fd()),
         BOOT_RECORD,
-        libc::O_RDONLY | libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY,
+        OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY,
     ) else {
         return Ok(None);
     };
@@ -445,13 +445,13 @@ fn read_record(wfd: &OwnedFd) -> Result<Option<Record>, Refusal> {
 }
 
 fn remove_marker(m: &Marker) -> Result<(), Refusal> {
-    match sys::unlinkat(&m.volatile, c"dirty", 0) {
+    match sys::unlinkat(&m.volatile, c"dirty", AtFlags::NONE) {
         Err(e) if e.raw_os_error() != Some(libc::ENOENT) => {
             return Err(Refusal::Marker(MarkerProblem::Remove(e)))
         }
         _ => {}
     }
-    sys::unlinkat(&m.incompat, c"volatile", libc::AT_REMOVEDIR)
+    sys::unlinkat(&m.incompat, c"volatile", AtFlags::REMOVEDIR)
         .map_err(|e| Refusal::Marker(MarkerProblem::Remove(e)))
 }
 
@@ -513,7 +513,7 @@ impl Guard {
         let excess = mounts.len().saturating_sub(RECORD_MOUNTS);
         mounts.drain(..excess);
         let record = Record { boot, mounts };
-        match sys::unlinkat(&self.work, BOOT_RECORD_TMP, 0) {
+        match sys::unlinkat(&self.work, BOOT_RECORD_TMP, AtFlags::NONE) {
             Err(e) if e.raw_os_error() != Some(libc::ENOENT) => return Err(e),
             _ => {}
         }
@@ -521,7 +521,7 @@ impl Guard {
         let f = sys::openat(
             Some(self.work.as_fd()),
             BOOT_RECORD_TMP,
-            libc::O_WRONLY | libc::O_CREAT | libc::O_EXCL | libc::O_NOFOLLOW,
+            OFlags::WRONLY | OFlags::CREAT | OFlags::EXCL | OFlags::NOFOLLOW,
         )?;
         sys::write_all(&f, &record.render())?;
         drop(f);

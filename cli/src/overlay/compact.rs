@@ -10,9 +10,10 @@ use nydus_overlay_core::lowerdir::{escape_layer_into, escaped_layer_len};
 use nydus_overlay_core::MountOptions;
 
 use super::{
-    cstr, escape_value, in_dir, propagate, unescaped, Fresh, MountError, MountStep, MAX_DATA,
+    cstr, escape_value, in_dir, item_path, propagate, unescaped, Fresh, MountError, MountStep,
+    MAX_DATA,
 };
-use crate::sys::{self, MountFlags};
+use crate::sys::{self, MountFlags, OFlags};
 
 fn components(p: &[u8]) -> Vec<&[u8]> {
     p.split(|&b| b == b'/')
@@ -77,12 +78,8 @@ pub fn relative_data(m: &MountOptions<'_>) -> Option<(Vec<u8>, Vec<u8>)> {
         .layers()
         .map(|l| (unescaped(l.raw), l.data_only))
         .collect();
-    let upper = m
-        .upper_dir()
-        .map(|i| unescaped(i.value().unwrap_or_default()));
-    let work = m
-        .work_dir()
-        .map(|i| unescaped(i.value().unwrap_or_default()));
+    let upper = m.upper_dir().map(item_path);
+    let work = m.work_dir().map(item_path);
     let all = layers
         .iter()
         .map(|l| l.0.as_slice())
@@ -130,7 +127,7 @@ pub fn mount(
     }
     let data = cstr(&relative)?;
     // Resolve the target before the chdir, so a relative target keeps its meaning.
-    let target_dir = sys::openat(None, target, libc::O_PATH)
+    let target_dir = sys::openat(None, target, OFlags::PATH)
         .map_err(|e| MountError::step(MountStep::OpenTarget, e))?;
     let target_path = cstr(format!("/proc/self/fd/{}", target_dir.as_raw_fd()).as_bytes())?;
     sys::unshare_fs().map_err(|e| MountError::step(MountStep::UnshareFs, e))?;

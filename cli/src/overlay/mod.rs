@@ -12,7 +12,7 @@
 use std::ffi::{CStr, CString};
 use std::io;
 
-use nydus_overlay_core::options::{escape_item_into, escaped_item_len, Unescape};
+use nydus_overlay_core::options::{escape_item_into, escaped_item_len, Item, Unescape};
 use nydus_overlay_core::MountOptions;
 
 pub mod classic;
@@ -22,7 +22,7 @@ mod preflight;
 
 pub use preflight::{diagnose, preflight, Diagnosis, PairProblem};
 
-use crate::sys::{self, MountFlags, UnmountFlags};
+use crate::sys::{self, MountFlags, OFlags, UnmountFlags};
 
 /// mount(2) copies one page of data and silently cuts the rest: never hand it more.
 pub const MAX_DATA: usize = 4095;
@@ -155,6 +155,17 @@ pub fn unescaped(raw: &[u8]) -> Vec<u8> {
     Unescape::new(raw).collect()
 }
 
+/// The path an item gives (`upperdir=`, `workdir=`), unescaped.
+pub fn item_path(item: Item<'_>) -> Vec<u8> {
+    unescaped(item.value().unwrap_or_default())
+}
+
+/// `upperdir` and `workdir`, unescaped, when the mount has both (a read-only mount folds them
+/// away).
+pub fn upper_and_work(m: &MountOptions<'_>) -> Option<(Vec<u8>, Vec<u8>)> {
+    Some((item_path(m.upper_dir()?), item_path(m.work_dir()?)))
+}
+
 /// How a mount is made, decided once from the options ([`plan`]): the kernel data and the path
 /// its length leads to. The `-v` plan and `--explain` show it; [`mount`] follows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -282,9 +293,9 @@ pub(crate) fn in_dir<T>(
     enter: MountStep,
     f: impl FnOnce() -> T,
 ) -> Result<T, MountError> {
-    let cwd = sys::openat(None, c".", libc::O_PATH | libc::O_DIRECTORY)
+    let cwd = sys::openat(None, c".", OFlags::PATH | OFlags::DIRECTORY)
         .map_err(|e| MountError::step(MountStep::SaveCwd, e))?;
-    let d = sys::openat(None, &cstr(dir)?, libc::O_PATH | libc::O_DIRECTORY)
+    let d = sys::openat(None, &cstr(dir)?, OFlags::PATH | OFlags::DIRECTORY)
         .map_err(|e| MountError::step(open, e))?;
     sys::fchdir(&d).map_err(|e| MountError::step(enter, e))?;
     let out = f();

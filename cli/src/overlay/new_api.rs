@@ -13,7 +13,7 @@ use nydus_overlay_core::options::{escaped_item_len, Unescape};
 use nydus_overlay_core::MountOptions;
 
 use super::{as_cstr, cstr, escape_value, in_dir, Fresh, MountError, MountStep, MAX_PARAM};
-use crate::sys::{self, MountAttrs};
+use crate::sys::{self, MountAttrs, OFlags};
 
 /// What the kernel's answer to a probe means for this path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -160,7 +160,7 @@ impl FsContext {
         let dir = sys::openat(
             None,
             c_string_in(&mut self.value, path.iter().copied())?,
-            libc::O_RDONLY | libc::O_DIRECTORY,
+            OFlags::RDONLY | OFlags::DIRECTORY,
         )
         .map_err(|e| MountError::step(step(), e))?;
         let errno = sys::fsconfig_set_fd(&self.fs, key, &dir).err();

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use nydus_overlay_core::MountOptions;
 
-use super::{unescaped, MountError};
+use super::{item_path, unescaped, upper_and_work, MountError};
 
 /// Why a mount fails, seen from its paths; its text is `crate::diagnostics`'.
 #[derive(Debug)]
@@ -122,7 +122,7 @@ fn missing_path(m: &MountOptions<'_>, target: &[u8]) -> Option<Diagnosis> {
     }
     for (key, item) in [("upperdir", m.upper_dir()), ("workdir", m.work_dir())] {
         let Some(item) = item else { continue };
-        let path = unescaped(item.value().unwrap_or_default());
+        let path = item_path(item);
         if let Some(err) = not_a_reachable_dir(&path) {
             return Some(Diagnosis::Dir { key, path, err });
         }
@@ -133,11 +133,7 @@ fn missing_path(m: &MountOptions<'_>, target: &[u8]) -> Option<Diagnosis> {
 /// What is wrong with an existing upper/work pair: overlayfs's rules, then the kernel's
 /// volatile marker left by an earlier volatile mount.
 fn upper_work_problem(m: &MountOptions<'_>, errno: Option<i32>) -> Option<Diagnosis> {
-    let (u, w) = (m.upper_dir()?, m.work_dir()?);
-    let (upper, work) = (
-        unescaped(u.value().unwrap_or_default()),
-        unescaped(w.value().unwrap_or_default()),
-    );
+    let (upper, work) = upper_and_work(m)?;
     if let Some(problem) = pair_problem(&upper, &work) {
         return Some(Diagnosis::Pair {
             problem,
