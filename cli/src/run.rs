@@ -262,6 +262,7 @@ fn volatile_rule(
 fn run_mount(a: &Args, io: &mut Io<'_>) -> Result<(), Failure> {
     let target = a.target.as_deref().unwrap_or_default();
     if let Some(ns) = &a.namespace {
+        volatile::before_entering_namespace();
         enter_namespace(ns)?;
     }
     let opts = a

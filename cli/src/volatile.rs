@@ -13,8 +13,8 @@
 //! with the node (no other filesystem is looked at, no mount namespace is walked):
 //! - its in-use lock: overlayfs takes one on the upper and the work directory of every overlay
 //!   it mounts, whatever path named them and in whichever mount namespace. A probe asks for it
-//!   without mounting anything: `fsopen("overlay")` with the directory (by `/proc/self/fd/N`)
-//!   as upperdir, workdir and lowerdir and `index=on`, then `FSCONFIG_CMD_CREATE`. The kernel
+//!   without mounting anything: `fsopen("overlay")` with the directory (by descriptor, or on
+//!   kernels before 6.13 by a checked `/proc/self/fd/N`) as upperdir, workdir and lowerdir and `index=on`, then `FSCONFIG_CMD_CREATE`. The kernel
 //!   tries the upper lock first (with `index=on` a held lock is `EBUSY`, "is in-use as
 //!   upperdir/workdir of another mount"), then refuses upperdir == workdir (`EINVAL`, "workdir
 //!   and upperdir must be separate subtrees") before it locks, creates or cleans anything in a
@@ -27,11 +27,13 @@
 //!   lock). The boot record lists the volatile overlays this helper mounted on the pair (their
 //!   unique mount ids and namespaces, Linux 6.11 and later), and `statmount` says whether
 //!   each is still mounted.
+//!
+//! Under `-N` nothing is read through the target namespace's /proc (its owner mounted it):
+//! the boot id is read before entering it, directories are listed from their descriptors.
 
 use std::ffi::{CStr, CString};
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
-use std::os::unix::ffi::OsStrExt;
 
 use crate::sys::{self, mounts, AtFlags, OFlags};
 
@@ -242,12 +244,48 @@ fn dir_at(parent: Option<&OwnedFd>, name: &CStr) -> io::Result<OwnedFd> {
     )
 }
 
-fn boot_id() -> Result<Vec<u8>, Refusal> {
-    let f = sys::openat(None, c"/proc/sys/kernel/random/boot_id", OFlags::RDONLY)
-        .map_err(Refusal::BootId)?;
+fn read_boot_id() -> io::Result<Vec<u8>> {
+    let f = sys::openat(None, c"/proc/sys/kernel/random/boot_id", OFlags::RDONLY)?;
     let mut buf = [0u8; 64];
-    let n = sys::read_full(&f, &mut buf).map_err(Refusal::BootId)?;
+    let n = sys::read_full(&f, &mut buf)?;
     Ok(buf[..n].trim_ascii().to_vec())
+}
+
+/// Whether this process is in the initial user namespace (its `uid_map` maps everything).
+fn read_initial_userns() -> bool {
+    std::fs::read("/proc/self/uid_map").is_ok_and(|m| {
+        m.split(|b| b.is_ascii_whitespace())
+            .filter(|w| !w.is_empty())
+            .eq([&b"0"[..], b"0", b"4294967295"])
+    })
+}
+
+/// What the helper reads from its own /proc before `-N` enters another mount namespace, whose
+/// /proc it does not trust (it may be anything its owner mounted there).
+struct Early {
+    boot: Option<Vec<u8>>,
+    initial_userns: bool,
+}
+
+static EARLY: std::sync::OnceLock<Early> = std::sync::OnceLock::new();
+
+/// Reads, while /proc is still the caller's, what the rule needs from it later: call before
+/// entering another mount namespace.
+pub fn before_entering_namespace() {
+    EARLY.get_or_init(|| Early {
+        boot: read_boot_id().ok(),
+        initial_userns: read_initial_userns(),
+    });
+}
+
+fn boot_id() -> Result<Vec<u8>, Refusal> {
+    match EARLY.get() {
+        Some(early) => early
+            .boot
+            .clone()
+            .ok_or_else(|| Refusal::BootId(io::Error::from_raw_os_error(libc::ENOENT))),
+        None => read_boot_id().map_err(Refusal::BootId),
+    }
 }
 
 /// What the kernel's log says when the lock is held, and when it is free.
@@ -287,18 +325,48 @@ fn blind_spot(dir: &OwnedFd) -> Option<Blind> {
     }
 }
 
+/// `PROC_SUPER_MAGIC`.
+const PROC_MAGIC: u64 = 0x9fa0;
+
+/// `/proc/self/fd/N` for `dir`, once checked to be procfs and to lead to `dir` itself (a
+/// /proc mounted by someone else may lead anywhere).
+fn proc_path_of(dir: &OwnedFd) -> io::Result<CString> {
+    let wrong = || io::Error::from_raw_os_error(libc::EXDEV);
+    let fds = sys::openat(None, c"/proc/self/fd", OFlags::RDONLY | OFlags::DIRECTORY)?;
+    if sys::fs_magic(&fds)? != PROC_MAGIC {
+        return Err(wrong());
+    }
+    let name = CString::new(dir.as_raw_fd().to_string()).map_err(|_| wrong())?;
+    let via = sys::openat(Some(fds.as_fd()), &name, OFlags::RDONLY | OFlags::DIRECTORY)?;
+    let (a, b) = (sys::fstat(&via)?, sys::fstat(dir)?);
+    if (a.st_dev, a.st_ino) != (b.st_dev, b.st_ino) {
+        return Err(wrong());
+    }
+    CString::new(format!("/proc/self/fd/{}", dir.as_raw_fd())).map_err(|_| wrong())
+}
+
 /// Asks the kernel whether `dir` is locked as the upper or work directory of a live overlay
 /// (see the module comment); `Ok` is its clear "not locked".
 fn kernel_says_free(dir: &OwnedFd, role: Role) -> Result<(), Refusal> {
     if let Some(why) = blind_spot(dir) {
         return Err(Refusal::Probe(role, ProbeAnswer::Blind(why)));
     }
-    let by_fd =
-        CString::new(format!("/proc/self/fd/{}", dir.as_raw_fd())).map_err(|_| Refusal::NulByte)?;
     let fs = sys::fsopen(c"overlay").map_err(Refusal::NoProbe)?;
-    for key in [c"upperdir", c"workdir", c"lowerdir"] {
-        sys::fsconfig_set_string(&fs, key, &by_fd)
-            .map_err(|e| Refusal::Probe(role, ProbeAnswer::Failed(e)))?;
+    let failed = |e| Refusal::Probe(role, ProbeAnswer::Failed(e));
+    // The directory goes by descriptor (Linux 6.13 and later), else by its /proc/self/fd
+    // path, used only once checked to lead to the directory itself.
+    match sys::fsconfig_set_fd(&fs, c"upperdir", dir) {
+        Ok(()) => {
+            sys::fsconfig_set_fd(&fs, c"workdir", dir).map_err(failed)?;
+            sys::fsconfig_set_fd(&fs, c"lowerdir+", dir).map_err(failed)?;
+        }
+        Err(e) if e.raw_os_error() == Some(libc::EINVAL) => {
+            let by_fd = proc_path_of(dir).map_err(failed)?;
+            for key in [c"upperdir", c"workdir", c"lowerdir"] {
+                sys::fsconfig_set_string(&fs, key, &by_fd).map_err(failed)?;
+            }
+        }
+        Err(e) => return Err(failed(e)),
     }
     sys::fsconfig_set_string(&fs, c"index", c"on")
         .map_err(|e| Refusal::Probe(role, ProbeAnswer::Failed(e)))?;
@@ -337,11 +405,9 @@ fn enoent_is_gone(ns: u64) -> bool {
         .and_then(|id| mounts::stat(id, 0, mounts::Ask::MNT_NS_ID).ok()?.ns_id);
     own == Some(ns)
         || (mounts::is_root()
-            && std::fs::read("/proc/self/uid_map").is_ok_and(|m| {
-                m.split(|b| b.is_ascii_whitespace())
-                    .filter(|w| !w.is_empty())
-                    .eq([&b"0"[..], b"0", b"4294967295"])
-            }))
+            && EARLY
+                .get()
+                .map_or_else(read_initial_userns, |e| e.initial_userns))
 }
 
 /// Refuses when a volatile overlay the record lists is still mounted.
@@ -401,18 +467,15 @@ fn find_marker(wfd: &OwnedFd) -> Result<Option<Marker>, Refusal> {
 /// Refuses unless the marker directory holds the kernel's `dirty` file (a regular file) and
 /// nothing else. It stops at the first other entry, however many there are.
 fn check_marker_holds_only_dirty(m: &Marker) -> Result<(), Refusal> {
-    let listing = std::fs::read_dir(format!("/proc/self/fd/{}", m.volatile.as_raw_fd()))
-        .map_err(|e| Refusal::Marker(MarkerProblem::List(e)))?;
-    for entry in listing {
-        let entry = entry.map_err(|e| Refusal::Marker(MarkerProblem::List(e)))?;
-        if entry.file_name().as_bytes() != b"dirty" {
-            let name = entry.file_name().as_bytes().to_vec();
+    let listing =
+        sys::list_dir(&m.volatile, 2).map_err(|e| Refusal::Marker(MarkerProblem::List(e)))?;
+    for name in listing {
+        if name != b"dirty" {
             return Err(Refusal::Marker(MarkerProblem::Foreign(name)));
         }
-        let kind = entry
-            .file_type()
+        let st = sys::fstatat_nofollow(&m.volatile, c"dirty")
             .map_err(|e| Refusal::Marker(MarkerProblem::List(e)))?;
-        if !kind.is_file() {
+        if st.st_mode & libc::S_IFMT != libc::S_IFREG {
             return Err(Refusal::Marker(MarkerProblem::DirtyNotAFile));
         }
     }

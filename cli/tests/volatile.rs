@@ -672,3 +672,52 @@ marker"#,
     assert!(said(&r, "recorded") && said(&r, "marker"), "{r:#?}");
     assert_eq!(r.stderr, "", "{r:#?}");
 }
+
+/// Issue 15 F11: with `-N`, the target namespace's /proc is not trusted. There, /proc is a
+/// tmpfs whose `self/fd/*` all lead to a decoy directory holding only `dirty`: the helper
+/// used to list the decoy as the marker directory and probe the decoy for the in-use lock,
+/// and removed the marker of a pair a live overlay holds.
+#[test]
+fn a_fake_proc_in_the_target_namespace_does_not_hide_a_live_overlay() {
+    let s = scratch("fake-proc");
+    let r = run(
+        &s,
+        r#"mkdir "$D/decoy" "$D/rp"; touch "$D/decoy/dirty"
+rc "$H" overlay "$D/t" -o "$PLAIN"; umount "$D/t"
+rm -r "$D/w/work"
+mount -t overlay overlay -o "$PLAIN" "$D/t"
+cat /proc/sys/kernel/random/boot_id > "$D/bootid"
+mkfifo "$D/go"
+unshare --mount --propagation private -- bash -c '
+  mount -t proc proc "$D/rp"; mount -t tmpfs fake /proc
+  mkdir -p /proc/sys/kernel/random /proc/fake/fd; cat "$D/bootid" > /proc/sys/kernel/random/boot_id
+  for f in ns uid_map gid_map setgroups mountinfo status; do ln -s "$D/rp/self/$f" /proc/fake/$f; done
+  for i in $(seq 0 63); do ln -s "$D/decoy" /proc/fake/fd/$i; done
+  ln -s /proc/fake /proc/self; ln -s /proc/fake /proc/thread-self
+  echo ready > "$D/go"; exec sleep 30' & P=$!
+read x < "$D/go"
+rc timeout -s KILL 20 "$H" -N "$P" overlay "$D/t2" -o "$PLAIN"
+marker; kill $P; wait"#,
+    );
+    r.assert_rcs(&[0, 32]);
+    assert!(said(&r, "marker"), "{r:#?}");
+    assert_stderr_has(&r, "leaving the volatile marker");
+}
+
+/// With `-N` into a namespace whose /proc belongs to another PID namespace (the helper has
+/// no `/proc/self` there), a free pair's marker is still removed and the pair mounted.
+#[test]
+fn a_namespace_with_another_pid_namespaces_proc_still_removes_a_free_marker() {
+    let s = scratch("pid-ns");
+    let r = run(
+        &s,
+        r#"rc "$H" overlay "$D/t" -o "$PLAIN"; umount "$D/t"
+mkfifo "$D/go"
+unshare --mount --propagation private --pid --fork --mount-proc -- bash -c 'echo ready > "$D/go"; exec sleep 30' & P=$!
+read x < "$D/go"; sleep 0.2
+rc "$H" -N "$(pgrep -P $P sleep || echo $P)" overlay "$D/t2" -o "$PLAIN"
+kill $P; wait"#,
+    );
+    r.assert_rcs(&[0, 0]);
+    assert_eq!(r.stderr, "", "{r:#?}");
+}
