@@ -455,12 +455,24 @@ fn probe_answer(f: &mut fmt::Formatter<'_>, role: Role, answer: &ProbeAnswer) ->
     }
 }
 
+/// The lock file, as the messages name it.
+const LOCK_PATH: &str = "workdir/.nydus-overlayfs-volatile-lock";
+
 impl fmt::Display for Refusal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Refusal::NulByte => f.write_str("path contains a NUL byte"),
             Refusal::OpenWorkdir(e) => write!(f, "cannot open workdir: {}", OsWhy(e)),
-            Refusal::LockWorkdir(e) => write!(f, "cannot lock workdir: {}", OsWhy(e)),
+            Refusal::LockWorkdir(e) => write!(f, "cannot lock {LOCK_PATH}: {}", OsWhy(e)),
+            Refusal::LockNotOurs => write!(
+                f,
+                "{LOCK_PATH} is not a regular file of this user; leaving the volatile marker"
+            ),
+            Refusal::LockBusy => write!(
+                f,
+                "{LOCK_PATH} stayed locked by another process for {} s; leaving the volatile marker",
+                crate::volatile::LOCK_WAIT_SECS
+            ),
             Refusal::OpenUpper(e) => write!(f, "cannot open upperdir: {}", OsWhy(e)),
             Refusal::Marker(problem) => write!(f, "{problem}"),
             Refusal::BootId(e) => write!(f, "cannot read the boot id: {}", OsWhy(e)),
@@ -601,7 +613,7 @@ pub(crate) mod tests {
     mount_error_cases! {
         refusal_nul: Refusal::NulByte => "path contains a NUL byte";
         refusal_open_workdir: Refusal::OpenWorkdir(enoent()) => "cannot open workdir: No such file or directory [ENOENT]";
-        refusal_lock: Refusal::LockWorkdir(os(libc::EINTR)) => "cannot lock workdir: Interrupted system call [EINTR]";
+        refusal_lock: Refusal::LockWorkdir(os(libc::EINTR)) => "cannot lock workdir/.nydus-overlayfs-volatile-lock: Interrupted system call [EINTR]";
         refusal_inspect_work: Refusal::Marker(MarkerProblem::Inspect(MarkerPart::Work, os(libc::ENOTDIR))) => "cannot inspect workdir/work: Not a directory [ENOTDIR]";
         refusal_inspect_incompat: Refusal::Marker(MarkerProblem::Inspect(MarkerPart::Incompat, os(libc::EACCES))) => "cannot inspect workdir/work/incompat: Permission denied [EACCES]";
         refusal_inspect_marker: Refusal::Marker(MarkerProblem::Inspect(MarkerPart::Volatile, os(libc::ENOTDIR))) => "cannot inspect workdir/work/incompat/volatile: Not a directory [ENOTDIR]";

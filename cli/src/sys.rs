@@ -328,12 +328,6 @@ pub fn mount_id(path: &CStr) -> io::Result<Option<u64>> {
     Ok((stx.stx_mask & libc::STATX_MNT_ID != 0).then_some(stx.stx_mnt_id))
 }
 
-/// `flock(2)` with `LOCK_EX`.
-pub fn lock_exclusive(fd: impl AsFd) -> io::Result<()> {
-    // SAFETY: `fd` is open.
-    check_int(unsafe { libc::flock(fd.as_fd().as_raw_fd(), libc::LOCK_EX) }).map(drop)
-}
-
 /// `flock(2)` with `LOCK_EX | LOCK_NB`: `Ok(false)` when another holds the lock.
 pub fn try_lock_exclusive(fd: impl AsFd) -> io::Result<bool> {
     // SAFETY: `fd` is open.
@@ -426,6 +420,12 @@ pub fn fs_magic(fd: impl AsFd) -> io::Result<u64> {
     // SAFETY: `st` is writable and `fd` is open.
     check_int(unsafe { libc::fstatfs(fd.as_fd().as_raw_fd(), &mut st) })?;
     Ok(st.f_type as u64)
+}
+
+/// The effective user id (`geteuid(2)`).
+pub fn euid() -> libc::uid_t {
+    // SAFETY: geteuid takes no arguments and cannot fail.
+    unsafe { libc::geteuid() }
 }
 
 /// `syncfs(2)`.

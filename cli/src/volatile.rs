@@ -5,9 +5,10 @@
 //! has not crashed since and the upper layer is intact: the helper records the boot id in
 //! WORKDIR at each volatile mount, and removes the marker only when that record matches the
 //! current boot, no live overlay uses the upper or the work directory, and `syncfs` on the
-//! upper succeeds. All of it under an exclusive lock on WORKDIR, walking with `O_NOFOLLOW` on
-//! one device, and a refusal changes nothing: the marker directory must hold exactly the
-//! kernel's `dirty` file before anything is removed.
+//! upper succeeds. All of it under an exclusive lock (a `0600` file of the helper's in WORKDIR
+//! that no other user can open, waited for a bounded time), walking with `O_NOFOLLOW` on one
+//! device, and a refusal changes nothing: the marker directory must hold exactly the kernel's
+//! `dirty` file before anything is removed.
 //!
 //! "No live overlay uses it" is asked of the kernel, and of nothing that could block or grow
 //! with the node (no other filesystem is looked at, no mount namespace is walked):
@@ -41,6 +42,12 @@ use crate::sys::{self, mounts, AtFlags, OFlags};
 /// pair, and which they are.
 pub const BOOT_RECORD: &CStr = c".nydus-overlayfs-volatile-boot";
 const BOOT_RECORD_TMP: &CStr = c".nydus-overlayfs-volatile-boot.tmp";
+/// The file in WORKDIR the helper locks while it checks, removes and records: created `0600`,
+/// so that no other user can open it and hold the lock.
+pub const LOCK_FILE: &CStr = c".nydus-overlayfs-volatile-lock";
+/// How many seconds the helper waits for another helper's lock before it refuses.
+pub const LOCK_WAIT_SECS: u64 = 5;
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(LOCK_WAIT_SECS);
 /// The most bytes a boot record may hold.
 pub const RECORD_LIMIT: usize = 4096;
 /// The most volatile overlays a boot record lists (the oldest is dropped first).
@@ -138,8 +145,12 @@ pub enum Refusal {
     NulByte,
     /// Opening WORKDIR failed.
     OpenWorkdir(io::Error),
-    /// Locking WORKDIR failed.
+    /// Opening or locking the lock file failed.
     LockWorkdir(io::Error),
+    /// The lock file is not a regular file of the helper's own user.
+    LockNotOurs,
+    /// Another process held the lock for longer than the helper waits.
+    LockBusy,
     /// Opening the upper directory failed.
     OpenUpper(io::Error),
     /// The marker's directories.
@@ -232,6 +243,8 @@ impl Record {
 /// The held lock on WORKDIR; it is released when the helper exits.
 pub struct Guard {
     work: OwnedFd,
+    /// The locked [`LOCK_FILE`] (none in fake mode when there is none).
+    _lock: Option<OwnedFd>,
     /// Recorded overlays of this boot to keep listing after the next mount.
     kept: Vec<Recorded>,
 }
@@ -518,12 +531,38 @@ fn remove_marker(m: &Marker) -> Result<(), Refusal> {
         .map_err(|e| Refusal::Marker(MarkerProblem::Remove(e)))
 }
 
+/// Takes the exclusive lock on [`LOCK_FILE`] in WORKDIR, creating it (`0600`) unless `fake`;
+/// another helper's lock is waited for, up to [`LOCK_WAIT`]. `None`: fake mode and no file.
+fn lock(wfd: &OwnedFd, fake: bool) -> Result<Option<OwnedFd>, Refusal> {
+    let mut flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY;
+    if !fake {
+        flags = flags | OFlags::CREAT;
+    }
+    let f = match sys::openat(Some(wfd.as_fd()), LOCK_FILE, flags) {
+        Ok(f) => f,
+        Err(e) if fake && e.raw_os_error() == Some(libc::ENOENT) => return Ok(None),
+        Err(e) => return Err(Refusal::LockWorkdir(e)),
+    };
+    let st = sys::fstat(&f).map_err(Refusal::LockWorkdir)?;
+    if st.st_mode & libc::S_IFMT != libc::S_IFREG || st.st_uid != sys::euid() {
+        return Err(Refusal::LockNotOurs);
+    }
+    let start = std::time::Instant::now();
+    while !sys::try_lock_exclusive(&f).map_err(Refusal::LockWorkdir)? {
+        if start.elapsed() >= LOCK_WAIT {
+            return Err(Refusal::LockBusy);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    Ok(Some(f))
+}
+
 /// Checks for the marker under an exclusive lock on WORKDIR and removes it when every
 /// condition holds (never when `fake`). `upper` and `work` are unescaped paths.
 pub fn prepare(upper: &[u8], work: &[u8], fake: bool) -> Result<(Guard, Outcome), Refusal> {
     let cpath = |p: &[u8]| CString::new(p).map_err(|_| Refusal::NulByte);
     let wfd = dir_at(None, &cpath(work)?).map_err(Refusal::OpenWorkdir)?;
-    sys::lock_exclusive(&wfd).map_err(Refusal::LockWorkdir)?;
+    let lock = lock(&wfd, fake)?;
     let Some(marker) = find_marker(&wfd)? else {
         // A record of this boot keeps listing its overlays (a hand-removed marker).
         let now = boot_id().ok();
@@ -531,7 +570,14 @@ pub fn prepare(upper: &[u8], work: &[u8], fake: bool) -> Result<(Guard, Outcome)
             Ok(Some(r)) if Some(&r.boot) == now.as_ref() => r.mounts,
             _ => Vec::new(),
         };
-        return Ok((Guard { work: wfd, kept }, Outcome::NoMarker));
+        return Ok((
+            Guard {
+                work: wfd,
+                _lock: lock,
+                kept,
+            },
+            Outcome::NoMarker,
+        ));
     };
     check_marker_holds_only_dirty(&marker)?;
     let record = read_record(&wfd)?.ok_or(Refusal::NotOurs)?;
@@ -549,6 +595,7 @@ pub fn prepare(upper: &[u8], work: &[u8], fake: bool) -> Result<(Guard, Outcome)
     Ok((
         Guard {
             work: wfd,
+            _lock: lock,
             kept: Vec::new(),
         },
         Outcome::Removed,

@@ -721,3 +721,22 @@ kill $P; wait"#,
     r.assert_rcs(&[0, 0]);
     assert_eq!(r.stderr, "", "{r:#?}");
 }
+
+/// Issue 15 F1: any user who can open WORKDIR could hold a flock on it and make every volatile
+/// mount wait forever. The helper's lock is a file only it can open; the mount finishes.
+#[test]
+fn another_users_flock_on_workdir_does_not_stall_the_mount() {
+    let s = scratch("flock");
+    let r = run(
+        &s,
+        r#"chmod 755 "$D" "$D/w"
+setpriv --reuid=65534 --regid=65534 --clear-groups flock -x "$D/w" sleep 60 </dev/null & F=$!
+sleep 0.3
+rc timeout -s KILL 10 "$H" overlay "$D/t" -o "$PLAIN"; umount "$D/t"
+rc timeout -s KILL 10 "$H" overlay "$D/t" -o "$PLAIN"
+overlays; marker; pkill -P $F; wait"#,
+    );
+    r.assert_rcs(&[0, 0]);
+    assert!(said(&r, "overlays=1") && said(&r, "marker"), "{r:#?}");
+    assert_eq!(r.stderr, "", "{r:#?}");
+}
