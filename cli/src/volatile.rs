@@ -249,12 +249,19 @@ pub struct Guard {
     kept: Vec<Recorded>,
 }
 
-fn dir_at(parent: Option<&OwnedFd>, name: &CStr) -> io::Result<OwnedFd> {
+/// A directory below WORKDIR, never through a symlink.
+fn dir_at(parent: &OwnedFd, name: &CStr) -> io::Result<OwnedFd> {
     sys::openat(
-        parent.map(AsFd::as_fd),
+        Some(parent.as_fd()),
         name,
         OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW,
     )
+}
+
+/// WORKDIR or the upper directory, resolved as the kernel resolves the mount's path
+/// (symlinks followed, the last component's included).
+fn named_dir(path: &CStr) -> io::Result<OwnedFd> {
+    sys::openat(None, path, OFlags::RDONLY | OFlags::DIRECTORY)
 }
 
 fn read_boot_id() -> io::Result<Vec<u8>> {
@@ -452,7 +459,7 @@ fn marker_step(
     part: MarkerPart,
     name: &CStr,
 ) -> Result<Option<OwnedFd>, Refusal> {
-    match dir_at(Some(parent), name) {
+    match dir_at(parent, name) {
         Ok(d) => Ok(Some(d)),
         Err(e) if e.raw_os_error() == Some(libc::ENOENT) => Ok(None),
         Err(e) => Err(Refusal::Marker(MarkerProblem::Inspect(part, e))),
@@ -561,7 +568,7 @@ fn lock(wfd: &OwnedFd, fake: bool) -> Result<Option<OwnedFd>, Refusal> {
 /// condition holds (never when `fake`). `upper` and `work` are unescaped paths.
 pub fn prepare(upper: &[u8], work: &[u8], fake: bool) -> Result<(Guard, Outcome), Refusal> {
     let cpath = |p: &[u8]| CString::new(p).map_err(|_| Refusal::NulByte);
-    let wfd = dir_at(None, &cpath(work)?).map_err(Refusal::OpenWorkdir)?;
+    let wfd = named_dir(&cpath(work)?).map_err(Refusal::OpenWorkdir)?;
     let lock = lock(&wfd, fake)?;
     let Some(marker) = find_marker(&wfd)? else {
         // A record of this boot keeps listing its overlays (a hand-removed marker).
@@ -584,7 +591,7 @@ pub fn prepare(upper: &[u8], work: &[u8], fake: bool) -> Result<(Guard, Outcome)
     if record.boot != boot_id()? {
         return Err(Refusal::Rebooted);
     }
-    let ufd = dir_at(None, &cpath(upper)?).map_err(Refusal::OpenUpper)?;
+    let ufd = named_dir(&cpath(upper)?).map_err(Refusal::OpenUpper)?;
     kernel_says_free(&ufd, Role::Upper)?;
     kernel_says_free(&wfd, Role::Work)?;
     check_recorded(&record)?;

@@ -740,3 +740,20 @@ overlays; marker; pkill -P $F; wait"#,
     assert!(said(&r, "overlays=1") && said(&r, "marker"), "{r:#?}");
     assert_eq!(r.stderr, "", "{r:#?}");
 }
+
+/// Issue 15 F10: a workdir (and upperdir) named through a symlink is what the kernel mounts;
+/// the helper used to refuse it ("cannot open workdir: Not a directory").
+#[test]
+fn a_pair_named_through_symlinks_mounts_and_remounts() {
+    let s = scratch("symlinked-pair");
+    let r = run(
+        &s,
+        r#"ln -s "$D/w" "$D/wl"; ln -s u "$D/ul"
+rc "$H" overlay "$D/t" -o "$(opts "$D/ul" "$D/wl")"; umount "$D/t"
+rc "$H" overlay "$D/t" -o "$(opts "$D/ul" "$D/wl")"
+overlays; marker"#,
+    );
+    r.assert_rcs(&[0, 0]);
+    assert!(said(&r, "overlays=1") && said(&r, "marker"), "{r:#?}");
+    assert_eq!(r.stderr, "", "{r:#?}");
+}
