@@ -371,11 +371,8 @@ impl fmt::Display for MarkerProblem {
         let marker = MarkerPart::Volatile;
         match self {
             MarkerProblem::Inspect(part, e) => write!(f, "cannot inspect {part}: {}", OsWhy(e)),
-            MarkerProblem::CrossesDevice => {
-                write!(
-                    f,
-                    "workdir/work/incompat crosses a filesystem boundary{LEAVING}"
-                )
+            MarkerProblem::CrossesMount(part) => {
+                write!(f, "{part} crosses a mount boundary from workdir{LEAVING}")
             }
             MarkerProblem::Foreign(name) => write!(
                 f,
@@ -617,7 +614,7 @@ pub(crate) mod tests {
         refusal_inspect_work: Refusal::Marker(MarkerProblem::Inspect(MarkerPart::Work, os(libc::ENOTDIR))) => "cannot inspect workdir/work: Not a directory [ENOTDIR]";
         refusal_inspect_incompat: Refusal::Marker(MarkerProblem::Inspect(MarkerPart::Incompat, os(libc::EACCES))) => "cannot inspect workdir/work/incompat: Permission denied [EACCES]";
         refusal_inspect_marker: Refusal::Marker(MarkerProblem::Inspect(MarkerPart::Volatile, os(libc::ENOTDIR))) => "cannot inspect workdir/work/incompat/volatile: Not a directory [ENOTDIR]";
-        refusal_crosses: Refusal::Marker(MarkerProblem::CrossesDevice) => "workdir/work/incompat crosses a filesystem boundary; leaving the volatile marker";
+        refusal_crosses: Refusal::Marker(MarkerProblem::CrossesMount(MarkerPart::Work)) => "workdir/work crosses a mount boundary from workdir; leaving the volatile marker";
         refusal_foreign: Refusal::Marker(MarkerProblem::Foreign(b"x\ny".to_vec())) => "workdir/work/incompat/volatile holds x\\ny, not only the kernel's dirty file; leaving the volatile marker";
         refusal_dirty: Refusal::Marker(MarkerProblem::DirtyNotAFile) => "workdir/work/incompat/volatile/dirty is not a regular file; leaving the volatile marker";
         refusal_list: Refusal::Marker(MarkerProblem::List(os(libc::EIO))) => "cannot list workdir/work/incompat/volatile: Input/output error [EIO]";

@@ -83,8 +83,9 @@ pub enum MarkerPart {
 pub enum MarkerProblem {
     /// A directory on the way to the marker could not be opened as one.
     Inspect(MarkerPart, io::Error),
-    /// The marker's directories are not all on WORKDIR's filesystem.
-    CrossesDevice,
+    /// This directory on the way to the marker is not on WORKDIR's mount (a mount point, or
+    /// another filesystem).
+    CrossesMount(MarkerPart),
     /// The marker directory holds an entry the kernel did not put there.
     Foreign(Vec<u8>),
     /// The marker's `dirty` is not a regular file.
@@ -476,10 +477,22 @@ fn find_marker(wfd: &OwnedFd) -> Result<Option<Marker>, Refusal> {
     let Some(volatile) = marker_step(&incompat, MarkerPart::Volatile, c"volatile")? else {
         return Ok(None);
     };
-    let dev = |fd: &OwnedFd| sys::fstat(fd).map(|s| s.st_dev).ok();
-    let want = dev(wfd);
-    if want.is_none() || [&work, &incompat, &volatile].iter().any(|d| dev(d) != want) {
-        return Err(Refusal::Marker(MarkerProblem::CrossesDevice));
+    // The device and the mount (a same-device bind mount on `work` would lead outside
+    // WORKDIR); a kernel without mount ids (before 5.8) is checked by device alone.
+    let place = |fd: &OwnedFd| {
+        let dev = sys::fstat(fd).map(|s| s.st_dev).ok()?;
+        Some((dev, sys::mount_id_of(fd).ok()?))
+    };
+    let want = place(wfd);
+    let steps = [
+        (MarkerPart::Work, &work),
+        (MarkerPart::Incompat, &incompat),
+        (MarkerPart::Volatile, &volatile),
+    ];
+    for (part, d) in steps {
+        if want.is_none() || place(d) != want {
+            return Err(Refusal::Marker(MarkerProblem::CrossesMount(part)));
+        }
     }
     Ok(Some(Marker { incompat, volatile }))
 }

@@ -757,3 +757,24 @@ overlays; marker"#,
     assert!(said(&r, "overlays=1") && said(&r, "marker"), "{r:#?}");
     assert_eq!(r.stderr, "", "{r:#?}");
 }
+
+/// Issue 15 F2: a directory outside WORKDIR bind-mounted (same filesystem) onto the marker's
+/// path: the walk must not cross it, and nothing outside WORKDIR is removed.
+#[test]
+fn a_bind_mount_on_the_marker_path_is_not_crossed() {
+    let s = scratch("bind-cross");
+    let r = run(
+        &s,
+        r#"rc "$H" overlay "$D/t" -o "$PLAIN"; umount "$D/t"
+mkdir -p "$D/out/incompat/volatile"; touch "$D/out/incompat/volatile/dirty"
+mount --bind "$D/out" "$D/w/work"
+rc "$H" overlay "$D/t2" -o "$PLAIN"
+umount "$D/w/work"
+test -f "$D/out/incompat/volatile/dirty" && echo outside-kept
+overlays; marker"#,
+    );
+    r.assert_rcs(&[0, 32]);
+    assert!(said(&r, "outside-kept") && said(&r, "overlays=0"), "{r:#?}");
+    assert_eq!(r.stderr.lines().count(), 1, "{r:#?}");
+    assert_stderr_has(&r, "crosses a mount");
+}
