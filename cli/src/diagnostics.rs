@@ -379,9 +379,18 @@ impl fmt::Display for MarkerProblem {
                 "{marker} holds {}, not only the kernel's dirty file{LEAVING}",
                 shown(name)
             ),
-            MarkerProblem::DirtyNotAFile => {
-                write!(f, "{marker}/dirty is not a regular file{LEAVING}")
+            MarkerProblem::DirtyNotEmptyFile => {
+                write!(f, "{marker}/dirty is not the kernel's empty file{LEAVING}")
             }
+            MarkerProblem::NoDirty => {
+                write!(f, "{marker} does not hold the kernel's dirty file{LEAVING}")
+            }
+            MarkerProblem::IncompatForeign(name) => write!(
+                f,
+                "{} holds {}, not only the volatile marker{LEAVING}",
+                MarkerPart::Incompat,
+                shown(name)
+            ),
             MarkerProblem::List(e) => write!(f, "cannot list {marker}: {}", OsWhy(e)),
             MarkerProblem::Remove(e) => {
                 write!(f, "cannot remove the volatile marker: {}", OsWhy(e))
@@ -616,7 +625,9 @@ pub(crate) mod tests {
         refusal_inspect_marker: Refusal::Marker(MarkerProblem::Inspect(MarkerPart::Volatile, os(libc::ENOTDIR))) => "cannot inspect workdir/work/incompat/volatile: Not a directory [ENOTDIR]";
         refusal_crosses: Refusal::Marker(MarkerProblem::CrossesMount(MarkerPart::Work)) => "workdir/work crosses a mount boundary from workdir; leaving the volatile marker";
         refusal_foreign: Refusal::Marker(MarkerProblem::Foreign(b"x\ny".to_vec())) => "workdir/work/incompat/volatile holds x\\ny, not only the kernel's dirty file; leaving the volatile marker";
-        refusal_dirty: Refusal::Marker(MarkerProblem::DirtyNotAFile) => "workdir/work/incompat/volatile/dirty is not a regular file; leaving the volatile marker";
+        refusal_dirty: Refusal::Marker(MarkerProblem::DirtyNotEmptyFile) => "workdir/work/incompat/volatile/dirty is not the kernel's empty file; leaving the volatile marker";
+        refusal_no_dirty: Refusal::Marker(MarkerProblem::NoDirty) => "workdir/work/incompat/volatile does not hold the kernel's dirty file; leaving the volatile marker";
+        refusal_incompat_foreign: Refusal::Marker(MarkerProblem::IncompatForeign(b"other".to_vec())) => "workdir/work/incompat holds other, not only the volatile marker; leaving the volatile marker";
         refusal_list: Refusal::Marker(MarkerProblem::List(os(libc::EIO))) => "cannot list workdir/work/incompat/volatile: Input/output error [EIO]";
         refusal_boot_id: Refusal::BootId(enoent()) => "cannot read the boot id: No such file or directory [ENOENT]";
         refusal_rebooted: Refusal::Rebooted => "the upper layer was mounted volatile before a reboot (it may be incomplete); the kernel's volatile marker stays";

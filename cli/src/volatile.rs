@@ -88,8 +88,12 @@ pub enum MarkerProblem {
     CrossesMount(MarkerPart),
     /// The marker directory holds an entry the kernel did not put there.
     Foreign(Vec<u8>),
-    /// The marker's `dirty` is not a regular file.
-    DirtyNotAFile,
+    /// The marker's `dirty` is not an empty regular file.
+    DirtyNotEmptyFile,
+    /// The marker directory does not hold `dirty`.
+    NoDirty,
+    /// `work/incompat` holds an entry other than the marker.
+    IncompatForeign(Vec<u8>),
     /// Listing the marker directory failed.
     List(io::Error),
     /// Removing the marker failed.
@@ -497,20 +501,26 @@ fn find_marker(wfd: &OwnedFd) -> Result<Option<Marker>, Refusal> {
     Ok(Some(Marker { incompat, volatile }))
 }
 
-/// Refuses unless the marker directory holds the kernel's `dirty` file (a regular file) and
-/// nothing else. It stops at the first other entry, however many there are.
+/// Refuses unless the marker directory holds the kernel's `dirty` file (an empty regular file)
+/// and nothing else, and `incompat` holds the marker alone. It lists at most two entries of
+/// each, however many there are.
 fn check_marker_holds_only_dirty(m: &Marker) -> Result<(), Refusal> {
-    let listing =
-        sys::list_dir(&m.volatile, 2).map_err(|e| Refusal::Marker(MarkerProblem::List(e)))?;
-    for name in listing {
-        if name != b"dirty" {
-            return Err(Refusal::Marker(MarkerProblem::Foreign(name)));
-        }
-        let st = sys::fstatat_nofollow(&m.volatile, c"dirty")
-            .map_err(|e| Refusal::Marker(MarkerProblem::List(e)))?;
-        if st.st_mode & libc::S_IFMT != libc::S_IFREG {
-            return Err(Refusal::Marker(MarkerProblem::DirtyNotAFile));
-        }
+    let list =
+        |dir: &OwnedFd| sys::list_dir(dir, 2).map_err(|e| Refusal::Marker(MarkerProblem::List(e)));
+    if let Some(other) = list(&m.incompat)?.into_iter().find(|n| n != b"volatile") {
+        return Err(Refusal::Marker(MarkerProblem::IncompatForeign(other)));
+    }
+    let names = list(&m.volatile)?;
+    if let Some(other) = names.iter().find(|n| *n != b"dirty") {
+        return Err(Refusal::Marker(MarkerProblem::Foreign(other.clone())));
+    }
+    if names.is_empty() {
+        return Err(Refusal::Marker(MarkerProblem::NoDirty));
+    }
+    let st = sys::fstatat_nofollow(&m.volatile, c"dirty")
+        .map_err(|e| Refusal::Marker(MarkerProblem::List(e)))?;
+    if st.st_mode & libc::S_IFMT != libc::S_IFREG || st.st_size != 0 {
+        return Err(Refusal::Marker(MarkerProblem::DirtyNotEmptyFile));
     }
     Ok(())
 }

@@ -778,3 +778,35 @@ overlays; marker"#,
     assert_eq!(r.stderr.lines().count(), 1, "{r:#?}");
     assert_stderr_has(&r, "crosses a mount");
 }
+
+/// Issue 15 F5 and F3: the marker directory must hold exactly the kernel's empty `dirty`
+/// file, and `incompat` only `volatile`; anything else is refused before anything is removed.
+#[test]
+fn an_empty_marker_directory_is_refused() {
+    let r = changed_workdir_refused(
+        "marker-empty",
+        "rm work/incompat/volatile/dirty",
+        "does not hold the kernel's dirty file; leaving the volatile marker",
+    );
+    assert!(said(&r, "no-marker"), "{r:#?}");
+}
+
+#[test]
+fn a_dirty_file_with_content_is_refused() {
+    let r = changed_workdir_refused(
+        "dirty-content",
+        "echo x > work/incompat/volatile/dirty",
+        "dirty is not the kernel's empty file; leaving the volatile marker",
+    );
+    assert!(said(&r, "marker"), "{r:#?}");
+}
+
+#[test]
+fn another_entry_beside_the_marker_is_refused() {
+    let r = changed_workdir_refused(
+        "incompat-other",
+        "mkdir work/incompat/other",
+        "holds other, not only the volatile marker; leaving the volatile marker",
+    );
+    assert!(said(&r, "marker"), "{r:#?}");
+}
