@@ -392,9 +392,20 @@ impl fmt::Display for MarkerProblem {
                 shown(name)
             ),
             MarkerProblem::List(e) => write!(f, "cannot list {marker}: {}", OsWhy(e)),
-            MarkerProblem::Remove(e) => {
-                write!(f, "cannot remove the volatile marker: {}", OsWhy(e))
+            MarkerProblem::Remove {
+                err,
+                restored: true,
+            } => {
+                write!(f, "cannot remove {marker}{LEAVING}: {}", OsWhy(err))
             }
+            MarkerProblem::Remove {
+                err,
+                restored: false,
+            } => write!(
+                f,
+                "cannot remove {marker}, and its dirty file could not be put back: {}",
+                OsWhy(err)
+            ),
         }
     }
 }
@@ -652,7 +663,8 @@ pub(crate) mod tests {
         refusal_still_mounted: Refusal::StillMounted { at: b"/r/t\n".to_vec(), id: 42 } => "an overlay mounted with volatile on this pair is still mounted at /r/t\\n (mount id 42); leaving the volatile marker";
         refusal_cannot_tell: Refusal::CannotTellMounted { id: 9, err: os(libc::EPERM) } => "cannot ask the kernel whether the volatile overlay recorded in workdir (mount id 9) is still mounted; leaving the volatile marker: Operation not permitted [EPERM]";
         refusal_sync: Refusal::Sync(os(libc::EIO)) => "syncfs on the upper layer failed; leaving the volatile marker: Input/output error [EIO]";
-        refusal_remove: Refusal::Marker(MarkerProblem::Remove(os(libc::EROFS))) => "cannot remove the volatile marker: Read-only file system [EROFS]";
+        refusal_remove: Refusal::Marker(MarkerProblem::Remove { err: os(libc::ENOTEMPTY), restored: true }) => "cannot remove workdir/work/incompat/volatile; leaving the volatile marker: Directory not empty [ENOTEMPTY]";
+        refusal_remove_unrestored: Refusal::Marker(MarkerProblem::Remove { err: os(libc::ENOTEMPTY), restored: false }) => "cannot remove workdir/work/incompat/volatile, and its dirty file could not be put back: Directory not empty [ENOTEMPTY]";
     }
 
     #[test]

@@ -428,6 +428,12 @@ pub fn euid() -> libc::uid_t {
     unsafe { libc::geteuid() }
 }
 
+/// `fchmod(2)`.
+pub fn fchmod(fd: impl AsFd, mode: libc::mode_t) -> io::Result<()> {
+    // SAFETY: `fd` is open.
+    check_int(unsafe { libc::fchmod(fd.as_fd().as_raw_fd(), mode) }).map(drop)
+}
+
 /// `syncfs(2)`.
 pub fn syncfs(fd: impl AsFd) -> io::Result<()> {
     // SAFETY: `fd` is open.

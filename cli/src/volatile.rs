@@ -96,8 +96,14 @@ pub enum MarkerProblem {
     IncompatForeign(Vec<u8>),
     /// Listing the marker directory failed.
     List(io::Error),
-    /// Removing the marker failed.
-    Remove(io::Error),
+    /// Removing the marker failed (`restored`: its `dirty` file, already removed, was put
+    /// back).
+    Remove {
+        /// Why.
+        err: io::Error,
+        /// Whether the marker is as it was.
+        restored: bool,
+    },
 }
 
 /// What is wrong with the boot record.
@@ -550,15 +556,25 @@ fn read_record(wfd: &OwnedFd) -> Result<Option<Record>, Refusal> {
         .ok_or(Refusal::Record(RecordProblem::Malformed))
 }
 
+/// Removes `dirty`, then the marker directory; when the directory cannot go (an entry
+/// appeared after the check), puts back an empty `dirty` with the mode it had, so that a
+/// refusal leaves the marker as it was.
 fn remove_marker(m: &Marker) -> Result<(), Refusal> {
-    match sys::unlinkat(&m.volatile, c"dirty", AtFlags::NONE) {
-        Err(e) if e.raw_os_error() != Some(libc::ENOENT) => {
-            return Err(Refusal::Marker(MarkerProblem::Remove(e)))
-        }
-        _ => {}
-    }
-    sys::unlinkat(&m.incompat, c"volatile", AtFlags::REMOVEDIR)
-        .map_err(|e| Refusal::Marker(MarkerProblem::Remove(e)))
+    let failed = |err, restored| Refusal::Marker(MarkerProblem::Remove { err, restored });
+    let mode = sys::fstatat_nofollow(&m.volatile, c"dirty")
+        .map(|st| st.st_mode & 0o7777)
+        .map_err(|e| failed(e, true))?;
+    sys::unlinkat(&m.volatile, c"dirty", AtFlags::NONE).map_err(|e| failed(e, true))?;
+    sys::unlinkat(&m.incompat, c"volatile", AtFlags::REMOVEDIR).map_err(|err| {
+        let restored = sys::openat(
+            Some(m.volatile.as_fd()),
+            c"dirty",
+            OFlags::WRONLY | OFlags::CREAT | OFlags::EXCL | OFlags::NOFOLLOW,
+        )
+        .and_then(|f| sys::fchmod(&f, mode))
+        .is_ok();
+        failed(err, restored)
+    })
 }
 
 /// Takes the exclusive lock on [`LOCK_FILE`] in WORKDIR, creating it (`0600`) unless `fake`;

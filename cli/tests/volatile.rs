@@ -810,3 +810,36 @@ fn another_entry_beside_the_marker_is_refused() {
     );
     assert!(said(&r, "marker"), "{r:#?}");
 }
+
+/// Issue 15 F4: an entry created in the marker directory after the helper listed it (a test
+/// program waits for the listing, `tests/c/marker_race.c`). The helper used to have unlinked
+/// `dirty` when its `rmdir` failed: the refusal changed the disk. Now `dirty` is back.
+#[test]
+fn an_entry_created_after_the_check_leaves_the_marker_as_it_was() {
+    let s = scratch("late-entry");
+    let ok = std::process::Command::new("gcc")
+        .args(["-O2", "-Wall", "-Wextra", "-Werror", "-o"])
+        .arg(s.path(b"marker_race"))
+        .arg(support::repo_file("tests/c/marker_race.c"))
+        .status()
+        .expect("running gcc");
+    assert!(ok.success(), "building tests/c/marker_race.c");
+    let r = run(
+        &s,
+        r#"rc "$H" overlay "$D/t" -o "$PLAIN"; umount "$D/t"
+mkfifo "$D/go"
+"$D/marker_race" "$D/w/work/incompat/volatile" > "$D/go" & R=$!
+read x < "$D/go"; echo "$x"
+rc "$H" overlay "$D/t2" -o "$PLAIN"
+wait $R
+overlays; marker; ls "$D/w/work/incompat/volatile""#,
+    );
+    assert!(said(&r, "watching"), "{r:#?}");
+    r.assert_rcs(&[0, 32]);
+    assert!(
+        said(&r, "overlays=0") && said(&r, "marker") && said(&r, "late"),
+        "{r:#?}"
+    );
+    assert_eq!(r.stderr.lines().count(), 1, "{r:#?}");
+    assert_stderr_has(&r, "leaving the volatile marker");
+}
