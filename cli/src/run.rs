@@ -244,6 +244,10 @@ fn volatile_rule(
     let (guard, outcome) =
         volatile::prepare(&u, &w, a.fake).map_err(|refusal| Failure::Volatile {
             target: target.to_vec(),
+            pair: diagnostics::Pair {
+                upper: u.to_vec(),
+                work: w.to_vec(),
+            },
             refusal,
         })?;
     if a.verbose && outcome == volatile::Outcome::Removed {

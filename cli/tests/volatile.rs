@@ -222,7 +222,7 @@ fn lazily_unmounted_overlay_of_the_work_dir_alone_is_refused() {
     lazily_unmounted_open_mount_refused(
         "lazy-work",
         r#"mkdir "$D/u2"; rc "$H" overlay "$D/t" -o "$(opts "$D/u2" "$D/alias/w")""#,
-        "workdir is in use by a live overlay (the kernel holds its in-use lock",
+        "workdir is in use by a live overlay (the kernel holds the in-use lock of ",
     );
 }
 
@@ -347,7 +347,8 @@ overlays; test -f "$D/q/w/work/incompat/volatile/dirty" && echo marker"#,
 }
 
 /// The first volatile mount, unmounted, then `change` (a shell fragment) to WORKDIR, then a
-/// second volatile mount under `timeout`: refused with one line holding `why`, the marker
+/// second volatile mount under `timeout`: refused with one line holding `why` (`$D` in it is
+/// the scratch directory), the marker
 /// and its `dirty` file kept, no overlay left.
 fn changed_workdir_refused(tag: &str, change: &str, why: &str) -> NsRun {
     let s = scratch(tag);
@@ -363,7 +364,7 @@ overlays; marker"#
     r.assert_rcs(&[0, 32]);
     assert!(said(&r, "overlays=0"), "{r:#?}");
     assert_eq!(r.stderr.lines().count(), 1, "{r:#?}");
-    assert_stderr_has(&r, why);
+    assert_stderr_has(&r, &why.replace("$D", &s.dir.display().to_string()));
     r
 }
 
@@ -374,7 +375,7 @@ fn a_fifo_as_the_boot_record_is_refused_without_waiting() {
     let r = changed_workdir_refused(
         "fifo",
         "rm .nydus-overlayfs-volatile-boot; mkfifo .nydus-overlayfs-volatile-boot",
-        "the boot record workdir/.nydus-overlayfs-volatile-boot is not a regular file; \
+        "the boot record $D/w/.nydus-overlayfs-volatile-boot is not a regular file; \
          leaving the volatile marker",
     );
     assert!(said(&r, "marker"), "{r:#?}");
@@ -385,7 +386,7 @@ fn a_boot_record_larger_than_its_bound_is_refused() {
     let r = changed_workdir_refused(
         "big-record",
         "head -c 5000 /dev/zero >> .nydus-overlayfs-volatile-boot",
-        "the boot record workdir/.nydus-overlayfs-volatile-boot is larger than 4096 bytes; \
+        "the boot record $D/w/.nydus-overlayfs-volatile-boot is larger than 4096 bytes; \
          leaving the volatile marker",
     );
     assert!(said(&r, "marker"), "{r:#?}");
@@ -412,7 +413,7 @@ overlays; marker; cat "$D/w/work/incompat/volatile/foreign""#,
     assert_eq!(
         r.stderr,
         format!(
-            "nydus-overlayfs: mounting overlay on {}/t2: workdir/work/incompat/volatile holds \
+            "nydus-overlayfs: mounting overlay on {0}/t2: {0}/w/work/incompat/volatile holds \
              foreign, not only the kernel's dirty file; leaving the volatile marker\n",
             s.dir.display()
         )
@@ -425,7 +426,7 @@ fn marker_not_a_directory(tag: &str, make: &str) {
     let r = changed_workdir_refused(
         tag,
         &format!("rm -r work/incompat/volatile; {make} work/incompat/volatile"),
-        "cannot inspect workdir/work/incompat/volatile: Not a directory [ENOTDIR]",
+        "cannot inspect $D/w/work/incompat/volatile: Not a directory [ENOTDIR]",
     );
     assert!(said(&r, "no-marker"), "{r:#?}");
 }
@@ -585,8 +586,8 @@ overlays; marker"#,
     assert_eq!(
         r.stderr,
         format!(
-            "nydus-overlayfs: mounting overlay on {}/t2: the kernel's in-use probe cannot answer \
-             for upperdir, which is on an unbindable mount; leaving the volatile marker\n",
+            "nydus-overlayfs: mounting overlay on {0}/t2: the kernel's in-use probe cannot answer \
+             for upperdir {0}.ub/u, which is on an unbindable mount; leaving the volatile marker\n",
             s.dir.display()
         )
     );
@@ -626,7 +627,7 @@ fn a_boot_record_not_in_the_helpers_format_is_refused() {
     let r = changed_workdir_refused(
         "malformed-record",
         r#"printf '%s\nnot numbers\n' "$(head -n 1 .nydus-overlayfs-volatile-boot)" > x && mv x .nydus-overlayfs-volatile-boot"#,
-        "the boot record workdir/.nydus-overlayfs-volatile-boot is not in this helper's \
+        "the boot record $D/w/.nydus-overlayfs-volatile-boot is not in this helper's \
          format; leaving the volatile marker",
     );
     assert!(said(&r, "marker"), "{r:#?}");
@@ -650,8 +651,8 @@ overlays; marker"#,
     assert_eq!(
         r.stderr,
         format!(
-            "nydus-overlayfs: mounting overlay on {}/t2: the kernel's in-use probe cannot answer \
-             for upperdir, which is on a read-only mount; leaving the volatile marker\n",
+            "nydus-overlayfs: mounting overlay on {0}/t2: the kernel's in-use probe cannot answer \
+             for upperdir {0}.ro/u, which is on a read-only mount; leaving the volatile marker\n",
             s.dir.display()
         )
     );
@@ -786,7 +787,7 @@ fn an_empty_marker_directory_is_refused() {
     let r = changed_workdir_refused(
         "marker-empty",
         "rm work/incompat/volatile/dirty",
-        "does not hold the kernel's dirty file; leaving the volatile marker",
+        "$D/w/work/incompat/volatile does not hold the kernel's dirty file; leaving the volatile marker",
     );
     assert!(said(&r, "no-marker"), "{r:#?}");
 }
@@ -796,7 +797,7 @@ fn a_dirty_file_with_content_is_refused() {
     let r = changed_workdir_refused(
         "dirty-content",
         "echo x > work/incompat/volatile/dirty",
-        "dirty is not the kernel's empty file; leaving the volatile marker",
+        "$D/w/work/incompat/volatile/dirty is not the kernel's empty file; leaving the volatile marker",
     );
     assert!(said(&r, "marker"), "{r:#?}");
 }
@@ -806,7 +807,7 @@ fn another_entry_beside_the_marker_is_refused() {
     let r = changed_workdir_refused(
         "incompat-other",
         "mkdir work/incompat/other",
-        "holds other, not only the volatile marker; leaving the volatile marker",
+        "$D/w/work/incompat holds other, not only the volatile marker; leaving the volatile marker",
     );
     assert!(said(&r, "marker"), "{r:#?}");
 }
