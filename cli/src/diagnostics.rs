@@ -12,7 +12,7 @@ use crate::front::{FrontError, REAL_DIRS};
 use crate::overlay::{Diagnosis, MountError, MountStep, PairProblem, MAX_DATA, MAX_PARAM};
 use crate::volatile::{
     Blind, MarkerPart, MarkerProblem, ProbeAnswer, RecordProblem, Refusal, Role, BOOT_RECORD,
-    LOCK_FILE, LOCK_WAIT_SECS, RECORD_LIMIT,
+    BOOT_RECORD_TMP, LOCK_FILE, LOCK_WAIT_SECS, RECORD_LIMIT,
 };
 
 /// Why the helper stops, as data; its `Display` is the one-line message (without the program
@@ -136,26 +136,6 @@ impl fmt::Display for ArgError {
                 "a /dev/fd/N mount point (mount.fuse3 drop_privileges) is not supported: give a path",
             ),
         }
-    }
-}
-
-/// The warning after a volatile mount whose boot record could not be written (exit 0: the
-/// mount is there).
-pub struct BootNotRecorded<'a> {
-    /// The mount point.
-    pub target: &'a [u8],
-    /// Why.
-    pub err: io::Error,
-}
-
-impl fmt::Display for BootNotRecorded<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "mounted {}, but recording the boot id in workdir failed: {}",
-            shown(self.target),
-            OsWhy(&self.err)
-        )
     }
 }
 
@@ -582,6 +562,20 @@ impl fmt::Display for InPair<'_> {
                  id {id}) is still mounted{LEAVING}: {}",
                 OsWhy(err)
             ),
+            Refusal::RecordWrite(e) => write!(
+                f,
+                "cannot write the boot record {record} (by way of {}): {}",
+                shown(&pair.under(BOOT_RECORD_TMP.to_bytes())),
+                OsWhy(e)
+            ),
+            Refusal::RecordMount { err, undone: true } => {
+                write!(f, "mounted, then undone: {}", InPair { refusal: err, pair })
+            }
+            Refusal::RecordMount { err, undone: false } => write!(
+                f,
+                "mounted, and it could not be undone: {}",
+                InPair { refusal: err, pair }
+            ),
             Refusal::Sync(e) => write!(
                 f,
                 "syncfs on the upper layer {} failed{LEAVING}: {}",
@@ -698,8 +692,6 @@ pub(crate) mod tests {
             => "mounting overlay on /t: an overlay mounted with volatile on this pair is still mounted at /m (mount id 7); leaving the volatile marker";
         failure_mount: Failure::Mount { target: b"/t\x1b".to_vec(), cause: Cause::Mount(MountError::step(MountStep::Mount2, enoent())) }
             => "mounting overlay on /t\\u{1b}: mount(2) failed: No such file or directory [ENOENT]";
-        warning_boot_not_recorded: BootNotRecorded { target: b"/t", err: enoent() }
-            => "mounted /t, but recording the boot id in workdir failed: No such file or directory [ENOENT]";
     }
 
     fn os(n: i32) -> io::Error {
@@ -755,6 +747,8 @@ pub(crate) mod tests {
         refusal_remove: Refusal::Marker(MarkerProblem::Remove { err: os(libc::ENOTEMPTY), restored: true }) => "cannot remove /w\\n/work/incompat/volatile; leaving the volatile marker: Directory not empty [ENOTEMPTY]";
         refusal_lock_not_ours: Refusal::LockNotOurs => "/w\\n/.nydus-overlayfs-volatile-lock is not a regular file of this user; leaving the volatile marker";
         refusal_lock_busy: Refusal::LockBusy => "/w\\n/.nydus-overlayfs-volatile-lock stayed locked by another process for 5 s; leaving the volatile marker";
+        refusal_record_write: Refusal::RecordWrite(os(libc::EISDIR)) => "cannot write the boot record /w\\n/.nydus-overlayfs-volatile-boot (by way of /w\\n/.nydus-overlayfs-volatile-boot.tmp): Is a directory [EISDIR]";
+        refusal_record_mount: Refusal::RecordMount { err: Box::new(Refusal::RecordWrite(os(libc::ENOSPC))), undone: true } => "mounted, then undone: cannot write the boot record /w\\n/.nydus-overlayfs-volatile-boot (by way of /w\\n/.nydus-overlayfs-volatile-boot.tmp): No space left on device [ENOSPC]";
         refusal_remove_unrestored: Refusal::Marker(MarkerProblem::Remove { err: os(libc::ENOTEMPTY), restored: false }) => "cannot remove /w\\n/work/incompat/volatile, and its dirty file could not be put back: Directory not empty [ENOTEMPTY]";
     }
 

@@ -237,19 +237,20 @@ fn volatile_rule(
     a: &Args,
     target: &[u8],
     io: &mut Io<'_>,
-) -> Result<Option<volatile::Guard>, Failure> {
+) -> Result<Option<(volatile::Guard, diagnostics::Pair)>, Failure> {
     let (Some((u, w)), true) = (overlay::upper_and_work(m), m.volatile()) else {
         return Ok(None);
     };
-    let (guard, outcome) =
-        volatile::prepare(&u, &w, a.fake).map_err(|refusal| Failure::Volatile {
-            target: target.to_vec(),
-            pair: diagnostics::Pair {
-                upper: u.to_vec(),
-                work: w.to_vec(),
-            },
-            refusal,
-        })?;
+    let pair = diagnostics::Pair {
+        upper: u.to_vec(),
+        work: w.to_vec(),
+    };
+    let refused = |refusal| Failure::Volatile {
+        target: target.to_vec(),
+        pair: pair.clone(),
+        refusal,
+    };
+    let (guard, outcome) = volatile::prepare(&u, &w, a.fake).map_err(refused)?;
     if a.verbose && outcome == volatile::Outcome::Removed {
         let what = if a.fake {
             "would be removed"
@@ -260,7 +261,7 @@ fn volatile_rule(
             "volatile marker: {what} (same boot, upper not mounted, syncfs ok)\n"
         ));
     }
-    Ok(Some(guard))
+    Ok(Some((guard, pair)))
 }
 
 fn run_mount(a: &Args, io: &mut Io<'_>) -> Result<(), Failure> {
@@ -306,11 +307,22 @@ fn run_mount(a: &Args, io: &mut Io<'_>) -> Result<(), Failure> {
     if a.verbose {
         io.note(&format!("mounted via: {}\n", taken.describe()));
     }
-    if let Some(Err(err)) = guard.map(|g| g.record_boot(target)) {
-        display::say(
-            io.err,
-            format_args!("{}", diagnostics::BootNotRecorded { target, err }),
-        );
+    if let Some((guard, pair)) = guard {
+        // The record gains the new overlay; should that fail, the mount is undone (the record
+        // written before it still holds this boot).
+        if let Err(refusal) = guard.record_boot(Some(target)) {
+            let undone = cstr(target)
+                .ok()
+                .is_some_and(|t| sys::umount(&t, sys::UnmountFlags::DETACH).is_ok());
+            return Err(Failure::Volatile {
+                target: target.to_vec(),
+                pair,
+                refusal: volatile::Refusal::RecordMount {
+                    err: Box::new(refusal),
+                    undone,
+                },
+            });
+        }
     }
     Ok(())
 }

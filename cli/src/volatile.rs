@@ -41,7 +41,8 @@ use crate::sys::{self, mounts, AtFlags, OFlags};
 /// The file the helper keeps in WORKDIR: the boot id of the volatile mounts it made on the
 /// pair, and which they are.
 pub const BOOT_RECORD: &CStr = c".nydus-overlayfs-volatile-boot";
-const BOOT_RECORD_TMP: &CStr = c".nydus-overlayfs-volatile-boot.tmp";
+/// The new boot record before it is renamed over the old one.
+pub const BOOT_RECORD_TMP: &CStr = c".nydus-overlayfs-volatile-boot.tmp";
 /// The file in WORKDIR the helper locks while it checks, removes and records: created `0600`,
 /// so that no other user can open it and hold the lock.
 pub const LOCK_FILE: &CStr = c".nydus-overlayfs-volatile-lock";
@@ -194,6 +195,15 @@ pub enum Refusal {
     },
     /// `syncfs` on the upper filesystem failed.
     Sync(io::Error),
+    /// The new boot record (written to [`BOOT_RECORD_TMP`], then renamed) could not be written.
+    RecordWrite(io::Error),
+    /// After the mount, the record could not list the new overlay.
+    RecordMount {
+        /// Why.
+        err: Box<Refusal>,
+        /// Whether the mount was detached again.
+        undone: bool,
+    },
 }
 
 /// What was found.
@@ -603,8 +613,10 @@ fn lock(wfd: &OwnedFd, fake: bool) -> Result<Option<OwnedFd>, Refusal> {
     Ok(Some(f))
 }
 
-/// Checks for the marker under an exclusive lock on WORKDIR and removes it when every
-/// condition holds (never when `fake`). `upper` and `work` are unescaped paths.
+/// Checks for the marker under an exclusive lock and removes it when every condition holds;
+/// writes the boot record of this boot first, so that a record that cannot be written stops
+/// the mount before anything changed (neither is done when `fake`). `upper` and `work` are
+/// unescaped paths.
 pub fn prepare(upper: &[u8], work: &[u8], fake: bool) -> Result<(Guard, Outcome), Refusal> {
     let cpath = |p: &[u8]| CString::new(p).map_err(|_| Refusal::NulByte);
     let wfd = named_dir(&cpath(work)?).map_err(Refusal::OpenWorkdir)?;
@@ -616,14 +628,15 @@ pub fn prepare(upper: &[u8], work: &[u8], fake: bool) -> Result<(Guard, Outcome)
             Ok(Some(r)) if Some(&r.boot) == now.as_ref() => r.mounts,
             _ => Vec::new(),
         };
-        return Ok((
-            Guard {
-                work: wfd,
-                _lock: lock,
-                kept,
-            },
-            Outcome::NoMarker,
-        ));
+        let guard = Guard {
+            work: wfd,
+            _lock: lock,
+            kept,
+        };
+        if !fake {
+            guard.record_boot(None)?;
+        }
+        return Ok((guard, Outcome::NoMarker));
     };
     check_marker_holds_only_dirty(&marker)?;
     let record = read_record(&wfd)?.ok_or(Refusal::NotOurs)?;
@@ -635,17 +648,18 @@ pub fn prepare(upper: &[u8], work: &[u8], fake: bool) -> Result<(Guard, Outcome)
     kernel_says_free(&wfd, Role::Work)?;
     check_recorded(&record)?;
     sys::syncfs(&ufd).map_err(Refusal::Sync)?;
+    // The overlays the record lists are gone; listed again, the record written now says what
+    // it said.
+    let guard = Guard {
+        work: wfd,
+        _lock: lock,
+        kept: record.mounts,
+    };
     if !fake {
+        guard.record_boot(None)?;
         remove_marker(&marker)?;
     }
-    Ok((
-        Guard {
-            work: wfd,
-            _lock: lock,
-            kept: Vec::new(),
-        },
-        Outcome::Removed,
-    ))
+    Ok((guard, Outcome::Removed))
 }
 
 /// The overlay now mounted on `target`, as the record lists it: `None` when the kernel cannot
@@ -657,20 +671,20 @@ fn mounted_overlay(target: &[u8]) -> Option<Recorded> {
 }
 
 impl Guard {
-    /// Records, after a successful volatile mount on `target`, the current boot id and the
-    /// new overlay in WORKDIR (written to a new file, then renamed over the record).
-    pub fn record_boot(&self, target: &[u8]) -> io::Result<()> {
-        let boot = boot_id().map_err(|r| match r {
-            Refusal::BootId(e) => e,
-            _ => io::Error::other("boot id"),
-        })?;
+    /// Records the current boot id and the volatile overlays of the pair in WORKDIR (written
+    /// to a new file, then renamed over the record): before the mount (`target` `None`), and
+    /// after it, with the new overlay mounted on `target`.
+    pub fn record_boot(&self, target: Option<&[u8]>) -> Result<(), Refusal> {
+        let boot = boot_id()?;
         let mut mounts = self.kept.clone();
-        mounts.extend(mounted_overlay(target));
+        mounts.extend(target.and_then(mounted_overlay));
         let excess = mounts.len().saturating_sub(RECORD_MOUNTS);
         mounts.drain(..excess);
         let record = Record { boot, mounts };
         match sys::unlinkat(&self.work, BOOT_RECORD_TMP, AtFlags::NONE) {
-            Err(e) if e.raw_os_error() != Some(libc::ENOENT) => return Err(e),
+            Err(e) if e.raw_os_error() != Some(libc::ENOENT) => {
+                return Err(Refusal::RecordWrite(e))
+            }
             _ => {}
         }
         // O_EXCL: never opens what is there (a FIFO would block, a symlink lead elsewhere).
@@ -678,10 +692,11 @@ impl Guard {
             Some(self.work.as_fd()),
             BOOT_RECORD_TMP,
             OFlags::WRONLY | OFlags::CREAT | OFlags::EXCL | OFlags::NOFOLLOW,
-        )?;
-        sys::write_all(&f, &record.render())?;
+        )
+        .map_err(Refusal::RecordWrite)?;
+        sys::write_all(&f, &record.render()).map_err(Refusal::RecordWrite)?;
         drop(f);
-        sys::renameat(&self.work, BOOT_RECORD_TMP, BOOT_RECORD)
+        sys::renameat(&self.work, BOOT_RECORD_TMP, BOOT_RECORD).map_err(Refusal::RecordWrite)
     }
 }
 

@@ -844,3 +844,35 @@ overlays; marker; ls "$D/w/work/incompat/volatile""#,
     assert_eq!(r.stderr.lines().count(), 1, "{r:#?}");
     assert_stderr_has(&r, "leaving the volatile marker");
 }
+
+/// Issue 15 F7: a boot record that cannot be written (a directory where its temporary file
+/// goes) used to leave a mounted overlay, its marker and no record, with a line on stderr and
+/// exit 0. The record is now written before the mount: exit 32, one line naming the path in
+/// the way, nothing mounted and no marker, so the next mount is no worse off.
+#[test]
+fn a_boot_record_that_cannot_be_written_stops_the_mount_first() {
+    let s = scratch("unwritable-record");
+    let r = run(
+        &s,
+        r#"mkdir "$D/w/.nydus-overlayfs-volatile-boot.tmp"
+rc "$H" overlay "$D/t" -o "$PLAIN"
+overlays; marker
+rmdir "$D/w/.nydus-overlayfs-volatile-boot.tmp"
+rc "$H" overlay "$D/t" -o "$PLAIN"
+overlays; marker"#,
+    );
+    r.assert_rcs(&[32, 0]);
+    assert!(
+        said(&r, "overlays=0") && said(&r, "no-marker") && said(&r, "overlays=1"),
+        "{r:#?}"
+    );
+    assert_eq!(
+        r.stderr,
+        format!(
+            "nydus-overlayfs: mounting overlay on {0}/t: cannot write the boot record \
+             {0}/w/.nydus-overlayfs-volatile-boot (by way of \
+             {0}/w/.nydus-overlayfs-volatile-boot.tmp): Is a directory [EISDIR]\n",
+            s.dir.display()
+        )
+    );
+}
