@@ -71,6 +71,9 @@ while [ $# -gt 0 ] && [ "$1" != -- ]; do
 done
 [ "${1:-}" = -- ] && shift
 [ ${#sets[@]} -gt 0 ] || sets=(core ffi cli)
+# A property that fails under a mutant fails at once: proptest's shrinking of the failure
+# would take minutes and end in a timeout instead of a catch.
+export PROPTEST_MAX_SHRINK_ITERS=0
 command -v cargo-mutants >/dev/null || { echo "mutants: cargo-mutants is missing (scripts/deps.sh)" >&2; exit 1; }
 
 for set in "${sets[@]}"; do
