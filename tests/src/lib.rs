@@ -26,6 +26,7 @@ pub mod debug_props;
 pub mod list_ffi;
 pub mod list_props;
 pub mod mount_props;
+pub mod parse_ffi;
 pub mod props;
 pub mod secrets;
 

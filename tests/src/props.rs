@@ -489,6 +489,7 @@ pub fn ffi_input(input: &[u8], cap: usize) {
             span_ok(&o.upperdir, in_len, "upperdir");
             span_ok(&o.workdir, in_len, "workdir");
             span_ok(&o.extraoption, in_len, "extraoption");
+            crate::parse_ffi::check(&f.input, &o);
         } else {
             assert_eq!(bytes_of(&o), bytes_of(&sentinel::<nydus_overlay_options>()));
         }
