@@ -26,10 +26,20 @@ fn version_exits_0_and_names_the_helper() {
 }
 
 #[test]
-fn help_exits_0() {
-    let out = run(&["-h"]);
-    assert_eq!(out.status.code(), Some(0));
-    assert!(!out.stdout.is_empty());
+fn help_exits_0_in_both_spellings() {
+    let short = run(&["-h"]);
+    assert_eq!(short.status.code(), Some(0));
+    assert!(!short.stdout.is_empty());
+    let long = run(&["--help"]);
+    assert_eq!(long.status.code(), Some(0));
+    assert_eq!(long.stdout, short.stdout);
+}
+
+#[test]
+fn the_long_version_flag_is_the_short_one() {
+    let long = run(&["--version"]);
+    assert_eq!(long.status.code(), Some(0));
+    assert_eq!(long.stdout, run(&["-V"]).stdout);
 }
 
 #[test]
