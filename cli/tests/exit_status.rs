@@ -43,6 +43,26 @@ fn the_long_version_flag_is_the_short_one() {
 }
 
 #[test]
+fn help_and_version_count_inside_a_group_of_short_flags() {
+    assert_eq!(run(&["-vh"]).stdout, run(&["-h"]).stdout);
+    assert_eq!(run(&["-fV"]).stdout, run(&["-V"]).stdout);
+    assert_eq!(run(&["-fV"]).status.code(), Some(0));
+}
+
+#[test]
+fn a_value_flag_without_its_value_is_named_in_the_one_line() {
+    for flag in ["-o", "-t", "-N"] {
+        let out = run(&[flag]);
+        assert_eq!(out.status.code(), Some(1), "{flag}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(
+            err,
+            format!("nydus-overlayfs: option {flag} needs a value\n")
+        );
+    }
+}
+
+#[test]
 fn no_arguments_exit_1_with_one_line() {
     let out = run(&[]);
     assert_eq!(out.status.code(), Some(1));
