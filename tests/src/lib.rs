@@ -5,22 +5,7 @@ use std::path::PathBuf;
 
 use nydus_overlay_core::json::JsonStr;
 
-/// Table cases as named tests, the one test-case macro of the workspace's test crates:
-/// `cases! { check; name: a, b => want, ...; ... }` makes one `#[test] fn name()` per row that
-/// calls `check(a, b, want, ...)` (the `=> ...` part is optional; it reads as "gives"), so a
-/// failing row neither hides the others nor loses its name. Attributes (`#[cfg(...)]`, doc
-/// comments) before a row apply to its test.
-#[macro_export]
-macro_rules! cases {
-    ($check:expr; $($(#[$m:meta])* $name:ident: $($arg:expr),+ $(=> $($want:expr),+)?;)*) => {$(
-        $(#[$m])*
-        #[test]
-        fn $name() {
-            $check($($arg),+ $(, $($want),+)?)
-        }
-    )*};
-}
-
+mod cases;
 pub mod cli_output;
 pub mod list_ffi;
 pub mod list_props;
