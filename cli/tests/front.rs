@@ -133,34 +133,34 @@ fn ns(s: &Scratch, script: &[u8]) -> Ns {
     ns
 }
 
-/// One row of the comparison table.
-struct Case {
-    /// `mount.fuse` or `mount.fuse3`, found on PATH as containerd finds it.
-    prog: &'static str,
-    /// The first argument (`overlay` from containerd).
-    source: &'static str,
-    /// Everything after `SOURCE TARGET`; `$S` is replaced by the scratch directory.
-    args: &'static [&'static str],
-    /// A directory put before both PATHs (`$S/other`, holding another `nydus-overlayfs`).
-    other_helper: bool,
-    /// The exit status both must give.
-    rc: i32,
-    /// Whether the front must do it alone (no /bin/sh run).
-    in_process: bool,
-}
-
 const L: &str = "lowerdir=$S/l1:$S/l2";
 
-/// Runs one case through the chain and through the front, and checks they agree.
-fn compare(name: &str, c: &Case) {
+/// Runs one row of the comparison table through the chain and through the front, and checks
+/// they agree:
+/// - `prog`: `mount.fuse` or `mount.fuse3`, found on PATH as containerd finds it;
+/// - `source`: the first argument (`overlay` from containerd);
+/// - `args`: everything after `SOURCE TARGET`; `$S` is replaced by the scratch directory;
+/// - `other_helper`: a directory put before both PATHs (`$S/other`, holding another
+///   `nydus-overlayfs`);
+/// - `rc`: the exit status both must give;
+/// - `in_process`: whether the front must do it alone (no /bin/sh run).
+fn compare(
+    name: &str,
+    prog: &str,
+    source: &str,
+    args: &[&str],
+    other_helper: bool,
+    rc: i32,
+    in_process: bool,
+) {
     let s = Scratch::new(name);
     let sub = |a: &str| a.replace("$S", &dir(&s)).into_bytes();
     let mut cmd = Vec::new();
-    for a in [c.prog, c.source, "$S/m"].iter().chain(c.args) {
+    for a in [prog, source, "$S/m"].iter().chain(args) {
         cmd.extend(q(&sub(a)));
         cmd.push(b' ');
     }
-    let other = if c.other_helper {
+    let other = if other_helper {
         // Another program named nydus-overlayfs first on PATH: the chain runs it, so must
         // the front (it is not this binary, so it is not done in-process).
         "mkdir -p \"$S\"/other
@@ -187,11 +187,11 @@ P=\"$S\"/other:"
     script.push(b'\n');
     let r = ns(&s, &script);
     let (chain, front) = (r.get("chain"), r.get("front"));
-    if c.in_process {
+    if in_process {
         // The rewrite the front does in-process is the one the real mount.fuse3 did.
-        let argv: Vec<Vec<u8>> = [c.prog, c.source, "$S/m"]
+        let argv: Vec<Vec<u8>> = [prog, source, "$S/m"]
             .iter()
-            .chain(c.args)
+            .chain(args)
             .map(|a| sub(a))
             .collect();
         let call = parse_fuse(&argv).expect("mount.fuse3 runs a program");
@@ -210,8 +210,8 @@ P=\"$S\"/other:"
             ),
         }
     }
-    assert_eq!(chain.rc, Some(c.rc), "{name}: chain {chain:#?}");
-    if c.in_process {
+    assert_eq!(chain.rc, Some(rc), "{name}: chain {chain:#?}");
+    if in_process {
         assert!(
             chain.sh_runs >= 1,
             "{name}: the chain must run /bin/sh: {chain:#?}"
@@ -223,41 +223,19 @@ P=\"$S\"/other:"
     );
     assert_eq!(front.stderr, chain.stderr, "{name}: stderr");
     assert_eq!(front.mounts, chain.mounts, "{name}: mountinfo");
-    if c.rc == 0 {
+    if rc == 0 {
         assert_eq!(
             front.mounts.len(),
             1,
             "{name}: one mount expected: {front:#?}"
         );
     }
-    let sh = if c.in_process { 0 } else { chain.sh_runs };
+    let sh = if in_process { 0 } else { chain.sh_runs };
     assert_eq!(front.sh_runs, sh, "{name}: /bin/sh runs through the front");
 }
 
-/// One [`Case`], compared through the chain and the front.
-#[allow(clippy::too_many_arguments)]
-fn front_case(
-    name: &str,
-    prog: &'static str,
-    source: &'static str,
-    args: &'static [&'static str],
-    other_helper: bool,
-    rc: i32,
-    in_process: bool,
-) {
-    let c = Case {
-        prog,
-        source,
-        args,
-        other_helper,
-        rc,
-        in_process,
-    };
-    compare(name, &c);
-}
-
 cases! {
-    named front_case;
+    named compare;
     plain: "mount.fuse", "overlay", &["-o", L, "-t", "nydus-overlayfs"], false => 0, true;
     containerd_form: "mount.fuse", "overlay", &["-o", "index=off", "-o", "workdir=$S/w", "-o", "upperdir=$S/u", "-o", L, "-o", "extraoption=eyJzb3VyY2UiOiIvYSJ9", "-t", "nydus-overlayfs"], false => 0, true;
     volatile_upper: "mount.fuse", "overlay", &["-o", "volatile", "-o", "workdir=$S/w", "-o", "upperdir=$S/u", "-o", L, "-t", "nydus-overlayfs"], false => 0, true;
