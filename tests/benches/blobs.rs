@@ -69,16 +69,11 @@ fn take(s: JsonStr<'_>, out: &mut [u8]) -> usize {
 
 fn core_extra(value: &[u8], buf: &mut [u8], text: &mut [u8]) -> usize {
     let e = extra::decode(value, buf).unwrap();
-    [
-        e.source,
-        e.config.map(Secret::expose),
-        e.snapshotdir,
-        e.fs_version,
-    ]
-    .into_iter()
-    .flatten()
-    .map(|s| take(s, text))
-    .sum()
+    nydus_overlay_tests::extra_fields(&e)
+        .into_iter()
+        .flatten()
+        .map(|s| take(s, text))
+        .sum()
 }
 
 fn core_kata(value: &[u8], buf: &mut [u8], text: &mut [u8]) -> usize {
@@ -194,16 +189,11 @@ fn phases(c: &mut Criterion) {
     let e = extra::decode_json(&json).unwrap();
     g.bench_function("unescape_fields", |b| {
         b.iter(|| {
-            [
-                e.source,
-                e.config.map(Secret::expose),
-                e.snapshotdir,
-                e.fs_version,
-            ]
-            .into_iter()
-            .flatten()
-            .map(|s| take(black_box(s), &mut text))
-            .sum::<usize>()
+            nydus_overlay_tests::extra_fields(&e)
+                .into_iter()
+                .flatten()
+                .map(|s| take(black_box(s), &mut text))
+                .sum::<usize>()
         })
     });
     g.bench_function("peer_serde_json_only", |b| {

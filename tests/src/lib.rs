@@ -3,7 +3,8 @@
 
 use std::path::PathBuf;
 
-use nydus_overlay_core::json::JsonStr;
+use nydus_overlay_core::extra::ExtraOption;
+use nydus_overlay_core::json::{JsonStr, Secret};
 
 mod cases;
 pub mod cli_output;
@@ -12,6 +13,19 @@ pub mod list_props;
 pub mod mount_props;
 pub mod props;
 pub mod secrets;
+
+/// The names of an extraoption's string fields, in the order [`extra_fields`] gives them.
+pub const EXTRA_FIELD_NAMES: [&str; 4] = ["source", "config", "snapshotdir", "fs_version"];
+
+/// An extraoption's string fields in declaration order, the secret `config` exposed.
+pub fn extra_fields<'a>(e: &ExtraOption<'a>) -> [Option<JsonStr<'a>>; 4] {
+    [
+        e.source,
+        e.config.map(Secret::expose),
+        e.snapshotdir,
+        e.fs_version,
+    ]
+}
 
 /// The directory of the test data (`tests/data`), found from this crate's manifest.
 pub fn data_dir() -> PathBuf {
