@@ -126,8 +126,8 @@ fn peer_kata(value: &[u8]) -> usize {
 fn blobs(c: &mut Criterion) {
     let mut g = c.benchmark_group("decode");
     for f in fixtures() {
-        let eq = f.option.iter().position(|&b| b == b'=').unwrap();
-        let (key, value) = (&f.option[..eq], f.option[eq + 1..].to_vec());
+        let (key, value) = f.key_value();
+        let value = value.to_vec();
         let mut buf = vec![0u8; decoded_len_max(value.len())];
         let mut text = vec![0u8; value.len()];
         let is_extra = key == b"extraoption";
@@ -222,8 +222,8 @@ fn paired(_: &mut Criterion) {
     const BATCH: u32 = 200;
     println!("paired core/peer, median of {ROUNDS} alternating rounds of {BATCH} decodes each:");
     for f in fixtures() {
-        let eq = f.option.iter().position(|&b| b == b'=').unwrap();
-        let (key, value) = (&f.option[..eq], f.option[eq + 1..].to_vec());
+        let (key, value) = f.key_value();
+        let value = value.to_vec();
         let mut buf = vec![0u8; decoded_len_max(value.len())];
         let mut text = vec![0u8; value.len()];
         let is_extra = key == b"extraoption";

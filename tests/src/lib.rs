@@ -42,6 +42,18 @@ pub struct Fixture {
     pub decoded: serde_json::Value,
 }
 
+impl Fixture {
+    /// The option item's key (`extraoption`, `io.katacontainers.volume`) and its base64 value.
+    pub fn key_value(&self) -> (&[u8], &[u8]) {
+        let eq = self
+            .option
+            .iter()
+            .position(|&b| b == b'=')
+            .expect("KEY=VALUE");
+        (&self.option[..eq], &self.option[eq + 1..])
+    }
+}
+
 /// All fixtures in `tests/data`, sorted by name. Panics if there are none, so that a missing
 /// directory cannot make a test pass vacuously.
 pub fn fixtures() -> Vec<Fixture> {

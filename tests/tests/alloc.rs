@@ -119,11 +119,10 @@ cases! {
 /// Decodes one fixture blob, checked and its strings unescaped, returning how much it read and
 /// how many times it allocated.
 fn decode_counted(f: &Fixture) -> (usize, usize) {
-    let eq = f.option.iter().position(|&b| b == b'=').unwrap();
-    let value = &f.option[eq + 1..];
+    let (key, value) = f.key_value();
     let mut blob = vec![0u8; decoded_len_max(value.len())];
     let mut text = vec![0u8; value.len()];
-    count(|| decode_fixture(&f.option[..eq], value, &mut blob, &mut text))
+    count(|| decode_fixture(key, value, &mut blob, &mut text))
 }
 
 /// Decoding each fixture blob, checking it and unescaping its strings allocate nothing.

@@ -72,10 +72,7 @@ fn kata_to_json(k: &KataVolume<'_>) -> Value {
 #[test]
 fn every_fixture_decodes_to_its_json() {
     for f in fixtures() {
-        let (key, value) = {
-            let i = f.option.iter().position(|&b| b == b'=').unwrap();
-            (&f.option[..i], &f.option[i + 1..])
-        };
+        let (key, value) = f.key_value();
         let mut buf = vec![0u8; decoded_len_max(value.len())];
         match key {
             b"extraoption" => {
