@@ -594,6 +594,29 @@ cases! {
         => "mount.fuse3 front: executing /usr/sbin/mount.fuse3: Permission denied [EACCES]";
 }
 
+/// The real program starts as the chain would start it: SIGPIPE, which the helper ignores for
+/// itself, is back at its default across the exec (an ignored signal stays ignored, and a
+/// program that writes to a closed pipe would then see EPIPE where it expects to die).
+#[test]
+fn delegated_program_gets_sigpipe_at_its_default() {
+    let s = Scratch::new("sigpipe");
+    let script =
+        "printf '#!/bin/sh\\nexec grep ^SigIgn: /proc/self/status > \"$1\"\\n' > \"$S\"/real
+chmod +x \"$S\"/real
+mount --bind \"$S\"/real /usr/sbin/mount.fuse3 || exit 91
+run sig \"$S\"/front:\"$S\"/bin timeout 20 mount.fuse3 \"$S\"/status \"$S\"/m -o a -t sshfs
+";
+    let o = ns(&s, script.as_bytes()).get("sig");
+    assert_eq!(o.rc, Some(0), "{o:#?}");
+    let status = std::fs::read_to_string(s.dir.join("status")).unwrap();
+    let ignored = u64::from_str_radix(status.trim_start_matches("SigIgn:").trim(), 16).unwrap();
+    assert_eq!(
+        ignored & (1 << (libc::SIGPIPE - 1)),
+        0,
+        "SIGPIPE ignored: {status}"
+    );
+}
+
 /// The loop guard reads a bounded head of each candidate, never a whole file: the real
 /// `mount.fuse3` is stood in for by a program padded with a 1 GiB hole, which reports the bytes
 /// its process has read so far (`rchar` of `/proc/self/io`, kept across exec: the front's
