@@ -502,22 +502,15 @@ impl fmt::Display for Refusal {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::display::tests::displays;
     use nydus_overlay_core::MountOptions;
 
     fn enoent() -> io::Error {
         io::Error::from_raw_os_error(libc::ENOENT)
     }
 
-    macro_rules! mount_error_cases {
-        ($($name:ident: $e:expr => $want:expr;)*) => {$(
-            #[test]
-            fn $name() {
-                assert_eq!($e.to_string(), $want);
-            }
-        )*};
-    }
-
-    mount_error_cases! {
+    cases! {
+        displays;
         message_step_with_log: MountError::Step { step: MountStep::Layer { key: "lowerdir+", index: 3 }, err: enoent(), log: "overlay: failed to resolve '/x\ny'".into() }
             => "fsconfig lowerdir+ layer 3 failed: No such file or directory: overlay: failed to resolve '/x\\ny' [ENOENT]";
         message_step_without_log: MountError::step(MountStep::Mount2, io::Error::from_raw_os_error(libc::EINVAL))
@@ -534,16 +527,8 @@ pub(crate) mod tests {
             => "the options need 5000 bytes, more than mount(2) takes (4095), and this kernel has no lowerdir+; the layers have no common parent to shorten them [E2BIG]";
     }
 
-    macro_rules! step_cases {
-        ($($name:ident: $step:expr => $want:expr;)*) => {$(
-            #[test]
-            fn $name() {
-                assert_eq!($step.to_string(), $want);
-            }
-        )*};
-    }
-
-    step_cases! {
+    cases! {
+        displays;
         step_mount2: MountStep::Mount2 => "mount(2)";
         step_propagation: MountStep::SetPropagation => "setting propagation";
         step_fsopen: MountStep::FsOpen => "fsopen(overlay)";
@@ -568,7 +553,8 @@ pub(crate) mod tests {
         }
     }
 
-    mount_error_cases! {
+    cases! {
+        displays;
         failure_args: Failure::Args(ArgError::MissingTarget) => "missing mount point (see --help)";
         failure_namespace_open: Failure::Namespace { path: b"/x\n".to_vec(), entering: false, err: Some(enoent()) }
             => "opening mount namespace /x\\n: No such file or directory [ENOENT]";
@@ -598,7 +584,8 @@ pub(crate) mod tests {
     }
 
     // Every refusal of the volatile rule, as the user reads it after "mounting overlay on T: ".
-    mount_error_cases! {
+    cases! {
+        displays;
         refusal_nul: Refusal::NulByte => "path contains a NUL byte";
         refusal_open_workdir: Refusal::OpenWorkdir(enoent()) => "cannot open workdir: No such file or directory [ENOENT]";
         refusal_lock: Refusal::LockWorkdir(os(libc::EINTR)) => "cannot lock workdir: Interrupted system call [EINTR]";

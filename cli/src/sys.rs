@@ -2,7 +2,7 @@
 //! borrowed (`AsFd`), one function per `fsconfig` command, typed mount flags. With [`rt`], the
 //! binary's runtime, this is the only module of the helper with `unsafe`.
 
-use std::ffi::CStr;
+use std::ffi::{CStr, CString};
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 
@@ -604,6 +604,30 @@ pub fn env_last(name: &[u8]) -> Option<Vec<u8>> {
         }
         last.map(<[u8]>::to_vec)
     }
+}
+
+/// `execve(path, argv, environ)`: runs `path` in this process with this environment, the new
+/// program starting as `std::process::Command::exec` would start it: no signal blocked, and
+/// SIGPIPE back at its default (the runtime ignores it, and an ignored signal stays ignored
+/// across exec). Returns only when the exec fails, with SIGPIPE ignored again.
+pub fn exec(path: &CStr, argv: &[CString]) -> io::Error {
+    let mut ptrs: Vec<*const libc::c_char> = argv.iter().map(|a| a.as_ptr()).collect();
+    ptrs.push(std::ptr::null());
+    // SAFETY: an empty set is a valid mask and SIG_DFL a valid disposition; `set` is a local
+    // the calls initialise and read; no handler code is involved.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::pthread_sigmask(libc::SIG_SETMASK, &set, std::ptr::null_mut());
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+    // SAFETY: `path` and every argument are NUL-terminated and outlive the call; `ptrs` ends in
+    // NULL; `environ` is the process's environment block, unchanged by this program.
+    unsafe { libc::execve(path.as_ptr(), ptrs.as_ptr(), environ) };
+    let err = io::Error::last_os_error();
+    // SAFETY: as above.
+    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_IGN) };
+    err
 }
 
 /// `unshare(CLONE_NEWNS)`: this process gets its own mount namespace (a copy of the current

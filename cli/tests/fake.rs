@@ -62,25 +62,27 @@ echo "real_mounts=$(mounted)"
 const LAYERS: &str = "mkdir -p l1 l2 t";
 const UPPER_WORK: &str = "mkdir -p l1 l2 t u w";
 
-macro_rules! fake_cases {
-    ($($name:ident: $setup:expr, $target:expr, $opts:expr => $status:expr, $says:expr;)*) => {$(
-        #[test]
-        fn $name() {
-            let p = run_pair($setup, $target, $opts);
-            assert_eq!(p.fake.0, p.real.0, "-f and the real run: {} / {}", p.fake.1, p.real.1);
-            assert_eq!(p.fake.1, p.real.1, "-f and the real run say the same");
-            assert_eq!(p.real.0, $status, "{}", p.real.1);
-            if $status == 0 {
-                assert_eq!(p.real.1, "");
-            } else {
-                assert_eq!(p.real.1.lines().count(), 1, "one line: {:?}", p.real.1);
-                assert!(p.real.1.contains($says), "{:?} in {:?}", $says, p.real.1);
-            }
-        }
-    )*};
+/// `-f` and the real run give the same status and message; the status is `status` and the one
+/// line of a failure says `says`.
+fn fake_case(setup: &str, target: &str, opts: &str, status: i32, says: &str) {
+    let p = run_pair(setup, target, opts);
+    assert_eq!(
+        p.fake.0, p.real.0,
+        "-f and the real run: {} / {}",
+        p.fake.1, p.real.1
+    );
+    assert_eq!(p.fake.1, p.real.1, "-f and the real run say the same");
+    assert_eq!(p.real.0, status, "{}", p.real.1);
+    if status == 0 {
+        assert_eq!(p.real.1, "");
+    } else {
+        assert_eq!(p.real.1.lines().count(), 1, "one line: {:?}", p.real.1);
+        assert!(p.real.1.contains(says), "{says:?} in {:?}", p.real.1);
+    }
 }
 
-fake_cases! {
+cases! {
+    fake_case;
     fake_and_real_mount_alike: LAYERS, "t", "lowerdir=$D/l1:$D/l2" => 0, "";
     fake_and_real_mount_alike_with_upper: UPPER_WORK, "t",
         "lowerdir=$D/l1:$D/l2,upperdir=$D/u,workdir=$D/w" => 0, "";

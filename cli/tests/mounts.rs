@@ -493,18 +493,19 @@ fn check_failure(f: &FailSetup, name: &str, mut argv: Vec<Vec<u8>>, code: i32, n
 
 /// Each failure as a named test: exit code, one line on stderr naming the problem, and no
 /// mount left.
-macro_rules! failure_cases {
-    ($($name:ident: |$f:ident| $argv:expr, $code:expr, $needle:expr;)*) => {$(
-        #[test]
-        fn $name() {
-            let $f = FailSetup::new(stringify!($name));
-            let argv = $argv;
-            check_failure(&$f, stringify!($name), argv, $code, $needle);
-        }
-    )*};
+fn failure_case(
+    name: &str,
+    argv: impl FnOnce(&FailSetup) -> Vec<Vec<u8>>,
+    code: i32,
+    needle: &str,
+) {
+    let f = FailSetup::new(name);
+    let argv = argv(&f);
+    check_failure(&f, name, argv, code, needle);
 }
 
-failure_cases! {
+cases! {
+    named failure_case;
     fails_missing_layer: |f| f.mount(opts(&[f.st.lower[0].clone(), f.missing.clone()], None)),
         32, "lower layer 2";
     fails_layer_path_with_newline: |f| f.mount(opts(&[f.st.lower[0].clone(), f.st.s.path(b"no\nsuch\x1b")], None)),

@@ -69,16 +69,11 @@ fn take(s: JsonStr<'_>, out: &mut [u8]) -> usize {
 
 fn core_extra(value: &[u8], buf: &mut [u8], text: &mut [u8]) -> usize {
     let e = extra::decode(value, buf).unwrap();
-    [
-        e.source,
-        e.config.map(Secret::expose),
-        e.snapshotdir,
-        e.fs_version,
-    ]
-    .into_iter()
-    .flatten()
-    .map(|s| take(s, text))
-    .sum()
+    nydus_overlay_tests::extra_fields(&e)
+        .into_iter()
+        .flatten()
+        .map(|s| take(s, text))
+        .sum()
 }
 
 fn core_kata(value: &[u8], buf: &mut [u8], text: &mut [u8]) -> usize {
@@ -131,8 +126,8 @@ fn peer_kata(value: &[u8]) -> usize {
 fn blobs(c: &mut Criterion) {
     let mut g = c.benchmark_group("decode");
     for f in fixtures() {
-        let eq = f.option.iter().position(|&b| b == b'=').unwrap();
-        let (key, value) = (&f.option[..eq], f.option[eq + 1..].to_vec());
+        let (key, value) = f.key_value();
+        let value = value.to_vec();
         let mut buf = vec![0u8; decoded_len_max(value.len())];
         let mut text = vec![0u8; value.len()];
         let is_extra = key == b"extraoption";
@@ -194,16 +189,11 @@ fn phases(c: &mut Criterion) {
     let e = extra::decode_json(&json).unwrap();
     g.bench_function("unescape_fields", |b| {
         b.iter(|| {
-            [
-                e.source,
-                e.config.map(Secret::expose),
-                e.snapshotdir,
-                e.fs_version,
-            ]
-            .into_iter()
-            .flatten()
-            .map(|s| take(black_box(s), &mut text))
-            .sum::<usize>()
+            nydus_overlay_tests::extra_fields(&e)
+                .into_iter()
+                .flatten()
+                .map(|s| take(black_box(s), &mut text))
+                .sum::<usize>()
         })
     });
     g.bench_function("peer_serde_json_only", |b| {
@@ -232,8 +222,8 @@ fn paired(_: &mut Criterion) {
     const BATCH: u32 = 200;
     println!("paired core/peer, median of {ROUNDS} alternating rounds of {BATCH} decodes each:");
     for f in fixtures() {
-        let eq = f.option.iter().position(|&b| b == b'=').unwrap();
-        let (key, value) = (&f.option[..eq], f.option[eq + 1..].to_vec());
+        let (key, value) = f.key_value();
+        let value = value.to_vec();
         let mut buf = vec![0u8; decoded_len_max(value.len())];
         let mut text = vec![0u8; value.len()];
         let is_extra = key == b"extraoption";

@@ -7,7 +7,6 @@ use std::cell::Cell;
 use std::sync::OnceLock;
 
 use nydus_overlay_core::extra::{self, decoded_len_max, Rules};
-use nydus_overlay_core::json::Secret;
 use nydus_overlay_core::kata;
 use nydus_overlay_core::{option_list, MountOptions};
 use nydus_overlay_tests::{cases, fixtures, Fixture};
@@ -161,16 +160,11 @@ fn decode_fixture(key: &[u8], value: &[u8], blob: &mut [u8], text: &mut [u8]) ->
         let e = extra::decode(value, blob).unwrap();
         let _ = e.check(Rules::Go);
         let _ = e.check(Rules::Rust);
-        [
-            e.source,
-            e.config.map(Secret::expose),
-            e.snapshotdir,
-            e.fs_version,
-        ]
-        .into_iter()
-        .flatten()
-        .map(|s| s.unescape_into(text).unwrap().len())
-        .sum::<usize>()
+        nydus_overlay_tests::extra_fields(&e)
+            .into_iter()
+            .flatten()
+            .map(|s| s.unescape_into(text).unwrap().len())
+            .sum::<usize>()
             + 1
     } else {
         let k = kata::decode(value, blob).unwrap();

@@ -5,7 +5,7 @@ use nydus_overlay_core::json::{unescape_into, unescaped_len, validate, Secret, M
 use nydus_overlay_core::kata::{self, KataVolume};
 use nydus_overlay_core::option_list::select_in_string;
 use nydus_overlay_core::{ErrorKind, MountOptions};
-use nydus_overlay_tests::{cases, fixtures, props, unescape};
+use nydus_overlay_tests::{cases, extra_fields, fixtures, props, unescape, EXTRA_FIELD_NAMES};
 use serde_json::{json, Map, Value};
 use ErrorKind::*;
 
@@ -15,12 +15,7 @@ fn b64(s: &str) -> String {
 
 fn extra_to_json(e: &extra::ExtraOption<'_>) -> Value {
     let mut m = Map::new();
-    for (k, v) in [
-        ("source", e.source),
-        ("config", e.config.map(Secret::expose)),
-        ("snapshotdir", e.snapshotdir),
-        ("fs_version", e.fs_version),
-    ] {
+    for (k, v) in EXTRA_FIELD_NAMES.into_iter().zip(extra_fields(e)) {
         if let Some(v) = v {
             m.insert(k.into(), Value::String(unescape(v)));
         }

@@ -195,16 +195,12 @@ fn same_mount(u: &[u8], w: &[u8]) -> bool {
 mod tests {
     use super::*;
 
-    macro_rules! nesting_cases {
-        ($($name:ident: $u:expr, $w:expr => $want:expr;)*) => {$(
-            #[test]
-            fn $name() {
-                assert_eq!(nesting(Path::new($u), Path::new($w)), $want);
-            }
-        )*};
+    fn nests(upper: &str, work: &str, want: Option<PairProblem>) {
+        assert_eq!(nesting(Path::new(upper), Path::new(work)), want);
     }
 
-    nesting_cases! {
+    cases! {
+        nests;
         nesting_apart: "/s/u", "/s/w" => None;
         nesting_same: "/s/u", "/s/u" => Some(PairProblem::Same);
         nesting_work_inside_upper: "/s/u", "/s/u/w" => Some(PairProblem::WorkInsideUpper);
