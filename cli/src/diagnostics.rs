@@ -9,7 +9,9 @@ use nydus_overlay_core::flags::ADD_LOWER_LAYER;
 use crate::args::ArgError;
 use crate::display::{errno_name, errno_suffix, os_words, shown, OsWhy};
 use crate::front::{FrontError, REAL_DIRS};
-use crate::overlay::{Diagnosis, MountError, MountStep, PairProblem, MAX_DATA, MAX_PARAM};
+use crate::overlay::{
+    Diagnosis, MountError, MountStep, OtherLayer, PairProblem, Unwritable, MAX_DATA, MAX_PARAM,
+};
 use crate::volatile::{
     Blind, MarkerPart, MarkerProblem, ProbeAnswer, RecordProblem, Refusal, Role, BOOT_RECORD,
     RECORD_LIMIT,
@@ -268,6 +270,48 @@ impl fmt::Display for Diagnosis {
                         write!(f, "upperdir ({u}) is inside workdir ({w}): {APART}")
                     }
                 }?;
+                errno_tail(f, *errno)
+            }
+            Diagnosis::Unwritable {
+                key,
+                path,
+                why,
+                errno,
+            } => {
+                let p = shown(path);
+                match why {
+                    Unwritable::ReadOnly => write!(
+                        f,
+                        "{key} ({p}) is on a read-only mount or filesystem: overlayfs needs to write there"
+                    ),
+                    Unwritable::Overlay => write!(
+                        f,
+                        "{key} ({p}) is on an overlay: overlayfs does not take one as {key}"
+                    ),
+                }?;
+                errno_tail(f, *errno)
+            }
+            Diagnosis::Overlap {
+                index,
+                path,
+                inside,
+                other,
+                other_path,
+                errno,
+            } => {
+                let (p, o) = (shown(path), shown(other_path));
+                let relation = if *inside {
+                    "is inside"
+                } else {
+                    "is the same directory as"
+                };
+                write!(f, "lower layer {index} ({p}) {relation} ")?;
+                match other {
+                    OtherLayer::Upper => write!(f, "upperdir")?,
+                    OtherLayer::Work => write!(f, "workdir")?,
+                    OtherLayer::Lower(n) => write!(f, "lower layer {n}")?,
+                }
+                write!(f, " ({o}): overlayfs needs its layers apart")?;
                 errno_tail(f, *errno)
             }
             Diagnosis::Marker { marker, errno } => {
