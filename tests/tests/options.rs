@@ -136,6 +136,31 @@ cases! {
     ro_then_rw_volatile: "ro,volatile,rw" => true;
 }
 
+/// The C ABI's `is_volatile` (and the Go package's `Volatile`, which reads it) is core's answer.
+#[test]
+fn c_abi_is_volatile_follows_the_last_fsync_word() {
+    use nydus_overlay::*;
+    let is_volatile = |opts: &[u8]| {
+        let mut o = nydus_overlay_options::default();
+        // SAFETY: `opts` is valid for its length and `o` is writable.
+        let rc = unsafe { nydus_overlay_parse(opts.as_ptr(), opts.len(), &mut o) };
+        assert_eq!(rc, 0);
+        o.is_volatile
+    };
+    assert_eq!(
+        is_volatile(b"lowerdir=/a,upperdir=/u,workdir=/w,volatile"),
+        1
+    );
+    assert_eq!(
+        is_volatile(b"lowerdir=/a,upperdir=/u,workdir=/w,volatile,fsync=strict"),
+        0
+    );
+    assert_eq!(
+        is_volatile(b"lowerdir=/a,upperdir=/u,workdir=/w,fsync=auto,fsync=volatile"),
+        1
+    );
+}
+
 /// Without an upper layer the kernel ignores the volatile mode ("meaningless in a non-upper
 /// mount"): nothing to mark, nothing to remove.
 #[test]
