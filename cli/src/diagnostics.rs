@@ -633,6 +633,18 @@ pub(crate) mod tests {
             => "mounting overlay on /t: an overlay mounted with volatile on this pair is still mounted at /m (mount id 7); leaving the volatile marker";
         failure_mount: Failure::Mount { target: b"/t\x1b".to_vec(), cause: Cause::Mount(MountError::step(MountStep::Mount2, enoent())) }
             => "mounting overlay on /t\\u{1b}: mount(2) failed: No such file or directory [ENOENT]";
+        failure_lower_inside_upper: Failure::Mount { target: b"/t".to_vec(), cause: Cause::Paths(Diagnosis::Overlap {
+            index: 2, path: b"/u/s".to_vec(), inside: true, other: OtherLayer::Upper, other_path: b"/u".to_vec(), errno: Some(libc::ELOOP) }) }
+            => "mounting overlay on /t: lower layer 2 (/u/s) is inside upperdir (/u): overlayfs needs its layers apart [ELOOP]";
+        failure_lower_twice: Failure::Mount { target: b"/t".to_vec(), cause: Cause::Paths(Diagnosis::Overlap {
+            index: 3, path: b"/a".to_vec(), inside: false, other: OtherLayer::Lower(1), other_path: b"/a/".to_vec(), errno: None }) }
+            => "mounting overlay on /t: lower layer 3 (/a) is the same directory as lower layer 1 (/a/): overlayfs needs its layers apart";
+        failure_upper_read_only: Failure::Mount { target: b"/t".to_vec(), cause: Cause::Paths(Diagnosis::Unwritable {
+            key: "upperdir", path: b"/r/u".to_vec(), why: Unwritable::ReadOnly, errno: Some(libc::EINVAL) }) }
+            => "mounting overlay on /t: upperdir (/r/u) is on a read-only mount or filesystem: overlayfs needs to write there [EINVAL]";
+        failure_work_on_an_overlay: Failure::Mount { target: b"/t".to_vec(), cause: Cause::Paths(Diagnosis::Unwritable {
+            key: "workdir", path: b"/o/w".to_vec(), why: Unwritable::Overlay, errno: Some(libc::EINVAL) }) }
+            => "mounting overlay on /t: workdir (/o/w) is on an overlay: overlayfs does not take one as workdir [EINVAL]";
         warning_boot_not_recorded: BootNotRecorded { target: b"/t", err: enoent() }
             => "mounted /t, but recording the boot id in workdir failed: No such file or directory [ENOENT]";
     }
