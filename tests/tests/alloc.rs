@@ -10,7 +10,7 @@ use nydus_overlay_core::extra::{self, decoded_len_max, Rules};
 use nydus_overlay_core::json::Secret;
 use nydus_overlay_core::kata;
 use nydus_overlay_core::{option_list, MountOptions};
-use nydus_overlay_tests::{fixtures, Fixture};
+use nydus_overlay_tests::{cases, fixtures, Fixture};
 
 struct Counting;
 
@@ -84,23 +84,18 @@ fn options_with_everything() -> Vec<u8> {
 /// A parse of [`big_options`] allocates nothing, and neither does the call after it (given the
 /// parsed options and a 64 KiB scratch buffer allocated beforehand); the call's result must
 /// depend on the work done, so that it is not optimised away or vacuous.
-macro_rules! no_alloc_cases {
-    ($($name:ident: |$m:ident, $buf:ident| $body:expr;)*) => {$(
-        #[test]
-        fn $name() {
-            let opts = big_options();
-            let mut scratch = vec![0u8; 64 * 1024];
-            let (m, allocs) = count(|| MountOptions::parse(opts).unwrap());
-            assert_eq!(allocs, 0, "MountOptions::parse allocated");
-            let ($m, $buf) = (&m, &mut scratch[..]);
-            let (work, allocs) = count(|| $body);
-            assert_eq!(allocs, 0, "{} allocated {allocs} times", stringify!($name));
-            assert!(work > 0, "the call did some work");
-        }
-    )*};
+fn no_alloc(call: impl Fn(&MountOptions<'_>, &mut [u8]) -> usize) {
+    let opts = big_options();
+    let mut scratch = vec![0u8; 64 * 1024];
+    let (m, allocs) = count(|| MountOptions::parse(opts).unwrap());
+    assert_eq!(allocs, 0, "MountOptions::parse allocated");
+    let (work, allocs) = count(|| call(&m, &mut scratch));
+    assert_eq!(allocs, 0, "the call allocated {allocs} times");
+    assert!(work > 0, "the call did some work");
 }
 
-no_alloc_cases! {
+cases! {
+    no_alloc;
     no_alloc_parse: |m, _buf| m.lower_count();
     no_alloc_data_len: |m, _buf| m.data_len();
     no_alloc_write_data: |m, buf| m.write_data(buf).unwrap();
