@@ -9,7 +9,9 @@ use nydus_overlay_core::flags::ADD_LOWER_LAYER;
 use crate::args::ArgError;
 use crate::display::{errno_name, errno_suffix, os_words, shown, OsWhy};
 use crate::front::{FrontError, REAL_DIRS};
-use crate::overlay::{Diagnosis, MountError, MountStep, PairProblem, MAX_DATA, MAX_PARAM};
+use crate::overlay::{
+    Diagnosis, MountError, MountStep, OtherLayer, PairProblem, Unwritable, MAX_DATA, MAX_PARAM,
+};
 use crate::volatile::{
     Blind, MarkerPart, MarkerProblem, ProbeAnswer, RecordProblem, Refusal, Role, BOOT_RECORD,
     RECORD_LIMIT,
@@ -268,6 +270,48 @@ impl fmt::Display for Diagnosis {
                         write!(f, "upperdir ({u}) is inside workdir ({w}): {APART}")
                     }
                 }?;
+                errno_tail(f, *errno)
+            }
+            Diagnosis::Unwritable {
+                key,
+                path,
+                why,
+                errno,
+            } => {
+                let p = shown(path);
+                match why {
+                    Unwritable::ReadOnly => write!(
+                        f,
+                        "{key} ({p}) is on a read-only mount or filesystem: overlayfs needs to write there"
+                    ),
+                    Unwritable::Overlay => write!(
+                        f,
+                        "{key} ({p}) is on an overlay: overlayfs does not take one as {key}"
+                    ),
+                }?;
+                errno_tail(f, *errno)
+            }
+            Diagnosis::Overlap {
+                index,
+                path,
+                inside,
+                other,
+                other_path,
+                errno,
+            } => {
+                let (p, o) = (shown(path), shown(other_path));
+                let relation = if *inside {
+                    "is inside"
+                } else {
+                    "is the same directory as"
+                };
+                write!(f, "lower layer {index} ({p}) {relation} ")?;
+                match other {
+                    OtherLayer::Upper => write!(f, "upperdir")?,
+                    OtherLayer::Work => write!(f, "workdir")?,
+                    OtherLayer::Lower(n) => write!(f, "lower layer {n}")?,
+                }
+                write!(f, " ({o}): overlayfs needs its layers apart")?;
                 errno_tail(f, *errno)
             }
             Diagnosis::Marker { marker, errno } => {
@@ -575,6 +619,18 @@ pub(crate) mod tests {
             => "mounting overlay on /t: an overlay mounted with volatile on this pair is still mounted at /m (mount id 7); leaving the volatile marker";
         failure_mount: Failure::Mount { target: b"/t\x1b".to_vec(), cause: Cause::Mount(MountError::step(MountStep::Mount2, enoent())) }
             => "mounting overlay on /t\\u{1b}: mount(2) failed: No such file or directory [ENOENT]";
+        failure_lower_inside_upper: Failure::Mount { target: b"/t".to_vec(), cause: Cause::Paths(Diagnosis::Overlap {
+            index: 2, path: b"/u/s".to_vec(), inside: true, other: OtherLayer::Upper, other_path: b"/u".to_vec(), errno: Some(libc::ELOOP) }) }
+            => "mounting overlay on /t: lower layer 2 (/u/s) is inside upperdir (/u): overlayfs needs its layers apart [ELOOP]";
+        failure_lower_twice: Failure::Mount { target: b"/t".to_vec(), cause: Cause::Paths(Diagnosis::Overlap {
+            index: 3, path: b"/a".to_vec(), inside: false, other: OtherLayer::Lower(1), other_path: b"/a/".to_vec(), errno: None }) }
+            => "mounting overlay on /t: lower layer 3 (/a) is the same directory as lower layer 1 (/a/): overlayfs needs its layers apart";
+        failure_upper_read_only: Failure::Mount { target: b"/t".to_vec(), cause: Cause::Paths(Diagnosis::Unwritable {
+            key: "upperdir", path: b"/r/u".to_vec(), why: Unwritable::ReadOnly, errno: Some(libc::EINVAL) }) }
+            => "mounting overlay on /t: upperdir (/r/u) is on a read-only mount or filesystem: overlayfs needs to write there [EINVAL]";
+        failure_work_on_an_overlay: Failure::Mount { target: b"/t".to_vec(), cause: Cause::Paths(Diagnosis::Unwritable {
+            key: "workdir", path: b"/o/w".to_vec(), why: Unwritable::Overlay, errno: Some(libc::EINVAL) }) }
+            => "mounting overlay on /t: workdir (/o/w) is on an overlay: overlayfs does not take one as workdir [EINVAL]";
         warning_boot_not_recorded: BootNotRecorded { target: b"/t", err: enoent() }
             => "mounted /t, but recording the boot id in workdir failed: No such file or directory [ENOENT]";
     }

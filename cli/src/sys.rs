@@ -328,6 +328,32 @@ pub fn mount_id(path: &CStr) -> io::Result<Option<u64>> {
     Ok((stx.stx_mask & libc::STATX_MNT_ID != 0).then_some(stx.stx_mnt_id))
 }
 
+/// What `statfs(2)` says of the filesystem `path` lies on (following symlinks).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FsInfo {
+    /// The filesystem's magic number (`f_type`: `OVERLAYFS_SUPER_MAGIC`, ...).
+    pub magic: u64,
+    /// Read-only there (`ST_RDONLY`: the mount's flag or the superblock's).
+    pub read_only: bool,
+}
+
+/// `statfs(2)` of `path` for the magic number, `statvfs(3)` for the read-only flag (the libc
+/// crate's glibc `statfs` has no `f_flags`).
+pub fn statfs(path: &CStr) -> io::Result<FsInfo> {
+    // SAFETY: an all-zero `statfs` is a valid value; the kernel fills it in.
+    let mut st: libc::statfs = unsafe { std::mem::zeroed() };
+    // SAFETY: `path` is NUL-terminated and `st` is writable; both outlive the call.
+    check_int(unsafe { libc::statfs(path.as_ptr(), &mut st) })?;
+    // SAFETY: an all-zero `statvfs` is a valid value; the kernel fills it in.
+    let mut vfs: libc::statvfs = unsafe { std::mem::zeroed() };
+    // SAFETY: as above.
+    check_int(unsafe { libc::statvfs(path.as_ptr(), &mut vfs) })?;
+    Ok(FsInfo {
+        magic: st.f_type as u64,
+        read_only: vfs.f_flag & libc::ST_RDONLY != 0,
+    })
+}
+
 /// `flock(2)` with `LOCK_EX`.
 pub fn lock_exclusive(fd: impl AsFd) -> io::Result<()> {
     // SAFETY: `fd` is open.

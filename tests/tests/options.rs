@@ -96,6 +96,77 @@ cases! {
         => "a=1,b=2,c=3,d=4,e=5,f=6,g=7,lowerdir=/a:/b,h=8,volatile,i=9", 0;
     many_data_items_folded_late: "a=1,b=2,c=3,d=4,e=5,f=6,g=7,h=8,volatile,upperdir=/u,i=9,workdir=/w,lowerdir=/a,ro"
         => "a=1,b=2,c=3,d=4,e=5,f=6,g=7,h=8,i=9,lowerdir=/u:/a", ms::RDONLY;
+    ro_fold_keeps_a_later_fsync_strict: "ro,lowerdir=/a,upperdir=/u,workdir=/w,volatile,fsync=strict"
+        => "lowerdir=/u:/a,fsync=strict", ms::RDONLY;
+    ro_fold_drops_fsync_volatile_after_auto: "ro,lowerdir=/a,upperdir=/u,workdir=/w,fsync=auto,fsync=volatile"
+        => "lowerdir=/u:/a,fsync=auto", ms::RDONLY;
+    rw_keeps_every_fsync_word: "lowerdir=/a,upperdir=/u,workdir=/w,volatile,fsync=strict"
+        => "lowerdir=/a,upperdir=/u,workdir=/w,volatile,fsync=strict", 0;
+}
+
+/// A row of the volatile table: whether the mount `words` ask for (after
+/// `lowerdir=/a,upperdir=/u,workdir=/w,`) runs in the kernel's volatile mode. overlayfs keeps
+/// one fsync mode that `volatile` and every `fsync=` word set, the last one winning; read-only
+/// folding leaves no upper layer, where the kernel ignores the mode.
+fn volatile_case(words: &str, want: bool) {
+    let input = format!("lowerdir=/a,upperdir=/u,workdir=/w,{words}");
+    let m = MountOptions::parse(input.as_bytes()).unwrap_or_else(|e| panic!("{input}: {e:?}"));
+    assert_eq!(m.volatile(), want, "{input}");
+}
+
+cases! {
+    volatile_case;
+    volatile_word: "volatile" => true;
+    fsync_volatile: "fsync=volatile" => true;
+    volatile_then_fsync_strict: "volatile,fsync=strict" => false;
+    fsync_strict_then_volatile: "fsync=strict,volatile" => true;
+    volatile_then_fsync_auto: "volatile,fsync=auto" => false;
+    fsync_volatile_then_fsync_auto: "fsync=volatile,fsync=auto" => false;
+    fsync_auto_then_fsync_volatile: "fsync=auto,fsync=volatile" => true;
+    fsync_strict_alone: "fsync=strict" => false;
+    volatile_then_unknown_fsync_value: "volatile,fsync=bogus" => false;
+    volatile_with_other_data_after: "volatile,index=off,redirect_dir=on" => true;
+    no_fsync_word: "index=off" => false;
+    volatile_is_case_sensitive: "VOLATILE" => false;
+    fsync_value_is_case_sensitive: "fsync=VOLATILE" => false;
+    fsync_key_is_case_sensitive: "volatile,FSYNC=strict" => true;
+    volatile_with_a_value_is_not_the_flag: "volatile=1" => false;
+    ro_volatile: "ro,volatile" => false;
+    ro_fsync_volatile: "fsync=volatile,ro" => false;
+    ro_then_rw_volatile: "ro,volatile,rw" => true;
+}
+
+/// The C ABI's `is_volatile` (and the Go package's `Volatile`, which reads it) is core's answer.
+#[test]
+fn c_abi_is_volatile_follows_the_last_fsync_word() {
+    use nydus_overlay::*;
+    let is_volatile = |opts: &[u8]| {
+        let mut o = nydus_overlay_options::default();
+        // SAFETY: `opts` is valid for its length and `o` is writable.
+        let rc = unsafe { nydus_overlay_parse(opts.as_ptr(), opts.len(), &mut o) };
+        assert_eq!(rc, 0);
+        o.is_volatile
+    };
+    assert_eq!(
+        is_volatile(b"lowerdir=/a,upperdir=/u,workdir=/w,volatile"),
+        1
+    );
+    assert_eq!(
+        is_volatile(b"lowerdir=/a,upperdir=/u,workdir=/w,volatile,fsync=strict"),
+        0
+    );
+    assert_eq!(
+        is_volatile(b"lowerdir=/a,upperdir=/u,workdir=/w,fsync=auto,fsync=volatile"),
+        1
+    );
+}
+
+/// Without an upper layer the kernel ignores the volatile mode ("meaningless in a non-upper
+/// mount"): nothing to mark, nothing to remove.
+#[test]
+fn volatile_without_upper_is_not_volatile() {
+    let m = MountOptions::parse(b"lowerdir=/a:/b,volatile").unwrap();
+    assert!(!m.volatile());
 }
 
 cases! {
