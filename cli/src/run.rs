@@ -248,6 +248,10 @@ fn volatile_rule(
     let (guard, outcome) =
         volatile::prepare(&u, &w, a.fake).map_err(|refusal| Failure::Volatile {
             target: target.to_vec(),
+            pair: diagnostics::Pair {
+                upper: u.to_vec(),
+                work: w.to_vec(),
+            },
             refusal,
         })?;
     if a.verbose && outcome == volatile::Outcome::Removed {
@@ -266,6 +270,7 @@ fn volatile_rule(
 fn run_mount(a: &Args, io: &mut Io<'_>) -> Result<(), Failure> {
     let target = a.target.as_deref().unwrap_or_default();
     if let Some(ns) = &a.namespace {
+        volatile::before_entering_namespace();
         enter_namespace(ns)?;
     }
     let opts = a

@@ -354,10 +354,110 @@ pub fn statfs(path: &CStr) -> io::Result<FsInfo> {
     })
 }
 
-/// `flock(2)` with `LOCK_EX`.
-pub fn lock_exclusive(fd: impl AsFd) -> io::Result<()> {
+/// `flock(2)` with `LOCK_EX | LOCK_NB`: `Ok(false)` when another holds the lock.
+pub fn try_lock_exclusive(fd: impl AsFd) -> io::Result<bool> {
     // SAFETY: `fd` is open.
-    check_int(unsafe { libc::flock(fd.as_fd().as_raw_fd(), libc::LOCK_EX) }).map(drop)
+    match check_int(unsafe { libc::flock(fd.as_fd().as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) }) {
+        Ok(_) => Ok(true),
+        Err(e) if e.raw_os_error() == Some(libc::EWOULDBLOCK) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// `fstatat(2)` of `name` in `dir` without following a symlink.
+pub fn fstatat_nofollow(dir: impl AsFd, name: &CStr) -> io::Result<libc::stat> {
+    // SAFETY: an all-zero `stat` is a valid value; the kernel fills it in.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: `name` is NUL-terminated, `st` is writable and `dir` is open.
+    check_int(unsafe {
+        libc::fstatat(
+            dir.as_fd().as_raw_fd(),
+            name.as_ptr(),
+            &mut st,
+            libc::AT_SYMLINK_NOFOLLOW,
+        )
+    })?;
+    Ok(st)
+}
+
+/// The names in the directory `dir` (without `.` and `..`), at most `max` of them, read from
+/// the descriptor itself (a new open of `.` below it), never through a path in /proc.
+pub fn list_dir(dir: impl AsFd, max: usize) -> io::Result<Vec<Vec<u8>>> {
+    let own = openat(Some(dir.as_fd()), c".", OFlags::RDONLY | OFlags::DIRECTORY)?;
+    // SAFETY: `own` is an open directory descriptor; on success the stream owns it.
+    let stream = unsafe { libc::fdopendir(own.as_raw_fd()) };
+    if stream.is_null() {
+        return Err(io::Error::last_os_error());
+    }
+    std::mem::forget(own);
+    let mut names = Vec::new();
+    let result = loop {
+        if names.len() == max {
+            break Ok(());
+        }
+        // SAFETY: errno is thread-local; clearing it tells end of stream from an error.
+        unsafe { *libc::__errno_location() = 0 };
+        // SAFETY: `stream` is a valid, open directory stream.
+        let entry = unsafe { libc::readdir(stream) };
+        if entry.is_null() {
+            let e = io::Error::last_os_error();
+            break if e.raw_os_error() == Some(0) {
+                Ok(())
+            } else {
+                Err(e)
+            };
+        }
+        // SAFETY: `d_name` of a returned entry is a NUL-terminated string.
+        let name = unsafe { CStr::from_ptr((*entry).d_name.as_ptr()) }.to_bytes();
+        if name != b"." && name != b".." {
+            names.push(name.to_vec());
+        }
+    };
+    // SAFETY: `stream` is open; this closes it and its descriptor.
+    unsafe { libc::closedir(stream) };
+    result.map(|()| names)
+}
+
+/// The mount id of the mount `fd` lies on (`statx(2)` with `STATX_MNT_ID`, `AT_EMPTY_PATH`),
+/// or `None` when the kernel does not report it.
+pub fn mount_id_of(fd: impl AsFd) -> io::Result<Option<u64>> {
+    // SAFETY: an all-zero `statx` is a valid value; the kernel fills it in.
+    let mut stx: libc::statx = unsafe { std::mem::zeroed() };
+    // SAFETY: the path is an empty NUL-terminated string, `stx` is writable and as large as
+    // the kernel's struct; `fd` is open.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_statx,
+            fd.as_fd().as_raw_fd(),
+            c"".as_ptr(),
+            libc::AT_EMPTY_PATH,
+            libc::STATX_MNT_ID,
+            &mut stx as *mut libc::statx,
+        )
+    };
+    check_int(r as libc::c_int)?;
+    Ok((stx.stx_mask & libc::STATX_MNT_ID != 0).then_some(stx.stx_mnt_id))
+}
+
+/// The filesystem magic of what `fd` lies on (`fstatfs(2)`'s `f_type`).
+pub fn fs_magic(fd: impl AsFd) -> io::Result<u64> {
+    // SAFETY: an all-zero `statfs` is a valid value; the kernel fills it in.
+    let mut st: libc::statfs = unsafe { std::mem::zeroed() };
+    // SAFETY: `st` is writable and `fd` is open.
+    check_int(unsafe { libc::fstatfs(fd.as_fd().as_raw_fd(), &mut st) })?;
+    Ok(st.f_type as u64)
+}
+
+/// The effective user id (`geteuid(2)`).
+pub fn euid() -> libc::uid_t {
+    // SAFETY: geteuid takes no arguments and cannot fail.
+    unsafe { libc::geteuid() }
+}
+
+/// `fchmod(2)`.
+pub fn fchmod(fd: impl AsFd, mode: libc::mode_t) -> io::Result<()> {
+    // SAFETY: `fd` is open.
+    check_int(unsafe { libc::fchmod(fd.as_fd().as_raw_fd(), mode) }).map(drop)
 }
 
 /// `syncfs(2)`.
