@@ -3,6 +3,7 @@ package nydusoverlay
 import (
 	"encoding/base64"
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -158,5 +159,67 @@ func TestDecodeExtraOptionWithoutFields(t *testing.T) {
 		if err != nil || e.Source != "" || e.Config.Reveal() != "" || e.HasFsVersion {
 			t.Errorf("%s: %+v, %v", doc, e, err)
 		}
+	}
+}
+
+// Refused: null inside the options array or as a metadata value is ErrJSONType; encoding/json
+// reads it as "" (null leaves a string, slice element or map value at its zero value).
+func TestDiffersNullStringInOptionsOrMetadata(t *testing.T) {
+	for _, c := range []struct {
+		name, doc string
+		std       func(v stdVolume) bool
+	}{
+		{"options element", `{"volume_type":"direct_block","options":["a",null]}`,
+			func(v stdVolume) bool { return len(v.Options) == 2 && v.Options[0] == "a" && v.Options[1] == "" }},
+		{"direct_volume value", `{"volume_type":"direct_block","direct_volume":{"metadata":{"k":null}}}`,
+			func(v stdVolume) bool { w, ok := v.DirectVolume.Metadata["k"]; return ok && w == "" }},
+		{"image_pull value", `{"volume_type":"image_guest_pull","image_pull":{"metadata":{"k":"1","j":null}}}`,
+			func(v stdVolume) bool { w, ok := v.ImagePull.Metadata["j"]; return ok && w == "" }},
+	} {
+		var std stdVolume
+		if err := stdDecode(b64(c.doc), &std); err != nil || !c.std(std) {
+			t.Fatalf("%s: encoding/json: %+v, %v (expected null read as \"\")", c.name, std, err)
+		}
+		if _, err := DecodeKataVolume(b64(c.doc)); !errors.Is(err, ErrJSONType) {
+			t.Errorf("%s: DecodeKataVolume: %v, want ErrJSONType", c.name, err)
+		}
+	}
+}
+
+// Refused: a field Kata always writes, absent or null, is ErrMissingField (volume_type; in
+// dm_verity hashtype, hash, blocknum, blocksize, hashsize and offset), where encoding/json
+// leaves it "" or 0. Null reads as absent here too, and these fields may not be absent.
+func TestDiffersRequiredFieldAbsentOrNull(t *testing.T) {
+	const verity = `"hashtype":"sha256","hash":"ab","blocknum":1,"blocksize":512,"hashsize":4096,"offset":0`
+	for _, c := range []struct {
+		name, doc string
+		std       func(v stdVolume) bool
+	}{
+		{"volume_type null", `{"volume_type":null}`,
+			func(v stdVolume) bool { return v.VolumeType == "" }},
+		{"volume_type absent", `{"source":"/s"}`,
+			func(v stdVolume) bool { return v.VolumeType == "" && v.Source == "/s" }},
+		{"dm_verity blocknum null", `{"volume_type":"layer_raw_block","dm_verity":{` +
+			strings.Replace(verity, `"blocknum":1`, `"blocknum":null`, 1) + `}}`,
+			func(v stdVolume) bool { return v.DmVerity != nil && v.DmVerity.BlockNum == 0 }},
+		{"dm_verity blocknum absent", `{"volume_type":"layer_raw_block","dm_verity":{` +
+			strings.Replace(verity, `"blocknum":1,`, ``, 1) + `}}`,
+			func(v stdVolume) bool { return v.DmVerity != nil && v.DmVerity.BlockNum == 0 }},
+		{"dm_verity hash absent", `{"volume_type":"layer_raw_block","dm_verity":{` +
+			strings.Replace(verity, `"hash":"ab",`, ``, 1) + `}}`,
+			func(v stdVolume) bool { return v.DmVerity != nil && v.DmVerity.Hash == "" }},
+	} {
+		var std stdVolume
+		if err := stdDecode(b64(c.doc), &std); err != nil || !c.std(std) {
+			t.Fatalf("%s: encoding/json: %+v, %v (expected the zero value)", c.name, std, err)
+		}
+		if _, err := DecodeKataVolume(b64(c.doc)); !errors.Is(err, ErrMissingField) {
+			t.Errorf("%s: DecodeKataVolume: %v, want ErrMissingField", c.name, err)
+		}
+	}
+	// The complete dm_verity decodes, so that the cases above test one field each.
+	doc := `{"volume_type":"layer_raw_block","dm_verity":{` + verity + `}}`
+	if v, err := DecodeKataVolume(b64(doc)); err != nil || v.DmVerity == nil || v.DmVerity.Blocknum != 1 {
+		t.Fatalf("complete dm_verity: %+v, %v", v, err)
 	}
 }

@@ -29,6 +29,13 @@
 //     accepts, are [ErrBase64]. This is StdEncoding.Strict() without its line-break skipping.
 //   - Invalid UTF-8 is [ErrJSONUTF8]; encoding/json turns it into U+FFFD.
 //   - Agreed: null for a known field reads as absent, as encoding/json leaves the field unset.
+//     But absent is then judged by this package's rules, which encoding/json does not have:
+//   - A field Kata always writes is required: volume_type, and in dm_verity hashtype, hash,
+//     blocknum, blocksize, hashsize and offset. Absent or null, it is [ErrMissingField];
+//     encoding/json leaves it "" or 0 ("volume_type":null, a dm_verity without "blocknum" or
+//     with "blocknum":null all decode there).
+//   - A string list or map holds strings only: null as an element of options (["a",null]) or
+//     as a metadata value ({"k":null}) is [ErrJSONType]; encoding/json reads it as "".
 //   - Agreed: a metadata key written twice ([KataVolume] DirectVolume, ImagePull) keeps its last
 //     value, as in the map encoding/json (and serde in Kata's Rust runtime) fills. The C
 //     library's nydus_overlay_kata_metadata_entries gives a C caller both entries, in order.

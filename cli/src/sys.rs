@@ -476,10 +476,6 @@ pub mod mounts {
     pub struct Mount {
         /// The superblock's magic number (`OVERLAYFS_SUPER_MAGIC`, ...).
         pub sb_magic: Option<u64>,
-        /// Whether the superblock is read-only (`SB_RDONLY`).
-        pub sb_read_only: bool,
-        /// `MOUNT_ATTR_*` bits.
-        pub attr: Option<u64>,
         /// `MS_SHARED`, `MS_SLAVE`, `MS_PRIVATE` or `MS_UNBINDABLE`.
         pub propagation: Option<u64>,
         /// The mount point.
@@ -553,8 +549,6 @@ pub mod mounts {
         };
         Ok(Mount {
             sb_magic: has(Ask::SB_BASIC).then_some(sm.sb_magic),
-            sb_read_only: has(Ask::SB_BASIC) && sm.sb_flags & libc::MS_RDONLY as u32 != 0,
-            attr: has(Ask::MNT_BASIC).then_some(sm.mnt_attr),
             propagation: has(Ask::MNT_BASIC).then_some(sm.mnt_propagation),
             point: has(Ask::MNT_POINT).then(|| string(sm.mnt_point)),
             ns_id: has(Ask::MNT_NS_ID).then_some(sm.mnt_ns_id),

@@ -18,13 +18,16 @@ pub const fn decoded_len_max(len: usize) -> usize {
 /// Decodes padded standard base64 (`+/`, `=`) into `out`, returning the bytes written.
 ///
 /// Unpadded input is refused, as Go's `base64.StdEncoding` refuses it, and so are
-/// non-canonical trailing bits and white space.
+/// non-canonical trailing bits and white space, which Go's `StdEncoding` accepts (it skips
+/// `\r` and `\n`).
 pub fn decode_base64(b64: &[u8], out: &mut [u8]) -> Result<usize> {
     if out.len() < decoded_len_max(b64.len()) {
         return Err(Error::new(ErrorKind::BufferTooSmall, 0));
     }
-    // The crate's standard engine is exactly Go's StdEncoding: padding required, canonical
-    // trailing bits, no white space. Its error positions become our byte offsets.
+    // The crate's standard engine requires padding, canonical trailing bits and no white
+    // space. That is stricter than Go's StdEncoding, which skips `\r` and `\n` and accepts
+    // non-canonical trailing bits (Kata's Go runtime reads such a blob; the Go package's
+    // documentation lists these differences). Its error positions become our byte offsets.
     base64::engine::general_purpose::STANDARD
         .decode_slice(b64, out)
         .map_err(|e| {

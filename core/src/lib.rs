@@ -81,6 +81,7 @@ pub mod mount;
 pub mod option_list;
 pub mod options;
 mod scan;
+mod show;
 
 pub use error::{Error, ErrorKind, Result};
 pub use mount::MountOptions;

@@ -7,9 +7,11 @@
 use crate::error::{Error, ErrorKind, Result};
 use crate::options::{escape_into, unescape_into, unescaped_len, Unescape};
 use crate::scan::find_any;
+use crate::show::Text;
+use core::fmt;
 
-/// One layer: a span of the option string, still escaped.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+/// One layer: a span of the option string, still escaped. `Debug` shows the path as text.
+#[derive(Copy, Clone, PartialEq, Eq)]
 pub struct Layer<'a> {
     /// The path as written in the options (escaped).
     pub raw: &'a [u8],
@@ -38,13 +40,35 @@ impl<'a> Layer<'a> {
 }
 
 /// Iterator over the layers of a `lowerdir=` value; see [`layers`].
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Layers<'a> {
     value: &'a [u8],
     base: usize,
     pos: usize,
     data_only: bool,
     done: bool,
+}
+
+impl fmt::Debug for Layer<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Layer")
+            .field("raw", &Text(self.raw))
+            .field("offset", &self.offset)
+            .field("data_only", &self.data_only)
+            .finish()
+    }
+}
+
+impl fmt::Debug for Layers<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Layers")
+            .field("value", &Text(self.value))
+            .field("base", &self.base)
+            .field("pos", &self.pos)
+            .field("data_only", &self.data_only)
+            .field("done", &self.done)
+            .finish()
+    }
 }
 
 /// Iterates the layers of a raw `lowerdir=` value, top first. `base` is the value's offset in

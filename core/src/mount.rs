@@ -5,6 +5,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::flags::{apply, Class, HelperOnly};
 use crate::lowerdir::{layers, layers_from, needs_layer_escape, plain_layer_count, Layer, Layers};
 use crate::options::{items, items_from, Item, Items, Unescape};
+use core::fmt;
 
 /// The most lower layers overlayfs takes, counted after read-only folding.
 pub const MAX_LAYERS: usize = 500;
@@ -22,7 +23,10 @@ pub const MAX_LAYERS: usize = 500;
 /// assert_eq!(&buf[..n], b"lowerdir=/l1:/l2,upperdir=/u,workdir=/w");
 /// assert_eq!(n, m.data_len());
 /// ```
-#[derive(Clone, Debug)]
+///
+/// `Debug` shows the paths, flags and counts, and of the blobs only their lengths (see
+/// [`Item`]); never the option string itself.
+#[derive(Clone)]
 pub struct MountOptions<'a> {
     input: &'a [u8],
     flags: u64,
@@ -36,6 +40,25 @@ pub struct MountOptions<'a> {
     normal_layers: usize,
     data_layers: usize,
     volatile: bool,
+}
+
+impl fmt::Debug for MountOptions<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MountOptions")
+            .field("input_len", &self.input.len())
+            .field("flags", &self.flags)
+            .field("propagation", &self.propagation)
+            .field("lower", &self.lower)
+            .field("upper", &self.upper)
+            .field("work", &self.work)
+            .field("extraoption_count", &self.extra_count)
+            .field("extraoption_last", &self.extra_last)
+            .field("kata_volume_count", &self.kata_count)
+            .field("normal_layers", &self.normal_layers)
+            .field("data_layers", &self.data_layers)
+            .field("volatile", &self.volatile)
+            .finish()
+    }
 }
 
 fn is_volatile(raw: &[u8]) -> bool {
@@ -222,8 +245,10 @@ impl<'a> MountOptions<'a> {
 
     /// The layer at byte offset `cursor`, and the cursor of the next one: iteration by a plain
     /// integer, for callers that cannot hold an iterator (the C library). Start with 0; the
-    /// returned cursor is [`LAYERS_END`] after the last layer. `None` at the end or for a
-    /// cursor that is not a layer boundary this method returned.
+    /// returned cursor is [`LAYERS_END`] after the last layer. `None` at the end or for any
+    /// cursor other than 0 and those this method returned (a layer's own offset is one only
+    /// when a call returned it: the first layer's is not, unless a folded upper directory
+    /// comes before it).
     ///
     /// ```
     /// use nydus_overlay_core::mount::{MountOptions, LAYERS_END};
@@ -248,9 +273,14 @@ impl<'a> MountOptions<'a> {
         }
         let start = if cursor == 0 { base } else { cursor };
         let rel = start.checked_sub(base).filter(|&r| r < value.len())?;
-        // A cursor this method returned follows a separator (or is the first layer).
-        let after_sep = rel == 0 || (value[rel - 1] == b':' && !escaped(value, rel - 1));
-        if !after_sep {
+        // A cursor this method returned follows a separator, or is the first layer's offset
+        // returned after a folded upper directory; 0 stands for the first layer otherwise.
+        let returned = if rel == 0 {
+            cursor == 0 || self.folded()
+        } else {
+            value[rel - 1] == b':' && !escaped(value, rel - 1)
+        };
+        if !returned {
             return None;
         }
         let data_only = rel >= 2 && value[rel - 2] == b':' && !escaped(value, rel - 2);

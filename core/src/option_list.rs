@@ -44,6 +44,8 @@
 use crate::error::{Error, ErrorKind, Result};
 use crate::extra::{self, ExtraOption, Rules};
 use crate::options::items;
+use crate::show::Redacted;
+use core::fmt;
 
 /// The prefix both runtimes look for; the flag table classifies items by it too.
 pub const EXTRA_OPTION_PREFIX: &str = "extraoption=";
@@ -55,7 +57,9 @@ const PREFIX: &[u8] = EXTRA_OPTION_PREFIX.as_bytes();
 ///
 /// The value is the runtime's cut of the item, so the buffer [`decode_selected`] needs is
 /// [`extra::decoded_len_max`]`(value.len())`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+///
+/// `Debug` shows the value's length, not the value: it is the blob.
+#[derive(Copy, Clone, PartialEq, Eq)]
 pub struct Selected<'a> {
     /// Where the item is: its index in a list, its byte offset in an option string.
     pub position: usize,
@@ -65,6 +69,17 @@ pub struct Selected<'a> {
     pub value_offset: usize,
     /// How many items start with `extraoption=`.
     pub count: usize,
+}
+
+impl fmt::Debug for Selected<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Selected")
+            .field("position", &self.position)
+            .field("value", &Redacted(self.value.len()))
+            .field("value_offset", &self.value_offset)
+            .field("count", &self.count)
+            .finish()
+    }
 }
 
 /// The value a runtime cuts from an `extraoption=` item.

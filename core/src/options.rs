@@ -9,9 +9,15 @@
 use crate::error::{Error, ErrorKind, Result};
 use crate::flags::{classify, Class};
 use crate::scan::find_any;
+use crate::show::{Redacted, Text};
+use core::fmt;
 
 /// One option item: a span of the input, still escaped.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+///
+/// `Debug` shows the item as text, except the value of a helper-only item
+/// (`extraoption=`, `io.katacontainers.volume=`, `comment=`, `x-*`), which is shown only by its
+/// length: the blobs carry registry credentials.
+#[derive(Copy, Clone, PartialEq, Eq)]
 pub struct Item<'a> {
     /// The item's bytes, escapes and quotes kept.
     pub raw: &'a [u8],
@@ -49,14 +55,37 @@ impl<'a> Item<'a> {
 
 /// Iterator over the items of an option string; see [`items`].
 ///
-/// Cheap to clone. After an error it yields nothing more.
-#[derive(Clone, Debug)]
+/// Cheap to clone. After an error it yields nothing more. `Debug` shows where it is, not the
+/// text.
+#[derive(Clone)]
 pub struct Items<'a> {
     input: &'a [u8],
     pos: usize,
     /// Where the first NUL byte is (`usize::MAX` when there is none, or when the input was
     /// checked before): the item that reaches it is an error.
     nul: usize,
+}
+
+impl fmt::Debug for Item<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("Item");
+        match (self.class(), self.value()) {
+            (Class::HelperOnly(_), Some(value)) => d
+                .field("key", &Text(self.key()))
+                .field("value", &Redacted(value.len())),
+            _ => d.field("raw", &Text(self.raw)),
+        };
+        d.field("offset", &self.offset).finish()
+    }
+}
+
+impl fmt::Debug for Items<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Items")
+            .field("input_len", &self.input.len())
+            .field("pos", &self.pos)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Splits an option string into items, in order, skipping empty ones.
@@ -206,8 +235,9 @@ pub fn unescape_into(raw: &[u8], out: &mut [u8]) -> Result<usize> {
     Ok(n)
 }
 
-/// Iterator over the bytes of `raw` with backslash escapes removed.
-#[derive(Clone, Debug)]
+/// Iterator over the bytes of `raw` with backslash escapes removed. `Debug` shows lengths, not
+/// the text (it may be a blob).
+#[derive(Clone)]
 pub struct Unescape<'a> {
     raw: &'a [u8],
     pos: usize,
@@ -217,6 +247,15 @@ impl<'a> Unescape<'a> {
     /// Unescapes `raw` lazily. A trailing lone backslash is dropped, as the kernel drops it.
     pub fn new(raw: &'a [u8]) -> Self {
         Unescape { raw, pos: 0 }
+    }
+}
+
+impl fmt::Debug for Unescape<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Unescape")
+            .field("raw_len", &self.raw.len())
+            .field("pos", &self.pos)
+            .finish()
     }
 }
 

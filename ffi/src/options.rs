@@ -135,8 +135,10 @@ ffi_fn! {
 ffi_fn! {
     /// The layer at `cursor` (0 for the first), top first, after read-only folding. On success
     /// writes `*out`, whose `next` is the cursor of the following layer; returns
-    /// `NYDUS_OVERLAY_END` when `cursor` is `NYDUS_OVERLAY_CURSOR_END`. Each call parses the
-    /// options again (linear time), so the cursor is a plain integer and nothing is kept.
+    /// `NYDUS_OVERLAY_END` when `cursor` is `NYDUS_OVERLAY_CURSOR_END`, and
+    /// `NYDUS_OVERLAY_ERR_INVALID_ARGUMENT` for any cursor but 0 and those a call returned.
+    /// Each call parses the options again (linear time), so the cursor is a plain integer and
+    /// nothing is kept.
     ///
     /// Cost: a walk over every layer with it is quadratic. Prefer `nydus_overlay_layers`, which
     /// gives every layer in one pass; this call stays for callers of the first ABI.

@@ -455,6 +455,47 @@ static void check_option_entry_points(void) {
 }
 
 /* The extraoption item of the fixture extra-v6-auth (malloc'd, its length in *len). */
+/* nydus_overlay_next_layer takes 0 and the cursors it returned, nothing else: a layer's own
+ * byte offset is not a cursor (the first layer's never comes back, 0 stands for it), and an
+ * offset inside a path or on a separator is refused too, each leaving *out alone. */
+static void check_layer_cursors(void) {
+    static const struct {
+        const char *opts;
+        uint64_t cursor;
+        int32_t want;
+        const char *raw;  /* the layer's raw text when OK */
+        uint64_t next;
+    } rows[] = {
+        {"lowerdir=/aa:/bb:/cc", 0, NYDUS_OVERLAY_OK, "/aa", 13},
+        {"lowerdir=/aa:/bb:/cc", 13, NYDUS_OVERLAY_OK, "/bb", 17},
+        {"lowerdir=/aa:/bb:/cc", 17, NYDUS_OVERLAY_OK, "/cc", NYDUS_OVERLAY_CURSOR_END},
+        {"lowerdir=/aa:/bb:/cc", NYDUS_OVERLAY_CURSOR_END, NYDUS_OVERLAY_END, NULL, 0},
+        {"lowerdir=/aa:/bb:/cc", 9, NYDUS_OVERLAY_ERR_INVALID_ARGUMENT, NULL, 0},
+        {"lowerdir=/aa:/bb:/cc", 14, NYDUS_OVERLAY_ERR_INVALID_ARGUMENT, NULL, 0},
+        {"lowerdir=/aa:/bb:/cc", 16, NYDUS_OVERLAY_ERR_INVALID_ARGUMENT, NULL, 0},
+        {"lowerdir=/aa:/bb:/cc", 21, NYDUS_OVERLAY_ERR_INVALID_ARGUMENT, NULL, 0},
+        {"ro,lowerdir=\"/a:b\":/c,x=1", 0, NYDUS_OVERLAY_OK, "\"/a", 16},
+        {"ro,lowerdir=\"/a:b\":/c,x=1", 12, NYDUS_OVERLAY_ERR_INVALID_ARGUMENT, NULL, 0},
+        {"ro,lowerdir=/l,upperdir=/u,workdir=/w", 0, NYDUS_OVERLAY_OK, "/u", 12},
+        {"ro,lowerdir=/l,upperdir=/u,workdir=/w", 12, NYDUS_OVERLAY_OK, "/l", NYDUS_OVERLAY_CURSOR_END},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        const char *o = rows[i].opts;
+        nydus_overlay_layer l;
+        FILL(l);
+        int32_t r = nydus_overlay_next_layer(B(o), strlen(o), rows[i].cursor, &l);
+        CHECK(r == rows[i].want, "next_layer row %zu (cursor %llu) gave %d", i,
+              (unsigned long long)rows[i].cursor, r);
+        if (r != NYDUS_OVERLAY_OK || rows[i].want != NYDUS_OVERLAY_OK) {
+            UNTOUCHED(l, "failing next_layer");
+            continue;
+        }
+        size_t n = strlen(rows[i].raw);
+        CHECK(l.raw.len == n && memcmp(o + l.raw.offset, rows[i].raw, n) == 0, "next_layer row %zu layer", i);
+        CHECK(l.next == rows[i].next, "next_layer row %zu next %llu", i, (unsigned long long)l.next);
+    }
+}
+
 static char *read_auth_item(const char *dir, size_t *len) {
     char path[4096];
     snprintf(path, sizeof path, "%s/extra-v6-auth.option", dir);
@@ -621,6 +662,7 @@ int main(int argc, char **argv) {
     }
     closedir(d);
     check_option_entry_points();
+    check_layer_cursors();
     check_extra_check_rule(argv[1]);
     check_list_entry_points(argv[1]);
     check_bad_blobs();

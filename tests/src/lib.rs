@@ -8,9 +8,11 @@ use nydus_overlay_core::json::{JsonStr, Secret};
 
 mod cases;
 pub mod cli_output;
+pub mod debug_props;
 pub mod list_ffi;
 pub mod list_props;
 pub mod mount_props;
+pub mod parse_ffi;
 pub mod props;
 pub mod secrets;
 

@@ -168,6 +168,53 @@ pub fn assert_hidden(what: &str, out: &str, secret: &str) {
             "{what} shows {secret:?} base64-encoded:\n{out}"
         );
     }
+    assert_no_byte_list(what, out, secret);
+}
+
+/// The byte strings `out` writes as lists of numbers, as a derived `Debug` of a `&[u8]` does:
+/// `[80, 85, ...]` (`{:?}`), one number a line (`{:#?}`), hex (`{:x?}`, `0x50` of `{:#x?}`).
+/// Every maximal run of numbers up to 255, read once as decimal and once as hex; anything
+/// else between two numbers (a word, a larger number) ends a run.
+pub fn byte_lists(out: &str) -> Vec<Vec<u8>> {
+    let tokens: Vec<&str> = out
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|t| !t.is_empty())
+        .collect();
+    let mut lists = Vec::new();
+    for radix in [10, 16] {
+        let mut run = Vec::new();
+        for t in &tokens {
+            let digits = if radix == 16 {
+                t.strip_prefix("0x").unwrap_or(t)
+            } else {
+                t
+            };
+            match u8::from_str_radix(digits, radix) {
+                Ok(b) => run.push(b),
+                Err(_) => lists.push(std::mem::take(&mut run)),
+            }
+        }
+        lists.push(run);
+    }
+    lists.retain(|l| !l.is_empty());
+    lists
+}
+
+/// Panics when `out` holds `secret`, or a run of its base64 encoding at any alignment, as a
+/// list of byte values ([`byte_lists`]).
+pub fn assert_no_byte_list(what: &str, out: &str, secret: &str) {
+    let mut forms = vec![secret.to_owned()];
+    forms.extend(encoded(secret));
+    for list in byte_lists(out) {
+        for form in &forms {
+            let form = form.as_bytes();
+            assert!(
+                !list.windows(form.len()).any(|w| w == form),
+                "{what} shows {secret:?} as a list of bytes ({:?}):\n{out}",
+                String::from_utf8_lossy(form)
+            );
+        }
+    }
 }
 
 fn assert_clean(what: &str, out: &str) {

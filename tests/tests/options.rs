@@ -409,39 +409,67 @@ cases! {
     secret_not_echoed_nul: "lowerdir=/a:/b\0";
 }
 
-/// The layer cursor gives the layers of the iterator, in order, and refuses every offset
-/// that is not a layer's start: inside a path, or on a separator.
+/// The layer cursor gives the layers of the iterator, in order, and takes only 0 and the
+/// cursors it returned: every other offset, a layer's first byte included (the first layer's
+/// is never returned: 0 stands for it), is refused (issue 16 follow-up).
 fn check_cursor(input: &[u8]) {
     let m = MountOptions::parse(input).unwrap();
     let want: Vec<_> = m.layers().collect();
     let mut got = Vec::new();
+    let mut returned = Vec::new();
     let mut cursor = 0;
     while cursor != nydus_overlay_core::mount::LAYERS_END {
         let (l, next) = m.layer_at(cursor).expect("cursor valid");
         got.push(l);
+        returned.push(next);
         cursor = next;
     }
     assert_eq!(got, want);
-    let starts: Vec<usize> = got.iter().map(|l| l.offset).collect();
-    let refused: Vec<usize> = (1..=input.len())
-        .filter(|c| !starts.contains(c))
+    let taken: Vec<usize> = (1..=input.len() + 1)
+        .filter(|c| !returned.contains(c))
         .filter(|&c| m.layer_at(c).is_some())
         .collect();
     assert_eq!(
-        refused,
+        taken,
         Vec::<usize>::new(),
-        "offsets taken for a layer start"
+        "cursors taken that no call returned"
     );
 }
 
 cases! {
     check_cursor;
     cursor_plain: b"lowerdir=/a:/b:/c";
+    cursor_plain_first_layer_offset: b"lowerdir=/aa:/bb:/cc";
+    cursor_quoted_first_layer_offset: br#"ro,lowerdir="/a:b":/c,x=1"#;
     cursor_escapes_and_data_only: br"lowerdir=/a\::/b\\::/c::/d";
     cursor_folded_escaped_upper: br"lowerdir=/x\\:/y,upperdir=/u\:v,workdir=/w,ro";
     cursor_data_only_with_upper: b"lowerdir=/l1:/l2::/d1::/d2,upperdir=/u,workdir=/w";
     cursor_folded_single_layer: b"ro,lowerdir=/only,upperdir=/u,workdir=/w";
     cursor_one_byte_layers: b"lowerdir=a:b::c";
+}
+
+/// The cursors of the walk, and what an offset no call returned gives.
+fn cursor_table(input: &[u8], cursor: usize, want: Option<(&str, usize)>) {
+    let m = MountOptions::parse(input).unwrap();
+    let got = m
+        .layer_at(cursor)
+        .map(|(l, next)| (std::str::from_utf8(l.raw).unwrap(), next));
+    assert_eq!(got, want);
+}
+
+const END: usize = nydus_overlay_core::mount::LAYERS_END;
+
+cases! {
+    cursor_table;
+    cursor_table_start: b"lowerdir=/aa:/bb:/cc", 0 => Some(("/aa", 13));
+    cursor_table_second: b"lowerdir=/aa:/bb:/cc", 13 => Some(("/bb", 17));
+    cursor_table_last: b"lowerdir=/aa:/bb:/cc", 17 => Some(("/cc", END));
+    cursor_table_end: b"lowerdir=/aa:/bb:/cc", END => None;
+    cursor_table_first_layer_offset: b"lowerdir=/aa:/bb:/cc", 9 => None;
+    cursor_table_inside_a_path: b"lowerdir=/aa:/bb:/cc", 14 => None;
+    cursor_table_quoted_start: br#"ro,lowerdir="/a:b":/c,x=1"#, 0 => Some(("\"/a", 16));
+    cursor_table_quoted_first_layer_offset: br#"ro,lowerdir="/a:b":/c,x=1"#, 12 => None;
+    cursor_table_folded_first_lower: b"ro,lowerdir=/l,upperdir=/u,workdir=/w", 12 => Some(("/l", END));
 }
 
 #[test]
