@@ -7,6 +7,8 @@
 #   scripts/mutants.sh core -- --shard 0/4                 a quarter
 #   scripts/mutants.sh cli-mounts -- --in-diff my.diff     what a change touched
 #   scripts/mutants.sh --score A/outcomes.json B/...       score runs again, later ones winning
+#   scripts/mutants.sh --score --only LIST A/...           only the mutants named in LIST (one
+#                                                          per line, as `cargo mutants --list`)
 # Sets (each mutates one crate and runs the tests that cover it; doctests are left out: each
 # compiles on its own, which would cost a minute per mutant, and the same cases are tests):
 #   core        core's unit and integration tests, ffi's unit tests, and tests/'s cross-crate
@@ -31,12 +33,19 @@ cd "$(dirname "$0")/.."
 score() {
   python3 - "$@" <<'PY'
 import collections, json, sys
+args = sys.argv[1:]
+only = None
+if args[:1] == ["--only"]:
+    only = {l.strip() for l in open(args[1]) if l.strip()}
+    args = args[2:]
 verdict = {}
-for path in sys.argv[1:]:
+for path in args:
     for o in json.load(open(path))["outcomes"]:
         m = o["scenario"]
         if isinstance(m, dict) and "Mutant" in m:
-            verdict[m["Mutant"]["name"]] = (m["Mutant"]["file"], o["summary"])
+            name = m["Mutant"]["name"]
+            if only is None or name in only:
+                verdict[name] = (m["Mutant"]["file"], o["summary"])
 by_file = collections.defaultdict(collections.Counter)
 missed = []
 for name, (f, summary) in verdict.items():
@@ -71,6 +80,9 @@ while [ $# -gt 0 ] && [ "$1" != -- ]; do
 done
 [ "${1:-}" = -- ] && shift
 [ ${#sets[@]} -gt 0 ] || sets=(core ffi cli)
+# A property that fails under a mutant fails at once: proptest's shrinking of the failure
+# would take minutes and end in a timeout instead of a catch.
+export PROPTEST_MAX_SHRINK_ITERS=0
 command -v cargo-mutants >/dev/null || { echo "mutants: cargo-mutants is missing (scripts/deps.sh)" >&2; exit 1; }
 
 for set in "${sets[@]}"; do

@@ -9,7 +9,9 @@ use nydus_overlay_core::flags::ADD_LOWER_LAYER;
 use crate::args::ArgError;
 use crate::display::{errno_name, errno_suffix, os_words, shown, OsWhy};
 use crate::front::{FrontError, REAL_DIRS};
-use crate::overlay::{Diagnosis, MountError, MountStep, PairProblem, MAX_DATA, MAX_PARAM};
+use crate::overlay::{
+    Diagnosis, MountError, MountStep, OtherLayer, PairProblem, Unwritable, MAX_DATA, MAX_PARAM,
+};
 use crate::volatile::{
     Blind, MarkerPart, MarkerProblem, ProbeAnswer, RecordProblem, Refusal, Role, BOOT_RECORD,
     BOOT_RECORD_TMP, LOCK_FILE, LOCK_WAIT_SECS, RECORD_LIMIT,
@@ -257,6 +259,48 @@ impl fmt::Display for Diagnosis {
                         write!(f, "upperdir ({u}) is inside workdir ({w}): {APART}")
                     }
                 }?;
+                errno_tail(f, *errno)
+            }
+            Diagnosis::Unwritable {
+                key,
+                path,
+                why,
+                errno,
+            } => {
+                let p = shown(path);
+                match why {
+                    Unwritable::ReadOnly => write!(
+                        f,
+                        "{key} ({p}) is on a read-only mount or filesystem: overlayfs needs to write there"
+                    ),
+                    Unwritable::Overlay => write!(
+                        f,
+                        "{key} ({p}) is on an overlay: overlayfs does not take one as {key}"
+                    ),
+                }?;
+                errno_tail(f, *errno)
+            }
+            Diagnosis::Overlap {
+                index,
+                path,
+                inside,
+                other,
+                other_path,
+                errno,
+            } => {
+                let (p, o) = (shown(path), shown(other_path));
+                let relation = if *inside {
+                    "is inside"
+                } else {
+                    "is the same directory as"
+                };
+                write!(f, "lower layer {index} ({p}) {relation} ")?;
+                match other {
+                    OtherLayer::Upper => write!(f, "upperdir")?,
+                    OtherLayer::Work => write!(f, "workdir")?,
+                    OtherLayer::Lower(n) => write!(f, "lower layer {n}")?,
+                }
+                write!(f, " ({o}): overlayfs needs its layers apart")?;
                 errno_tail(f, *errno)
             }
             Diagnosis::Marker { marker, errno } => {
@@ -589,22 +633,15 @@ impl fmt::Display for InPair<'_> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::display::tests::displays;
     use nydus_overlay_core::MountOptions;
 
     fn enoent() -> io::Error {
         io::Error::from_raw_os_error(libc::ENOENT)
     }
 
-    macro_rules! mount_error_cases {
-        ($($name:ident: $e:expr => $want:expr;)*) => {$(
-            #[test]
-            fn $name() {
-                assert_eq!($e.to_string(), $want);
-            }
-        )*};
-    }
-
-    mount_error_cases! {
+    cases! {
+        displays;
         message_step_with_log: MountError::Step { step: MountStep::Layer { key: "lowerdir+", index: 3 }, err: enoent(), log: "overlay: failed to resolve '/x\ny'".into() }
             => "fsconfig lowerdir+ layer 3 failed: No such file or directory: overlay: failed to resolve '/x\\ny' [ENOENT]";
         message_step_without_log: MountError::step(MountStep::Mount2, io::Error::from_raw_os_error(libc::EINVAL))
@@ -621,16 +658,8 @@ pub(crate) mod tests {
             => "the options need 5000 bytes, more than mount(2) takes (4095), and this kernel has no lowerdir+; the layers have no common parent to shorten them [E2BIG]";
     }
 
-    macro_rules! step_cases {
-        ($($name:ident: $step:expr => $want:expr;)*) => {$(
-            #[test]
-            fn $name() {
-                assert_eq!($step.to_string(), $want);
-            }
-        )*};
-    }
-
-    step_cases! {
+    cases! {
+        displays;
         step_mount2: MountStep::Mount2 => "mount(2)";
         step_propagation: MountStep::SetPropagation => "setting propagation";
         step_fsopen: MountStep::FsOpen => "fsopen(overlay)";
@@ -671,7 +700,8 @@ pub(crate) mod tests {
         }
     }
 
-    mount_error_cases! {
+    cases! {
+        displays;
         failure_args: Failure::Args(ArgError::MissingTarget) => "missing mount point (see --help)";
         failure_namespace_open: Failure::Namespace { path: b"/x\n".to_vec(), entering: false, err: Some(enoent()) }
             => "opening mount namespace /x\\n: No such file or directory [ENOENT]";
@@ -692,6 +722,18 @@ pub(crate) mod tests {
             => "mounting overlay on /t: an overlay mounted with volatile on this pair is still mounted at /m (mount id 7); leaving the volatile marker";
         failure_mount: Failure::Mount { target: b"/t\x1b".to_vec(), cause: Cause::Mount(MountError::step(MountStep::Mount2, enoent())) }
             => "mounting overlay on /t\\u{1b}: mount(2) failed: No such file or directory [ENOENT]";
+        failure_lower_inside_upper: Failure::Mount { target: b"/t".to_vec(), cause: Cause::Paths(Diagnosis::Overlap {
+            index: 2, path: b"/u/s".to_vec(), inside: true, other: OtherLayer::Upper, other_path: b"/u".to_vec(), errno: Some(libc::ELOOP) }) }
+            => "mounting overlay on /t: lower layer 2 (/u/s) is inside upperdir (/u): overlayfs needs its layers apart [ELOOP]";
+        failure_lower_twice: Failure::Mount { target: b"/t".to_vec(), cause: Cause::Paths(Diagnosis::Overlap {
+            index: 3, path: b"/a".to_vec(), inside: false, other: OtherLayer::Lower(1), other_path: b"/a/".to_vec(), errno: None }) }
+            => "mounting overlay on /t: lower layer 3 (/a) is the same directory as lower layer 1 (/a/): overlayfs needs its layers apart";
+        failure_upper_read_only: Failure::Mount { target: b"/t".to_vec(), cause: Cause::Paths(Diagnosis::Unwritable {
+            key: "upperdir", path: b"/r/u".to_vec(), why: Unwritable::ReadOnly, errno: Some(libc::EINVAL) }) }
+            => "mounting overlay on /t: upperdir (/r/u) is on a read-only mount or filesystem: overlayfs needs to write there [EINVAL]";
+        failure_work_on_an_overlay: Failure::Mount { target: b"/t".to_vec(), cause: Cause::Paths(Diagnosis::Unwritable {
+            key: "workdir", path: b"/o/w".to_vec(), why: Unwritable::Overlay, errno: Some(libc::EINVAL) }) }
+            => "mounting overlay on /t: workdir (/o/w) is on an overlay: overlayfs does not take one as workdir [EINVAL]";
     }
 
     fn os(n: i32) -> io::Error {
@@ -699,16 +741,12 @@ pub(crate) mod tests {
     }
 
     // Every refusal of the volatile rule, as the user reads it after "mounting overlay on T: ".
-    macro_rules! refusal_cases {
-        ($($name:ident: $e:expr => $want:expr;)*) => {$(
-            #[test]
-            fn $name() {
-                assert_eq!(said($e), $want);
-            }
-        )*};
+    fn refusal_says(refusal: Refusal, want: &str) {
+        assert_eq!(said(refusal), want);
     }
 
-    refusal_cases! {
+    cases! {
+        refusal_says;
         refusal_nul: Refusal::NulByte => "path contains a NUL byte";
         refusal_open_workdir: Refusal::OpenWorkdir(enoent()) => "cannot open workdir /w\\n: No such file or directory [ENOENT]";
         refusal_lock: Refusal::LockWorkdir(os(libc::EINTR)) => "cannot lock /w\\n/.nydus-overlayfs-volatile-lock: Interrupted system call [EINTR]";

@@ -85,9 +85,13 @@ mount.fuse.nydus-overlayfs. SOURCE (default \"overlay\") is passed to the kernel
 
   -o OPTIONS  mount options; repeated -o are joined with ','
   -f          fake: do everything but the mount, change nothing on disk; a missing target,
-              layer, upper or work directory, or an upper/work pair overlayfs refuses (not
-              on one mount, the same directory, one inside the other), fails with the
-              mount's message and status
+              layer, upper or work directory, an upper or work on a read-only mount or an
+              overlay, an upper/work pair overlayfs refuses (not on one mount, the same
+              directory, one inside the other), the volatile marker, or a lower layer that
+              is another layer or lies inside one, fails with the mount's message and
+              status. Not foreseen: what needs more than the named paths (option values,
+              an upper in use by another overlay, nesting seen only through another mount,
+              what the upper filesystem cannot do)
   -v          verbose: print the plan (layers, flags, data, mount path) to stderr
               (the Go helper took -v for version; here it is -V)
   -s, -n      accepted and ignored (sloppy, no mtab)

@@ -2,7 +2,7 @@
 //! borrowed (`AsFd`), one function per `fsconfig` command, typed mount flags. With [`rt`], the
 //! binary's runtime, this is the only module of the helper with `unsafe`.
 
-use std::ffi::CStr;
+use std::ffi::{CStr, CString};
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 
@@ -326,6 +326,32 @@ pub fn mount_id(path: &CStr) -> io::Result<Option<u64>> {
     };
     check_int(r as libc::c_int)?;
     Ok((stx.stx_mask & libc::STATX_MNT_ID != 0).then_some(stx.stx_mnt_id))
+}
+
+/// What `statfs(2)` says of the filesystem `path` lies on (following symlinks).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FsInfo {
+    /// The filesystem's magic number (`f_type`: `OVERLAYFS_SUPER_MAGIC`, ...).
+    pub magic: u64,
+    /// Read-only there (`ST_RDONLY`: the mount's flag or the superblock's).
+    pub read_only: bool,
+}
+
+/// `statfs(2)` of `path` for the magic number, `statvfs(3)` for the read-only flag (the libc
+/// crate's glibc `statfs` has no `f_flags`).
+pub fn statfs(path: &CStr) -> io::Result<FsInfo> {
+    // SAFETY: an all-zero `statfs` is a valid value; the kernel fills it in.
+    let mut st: libc::statfs = unsafe { std::mem::zeroed() };
+    // SAFETY: `path` is NUL-terminated and `st` is writable; both outlive the call.
+    check_int(unsafe { libc::statfs(path.as_ptr(), &mut st) })?;
+    // SAFETY: an all-zero `statvfs` is a valid value; the kernel fills it in.
+    let mut vfs: libc::statvfs = unsafe { std::mem::zeroed() };
+    // SAFETY: as above.
+    check_int(unsafe { libc::statvfs(path.as_ptr(), &mut vfs) })?;
+    Ok(FsInfo {
+        magic: st.f_type as u64,
+        read_only: vfs.f_flag & libc::ST_RDONLY != 0,
+    })
 }
 
 /// `flock(2)` with `LOCK_EX | LOCK_NB`: `Ok(false)` when another holds the lock.
@@ -704,6 +730,30 @@ pub fn env_last(name: &[u8]) -> Option<Vec<u8>> {
         }
         last.map(<[u8]>::to_vec)
     }
+}
+
+/// `execve(path, argv, environ)`: runs `path` in this process with this environment, the new
+/// program starting as `std::process::Command::exec` would start it: no signal blocked, and
+/// SIGPIPE back at its default (the runtime ignores it, and an ignored signal stays ignored
+/// across exec). Returns only when the exec fails, with SIGPIPE ignored again.
+pub fn exec(path: &CStr, argv: &[CString]) -> io::Error {
+    let mut ptrs: Vec<*const libc::c_char> = argv.iter().map(|a| a.as_ptr()).collect();
+    ptrs.push(std::ptr::null());
+    // SAFETY: an empty set is a valid mask and SIG_DFL a valid disposition; `set` is a local
+    // the calls initialise and read; no handler code is involved.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::pthread_sigmask(libc::SIG_SETMASK, &set, std::ptr::null_mut());
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+    // SAFETY: `path` and every argument are NUL-terminated and outlive the call; `ptrs` ends in
+    // NULL; `environ` is the process's environment block, unchanged by this program.
+    unsafe { libc::execve(path.as_ptr(), ptrs.as_ptr(), environ) };
+    let err = io::Error::last_os_error();
+    // SAFETY: as above.
+    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_IGN) };
+    err
 }
 
 /// `unshare(CLONE_NEWNS)`: this process gets its own mount namespace (a copy of the current

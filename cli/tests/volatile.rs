@@ -469,7 +469,7 @@ setpriv --reuid=65534 --regid=65534 --clear-groups -- unshare -Urm -- bash -c '
   mkdir "$P/zl" "$P/zu" "$P/zw" "$P/zt" "$P/fu" "$P/lo"
   mount -t overlay overlay -o "lowerdir=$P/zl,upperdir=$P/zu,workdir=$P/zw,userxattr" "$P/zt"
   "$D/fuse_stall" "$D/fuse" "$P/fu" > "$D/pub/server" & echo $! > "$D/pub/pid"
-  until grep -q ready "$D/pub/server"; do sleep 0.05; done
+  until grep -q ready "$D/pub/server" 2>/dev/null; do sleep 0.05; done
   mount -t overlay overlay -o "lowerdir=$P/fu:$P/lo" "$P"
   kill -USR1 "$(cat "$D/pub/pid")"; wait' &
 for i in $(seq 200); do grep -q stalled "$D/pub/server" 2>/dev/null && break; sleep 0.05; done

@@ -465,9 +465,59 @@ fn controls(b: &[u8], from: usize, to: usize) -> Result<()> {
     }
 }
 
-/// The first `"` or `\` in `b[j..]`.
-fn find_quote_or_backslash(b: &[u8], j: usize) -> Option<usize> {
-    memchr::memchr2(b'"', b'\\', b.get(j..)?).map(|k| j + k)
+// The speed machinery kept (issue 18.4, BENCHMARKS.md "Speed machinery removed, and what
+// stays"): finding `"`/`\` and unescaping validated strings a word at a time, two-character
+// escapes through one table. The nydusd `config` string is hundreds of bytes with an escaped
+// quote every few; without these an extraoption decode took 1.6-1.7x the allocating peer
+// (1.1-1.2x with them), past the 1.3x guard.
+
+const LO: u64 = 0x0101_0101_0101_0101;
+const HI: u64 = 0x8080_8080_8080_8080;
+
+/// The bytes of `w` (little-endian) equal to `c`, as the high bit of each such byte; only the
+/// lowest set bit is exact (a match can flag the byte after it too), which is all callers use.
+#[inline(always)]
+fn bytes_eq(w: u64, c: u8) -> u64 {
+    let x = w ^ (LO * c as u64);
+    x.wrapping_sub(LO) & !x & HI
+}
+
+#[inline(always)]
+fn word(b: &[u8], at: usize) -> Option<u64> {
+    b.get(at..at + 8)
+        .map(|c| u64::from_le_bytes(c.try_into().unwrap_or_default()))
+}
+
+/// The byte each two-character escape `\x` stands for, by `x`; 0 for the others (`\u` and
+/// invalid ones, which [`escape`] handles).
+static SIMPLE: [u8; 256] = {
+    let mut t = [0u8; 256];
+    t[b'"' as usize] = b'"';
+    t[b'\\' as usize] = b'\\';
+    t[b'/' as usize] = b'/';
+    t[b'b' as usize] = 0x08;
+    t[b'f' as usize] = 0x0c;
+    t[b'n' as usize] = b'\n';
+    t[b'r' as usize] = b'\r';
+    t[b't' as usize] = b'\t';
+    t
+};
+
+/// The first `"` or `\` in `b[j..]`, eight bytes at a time (short runs between escapes make
+/// a vectorized search's set-up cost dominate).
+#[inline]
+fn find_quote_or_backslash(b: &[u8], mut j: usize) -> Option<usize> {
+    while let Some(w) = word(b, j) {
+        let m = bytes_eq(w, b'"') | bytes_eq(w, b'\\');
+        if m != 0 {
+            return Some(j + (m.trailing_zeros() / 8) as usize);
+        }
+        j += 8;
+    }
+    let rest = b.get(j..)?;
+    rest.iter()
+        .position(|&c| c == b'"' || c == b'\\')
+        .map(|k| j + k)
 }
 
 /// Validates the string whose opening quote is at `i`: returns the index of its closing
@@ -496,11 +546,16 @@ fn string_at(b: &[u8], i: usize, check_controls: bool) -> Result<(usize, bool)> 
 }
 
 /// The index after the escape whose `\` is at `at`, validating it.
+#[inline(always)]
 fn skip_escape(raw: &[u8], at: usize) -> Result<usize> {
-    escape(raw, at).map(|(_, next)| next)
+    match raw.get(at + 1) {
+        Some(&c) if SIMPLE[c as usize] != 0 => Ok(at + 2),
+        _ => escape(raw, at).map(|(_, next)| next),
+    }
 }
 
 /// Decodes the escape whose `\` is at `at`: the character and the index after the escape.
+#[inline]
 fn escape(raw: &[u8], at: usize) -> Result<(char, usize)> {
     let bad = Error::new(ErrorKind::JsonBadEscape, at);
     let c = match raw.get(at + 1).ok_or(bad)? {
@@ -593,43 +648,6 @@ pub fn unescaped_len(raw: &str) -> Result<usize> {
     })?;
     Ok(n)
 }
-
-// The one piece of speed machinery kept (issue 18.4, BENCHMARKS.md "Speed machinery
-// removed"): unescaping a validated string a word at a time. Without it the nydusd `config`
-// string (hundreds of bytes, an escaped quote every few) costs ~560 ns more per extraoption
-// decode, 1.1x to 1.6x the allocating peer, past the 1.3x guard.
-
-const LO: u64 = 0x0101_0101_0101_0101;
-const HI: u64 = 0x8080_8080_8080_8080;
-
-/// The bytes of `w` (little-endian) equal to `c`, as the high bit of each such byte; only the
-/// lowest set bit is exact (a match can flag the byte after it too), which is all callers use.
-#[inline(always)]
-fn bytes_eq(w: u64, c: u8) -> u64 {
-    let x = w ^ (LO * c as u64);
-    x.wrapping_sub(LO) & !x & HI
-}
-
-#[inline(always)]
-fn word(b: &[u8], at: usize) -> Option<u64> {
-    b.get(at..at + 8)
-        .map(|c| u64::from_le_bytes(c.try_into().unwrap_or_default()))
-}
-
-/// The byte each two-character escape `\x` stands for, by `x`; 0 for the others (`\u` and
-/// invalid ones, which [`escape`] handles).
-static SIMPLE: [u8; 256] = {
-    let mut t = [0u8; 256];
-    t[b'"' as usize] = b'"';
-    t[b'\\' as usize] = b'\\';
-    t[b'/' as usize] = b'/';
-    t[b'b' as usize] = 0x08;
-    t[b'f' as usize] = 0x0c;
-    t[b'n' as usize] = b'\n';
-    t[b'r' as usize] = b'\r';
-    t[b't' as usize] = b'\t';
-    t
-};
 
 /// Unescapes validated content: copies eight bytes at a time while no `\\` is among them
 /// (the copy may run past the part kept; later bytes overwrite it), then one escape.

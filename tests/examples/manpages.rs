@@ -312,9 +312,17 @@ See
 .TP
 .B \-f
 Fake: do everything but the mount, and change nothing on disk. A target, layer, upper or work
-directory that is missing or not a directory, or an upper/work pair overlayfs refuses (not on
-one mount, the same directory, or one inside the other), fails with the line and the exit
-status ({MOUNT_FAILED}) of the real run.
+directory that is missing or not a directory, an upper or work directory on a read-only mount
+or filesystem or on an overlay, an upper/work pair overlayfs refuses (not on one mount, the
+same directory, or one inside the other), the kernel's volatile marker under a mount without
+.BR volatile ,
+or a lower layer that is the upper, the work or another layer's directory or lies inside one,
+fails with the line and the exit status ({MOUNT_FAILED}) of the real run.
+.B \-f
+looks only at the paths the mount names; it does not foresee what needs more: an option value
+or a feature the kernel refuses, an upper or work directory in use by another overlay, a lower
+layer inside another layer seen only through a different mount (a bind mount of a
+subdirectory), or what the upper filesystem cannot do.
 .TP
 .B \-v
 Verbose: print the plan (layers, flags, kernel data, which mount path is taken) to standard
@@ -527,11 +535,20 @@ fn volatile(w: &mut String) {
     let _ = writeln!(
         w,
         r#".SH VOLATILE
-A
+A mount is volatile when the last of its
 .B volatile
-(or
-.BR fsync=volatile )
-mount leaves
+and
+.B fsync=
+words is
+.B volatile
+or
+.B fsync=volatile
+and it keeps an upper layer: overlayfs keeps one fsync mode, the last word winning, so
+.B volatile,fsync=strict
+is an
+.B fsync=strict
+mount, and the helper treats it as one.
+A volatile mount leaves
 .IB workdir /work/incompat/volatile
 behind, and the kernel then refuses every later mount of that upper and work directory, so
 containerd's own temporary mounts of a snapshot would break the container's mount.

@@ -268,6 +268,7 @@ pub fn extra_raw(data: &[u8]) {
     check_str(e.fs_version, obj.get("fs_version"));
     let _ = e.check(extra::Rules::Go);
     let _ = e.check(extra::Rules::Rust);
+    crate::debug_props::extra(&e);
 }
 
 /// Values encoded as Go encodes them.
@@ -335,6 +336,7 @@ pub fn kata_volume(data: &[u8]) {
     let Ok(k) = kata::decode_json(data) else {
         return;
     };
+    crate::debug_props::kata(&k);
     let Some(v) = serde_value(data) else { return };
     assert_eq!(v["volume_type"].as_str(), Some(k.volume_type.as_str()));
     check_str(k.source, v.get("source"));
@@ -487,6 +489,7 @@ pub fn ffi_input(input: &[u8], cap: usize) {
             span_ok(&o.upperdir, in_len, "upperdir");
             span_ok(&o.workdir, in_len, "workdir");
             span_ok(&o.extraoption, in_len, "extraoption");
+            crate::parse_ffi::check(&f.input, &o);
         } else {
             assert_eq!(bytes_of(&o), bytes_of(&sentinel::<nydus_overlay_options>()));
         }
