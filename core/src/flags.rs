@@ -273,12 +273,13 @@ const fn prefix(word: &'static str, kind: HelperOnly) -> HelperOnlyWord {
     }
 }
 
+/// The prefix of the item that carries the nydus image blob: the table below classifies items
+/// by it, and both Kata runtimes pick their item by it (`option_list`).
+pub const EXTRA_OPTION_PREFIX: &str = "extraoption=";
+
 /// Items that never reach the kernel.
 pub const HELPER_ONLY_WORDS: &[HelperOnlyWord] = &[
-    prefix(
-        crate::option_list::EXTRA_OPTION_PREFIX,
-        HelperOnly::ExtraOption,
-    ),
+    prefix(EXTRA_OPTION_PREFIX, HelperOnly::ExtraOption),
     prefix("io.katacontainers.volume=", HelperOnly::KataVolume),
     prefix("x-", HelperOnly::Userspace),
     prefix("X-", HelperOnly::Userspace),

@@ -47,8 +47,8 @@ use crate::options::items;
 use crate::show::Redacted;
 use core::fmt;
 
-/// The prefix both runtimes look for; the flag table classifies items by it too.
-pub const EXTRA_OPTION_PREFIX: &str = "extraoption=";
+/// The prefix both runtimes look for (defined beside the table that classifies items by it).
+pub use crate::flags::EXTRA_OPTION_PREFIX;
 
 /// [`EXTRA_OPTION_PREFIX`] as bytes.
 const PREFIX: &[u8] = EXTRA_OPTION_PREFIX.as_bytes();
