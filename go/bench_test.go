@@ -81,56 +81,39 @@ func fixtureValues(tb testing.TB, prefix string) (names, values []string) {
 // extraoption fixture. With -count=N the two sub-benchmarks of a fixture alternate, so a
 // loaded machine weighs on both alike; compare them as a ratio.
 func BenchmarkExtraOption(b *testing.B) {
-	names, values := fixtureValues(b, ExtraOptionPrefix)
-	for i, name := range names {
-		v := values[i]
-		b.Run(name+"/library", func(b *testing.B) {
-			b.ReportAllocs()
-			b.SetBytes(int64(len(v)))
-			for n := 0; n < b.N; n++ {
-				if _, err := DecodeExtraOption(v); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-		b.Run(name+"/stdlib", func(b *testing.B) {
-			b.ReportAllocs()
-			b.SetBytes(int64(len(v)))
-			for n := 0; n < b.N; n++ {
-				var e stdExtra
-				if err := stdDecode(v, &e); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-	}
+	benchPair(b, ExtraOptionPrefix,
+		func(v string) error { _, err := DecodeExtraOption(v); return err },
+		func(v string) error { var e stdExtra; return stdDecode(v, &e) })
 }
 
 // BenchmarkKataVolume pairs DecodeKataVolume with encoding/base64 + encoding/json on every
 // Kata volume fixture.
 func BenchmarkKataVolume(b *testing.B) {
-	names, values := fixtureValues(b, KataVolumePrefix)
+	benchPair(b, KataVolumePrefix,
+		func(v string) error { _, err := DecodeKataVolume(v); return err },
+		func(v string) error { var vol stdVolume; return stdDecode(v, &vol) })
+}
+
+// benchPair runs library and stdlib as the two sub-benchmarks of every fixture value under
+// prefix.
+func benchPair(b *testing.B, prefix string, library, stdlib func(v string) error) {
+	names, values := fixtureValues(b, prefix)
 	for i, name := range names {
 		v := values[i]
-		b.Run(name+"/library", func(b *testing.B) {
-			b.ReportAllocs()
-			b.SetBytes(int64(len(v)))
-			for n := 0; n < b.N; n++ {
-				if _, err := DecodeKataVolume(v); err != nil {
-					b.Fatal(err)
+		for _, side := range []struct {
+			name   string
+			decode func(string) error
+		}{{"library", library}, {"stdlib", stdlib}} {
+			b.Run(name+"/"+side.name, func(b *testing.B) {
+				b.ReportAllocs()
+				b.SetBytes(int64(len(v)))
+				for n := 0; n < b.N; n++ {
+					if err := side.decode(v); err != nil {
+						b.Fatal(err)
+					}
 				}
-			}
-		})
-		b.Run(name+"/stdlib", func(b *testing.B) {
-			b.ReportAllocs()
-			b.SetBytes(int64(len(v)))
-			for n := 0; n < b.N; n++ {
-				var vol stdVolume
-				if err := stdDecode(v, &vol); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
+			})
+		}
 	}
 }
 

@@ -418,6 +418,12 @@ func TestLayersAndParse(t *testing.T) {
 	if err != nil || o.Upperdir != "/u,1" || o.Workdir != "/w" || !o.Volatile {
 		t.Fatalf("%+v %v", o, err)
 	}
+	// The kernel keeps one fsync mode, the last word winning: fsync=strict after volatile
+	// makes no volatile mount.
+	o, err = Parse(`lowerdir=/a:/b,upperdir=/u,workdir=/w,volatile,fsync=strict`)
+	if err != nil || o.Volatile {
+		t.Fatalf("%+v %v", o, err)
+	}
 	for name, c := range map[string]struct {
 		opts string
 		want error

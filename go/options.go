@@ -20,7 +20,9 @@ type Options struct {
 	DataOnlyCount int
 	// Folded is true when "ro" made the upper directory the top lower layer.
 	Folded bool
-	// Volatile is true when volatile or fsync=volatile stays after folding.
+	// Volatile is true when the kernel mounts in its volatile mode: the last of volatile and
+	// the fsync= words is volatile or fsync=volatile, and an upper directory stays after
+	// folding.
 	Volatile bool
 	// Upperdir is the upper directory after folding ("" for none).
 	Upperdir string

@@ -31,21 +31,24 @@ func slogEvery(t *testing.T, h slog.Handler, c leakCase) {
 }
 
 func TestSecretSlogText(t *testing.T) {
-	for _, c := range leakCases(t) {
-		var b bytes.Buffer
-		slogEvery(t, slog.NewTextHandler(&b, &slog.HandlerOptions{Level: slog.LevelDebug}), c)
-		assertClean(t, c, "slog.TextHandler", b.Bytes())
-		if !bytes.Contains(b.Bytes(), []byte(Redacted)) {
-			t.Fatalf("%s: nothing redacted, so nothing was logged: %s", c.name, b.Bytes())
-		}
-	}
+	checkSlogHandler(t, "slog.TextHandler", func(b *bytes.Buffer) slog.Handler {
+		return slog.NewTextHandler(b, &slog.HandlerOptions{Level: slog.LevelDebug})
+	})
 }
 
 func TestSecretSlogJSON(t *testing.T) {
+	checkSlogHandler(t, "slog.JSONHandler", func(b *bytes.Buffer) slog.Handler {
+		return slog.NewJSONHandler(b, &slog.HandlerOptions{Level: slog.LevelDebug})
+	})
+}
+
+// checkSlogHandler logs every leak case through the handler newHandler makes: nothing secret
+// is written, and something is redacted.
+func checkSlogHandler(t *testing.T, what string, newHandler func(*bytes.Buffer) slog.Handler) {
 	for _, c := range leakCases(t) {
 		var b bytes.Buffer
-		slogEvery(t, slog.NewJSONHandler(&b, &slog.HandlerOptions{Level: slog.LevelDebug}), c)
-		assertClean(t, c, "slog.JSONHandler", b.Bytes())
+		slogEvery(t, newHandler(&b), c)
+		assertClean(t, c, what, b.Bytes())
 		if !bytes.Contains(b.Bytes(), []byte(Redacted)) {
 			t.Fatalf("%s: nothing redacted, so nothing was logged: %s", c.name, b.Bytes())
 		}

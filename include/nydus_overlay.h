@@ -228,7 +228,8 @@ typedef struct {
   uint32_t data_only_count;
   // 1 when `ro` folds the upper directory into the lower layers.
   uint32_t folded;
-  // 1 when `volatile` or `fsync=volatile` stays after folding.
+  // 1 when the kernel mounts in its volatile mode: the last of `volatile` and the `fsync=`
+  // words is `volatile` or `fsync=volatile`, and an upper directory stays after folding.
   uint32_t is_volatile;
   // The `upperdir=` value after folding.
   nydus_overlay_span upperdir;

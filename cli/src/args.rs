@@ -184,6 +184,7 @@ fn check_target(target: Option<&[u8]>) -> Result<(), ArgError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::display::tests::displays;
 
     fn p(v: &[&str]) -> Result<Args, ArgError> {
         parse(v)
@@ -308,16 +309,8 @@ mod tests {
         );
     }
 
-    macro_rules! message_cases {
-        ($($name:ident: $e:expr => $want:expr;)*) => {$(
-            #[test]
-            fn $name() {
-                assert_eq!($e.to_string(), $want);
-            }
-        )*};
-    }
-
-    message_cases! {
+    cases! {
+        displays;
         message_unknown_flag: ArgError::UnknownFlag(b"-x".to_vec()) => "unknown option -x (see --help)";
         message_missing_value: ArgError::MissingValue("-N") => "option -N needs a value";
         message_too_many: ArgError::TooManyArguments => "too many arguments: expected [SOURCE] TARGET";

@@ -9,10 +9,12 @@ use nydus_overlay_core::flags::ADD_LOWER_LAYER;
 use crate::args::ArgError;
 use crate::display::{errno_name, errno_suffix, os_words, shown, OsWhy};
 use crate::front::{FrontError, REAL_DIRS};
-use crate::overlay::{Diagnosis, MountError, MountStep, PairProblem, MAX_DATA, MAX_PARAM};
+use crate::overlay::{
+    Diagnosis, MountError, MountStep, OtherLayer, PairProblem, Unwritable, MAX_DATA, MAX_PARAM,
+};
 use crate::volatile::{
     Blind, MarkerPart, MarkerProblem, ProbeAnswer, RecordProblem, Refusal, Role, BOOT_RECORD,
-    RECORD_LIMIT,
+    BOOT_RECORD_TMP, LOCK_FILE, LOCK_WAIT_SECS, RECORD_LIMIT,
 };
 
 /// Why the helper stops, as data; its `Display` is the one-line message (without the program
@@ -50,6 +52,8 @@ pub enum Failure {
     Volatile {
         /// The mount point.
         target: Vec<u8>,
+        /// The upper and work directories.
+        pair: Pair,
         /// What the rule found.
         refusal: Refusal,
     },
@@ -104,9 +108,16 @@ impl fmt::Display for Failure {
                 "reading options from stdin: more than {max} bytes, longer than any command line [E2BIG]"
             ),
             Failure::Stdout(e) => write!(f, "writing to stdout: {}", OsWhy(e)),
-            Failure::Volatile { target, refusal } => {
-                write!(f, "mounting overlay on {}: {refusal}", shown(target))
-            }
+            Failure::Volatile {
+                target,
+                pair,
+                refusal,
+            } => write!(
+                f,
+                "mounting overlay on {}: {}",
+                shown(target),
+                InPair { refusal, pair }
+            ),
             Failure::Mount { target, cause } => {
                 write!(f, "mounting overlay on {}: {cause}", shown(target))
             }
@@ -127,26 +138,6 @@ impl fmt::Display for ArgError {
                 "a /dev/fd/N mount point (mount.fuse3 drop_privileges) is not supported: give a path",
             ),
         }
-    }
-}
-
-/// The warning after a volatile mount whose boot record could not be written (exit 0: the
-/// mount is there).
-pub struct BootNotRecorded<'a> {
-    /// The mount point.
-    pub target: &'a [u8],
-    /// Why.
-    pub err: io::Error,
-}
-
-impl fmt::Display for BootNotRecorded<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "mounted {}, but recording the boot id in workdir failed: {}",
-            shown(self.target),
-            OsWhy(&self.err)
-        )
     }
 }
 
@@ -270,6 +261,48 @@ impl fmt::Display for Diagnosis {
                 }?;
                 errno_tail(f, *errno)
             }
+            Diagnosis::Unwritable {
+                key,
+                path,
+                why,
+                errno,
+            } => {
+                let p = shown(path);
+                match why {
+                    Unwritable::ReadOnly => write!(
+                        f,
+                        "{key} ({p}) is on a read-only mount or filesystem: overlayfs needs to write there"
+                    ),
+                    Unwritable::Overlay => write!(
+                        f,
+                        "{key} ({p}) is on an overlay: overlayfs does not take one as {key}"
+                    ),
+                }?;
+                errno_tail(f, *errno)
+            }
+            Diagnosis::Overlap {
+                index,
+                path,
+                inside,
+                other,
+                other_path,
+                errno,
+            } => {
+                let (p, o) = (shown(path), shown(other_path));
+                let relation = if *inside {
+                    "is inside"
+                } else {
+                    "is the same directory as"
+                };
+                write!(f, "lower layer {index} ({p}) {relation} ")?;
+                match other {
+                    OtherLayer::Upper => write!(f, "upperdir")?,
+                    OtherLayer::Work => write!(f, "workdir")?,
+                    OtherLayer::Lower(n) => write!(f, "lower layer {n}")?,
+                }
+                write!(f, " ({o}): overlayfs needs its layers apart")?;
+                errno_tail(f, *errno)
+            }
             Diagnosis::Marker { marker, errno } => {
                 write!(
                     f,
@@ -334,6 +367,44 @@ impl fmt::Display for FrontError {
 
 // The volatile rule's refusals (`volatile.rs`): every text in one place.
 
+/// The upper and work directories as the mount named them (unescaped): the refusal messages
+/// name the real paths.
+#[derive(Debug, Clone, Default)]
+pub struct Pair {
+    /// The upperdir.
+    pub upper: Vec<u8>,
+    /// The workdir.
+    pub work: Vec<u8>,
+}
+
+impl Pair {
+    /// A path below WORKDIR (`rest` without a leading `/`).
+    fn under(&self, rest: &[u8]) -> Vec<u8> {
+        let mut p = self.work.clone();
+        if !p.ends_with(b"/") {
+            p.push(b'/');
+        }
+        p.extend_from_slice(rest);
+        p
+    }
+
+    /// The directory of `role`.
+    fn of(&self, role: Role) -> &[u8] {
+        match role {
+            Role::Upper => &self.upper,
+            Role::Work => &self.work,
+        }
+    }
+}
+
+/// A refusal of the volatile rule with the pair it is about; its `Display` is the message.
+pub struct InPair<'a> {
+    /// What the rule found.
+    pub refusal: &'a Refusal,
+    /// The pair.
+    pub pair: &'a Pair,
+}
+
 impl fmt::Display for Role {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
@@ -343,13 +414,14 @@ impl fmt::Display for Role {
     }
 }
 
-impl fmt::Display for MarkerPart {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            MarkerPart::Work => "workdir/work",
-            MarkerPart::Incompat => "workdir/work/incompat",
-            MarkerPart::Volatile => "workdir/work/incompat/volatile",
-        })
+impl MarkerPart {
+    /// Its path below WORKDIR.
+    fn below(self) -> &'static [u8] {
+        match self {
+            MarkerPart::Work => b"work",
+            MarkerPart::Incompat => b"work/incompat",
+            MarkerPart::Volatile => b"work/incompat/volatile",
+        }
     }
 }
 
@@ -366,83 +438,103 @@ impl fmt::Display for Blind {
 /// Every refusal that found the marker ends so, before the OS error if one caused it.
 const LEAVING: &str = "; leaving the volatile marker";
 
-impl fmt::Display for MarkerProblem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let marker = MarkerPart::Volatile;
-        match self {
-            MarkerProblem::Inspect(part, e) => write!(f, "cannot inspect {part}: {}", OsWhy(e)),
-            MarkerProblem::CrossesDevice => {
-                write!(
-                    f,
-                    "workdir/work/incompat crosses a filesystem boundary{LEAVING}"
-                )
-            }
-            MarkerProblem::Foreign(name) => write!(
-                f,
-                "{marker} holds {}, not only the kernel's dirty file{LEAVING}",
-                shown(name)
-            ),
-            MarkerProblem::DirtyNotAFile => {
-                write!(f, "{marker}/dirty is not a regular file{LEAVING}")
-            }
-            MarkerProblem::List(e) => write!(f, "cannot list {marker}: {}", OsWhy(e)),
-            MarkerProblem::Remove(e) => {
-                write!(f, "cannot remove the volatile marker: {}", OsWhy(e))
-            }
+fn marker_problem(f: &mut fmt::Formatter<'_>, problem: &MarkerProblem, pair: &Pair) -> fmt::Result {
+    let part = |p: MarkerPart| pair.under(p.below());
+    let marker = part(MarkerPart::Volatile);
+    let marker = shown(&marker);
+    match problem {
+        MarkerProblem::Inspect(p, e) => {
+            write!(f, "cannot inspect {}: {}", shown(&part(*p)), OsWhy(e))
         }
+        MarkerProblem::CrossesMount(p) => write!(
+            f,
+            "{} crosses a mount boundary from workdir{LEAVING}",
+            shown(&part(*p))
+        ),
+        MarkerProblem::Foreign(name) => write!(
+            f,
+            "{marker} holds {}, not only the kernel's dirty file{LEAVING}",
+            shown(name)
+        ),
+        MarkerProblem::DirtyNotEmptyFile => {
+            write!(f, "{marker}/dirty is not the kernel's empty file{LEAVING}")
+        }
+        MarkerProblem::NoDirty => {
+            write!(f, "{marker} does not hold the kernel's dirty file{LEAVING}")
+        }
+        MarkerProblem::IncompatForeign(name) => write!(
+            f,
+            "{} holds {}, not only the volatile marker{LEAVING}",
+            shown(&part(MarkerPart::Incompat)),
+            shown(name)
+        ),
+        MarkerProblem::List(e) => write!(f, "cannot list {marker}: {}", OsWhy(e)),
+        MarkerProblem::Remove {
+            err,
+            restored: true,
+        } => {
+            write!(f, "cannot remove {marker}{LEAVING}: {}", OsWhy(err))
+        }
+        MarkerProblem::Remove {
+            err,
+            restored: false,
+        } => write!(
+            f,
+            "cannot remove {marker}, and its dirty file could not be put back: {}",
+            OsWhy(err)
+        ),
     }
 }
 
-impl fmt::Display for RecordProblem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let record = BOOT_RECORD.to_string_lossy();
-        match self {
-            RecordProblem::NotRegular => {
-                write!(
-                    f,
-                    "the boot record workdir/{record} is not a regular file{LEAVING}"
-                )
-            }
-            RecordProblem::TooLarge => write!(
-                f,
-                "the boot record workdir/{record} is larger than {RECORD_LIMIT} bytes{LEAVING}"
-            ),
-            RecordProblem::Malformed => write!(
-                f,
-                "the boot record workdir/{record} is not in this helper's format{LEAVING}"
-            ),
-            RecordProblem::Read(e) => {
-                write!(
-                    f,
-                    "cannot read the boot record workdir/{record}: {}",
-                    OsWhy(e)
-                )
-            }
+fn record_problem(f: &mut fmt::Formatter<'_>, problem: &RecordProblem, pair: &Pair) -> fmt::Result {
+    let record = pair.under(BOOT_RECORD.to_bytes());
+    let record = shown(&record);
+    match problem {
+        RecordProblem::NotRegular => {
+            write!(f, "the boot record {record} is not a regular file{LEAVING}")
+        }
+        RecordProblem::TooLarge => write!(
+            f,
+            "the boot record {record} is larger than {RECORD_LIMIT} bytes{LEAVING}"
+        ),
+        RecordProblem::Malformed => write!(
+            f,
+            "the boot record {record} is not in this helper's format{LEAVING}"
+        ),
+        RecordProblem::Read(e) => {
+            write!(f, "cannot read the boot record {record}: {}", OsWhy(e))
         }
     }
 }
 
 /// The text of the probe of `role` answering `answer`.
-fn probe_answer(f: &mut fmt::Formatter<'_>, role: Role, answer: &ProbeAnswer) -> fmt::Result {
+fn probe_answer(
+    f: &mut fmt::Formatter<'_>,
+    role: Role,
+    answer: &ProbeAnswer,
+    pair: &Pair,
+) -> fmt::Result {
+    let dir = shown(pair.of(role));
     match answer {
         ProbeAnswer::Failed(e) => write!(
             f,
-            "cannot tell whether {role} is in use: the kernel's in-use probe failed{LEAVING}: {}",
+            "cannot tell whether {role} {dir} is in use: the kernel's in-use probe failed\
+             {LEAVING}: {}",
             OsWhy(e)
         ),
         ProbeAnswer::Blind(why) => write!(
             f,
-            "the kernel's in-use probe cannot answer for {role}, which is on {why}{LEAVING}"
+            "the kernel's in-use probe cannot answer for {role} {dir}, which is on {why}{LEAVING}"
         ),
         ProbeAnswer::InUse => write!(
             f,
-            "{role} is in use by a live overlay (the kernel holds its in-use lock; the overlay \
-             may be in another mount namespace or lazily unmounted){LEAVING}"
+            "{role} is in use by a live overlay (the kernel holds the in-use lock of {dir}; the \
+             overlay may be in another mount namespace or lazily unmounted){LEAVING}"
         ),
         ProbeAnswer::Unexpected { err, log } => {
             write!(
                 f,
-                "the kernel's in-use probe of {role} gave an unexpected answer"
+                "the kernel's in-use probe of {role} {dir} gave an unexpected answer"
             )?;
             if !log.is_empty() {
                 write!(f, " ({})", shown(log.as_bytes()))?;
@@ -455,31 +547,53 @@ fn probe_answer(f: &mut fmt::Formatter<'_>, role: Role, answer: &ProbeAnswer) ->
     }
 }
 
-impl fmt::Display for Refusal {
+impl fmt::Display for InPair<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
+        let pair = self.pair;
+        let work = shown(&pair.work);
+        let lock = pair.under(LOCK_FILE.to_bytes());
+        let lock = shown(&lock);
+        let record = pair.under(BOOT_RECORD.to_bytes());
+        let record = shown(&record);
+        match self.refusal {
             Refusal::NulByte => f.write_str("path contains a NUL byte"),
-            Refusal::OpenWorkdir(e) => write!(f, "cannot open workdir: {}", OsWhy(e)),
-            Refusal::LockWorkdir(e) => write!(f, "cannot lock workdir: {}", OsWhy(e)),
-            Refusal::OpenUpper(e) => write!(f, "cannot open upperdir: {}", OsWhy(e)),
-            Refusal::Marker(problem) => write!(f, "{problem}"),
+            Refusal::OpenWorkdir(e) => write!(f, "cannot open workdir {work}: {}", OsWhy(e)),
+            Refusal::LockWorkdir(e) => write!(f, "cannot lock {lock}: {}", OsWhy(e)),
+            Refusal::LockNotOurs => write!(f, "{lock} is not a regular file of this user{LEAVING}"),
+            Refusal::LockBusy => write!(
+                f,
+                "{lock} stayed locked by another process for {LOCK_WAIT_SECS} s{LEAVING}"
+            ),
+            Refusal::OpenUpper(e) => {
+                write!(
+                    f,
+                    "cannot open upperdir {}: {}",
+                    shown(&pair.upper),
+                    OsWhy(e)
+                )
+            }
+            Refusal::Marker(problem) => marker_problem(f, problem, pair),
             Refusal::BootId(e) => write!(f, "cannot read the boot id: {}", OsWhy(e)),
-            Refusal::Rebooted => f.write_str(
-                "the upper layer was mounted volatile before a reboot (it may be incomplete); \
-                 the kernel's volatile marker stays",
+            Refusal::Rebooted => write!(
+                f,
+                "the upper layer {} was mounted volatile before a reboot (the boot record \
+                 {record} says so; it may be incomplete); the kernel's volatile marker stays",
+                shown(&pair.upper)
             ),
-            Refusal::NotOurs => f.write_str(
-                "the volatile marker was not left by this helper, so it cannot tell whether the \
-                 upper layer is intact",
+            Refusal::NotOurs => write!(
+                f,
+                "the volatile marker {} was not left by this helper (no boot record {record}), \
+                 so it cannot tell whether the upper layer is intact",
+                shown(&pair.under(MarkerPart::Volatile.below()))
             ),
-            Refusal::Record(problem) => write!(f, "{problem}"),
+            Refusal::Record(problem) => record_problem(f, problem, pair),
             Refusal::NoProbe(e) => write!(
                 f,
                 "cannot ask the kernel whether upperdir and workdir are in use (fsopen failed)\
                  {LEAVING}: {}",
                 OsWhy(e)
             ),
-            Refusal::Probe(role, answer) => probe_answer(f, *role, answer),
+            Refusal::Probe(role, answer) => probe_answer(f, *role, answer, pair),
             Refusal::StillMounted { at, id } => write!(
                 f,
                 "an overlay mounted with volatile on this pair is still mounted at {} (mount id \
@@ -488,13 +602,30 @@ impl fmt::Display for Refusal {
             ),
             Refusal::CannotTellMounted { id, err } => write!(
                 f,
-                "cannot ask the kernel whether the volatile overlay recorded in workdir (mount \
+                "cannot ask the kernel whether the volatile overlay recorded in {record} (mount \
                  id {id}) is still mounted{LEAVING}: {}",
                 OsWhy(err)
             ),
-            Refusal::Sync(e) => {
-                write!(f, "syncfs on the upper layer failed{LEAVING}: {}", OsWhy(e))
+            Refusal::RecordWrite(e) => write!(
+                f,
+                "cannot write the boot record {record} (by way of {}): {}",
+                shown(&pair.under(BOOT_RECORD_TMP.to_bytes())),
+                OsWhy(e)
+            ),
+            Refusal::RecordMount { err, undone: true } => {
+                write!(f, "mounted, then undone: {}", InPair { refusal: err, pair })
             }
+            Refusal::RecordMount { err, undone: false } => write!(
+                f,
+                "mounted, and it could not be undone: {}",
+                InPair { refusal: err, pair }
+            ),
+            Refusal::Sync(e) => write!(
+                f,
+                "syncfs on the upper layer {} failed{LEAVING}: {}",
+                shown(&pair.upper),
+                OsWhy(e)
+            ),
         }
     }
 }
@@ -502,22 +633,15 @@ impl fmt::Display for Refusal {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::display::tests::displays;
     use nydus_overlay_core::MountOptions;
 
     fn enoent() -> io::Error {
         io::Error::from_raw_os_error(libc::ENOENT)
     }
 
-    macro_rules! mount_error_cases {
-        ($($name:ident: $e:expr => $want:expr;)*) => {$(
-            #[test]
-            fn $name() {
-                assert_eq!($e.to_string(), $want);
-            }
-        )*};
-    }
-
-    mount_error_cases! {
+    cases! {
+        displays;
         message_step_with_log: MountError::Step { step: MountStep::Layer { key: "lowerdir+", index: 3 }, err: enoent(), log: "overlay: failed to resolve '/x\ny'".into() }
             => "fsconfig lowerdir+ layer 3 failed: No such file or directory: overlay: failed to resolve '/x\\ny' [ENOENT]";
         message_step_without_log: MountError::step(MountStep::Mount2, io::Error::from_raw_os_error(libc::EINVAL))
@@ -534,16 +658,8 @@ pub(crate) mod tests {
             => "the options need 5000 bytes, more than mount(2) takes (4095), and this kernel has no lowerdir+; the layers have no common parent to shorten them [E2BIG]";
     }
 
-    macro_rules! step_cases {
-        ($($name:ident: $step:expr => $want:expr;)*) => {$(
-            #[test]
-            fn $name() {
-                assert_eq!($step.to_string(), $want);
-            }
-        )*};
-    }
-
-    step_cases! {
+    cases! {
+        displays;
         step_mount2: MountStep::Mount2 => "mount(2)";
         step_propagation: MountStep::SetPropagation => "setting propagation";
         step_fsopen: MountStep::FsOpen => "fsopen(overlay)";
@@ -561,6 +677,22 @@ pub(crate) mod tests {
         step_enter_parent: MountStep::EnterCommonParent => "entering the common parent";
     }
 
+    fn pair() -> Pair {
+        Pair {
+            upper: b"/u".to_vec(),
+            work: b"/w\n".to_vec(),
+        }
+    }
+
+    /// A refusal's text with [`pair`].
+    fn said(refusal: Refusal) -> String {
+        InPair {
+            refusal: &refusal,
+            pair: &pair(),
+        }
+        .to_string()
+    }
+
     fn refusal() -> Refusal {
         Refusal::StillMounted {
             at: b"/m".to_vec(),
@@ -568,7 +700,8 @@ pub(crate) mod tests {
         }
     }
 
-    mount_error_cases! {
+    cases! {
+        displays;
         failure_args: Failure::Args(ArgError::MissingTarget) => "missing mount point (see --help)";
         failure_namespace_open: Failure::Namespace { path: b"/x\n".to_vec(), entering: false, err: Some(enoent()) }
             => "opening mount namespace /x\\n: No such file or directory [ENOENT]";
@@ -585,12 +718,22 @@ pub(crate) mod tests {
         failure_stdin_too_long: Failure::StdinTooLong(8 << 20)
             => "reading options from stdin: more than 8388608 bytes, longer than any command line [E2BIG]";
         failure_stdout: Failure::Stdout(io::Error::from_raw_os_error(libc::EPIPE)) => "writing to stdout: Broken pipe [EPIPE]";
-        failure_volatile: Failure::Volatile { target: b"/t".to_vec(), refusal: refusal() }
+        failure_volatile: Failure::Volatile { target: b"/t".to_vec(), pair: pair(), refusal: refusal() }
             => "mounting overlay on /t: an overlay mounted with volatile on this pair is still mounted at /m (mount id 7); leaving the volatile marker";
         failure_mount: Failure::Mount { target: b"/t\x1b".to_vec(), cause: Cause::Mount(MountError::step(MountStep::Mount2, enoent())) }
             => "mounting overlay on /t\\u{1b}: mount(2) failed: No such file or directory [ENOENT]";
-        warning_boot_not_recorded: BootNotRecorded { target: b"/t", err: enoent() }
-            => "mounted /t, but recording the boot id in workdir failed: No such file or directory [ENOENT]";
+        failure_lower_inside_upper: Failure::Mount { target: b"/t".to_vec(), cause: Cause::Paths(Diagnosis::Overlap {
+            index: 2, path: b"/u/s".to_vec(), inside: true, other: OtherLayer::Upper, other_path: b"/u".to_vec(), errno: Some(libc::ELOOP) }) }
+            => "mounting overlay on /t: lower layer 2 (/u/s) is inside upperdir (/u): overlayfs needs its layers apart [ELOOP]";
+        failure_lower_twice: Failure::Mount { target: b"/t".to_vec(), cause: Cause::Paths(Diagnosis::Overlap {
+            index: 3, path: b"/a".to_vec(), inside: false, other: OtherLayer::Lower(1), other_path: b"/a/".to_vec(), errno: None }) }
+            => "mounting overlay on /t: lower layer 3 (/a) is the same directory as lower layer 1 (/a/): overlayfs needs its layers apart";
+        failure_upper_read_only: Failure::Mount { target: b"/t".to_vec(), cause: Cause::Paths(Diagnosis::Unwritable {
+            key: "upperdir", path: b"/r/u".to_vec(), why: Unwritable::ReadOnly, errno: Some(libc::EINVAL) }) }
+            => "mounting overlay on /t: upperdir (/r/u) is on a read-only mount or filesystem: overlayfs needs to write there [EINVAL]";
+        failure_work_on_an_overlay: Failure::Mount { target: b"/t".to_vec(), cause: Cause::Paths(Diagnosis::Unwritable {
+            key: "workdir", path: b"/o/w".to_vec(), why: Unwritable::Overlay, errno: Some(libc::EINVAL) }) }
+            => "mounting overlay on /t: workdir (/o/w) is on an overlay: overlayfs does not take one as workdir [EINVAL]";
     }
 
     fn os(n: i32) -> io::Error {
@@ -598,41 +741,53 @@ pub(crate) mod tests {
     }
 
     // Every refusal of the volatile rule, as the user reads it after "mounting overlay on T: ".
-    mount_error_cases! {
+    fn refusal_says(refusal: Refusal, want: &str) {
+        assert_eq!(said(refusal), want);
+    }
+
+    cases! {
+        refusal_says;
         refusal_nul: Refusal::NulByte => "path contains a NUL byte";
-        refusal_open_workdir: Refusal::OpenWorkdir(enoent()) => "cannot open workdir: No such file or directory [ENOENT]";
-        refusal_lock: Refusal::LockWorkdir(os(libc::EINTR)) => "cannot lock workdir: Interrupted system call [EINTR]";
-        refusal_inspect_work: Refusal::Marker(MarkerProblem::Inspect(MarkerPart::Work, os(libc::ENOTDIR))) => "cannot inspect workdir/work: Not a directory [ENOTDIR]";
-        refusal_inspect_incompat: Refusal::Marker(MarkerProblem::Inspect(MarkerPart::Incompat, os(libc::EACCES))) => "cannot inspect workdir/work/incompat: Permission denied [EACCES]";
-        refusal_inspect_marker: Refusal::Marker(MarkerProblem::Inspect(MarkerPart::Volatile, os(libc::ENOTDIR))) => "cannot inspect workdir/work/incompat/volatile: Not a directory [ENOTDIR]";
-        refusal_crosses: Refusal::Marker(MarkerProblem::CrossesDevice) => "workdir/work/incompat crosses a filesystem boundary; leaving the volatile marker";
-        refusal_foreign: Refusal::Marker(MarkerProblem::Foreign(b"x\ny".to_vec())) => "workdir/work/incompat/volatile holds x\\ny, not only the kernel's dirty file; leaving the volatile marker";
-        refusal_dirty: Refusal::Marker(MarkerProblem::DirtyNotAFile) => "workdir/work/incompat/volatile/dirty is not a regular file; leaving the volatile marker";
-        refusal_list: Refusal::Marker(MarkerProblem::List(os(libc::EIO))) => "cannot list workdir/work/incompat/volatile: Input/output error [EIO]";
+        refusal_open_workdir: Refusal::OpenWorkdir(enoent()) => "cannot open workdir /w\\n: No such file or directory [ENOENT]";
+        refusal_lock: Refusal::LockWorkdir(os(libc::EINTR)) => "cannot lock /w\\n/.nydus-overlayfs-volatile-lock: Interrupted system call [EINTR]";
+        refusal_inspect_work: Refusal::Marker(MarkerProblem::Inspect(MarkerPart::Work, os(libc::ENOTDIR))) => "cannot inspect /w\\n/work: Not a directory [ENOTDIR]";
+        refusal_inspect_incompat: Refusal::Marker(MarkerProblem::Inspect(MarkerPart::Incompat, os(libc::EACCES))) => "cannot inspect /w\\n/work/incompat: Permission denied [EACCES]";
+        refusal_inspect_marker: Refusal::Marker(MarkerProblem::Inspect(MarkerPart::Volatile, os(libc::ENOTDIR))) => "cannot inspect /w\\n/work/incompat/volatile: Not a directory [ENOTDIR]";
+        refusal_crosses: Refusal::Marker(MarkerProblem::CrossesMount(MarkerPart::Work)) => "/w\\n/work crosses a mount boundary from workdir; leaving the volatile marker";
+        refusal_foreign: Refusal::Marker(MarkerProblem::Foreign(b"x\ny".to_vec())) => "/w\\n/work/incompat/volatile holds x\\ny, not only the kernel's dirty file; leaving the volatile marker";
+        refusal_dirty: Refusal::Marker(MarkerProblem::DirtyNotEmptyFile) => "/w\\n/work/incompat/volatile/dirty is not the kernel's empty file; leaving the volatile marker";
+        refusal_no_dirty: Refusal::Marker(MarkerProblem::NoDirty) => "/w\\n/work/incompat/volatile does not hold the kernel's dirty file; leaving the volatile marker";
+        refusal_incompat_foreign: Refusal::Marker(MarkerProblem::IncompatForeign(b"other".to_vec())) => "/w\\n/work/incompat holds other, not only the volatile marker; leaving the volatile marker";
+        refusal_list: Refusal::Marker(MarkerProblem::List(os(libc::EIO))) => "cannot list /w\\n/work/incompat/volatile: Input/output error [EIO]";
         refusal_boot_id: Refusal::BootId(enoent()) => "cannot read the boot id: No such file or directory [ENOENT]";
-        refusal_rebooted: Refusal::Rebooted => "the upper layer was mounted volatile before a reboot (it may be incomplete); the kernel's volatile marker stays";
-        refusal_not_ours: Refusal::NotOurs => "the volatile marker was not left by this helper, so it cannot tell whether the upper layer is intact";
-        refusal_record_fifo: Refusal::Record(RecordProblem::NotRegular) => "the boot record workdir/.nydus-overlayfs-volatile-boot is not a regular file; leaving the volatile marker";
-        refusal_record_large: Refusal::Record(RecordProblem::TooLarge) => "the boot record workdir/.nydus-overlayfs-volatile-boot is larger than 4096 bytes; leaving the volatile marker";
-        refusal_record_malformed: Refusal::Record(RecordProblem::Malformed) => "the boot record workdir/.nydus-overlayfs-volatile-boot is not in this helper's format; leaving the volatile marker";
-        refusal_read_record: Refusal::Record(RecordProblem::Read(os(libc::EIO))) => "cannot read the boot record workdir/.nydus-overlayfs-volatile-boot: Input/output error [EIO]";
-        refusal_open_upper: Refusal::OpenUpper(enoent()) => "cannot open upperdir: No such file or directory [ENOENT]";
+        refusal_rebooted: Refusal::Rebooted => "the upper layer /u was mounted volatile before a reboot (the boot record /w\\n/.nydus-overlayfs-volatile-boot says so; it may be incomplete); the kernel's volatile marker stays";
+        refusal_not_ours: Refusal::NotOurs => "the volatile marker /w\\n/work/incompat/volatile was not left by this helper (no boot record /w\\n/.nydus-overlayfs-volatile-boot), so it cannot tell whether the upper layer is intact";
+        refusal_record_fifo: Refusal::Record(RecordProblem::NotRegular) => "the boot record /w\\n/.nydus-overlayfs-volatile-boot is not a regular file; leaving the volatile marker";
+        refusal_record_large: Refusal::Record(RecordProblem::TooLarge) => "the boot record /w\\n/.nydus-overlayfs-volatile-boot is larger than 4096 bytes; leaving the volatile marker";
+        refusal_record_malformed: Refusal::Record(RecordProblem::Malformed) => "the boot record /w\\n/.nydus-overlayfs-volatile-boot is not in this helper's format; leaving the volatile marker";
+        refusal_read_record: Refusal::Record(RecordProblem::Read(os(libc::EIO))) => "cannot read the boot record /w\\n/.nydus-overlayfs-volatile-boot: Input/output error [EIO]";
+        refusal_open_upper: Refusal::OpenUpper(enoent()) => "cannot open upperdir /u: No such file or directory [ENOENT]";
         refusal_no_probe: Refusal::NoProbe(os(libc::ENOSYS)) => "cannot ask the kernel whether upperdir and workdir are in use (fsopen failed); leaving the volatile marker: Function not implemented [ENOSYS]";
-        refusal_probe_failed: Refusal::Probe(Role::Work, ProbeAnswer::Failed(os(libc::EPERM))) => "cannot tell whether workdir is in use: the kernel's in-use probe failed; leaving the volatile marker: Operation not permitted [EPERM]";
-        refusal_blind_ro: Refusal::Probe(Role::Upper, ProbeAnswer::Blind(Blind::ReadOnly)) => "the kernel's in-use probe cannot answer for upperdir, which is on a read-only mount; leaving the volatile marker";
-        refusal_blind_unbindable: Refusal::Probe(Role::Work, ProbeAnswer::Blind(Blind::Unbindable)) => "the kernel's in-use probe cannot answer for workdir, which is on an unbindable mount; leaving the volatile marker";
-        refusal_blind_ns: Refusal::Probe(Role::Upper, ProbeAnswer::Blind(Blind::OtherNamespace)) => "the kernel's in-use probe cannot answer for upperdir, which is on a mount of another mount namespace; leaving the volatile marker";
-        refusal_in_use: Refusal::Probe(Role::Upper, ProbeAnswer::InUse) => "upperdir is in use by a live overlay (the kernel holds its in-use lock; the overlay may be in another mount namespace or lazily unmounted); leaving the volatile marker";
+        refusal_probe_failed: Refusal::Probe(Role::Work, ProbeAnswer::Failed(os(libc::EPERM))) => "cannot tell whether workdir /w\\n is in use: the kernel's in-use probe failed; leaving the volatile marker: Operation not permitted [EPERM]";
+        refusal_blind_ro: Refusal::Probe(Role::Upper, ProbeAnswer::Blind(Blind::ReadOnly)) => "the kernel's in-use probe cannot answer for upperdir /u, which is on a read-only mount; leaving the volatile marker";
+        refusal_blind_unbindable: Refusal::Probe(Role::Work, ProbeAnswer::Blind(Blind::Unbindable)) => "the kernel's in-use probe cannot answer for workdir /w\\n, which is on an unbindable mount; leaving the volatile marker";
+        refusal_blind_ns: Refusal::Probe(Role::Upper, ProbeAnswer::Blind(Blind::OtherNamespace)) => "the kernel's in-use probe cannot answer for upperdir /u, which is on a mount of another mount namespace; leaving the volatile marker";
+        refusal_in_use: Refusal::Probe(Role::Upper, ProbeAnswer::InUse) => "upperdir is in use by a live overlay (the kernel holds the in-use lock of /u; the overlay may be in another mount namespace or lazily unmounted); leaving the volatile marker";
         refusal_unexpected: Refusal::Probe(Role::Upper, ProbeAnswer::Unexpected { err: Some(os(libc::EINVAL)), log: "overlay: upper fs is r/o".into() })
-            => "the kernel's in-use probe of upperdir gave an unexpected answer (overlay: upper fs is r/o); leaving the volatile marker: Invalid argument [EINVAL]";
+            => "the kernel's in-use probe of upperdir /u gave an unexpected answer (overlay: upper fs is r/o); leaving the volatile marker: Invalid argument [EINVAL]";
         refusal_unexpected_no_log: Refusal::Probe(Role::Work, ProbeAnswer::Unexpected { err: Some(os(libc::EIO)), log: String::new() })
-            => "the kernel's in-use probe of workdir gave an unexpected answer; leaving the volatile marker: Input/output error [EIO]";
+            => "the kernel's in-use probe of workdir /w\\n gave an unexpected answer; leaving the volatile marker: Input/output error [EIO]";
         refusal_unexpected_mounted: Refusal::Probe(Role::Work, ProbeAnswer::Unexpected { err: None, log: String::new() })
-            => "the kernel's in-use probe of workdir gave an unexpected answer; leaving the volatile marker: it was accepted as a mount";
+            => "the kernel's in-use probe of workdir /w\\n gave an unexpected answer; leaving the volatile marker: it was accepted as a mount";
         refusal_still_mounted: Refusal::StillMounted { at: b"/r/t\n".to_vec(), id: 42 } => "an overlay mounted with volatile on this pair is still mounted at /r/t\\n (mount id 42); leaving the volatile marker";
-        refusal_cannot_tell: Refusal::CannotTellMounted { id: 9, err: os(libc::EPERM) } => "cannot ask the kernel whether the volatile overlay recorded in workdir (mount id 9) is still mounted; leaving the volatile marker: Operation not permitted [EPERM]";
-        refusal_sync: Refusal::Sync(os(libc::EIO)) => "syncfs on the upper layer failed; leaving the volatile marker: Input/output error [EIO]";
-        refusal_remove: Refusal::Marker(MarkerProblem::Remove(os(libc::EROFS))) => "cannot remove the volatile marker: Read-only file system [EROFS]";
+        refusal_cannot_tell: Refusal::CannotTellMounted { id: 9, err: os(libc::EPERM) } => "cannot ask the kernel whether the volatile overlay recorded in /w\\n/.nydus-overlayfs-volatile-boot (mount id 9) is still mounted; leaving the volatile marker: Operation not permitted [EPERM]";
+        refusal_sync: Refusal::Sync(os(libc::EIO)) => "syncfs on the upper layer /u failed; leaving the volatile marker: Input/output error [EIO]";
+        refusal_remove: Refusal::Marker(MarkerProblem::Remove { err: os(libc::ENOTEMPTY), restored: true }) => "cannot remove /w\\n/work/incompat/volatile; leaving the volatile marker: Directory not empty [ENOTEMPTY]";
+        refusal_lock_not_ours: Refusal::LockNotOurs => "/w\\n/.nydus-overlayfs-volatile-lock is not a regular file of this user; leaving the volatile marker";
+        refusal_lock_busy: Refusal::LockBusy => "/w\\n/.nydus-overlayfs-volatile-lock stayed locked by another process for 5 s; leaving the volatile marker";
+        refusal_record_write: Refusal::RecordWrite(os(libc::EISDIR)) => "cannot write the boot record /w\\n/.nydus-overlayfs-volatile-boot (by way of /w\\n/.nydus-overlayfs-volatile-boot.tmp): Is a directory [EISDIR]";
+        refusal_record_mount: Refusal::RecordMount { err: Box::new(Refusal::RecordWrite(os(libc::ENOSPC))), undone: true } => "mounted, then undone: cannot write the boot record /w\\n/.nydus-overlayfs-volatile-boot (by way of /w\\n/.nydus-overlayfs-volatile-boot.tmp): No space left on device [ENOSPC]";
+        refusal_remove_unrestored: Refusal::Marker(MarkerProblem::Remove { err: os(libc::ENOTEMPTY), restored: false }) => "cannot remove /w\\n/work/incompat/volatile, and its dirty file could not be put back: Directory not empty [ENOTEMPTY]";
     }
 
     #[test]

@@ -177,16 +177,17 @@ impl fmt::Display for OsWhy<'_> {
 pub(crate) mod tests {
     use super::*;
 
-    macro_rules! shown_cases {
-        ($($name:ident: $input:expr => $want:expr;)*) => {$(
-            #[test]
-            fn $name() {
-                assert_eq!(shown($input).to_string(), $want);
-            }
-        )*};
+    /// Checks a value's `Display` text: the check of the message cases across the crate.
+    pub(crate) fn displays(value: impl fmt::Display, want: impl AsRef<str>) {
+        assert_eq!(value.to_string(), want.as_ref());
     }
 
-    shown_cases! {
+    fn shows(input: &[u8], want: &str) {
+        assert_eq!(shown(input).to_string(), want);
+    }
+
+    cases! {
+        shows;
         plain_path_is_unchanged: b"/var/lib/x" => "/var/lib/x";
         utf8_is_kept: "/tmp/caf\u{e9}".as_bytes() => "/tmp/caf\u{e9}";
         newline_is_escaped: b"/tmp/no\nsuch" => "/tmp/no\\nsuch";
@@ -254,18 +255,14 @@ pub(crate) mod tests {
         say(&mut Full, format_args!("x"));
     }
 
-    macro_rules! errno_cases {
-        ($($name:ident: $e:expr => $want:expr;)*) => {$(
-            #[test]
-            fn $name() {
-                assert_eq!(errno_name($e), $want);
-            }
-        )*};
+    fn names(e: i32, want: &str) {
+        assert_eq!(errno_name(e), want);
     }
 
     // The ones the attack found missing or the helper's syscalls can meet (read of a
     // directory, fd limits, setns, signals, a read-only filesystem, mount_setattr).
-    errno_cases! {
+    cases! {
+        names;
         errno_eisdir: libc::EISDIR => "EISDIR";
         errno_emfile: libc::EMFILE => "EMFILE";
         errno_enfile: libc::ENFILE => "ENFILE";

@@ -8,6 +8,13 @@
 //! the front and [`run`]. `unsafe` lives only in [`sys`] (with its runtime, [`sys::rt`]), each
 //! raw call wrapped once.
 
+/// The workspace's one test-case macro, `cases!` (defined in the tests crate, which depends on
+/// this one).
+#[cfg(test)]
+#[macro_use]
+#[path = "../../tests/src/cases.rs"]
+mod cases;
+
 pub mod args;
 pub mod diagnostics;
 pub mod display;

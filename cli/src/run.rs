@@ -85,9 +85,13 @@ mount.fuse.nydus-overlayfs. SOURCE (default \"overlay\") is passed to the kernel
 
   -o OPTIONS  mount options; repeated -o are joined with ','
   -f          fake: do everything but the mount, change nothing on disk; a missing target,
-              layer, upper or work directory, or an upper/work pair overlayfs refuses (not
-              on one mount, the same directory, one inside the other), fails with the
-              mount's message and status
+              layer, upper or work directory, an upper or work on a read-only mount or an
+              overlay, an upper/work pair overlayfs refuses (not on one mount, the same
+              directory, one inside the other), the volatile marker, or a lower layer that
+              is another layer or lies inside one, fails with the mount's message and
+              status. Not foreseen: what needs more than the named paths (option values,
+              an upper in use by another overlay, nesting seen only through another mount,
+              what the upper filesystem cannot do)
   -v          verbose: print the plan (layers, flags, data, mount path) to stderr
               (the Go helper took -v for version; here it is -V)
   -s, -n      accepted and ignored (sloppy, no mtab)
@@ -237,15 +241,20 @@ fn volatile_rule(
     a: &Args,
     target: &[u8],
     io: &mut Io<'_>,
-) -> Result<Option<volatile::Guard>, Failure> {
+) -> Result<Option<(volatile::Guard, diagnostics::Pair)>, Failure> {
     let (Some((u, w)), true) = (overlay::upper_and_work(m), m.volatile()) else {
         return Ok(None);
     };
-    let (guard, outcome) =
-        volatile::prepare(&u, &w, a.fake).map_err(|refusal| Failure::Volatile {
-            target: target.to_vec(),
-            refusal,
-        })?;
+    let pair = diagnostics::Pair {
+        upper: u.to_vec(),
+        work: w.to_vec(),
+    };
+    let refused = |refusal| Failure::Volatile {
+        target: target.to_vec(),
+        pair: pair.clone(),
+        refusal,
+    };
+    let (guard, outcome) = volatile::prepare(&u, &w, a.fake).map_err(refused)?;
     if a.verbose && outcome == volatile::Outcome::Removed {
         let what = if a.fake {
             "would be removed"
@@ -256,12 +265,13 @@ fn volatile_rule(
             "volatile marker: {what} (same boot, upper not mounted, syncfs ok)\n"
         ));
     }
-    Ok(Some(guard))
+    Ok(Some((guard, pair)))
 }
 
 fn run_mount(a: &Args, io: &mut Io<'_>) -> Result<(), Failure> {
     let target = a.target.as_deref().unwrap_or_default();
     if let Some(ns) = &a.namespace {
+        volatile::before_entering_namespace();
         enter_namespace(ns)?;
     }
     let opts = a
@@ -301,11 +311,22 @@ fn run_mount(a: &Args, io: &mut Io<'_>) -> Result<(), Failure> {
     if a.verbose {
         io.note(&format!("mounted via: {}\n", taken.describe()));
     }
-    if let Some(Err(err)) = guard.map(|g| g.record_boot(target)) {
-        display::say(
-            io.err,
-            format_args!("{}", diagnostics::BootNotRecorded { target, err }),
-        );
+    if let Some((guard, pair)) = guard {
+        // The record gains the new overlay; should that fail, the mount is undone (the record
+        // written before it still holds this boot).
+        if let Err(refusal) = guard.record_boot(Some(target)) {
+            let undone = cstr(target)
+                .ok()
+                .is_some_and(|t| sys::umount(&t, sys::UnmountFlags::DETACH).is_ok());
+            return Err(Failure::Volatile {
+                target: target.to_vec(),
+                pair,
+                refusal: volatile::Refusal::RecordMount {
+                    err: Box::new(refusal),
+                    undone,
+                },
+            });
+        }
     }
     Ok(())
 }

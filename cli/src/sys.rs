@@ -2,7 +2,7 @@
 //! borrowed (`AsFd`), one function per `fsconfig` command, typed mount flags. With [`rt`], the
 //! binary's runtime, this is the only module of the helper with `unsafe`.
 
-use std::ffi::CStr;
+use std::ffi::{CStr, CString};
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 
@@ -328,10 +328,136 @@ pub fn mount_id(path: &CStr) -> io::Result<Option<u64>> {
     Ok((stx.stx_mask & libc::STATX_MNT_ID != 0).then_some(stx.stx_mnt_id))
 }
 
-/// `flock(2)` with `LOCK_EX`.
-pub fn lock_exclusive(fd: impl AsFd) -> io::Result<()> {
+/// What `statfs(2)` says of the filesystem `path` lies on (following symlinks).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FsInfo {
+    /// The filesystem's magic number (`f_type`: `OVERLAYFS_SUPER_MAGIC`, ...).
+    pub magic: u64,
+    /// Read-only there (`ST_RDONLY`: the mount's flag or the superblock's).
+    pub read_only: bool,
+}
+
+/// `statfs(2)` of `path` for the magic number, `statvfs(3)` for the read-only flag (the libc
+/// crate's glibc `statfs` has no `f_flags`).
+pub fn statfs(path: &CStr) -> io::Result<FsInfo> {
+    // SAFETY: an all-zero `statfs` is a valid value; the kernel fills it in.
+    let mut st: libc::statfs = unsafe { std::mem::zeroed() };
+    // SAFETY: `path` is NUL-terminated and `st` is writable; both outlive the call.
+    check_int(unsafe { libc::statfs(path.as_ptr(), &mut st) })?;
+    // SAFETY: an all-zero `statvfs` is a valid value; the kernel fills it in.
+    let mut vfs: libc::statvfs = unsafe { std::mem::zeroed() };
+    // SAFETY: as above.
+    check_int(unsafe { libc::statvfs(path.as_ptr(), &mut vfs) })?;
+    Ok(FsInfo {
+        magic: st.f_type as u64,
+        read_only: vfs.f_flag & libc::ST_RDONLY != 0,
+    })
+}
+
+/// `flock(2)` with `LOCK_EX | LOCK_NB`: `Ok(false)` when another holds the lock.
+pub fn try_lock_exclusive(fd: impl AsFd) -> io::Result<bool> {
     // SAFETY: `fd` is open.
-    check_int(unsafe { libc::flock(fd.as_fd().as_raw_fd(), libc::LOCK_EX) }).map(drop)
+    match check_int(unsafe { libc::flock(fd.as_fd().as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) }) {
+        Ok(_) => Ok(true),
+        Err(e) if e.raw_os_error() == Some(libc::EWOULDBLOCK) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// `fstatat(2)` of `name` in `dir` without following a symlink.
+pub fn fstatat_nofollow(dir: impl AsFd, name: &CStr) -> io::Result<libc::stat> {
+    // SAFETY: an all-zero `stat` is a valid value; the kernel fills it in.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: `name` is NUL-terminated, `st` is writable and `dir` is open.
+    check_int(unsafe {
+        libc::fstatat(
+            dir.as_fd().as_raw_fd(),
+            name.as_ptr(),
+            &mut st,
+            libc::AT_SYMLINK_NOFOLLOW,
+        )
+    })?;
+    Ok(st)
+}
+
+/// The names in the directory `dir` (without `.` and `..`), at most `max` of them, read from
+/// the descriptor itself (a new open of `.` below it), never through a path in /proc.
+pub fn list_dir(dir: impl AsFd, max: usize) -> io::Result<Vec<Vec<u8>>> {
+    let own = openat(Some(dir.as_fd()), c".", OFlags::RDONLY | OFlags::DIRECTORY)?;
+    // SAFETY: `own` is an open directory descriptor; on success the stream owns it.
+    let stream = unsafe { libc::fdopendir(own.as_raw_fd()) };
+    if stream.is_null() {
+        return Err(io::Error::last_os_error());
+    }
+    std::mem::forget(own);
+    let mut names = Vec::new();
+    let result = loop {
+        if names.len() == max {
+            break Ok(());
+        }
+        // SAFETY: errno is thread-local; clearing it tells end of stream from an error.
+        unsafe { *libc::__errno_location() = 0 };
+        // SAFETY: `stream` is a valid, open directory stream.
+        let entry = unsafe { libc::readdir(stream) };
+        if entry.is_null() {
+            let e = io::Error::last_os_error();
+            break if e.raw_os_error() == Some(0) {
+                Ok(())
+            } else {
+                Err(e)
+            };
+        }
+        // SAFETY: `d_name` of a returned entry is a NUL-terminated string.
+        let name = unsafe { CStr::from_ptr((*entry).d_name.as_ptr()) }.to_bytes();
+        if name != b"." && name != b".." {
+            names.push(name.to_vec());
+        }
+    };
+    // SAFETY: `stream` is open; this closes it and its descriptor.
+    unsafe { libc::closedir(stream) };
+    result.map(|()| names)
+}
+
+/// The mount id of the mount `fd` lies on (`statx(2)` with `STATX_MNT_ID`, `AT_EMPTY_PATH`),
+/// or `None` when the kernel does not report it.
+pub fn mount_id_of(fd: impl AsFd) -> io::Result<Option<u64>> {
+    // SAFETY: an all-zero `statx` is a valid value; the kernel fills it in.
+    let mut stx: libc::statx = unsafe { std::mem::zeroed() };
+    // SAFETY: the path is an empty NUL-terminated string, `stx` is writable and as large as
+    // the kernel's struct; `fd` is open.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_statx,
+            fd.as_fd().as_raw_fd(),
+            c"".as_ptr(),
+            libc::AT_EMPTY_PATH,
+            libc::STATX_MNT_ID,
+            &mut stx as *mut libc::statx,
+        )
+    };
+    check_int(r as libc::c_int)?;
+    Ok((stx.stx_mask & libc::STATX_MNT_ID != 0).then_some(stx.stx_mnt_id))
+}
+
+/// The filesystem magic of what `fd` lies on (`fstatfs(2)`'s `f_type`).
+pub fn fs_magic(fd: impl AsFd) -> io::Result<u64> {
+    // SAFETY: an all-zero `statfs` is a valid value; the kernel fills it in.
+    let mut st: libc::statfs = unsafe { std::mem::zeroed() };
+    // SAFETY: `st` is writable and `fd` is open.
+    check_int(unsafe { libc::fstatfs(fd.as_fd().as_raw_fd(), &mut st) })?;
+    Ok(st.f_type as u64)
+}
+
+/// The effective user id (`geteuid(2)`).
+pub fn euid() -> libc::uid_t {
+    // SAFETY: geteuid takes no arguments and cannot fail.
+    unsafe { libc::geteuid() }
+}
+
+/// `fchmod(2)`.
+pub fn fchmod(fd: impl AsFd, mode: libc::mode_t) -> io::Result<()> {
+    // SAFETY: `fd` is open.
+    check_int(unsafe { libc::fchmod(fd.as_fd().as_raw_fd(), mode) }).map(drop)
 }
 
 /// `syncfs(2)`.
@@ -604,6 +730,30 @@ pub fn env_last(name: &[u8]) -> Option<Vec<u8>> {
         }
         last.map(<[u8]>::to_vec)
     }
+}
+
+/// `execve(path, argv, environ)`: runs `path` in this process with this environment, the new
+/// program starting as `std::process::Command::exec` would start it: no signal blocked, and
+/// SIGPIPE back at its default (the runtime ignores it, and an ignored signal stays ignored
+/// across exec). Returns only when the exec fails, with SIGPIPE ignored again.
+pub fn exec(path: &CStr, argv: &[CString]) -> io::Error {
+    let mut ptrs: Vec<*const libc::c_char> = argv.iter().map(|a| a.as_ptr()).collect();
+    ptrs.push(std::ptr::null());
+    // SAFETY: an empty set is a valid mask and SIG_DFL a valid disposition; `set` is a local
+    // the calls initialise and read; no handler code is involved.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::pthread_sigmask(libc::SIG_SETMASK, &set, std::ptr::null_mut());
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+    // SAFETY: `path` and every argument are NUL-terminated and outlive the call; `ptrs` ends in
+    // NULL; `environ` is the process's environment block, unchanged by this program.
+    unsafe { libc::execve(path.as_ptr(), ptrs.as_ptr(), environ) };
+    let err = io::Error::last_os_error();
+    // SAFETY: as above.
+    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_IGN) };
+    err
 }
 
 /// `unshare(CLONE_NEWNS)`: this process gets its own mount namespace (a copy of the current

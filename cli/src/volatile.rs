@@ -5,16 +5,17 @@
 //! has not crashed since and the upper layer is intact: the helper records the boot id in
 //! WORKDIR at each volatile mount, and removes the marker only when that record matches the
 //! current boot, no live overlay uses the upper or the work directory, and `syncfs` on the
-//! upper succeeds. All of it under an exclusive lock on WORKDIR, walking with `O_NOFOLLOW` on
-//! one device, and a refusal changes nothing: the marker directory must hold exactly the
-//! kernel's `dirty` file before anything is removed.
+//! upper succeeds. All of it under an exclusive lock (a `0600` file of the helper's in WORKDIR
+//! that no other user can open, waited for a bounded time), walking with `O_NOFOLLOW` on one
+//! device, and a refusal changes nothing: the marker directory must hold exactly the kernel's
+//! `dirty` file before anything is removed.
 //!
 //! "No live overlay uses it" is asked of the kernel, and of nothing that could block or grow
 //! with the node (no other filesystem is looked at, no mount namespace is walked):
 //! - its in-use lock: overlayfs takes one on the upper and the work directory of every overlay
 //!   it mounts, whatever path named them and in whichever mount namespace. A probe asks for it
-//!   without mounting anything: `fsopen("overlay")` with the directory (by `/proc/self/fd/N`)
-//!   as upperdir, workdir and lowerdir and `index=on`, then `FSCONFIG_CMD_CREATE`. The kernel
+//!   without mounting anything: `fsopen("overlay")` with the directory (by descriptor, or on
+//!   kernels before 6.13 by a checked `/proc/self/fd/N`) as upperdir, workdir and lowerdir and `index=on`, then `FSCONFIG_CMD_CREATE`. The kernel
 //!   tries the upper lock first (with `index=on` a held lock is `EBUSY`, "is in-use as
 //!   upperdir/workdir of another mount"), then refuses upperdir == workdir (`EINVAL`, "workdir
 //!   and upperdir must be separate subtrees") before it locks, creates or cleans anything in a
@@ -27,18 +28,27 @@
 //!   lock). The boot record lists the volatile overlays this helper mounted on the pair (their
 //!   unique mount ids and namespaces, Linux 6.11 and later), and `statmount` says whether
 //!   each is still mounted.
+//!
+//! Under `-N` nothing is read through the target namespace's /proc (its owner mounted it):
+//! the boot id is read before entering it, directories are listed from their descriptors.
 
 use std::ffi::{CStr, CString};
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
-use std::os::unix::ffi::OsStrExt;
 
 use crate::sys::{self, mounts, AtFlags, OFlags};
 
 /// The file the helper keeps in WORKDIR: the boot id of the volatile mounts it made on the
 /// pair, and which they are.
 pub const BOOT_RECORD: &CStr = c".nydus-overlayfs-volatile-boot";
-const BOOT_RECORD_TMP: &CStr = c".nydus-overlayfs-volatile-boot.tmp";
+/// The new boot record before it is renamed over the old one.
+pub const BOOT_RECORD_TMP: &CStr = c".nydus-overlayfs-volatile-boot.tmp";
+/// The file in WORKDIR the helper locks while it checks, removes and records: created `0600`,
+/// so that no other user can open it and hold the lock.
+pub const LOCK_FILE: &CStr = c".nydus-overlayfs-volatile-lock";
+/// How many seconds the helper waits for another helper's lock before it refuses.
+pub const LOCK_WAIT_SECS: u64 = 5;
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(LOCK_WAIT_SECS);
 /// The most bytes a boot record may hold.
 pub const RECORD_LIMIT: usize = 4096;
 /// The most volatile overlays a boot record lists (the oldest is dropped first).
@@ -74,16 +84,27 @@ pub enum MarkerPart {
 pub enum MarkerProblem {
     /// A directory on the way to the marker could not be opened as one.
     Inspect(MarkerPart, io::Error),
-    /// The marker's directories are not all on WORKDIR's filesystem.
-    CrossesDevice,
+    /// This directory on the way to the marker is not on WORKDIR's mount (a mount point, or
+    /// another filesystem).
+    CrossesMount(MarkerPart),
     /// The marker directory holds an entry the kernel did not put there.
     Foreign(Vec<u8>),
-    /// The marker's `dirty` is not a regular file.
-    DirtyNotAFile,
+    /// The marker's `dirty` is not an empty regular file.
+    DirtyNotEmptyFile,
+    /// The marker directory does not hold `dirty`.
+    NoDirty,
+    /// `work/incompat` holds an entry other than the marker.
+    IncompatForeign(Vec<u8>),
     /// Listing the marker directory failed.
     List(io::Error),
-    /// Removing the marker failed.
-    Remove(io::Error),
+    /// Removing the marker failed (`restored`: its `dirty` file, already removed, was put
+    /// back).
+    Remove {
+        /// Why.
+        err: io::Error,
+        /// Whether the marker is as it was.
+        restored: bool,
+    },
 }
 
 /// What is wrong with the boot record.
@@ -136,8 +157,12 @@ pub enum Refusal {
     NulByte,
     /// Opening WORKDIR failed.
     OpenWorkdir(io::Error),
-    /// Locking WORKDIR failed.
+    /// Opening or locking the lock file failed.
     LockWorkdir(io::Error),
+    /// The lock file is not a regular file of the helper's own user.
+    LockNotOurs,
+    /// Another process held the lock for longer than the helper waits.
+    LockBusy,
     /// Opening the upper directory failed.
     OpenUpper(io::Error),
     /// The marker's directories.
@@ -170,6 +195,15 @@ pub enum Refusal {
     },
     /// `syncfs` on the upper filesystem failed.
     Sync(io::Error),
+    /// The new boot record (written to [`BOOT_RECORD_TMP`], then renamed) could not be written.
+    RecordWrite(io::Error),
+    /// After the mount, the record could not list the new overlay.
+    RecordMount {
+        /// Why.
+        err: Box<Refusal>,
+        /// Whether the mount was detached again.
+        undone: bool,
+    },
 }
 
 /// What was found.
@@ -230,24 +264,69 @@ impl Record {
 /// The held lock on WORKDIR; it is released when the helper exits.
 pub struct Guard {
     work: OwnedFd,
+    /// The locked [`LOCK_FILE`] (none in fake mode when there is none).
+    _lock: Option<OwnedFd>,
     /// Recorded overlays of this boot to keep listing after the next mount.
     kept: Vec<Recorded>,
 }
 
-fn dir_at(parent: Option<&OwnedFd>, name: &CStr) -> io::Result<OwnedFd> {
+/// A directory below WORKDIR, never through a symlink.
+fn dir_at(parent: &OwnedFd, name: &CStr) -> io::Result<OwnedFd> {
     sys::openat(
-        parent.map(AsFd::as_fd),
+        Some(parent.as_fd()),
         name,
         OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW,
     )
 }
 
-fn boot_id() -> Result<Vec<u8>, Refusal> {
-    let f = sys::openat(None, c"/proc/sys/kernel/random/boot_id", OFlags::RDONLY)
-        .map_err(Refusal::BootId)?;
+/// WORKDIR or the upper directory, resolved as the kernel resolves the mount's path
+/// (symlinks followed, the last component's included).
+fn named_dir(path: &CStr) -> io::Result<OwnedFd> {
+    sys::openat(None, path, OFlags::RDONLY | OFlags::DIRECTORY)
+}
+
+fn read_boot_id() -> io::Result<Vec<u8>> {
+    let f = sys::openat(None, c"/proc/sys/kernel/random/boot_id", OFlags::RDONLY)?;
     let mut buf = [0u8; 64];
-    let n = sys::read_full(&f, &mut buf).map_err(Refusal::BootId)?;
+    let n = sys::read_full(&f, &mut buf)?;
     Ok(buf[..n].trim_ascii().to_vec())
+}
+
+/// Whether this process is in the initial user namespace (its `uid_map` maps everything).
+fn read_initial_userns() -> bool {
+    std::fs::read("/proc/self/uid_map").is_ok_and(|m| {
+        m.split(|b| b.is_ascii_whitespace())
+            .filter(|w| !w.is_empty())
+            .eq([&b"0"[..], b"0", b"4294967295"])
+    })
+}
+
+/// What the helper reads from its own /proc before `-N` enters another mount namespace, whose
+/// /proc it does not trust (it may be anything its owner mounted there).
+struct Early {
+    boot: Option<Vec<u8>>,
+    initial_userns: bool,
+}
+
+static EARLY: std::sync::OnceLock<Early> = std::sync::OnceLock::new();
+
+/// Reads, while /proc is still the caller's, what the rule needs from it later: call before
+/// entering another mount namespace.
+pub fn before_entering_namespace() {
+    EARLY.get_or_init(|| Early {
+        boot: read_boot_id().ok(),
+        initial_userns: read_initial_userns(),
+    });
+}
+
+fn boot_id() -> Result<Vec<u8>, Refusal> {
+    match EARLY.get() {
+        Some(early) => early
+            .boot
+            .clone()
+            .ok_or_else(|| Refusal::BootId(io::Error::from_raw_os_error(libc::ENOENT))),
+        None => read_boot_id().map_err(Refusal::BootId),
+    }
 }
 
 /// What the kernel's log says when the lock is held, and when it is free.
@@ -287,18 +366,48 @@ fn blind_spot(dir: &OwnedFd) -> Option<Blind> {
     }
 }
 
+/// `PROC_SUPER_MAGIC`.
+const PROC_MAGIC: u64 = 0x9fa0;
+
+/// `/proc/self/fd/N` for `dir`, once checked to be procfs and to lead to `dir` itself (a
+/// /proc mounted by someone else may lead anywhere).
+fn proc_path_of(dir: &OwnedFd) -> io::Result<CString> {
+    let wrong = || io::Error::from_raw_os_error(libc::EXDEV);
+    let fds = sys::openat(None, c"/proc/self/fd", OFlags::RDONLY | OFlags::DIRECTORY)?;
+    if sys::fs_magic(&fds)? != PROC_MAGIC {
+        return Err(wrong());
+    }
+    let name = CString::new(dir.as_raw_fd().to_string()).map_err(|_| wrong())?;
+    let via = sys::openat(Some(fds.as_fd()), &name, OFlags::RDONLY | OFlags::DIRECTORY)?;
+    let (a, b) = (sys::fstat(&via)?, sys::fstat(dir)?);
+    if (a.st_dev, a.st_ino) != (b.st_dev, b.st_ino) {
+        return Err(wrong());
+    }
+    CString::new(format!("/proc/self/fd/{}", dir.as_raw_fd())).map_err(|_| wrong())
+}
+
 /// Asks the kernel whether `dir` is locked as the upper or work directory of a live overlay
 /// (see the module comment); `Ok` is its clear "not locked".
 fn kernel_says_free(dir: &OwnedFd, role: Role) -> Result<(), Refusal> {
     if let Some(why) = blind_spot(dir) {
         return Err(Refusal::Probe(role, ProbeAnswer::Blind(why)));
     }
-    let by_fd =
-        CString::new(format!("/proc/self/fd/{}", dir.as_raw_fd())).map_err(|_| Refusal::NulByte)?;
     let fs = sys::fsopen(c"overlay").map_err(Refusal::NoProbe)?;
-    for key in [c"upperdir", c"workdir", c"lowerdir"] {
-        sys::fsconfig_set_string(&fs, key, &by_fd)
-            .map_err(|e| Refusal::Probe(role, ProbeAnswer::Failed(e)))?;
+    let failed = |e| Refusal::Probe(role, ProbeAnswer::Failed(e));
+    // The directory goes by descriptor (Linux 6.13 and later), else by its /proc/self/fd
+    // path, used only once checked to lead to the directory itself.
+    match sys::fsconfig_set_fd(&fs, c"upperdir", dir) {
+        Ok(()) => {
+            sys::fsconfig_set_fd(&fs, c"workdir", dir).map_err(failed)?;
+            sys::fsconfig_set_fd(&fs, c"lowerdir+", dir).map_err(failed)?;
+        }
+        Err(e) if e.raw_os_error() == Some(libc::EINVAL) => {
+            let by_fd = proc_path_of(dir).map_err(failed)?;
+            for key in [c"upperdir", c"workdir", c"lowerdir"] {
+                sys::fsconfig_set_string(&fs, key, &by_fd).map_err(failed)?;
+            }
+        }
+        Err(e) => return Err(failed(e)),
     }
     sys::fsconfig_set_string(&fs, c"index", c"on")
         .map_err(|e| Refusal::Probe(role, ProbeAnswer::Failed(e)))?;
@@ -337,11 +446,9 @@ fn enoent_is_gone(ns: u64) -> bool {
         .and_then(|id| mounts::stat(id, 0, mounts::Ask::MNT_NS_ID).ok()?.ns_id);
     own == Some(ns)
         || (mounts::is_root()
-            && std::fs::read("/proc/self/uid_map").is_ok_and(|m| {
-                m.split(|b| b.is_ascii_whitespace())
-                    .filter(|w| !w.is_empty())
-                    .eq([&b"0"[..], b"0", b"4294967295"])
-            }))
+            && EARLY
+                .get()
+                .map_or_else(read_initial_userns, |e| e.initial_userns))
 }
 
 /// Refuses when a volatile overlay the record lists is still mounted.
@@ -373,7 +480,7 @@ fn marker_step(
     part: MarkerPart,
     name: &CStr,
 ) -> Result<Option<OwnedFd>, Refusal> {
-    match dir_at(Some(parent), name) {
+    match dir_at(parent, name) {
         Ok(d) => Ok(Some(d)),
         Err(e) if e.raw_os_error() == Some(libc::ENOENT) => Ok(None),
         Err(e) => Err(Refusal::Marker(MarkerProblem::Inspect(part, e))),
@@ -390,31 +497,46 @@ fn find_marker(wfd: &OwnedFd) -> Result<Option<Marker>, Refusal> {
     let Some(volatile) = marker_step(&incompat, MarkerPart::Volatile, c"volatile")? else {
         return Ok(None);
     };
-    let dev = |fd: &OwnedFd| sys::fstat(fd).map(|s| s.st_dev).ok();
-    let want = dev(wfd);
-    if want.is_none() || [&work, &incompat, &volatile].iter().any(|d| dev(d) != want) {
-        return Err(Refusal::Marker(MarkerProblem::CrossesDevice));
+    // The device and the mount (a same-device bind mount on `work` would lead outside
+    // WORKDIR); a kernel without mount ids (before 5.8) is checked by device alone.
+    let place = |fd: &OwnedFd| {
+        let dev = sys::fstat(fd).map(|s| s.st_dev).ok()?;
+        Some((dev, sys::mount_id_of(fd).ok()?))
+    };
+    let want = place(wfd);
+    let steps = [
+        (MarkerPart::Work, &work),
+        (MarkerPart::Incompat, &incompat),
+        (MarkerPart::Volatile, &volatile),
+    ];
+    for (part, d) in steps {
+        if want.is_none() || place(d) != want {
+            return Err(Refusal::Marker(MarkerProblem::CrossesMount(part)));
+        }
     }
     Ok(Some(Marker { incompat, volatile }))
 }
 
-/// Refuses unless the marker directory holds the kernel's `dirty` file (a regular file) and
-/// nothing else. It stops at the first other entry, however many there are.
+/// Refuses unless the marker directory holds the kernel's `dirty` file (an empty regular file)
+/// and nothing else, and `incompat` holds the marker alone. It lists at most two entries of
+/// each, however many there are.
 fn check_marker_holds_only_dirty(m: &Marker) -> Result<(), Refusal> {
-    let listing = std::fs::read_dir(format!("/proc/self/fd/{}", m.volatile.as_raw_fd()))
+    let list =
+        |dir: &OwnedFd| sys::list_dir(dir, 2).map_err(|e| Refusal::Marker(MarkerProblem::List(e)));
+    if let Some(other) = list(&m.incompat)?.into_iter().find(|n| n != b"volatile") {
+        return Err(Refusal::Marker(MarkerProblem::IncompatForeign(other)));
+    }
+    let names = list(&m.volatile)?;
+    if let Some(other) = names.iter().find(|n| *n != b"dirty") {
+        return Err(Refusal::Marker(MarkerProblem::Foreign(other.clone())));
+    }
+    if names.is_empty() {
+        return Err(Refusal::Marker(MarkerProblem::NoDirty));
+    }
+    let st = sys::fstatat_nofollow(&m.volatile, c"dirty")
         .map_err(|e| Refusal::Marker(MarkerProblem::List(e)))?;
-    for entry in listing {
-        let entry = entry.map_err(|e| Refusal::Marker(MarkerProblem::List(e)))?;
-        if entry.file_name().as_bytes() != b"dirty" {
-            let name = entry.file_name().as_bytes().to_vec();
-            return Err(Refusal::Marker(MarkerProblem::Foreign(name)));
-        }
-        let kind = entry
-            .file_type()
-            .map_err(|e| Refusal::Marker(MarkerProblem::List(e)))?;
-        if !kind.is_file() {
-            return Err(Refusal::Marker(MarkerProblem::DirtyNotAFile));
-        }
+    if st.st_mode & libc::S_IFMT != libc::S_IFREG || st.st_size != 0 {
+        return Err(Refusal::Marker(MarkerProblem::DirtyNotEmptyFile));
     }
     Ok(())
 }
@@ -444,23 +566,61 @@ fn read_record(wfd: &OwnedFd) -> Result<Option<Record>, Refusal> {
         .ok_or(Refusal::Record(RecordProblem::Malformed))
 }
 
+/// Removes `dirty`, then the marker directory; when the directory cannot go (an entry
+/// appeared after the check), puts back an empty `dirty` with the mode it had, so that a
+/// refusal leaves the marker as it was.
 fn remove_marker(m: &Marker) -> Result<(), Refusal> {
-    match sys::unlinkat(&m.volatile, c"dirty", AtFlags::NONE) {
-        Err(e) if e.raw_os_error() != Some(libc::ENOENT) => {
-            return Err(Refusal::Marker(MarkerProblem::Remove(e)))
-        }
-        _ => {}
-    }
-    sys::unlinkat(&m.incompat, c"volatile", AtFlags::REMOVEDIR)
-        .map_err(|e| Refusal::Marker(MarkerProblem::Remove(e)))
+    let failed = |err, restored| Refusal::Marker(MarkerProblem::Remove { err, restored });
+    let mode = sys::fstatat_nofollow(&m.volatile, c"dirty")
+        .map(|st| st.st_mode & 0o7777)
+        .map_err(|e| failed(e, true))?;
+    sys::unlinkat(&m.volatile, c"dirty", AtFlags::NONE).map_err(|e| failed(e, true))?;
+    sys::unlinkat(&m.incompat, c"volatile", AtFlags::REMOVEDIR).map_err(|err| {
+        let restored = sys::openat(
+            Some(m.volatile.as_fd()),
+            c"dirty",
+            OFlags::WRONLY | OFlags::CREAT | OFlags::EXCL | OFlags::NOFOLLOW,
+        )
+        .and_then(|f| sys::fchmod(&f, mode))
+        .is_ok();
+        failed(err, restored)
+    })
 }
 
-/// Checks for the marker under an exclusive lock on WORKDIR and removes it when every
-/// condition holds (never when `fake`). `upper` and `work` are unescaped paths.
+/// Takes the exclusive lock on [`LOCK_FILE`] in WORKDIR, creating it (`0600`) unless `fake`;
+/// another helper's lock is waited for, up to [`LOCK_WAIT`]. `None`: fake mode and no file.
+fn lock(wfd: &OwnedFd, fake: bool) -> Result<Option<OwnedFd>, Refusal> {
+    let mut flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY;
+    if !fake {
+        flags = flags | OFlags::CREAT;
+    }
+    let f = match sys::openat(Some(wfd.as_fd()), LOCK_FILE, flags) {
+        Ok(f) => f,
+        Err(e) if fake && e.raw_os_error() == Some(libc::ENOENT) => return Ok(None),
+        Err(e) => return Err(Refusal::LockWorkdir(e)),
+    };
+    let st = sys::fstat(&f).map_err(Refusal::LockWorkdir)?;
+    if st.st_mode & libc::S_IFMT != libc::S_IFREG || st.st_uid != sys::euid() {
+        return Err(Refusal::LockNotOurs);
+    }
+    let start = std::time::Instant::now();
+    while !sys::try_lock_exclusive(&f).map_err(Refusal::LockWorkdir)? {
+        if start.elapsed() >= LOCK_WAIT {
+            return Err(Refusal::LockBusy);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    Ok(Some(f))
+}
+
+/// Checks for the marker under an exclusive lock and removes it when every condition holds;
+/// writes the boot record of this boot first, so that a record that cannot be written stops
+/// the mount before anything changed (neither is done when `fake`). `upper` and `work` are
+/// unescaped paths.
 pub fn prepare(upper: &[u8], work: &[u8], fake: bool) -> Result<(Guard, Outcome), Refusal> {
     let cpath = |p: &[u8]| CString::new(p).map_err(|_| Refusal::NulByte);
-    let wfd = dir_at(None, &cpath(work)?).map_err(Refusal::OpenWorkdir)?;
-    sys::lock_exclusive(&wfd).map_err(Refusal::LockWorkdir)?;
+    let wfd = named_dir(&cpath(work)?).map_err(Refusal::OpenWorkdir)?;
+    let lock = lock(&wfd, fake)?;
     let Some(marker) = find_marker(&wfd)? else {
         // A record of this boot keeps listing its overlays (a hand-removed marker).
         let now = boot_id().ok();
@@ -468,28 +628,38 @@ pub fn prepare(upper: &[u8], work: &[u8], fake: bool) -> Result<(Guard, Outcome)
             Ok(Some(r)) if Some(&r.boot) == now.as_ref() => r.mounts,
             _ => Vec::new(),
         };
-        return Ok((Guard { work: wfd, kept }, Outcome::NoMarker));
+        let guard = Guard {
+            work: wfd,
+            _lock: lock,
+            kept,
+        };
+        if !fake {
+            guard.record_boot(None)?;
+        }
+        return Ok((guard, Outcome::NoMarker));
     };
     check_marker_holds_only_dirty(&marker)?;
     let record = read_record(&wfd)?.ok_or(Refusal::NotOurs)?;
     if record.boot != boot_id()? {
         return Err(Refusal::Rebooted);
     }
-    let ufd = dir_at(None, &cpath(upper)?).map_err(Refusal::OpenUpper)?;
+    let ufd = named_dir(&cpath(upper)?).map_err(Refusal::OpenUpper)?;
     kernel_says_free(&ufd, Role::Upper)?;
     kernel_says_free(&wfd, Role::Work)?;
     check_recorded(&record)?;
     sys::syncfs(&ufd).map_err(Refusal::Sync)?;
+    // The overlays the record lists are gone; listed again, the record written now says what
+    // it said.
+    let guard = Guard {
+        work: wfd,
+        _lock: lock,
+        kept: record.mounts,
+    };
     if !fake {
+        guard.record_boot(None)?;
         remove_marker(&marker)?;
     }
-    Ok((
-        Guard {
-            work: wfd,
-            kept: Vec::new(),
-        },
-        Outcome::Removed,
-    ))
+    Ok((guard, Outcome::Removed))
 }
 
 /// The overlay now mounted on `target`, as the record lists it: `None` when the kernel cannot
@@ -501,20 +671,20 @@ fn mounted_overlay(target: &[u8]) -> Option<Recorded> {
 }
 
 impl Guard {
-    /// Records, after a successful volatile mount on `target`, the current boot id and the
-    /// new overlay in WORKDIR (written to a new file, then renamed over the record).
-    pub fn record_boot(&self, target: &[u8]) -> io::Result<()> {
-        let boot = boot_id().map_err(|r| match r {
-            Refusal::BootId(e) => e,
-            _ => io::Error::other("boot id"),
-        })?;
+    /// Records the current boot id and the volatile overlays of the pair in WORKDIR (written
+    /// to a new file, then renamed over the record): before the mount (`target` `None`), and
+    /// after it, with the new overlay mounted on `target`.
+    pub fn record_boot(&self, target: Option<&[u8]>) -> Result<(), Refusal> {
+        let boot = boot_id()?;
         let mut mounts = self.kept.clone();
-        mounts.extend(mounted_overlay(target));
+        mounts.extend(target.and_then(mounted_overlay));
         let excess = mounts.len().saturating_sub(RECORD_MOUNTS);
         mounts.drain(..excess);
         let record = Record { boot, mounts };
         match sys::unlinkat(&self.work, BOOT_RECORD_TMP, AtFlags::NONE) {
-            Err(e) if e.raw_os_error() != Some(libc::ENOENT) => return Err(e),
+            Err(e) if e.raw_os_error() != Some(libc::ENOENT) => {
+                return Err(Refusal::RecordWrite(e))
+            }
             _ => {}
         }
         // O_EXCL: never opens what is there (a FIFO would block, a symlink lead elsewhere).
@@ -522,10 +692,11 @@ impl Guard {
             Some(self.work.as_fd()),
             BOOT_RECORD_TMP,
             OFlags::WRONLY | OFlags::CREAT | OFlags::EXCL | OFlags::NOFOLLOW,
-        )?;
-        sys::write_all(&f, &record.render())?;
+        )
+        .map_err(Refusal::RecordWrite)?;
+        sys::write_all(&f, &record.render()).map_err(Refusal::RecordWrite)?;
         drop(f);
-        sys::renameat(&self.work, BOOT_RECORD_TMP, BOOT_RECORD)
+        sys::renameat(&self.work, BOOT_RECORD_TMP, BOOT_RECORD).map_err(Refusal::RecordWrite)
     }
 }
 

@@ -2,7 +2,9 @@
 //! `-f` does everything but the mount (SPEC section 2): for every problem the real run
 //! diagnoses by looking at the paths (the target, a layer, the upper or the work directory
 //! missing or not a directory, upper and work on different filesystems, the same directory or
-//! one inside the other, the kernel's volatile marker), `-f` gives the same one-line message and the same exit status as the real run,
+//! one inside the other, the kernel's volatile marker, a lower layer that is another layer or
+//! lies inside one, an upper on a read-only mount or on an overlay), `-f` gives the same
+//! one-line message and the same exit status as the real run,
 //! without mounting and without changing anything on disk. Each case runs `-f` first, then the
 //! real mount, in one private mount namespace, and compares the two.
 
@@ -62,25 +64,27 @@ echo "real_mounts=$(mounted)"
 const LAYERS: &str = "mkdir -p l1 l2 t";
 const UPPER_WORK: &str = "mkdir -p l1 l2 t u w";
 
-macro_rules! fake_cases {
-    ($($name:ident: $setup:expr, $target:expr, $opts:expr => $status:expr, $says:expr;)*) => {$(
-        #[test]
-        fn $name() {
-            let p = run_pair($setup, $target, $opts);
-            assert_eq!(p.fake.0, p.real.0, "-f and the real run: {} / {}", p.fake.1, p.real.1);
-            assert_eq!(p.fake.1, p.real.1, "-f and the real run say the same");
-            assert_eq!(p.real.0, $status, "{}", p.real.1);
-            if $status == 0 {
-                assert_eq!(p.real.1, "");
-            } else {
-                assert_eq!(p.real.1.lines().count(), 1, "one line: {:?}", p.real.1);
-                assert!(p.real.1.contains($says), "{:?} in {:?}", $says, p.real.1);
-            }
-        }
-    )*};
+/// `-f` and the real run give the same status and message; the status is `status` and the one
+/// line of a failure says `says`.
+fn fake_case(setup: &str, target: &str, opts: &str, status: i32, says: &str) {
+    let p = run_pair(setup, target, opts);
+    assert_eq!(
+        p.fake.0, p.real.0,
+        "-f and the real run: {} / {}",
+        p.fake.1, p.real.1
+    );
+    assert_eq!(p.fake.1, p.real.1, "-f and the real run say the same");
+    assert_eq!(p.real.0, status, "{}", p.real.1);
+    if status == 0 {
+        assert_eq!(p.real.1, "");
+    } else {
+        assert_eq!(p.real.1.lines().count(), 1, "one line: {:?}", p.real.1);
+        assert!(p.real.1.contains(says), "{says:?} in {:?}", p.real.1);
+    }
 }
 
-fake_cases! {
+cases! {
+    fake_case;
     fake_and_real_mount_alike: LAYERS, "t", "lowerdir=$D/l1:$D/l2" => 0, "";
     fake_and_real_mount_alike_with_upper: UPPER_WORK, "t",
         "lowerdir=$D/l1:$D/l2,upperdir=$D/u,workdir=$D/w" => 0, "";
@@ -131,6 +135,46 @@ fake_cases! {
         r#"mkdir -p t u/w; for i in $(seq 1 300); do mkdir "layer_with_a_fairly_long_name_$i"; done
            O="lowerdir=$(printf "$D/%s:" layer_with_a_fairly_long_name_* | sed 's/:$//'),upperdir=$D/u,workdir=$D/u/w""#,
         "t", "$O" => 32, "/u/w) is inside upperdir (";
+    // overlayfs refuses a lower layer that is another layer's directory or lies inside one
+    // (ELOOP), and an upper it cannot write into (EINVAL); -f names them as the real run does.
+    fake_lower_layer_is_the_upper: UPPER_WORK, "t",
+        "lowerdir=$D/u:$D/l1,upperdir=$D/u,workdir=$D/w"
+        => 32, "lower layer 1 (";
+    fake_lower_layer_inside_the_upper: "mkdir -p l1 t u/sub w", "t",
+        "lowerdir=$D/l1:$D/u/sub,upperdir=$D/u,workdir=$D/w"
+        => 32, "/u/sub) is inside upperdir (";
+    fake_lower_layer_is_the_work: UPPER_WORK, "t",
+        "lowerdir=$D/w:$D/l1,upperdir=$D/u,workdir=$D/w"
+        => 32, "/w) is the same directory as workdir (";
+    fake_lower_layer_inside_the_work: "mkdir -p l1 t u w/sub", "t",
+        "lowerdir=$D/w/sub:$D/l1,upperdir=$D/u,workdir=$D/w"
+        => 32, "/w/sub) is inside workdir (";
+    fake_lower_layer_twice: LAYERS, "t", "lowerdir=$D/l1:$D/l2:$D/l1"
+        => 32, "lower layer 3 (";
+    fake_lower_layer_inside_another: LAYERS, "t", "lowerdir=$D/l1:$D"
+        => 32, "/l1) is inside lower layer 2 (";
+    fake_lower_layer_is_the_upper_through_a_bind_mount:
+        "mkdir -p l1 t u w ub && mount --bind u ub", "t",
+        "lowerdir=$D/ub:$D/l1,upperdir=$D/u,workdir=$D/w"
+        => 32, "/ub) is the same directory as upperdir (";
+    fake_upper_inside_a_lower_layer_mounts: "mkdir -p l1/u l2 t w", "t",
+        "lowerdir=$D/l1:$D/l2,upperdir=$D/l1/u,workdir=$D/w" => 0, "";
+    fake_upper_on_a_read_only_filesystem:
+        "mkdir -p l1 t r && mount -t tmpfs tmpfs r && mkdir r/u r/w && mount -o remount,ro r", "t",
+        "lowerdir=$D/l1,upperdir=$D/r/u,workdir=$D/r/w"
+        => 32, "/r/u) is on a read-only mount or filesystem";
+    fake_upper_on_a_read_only_bind_mount:
+        "mkdir -p l1 t rb/u rb/w r && mount --bind rb r && mount -o remount,bind,ro r", "t",
+        "lowerdir=$D/l1,upperdir=$D/r/u,workdir=$D/r/w"
+        => 32, "/r/u) is on a read-only mount or filesystem";
+    fake_upper_on_an_overlay:
+        "mkdir -p l1 t o/l o/u o/w om && mount -t overlay overlay om -o lowerdir=$D/o/l,upperdir=$D/o/u,workdir=$D/o/w && mkdir om/u om/w", "t",
+        "lowerdir=$D/l1,upperdir=$D/om/u,workdir=$D/om/w"
+        => 32, "/om/u) is on an overlay";
+    fake_lower_layer_inside_the_upper_on_the_new_api:
+        r#"mkdir -p t u/sub w; for i in $(seq 1 300); do mkdir "layer_with_a_fairly_long_name_$i"; done
+           O="lowerdir=$(printf "$D/%s:" layer_with_a_fairly_long_name_* | sed 's/:$//'):$D/u/sub,upperdir=$D/u,workdir=$D/w""#,
+        "t", "$O" => 32, "lower layer 301 (";
     fake_volatile_marker_left: "mkdir -p l1 l2 t u w/work/incompat/volatile", "t",
         "lowerdir=$D/l1:$D/l2,upperdir=$D/u,workdir=$D/w" => 32, "keeps the kernel's marker";
     fake_volatile_missing_target: UPPER_WORK, "nonexistent",

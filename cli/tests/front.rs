@@ -3,7 +3,7 @@
 //! namespace: the front against the chain it replaces (real `mount.fuse3` → `/bin/sh` →
 //! helper), other FUSE types handed to the real program unchanged, util-linux's direct path,
 //! the loop refused without reading a candidate whole, the front's own messages byte for byte,
-//! and its PATH lookup held against what the real dash runs (`sh_rule_cases`).
+//! and its PATH lookup held against what the real dash runs (the `sh_rule` cases).
 //!
 //! Inside the namespace `/usr/bin/dash` (`/bin/sh`) is covered by a stand-in that counts its
 //! runs and then runs a copy of dash, so each case also checks whether `/bin/sh` ran at all.
@@ -133,34 +133,34 @@ fn ns(s: &Scratch, script: &[u8]) -> Ns {
     ns
 }
 
-/// One row of the comparison table.
-struct Case {
-    /// `mount.fuse` or `mount.fuse3`, found on PATH as containerd finds it.
-    prog: &'static str,
-    /// The first argument (`overlay` from containerd).
-    source: &'static str,
-    /// Everything after `SOURCE TARGET`; `$S` is replaced by the scratch directory.
-    args: &'static [&'static str],
-    /// A directory put before both PATHs (`$S/other`, holding another `nydus-overlayfs`).
-    other_helper: bool,
-    /// The exit status both must give.
-    rc: i32,
-    /// Whether the front must do it alone (no /bin/sh run).
-    in_process: bool,
-}
-
 const L: &str = "lowerdir=$S/l1:$S/l2";
 
-/// Runs one case through the chain and through the front, and checks they agree.
-fn compare(name: &str, c: &Case) {
+/// Runs one row of the comparison table through the chain and through the front, and checks
+/// they agree:
+/// - `prog`: `mount.fuse` or `mount.fuse3`, found on PATH as containerd finds it;
+/// - `source`: the first argument (`overlay` from containerd);
+/// - `args`: everything after `SOURCE TARGET`; `$S` is replaced by the scratch directory;
+/// - `other_helper`: a directory put before both PATHs (`$S/other`, holding another
+///   `nydus-overlayfs`);
+/// - `rc`: the exit status both must give;
+/// - `in_process`: whether the front must do it alone (no /bin/sh run).
+fn compare(
+    name: &str,
+    prog: &str,
+    source: &str,
+    args: &[&str],
+    other_helper: bool,
+    rc: i32,
+    in_process: bool,
+) {
     let s = Scratch::new(name);
     let sub = |a: &str| a.replace("$S", &dir(&s)).into_bytes();
     let mut cmd = Vec::new();
-    for a in [c.prog, c.source, "$S/m"].iter().chain(c.args) {
+    for a in [prog, source, "$S/m"].iter().chain(args) {
         cmd.extend(q(&sub(a)));
         cmd.push(b' ');
     }
-    let other = if c.other_helper {
+    let other = if other_helper {
         // Another program named nydus-overlayfs first on PATH: the chain runs it, so must
         // the front (it is not this binary, so it is not done in-process).
         "mkdir -p \"$S\"/other
@@ -187,11 +187,11 @@ P=\"$S\"/other:"
     script.push(b'\n');
     let r = ns(&s, &script);
     let (chain, front) = (r.get("chain"), r.get("front"));
-    if c.in_process {
+    if in_process {
         // The rewrite the front does in-process is the one the real mount.fuse3 did.
-        let argv: Vec<Vec<u8>> = [c.prog, c.source, "$S/m"]
+        let argv: Vec<Vec<u8>> = [prog, source, "$S/m"]
             .iter()
-            .chain(c.args)
+            .chain(args)
             .map(|a| sub(a))
             .collect();
         let call = parse_fuse(&argv).expect("mount.fuse3 runs a program");
@@ -210,8 +210,8 @@ P=\"$S\"/other:"
             ),
         }
     }
-    assert_eq!(chain.rc, Some(c.rc), "{name}: chain {chain:#?}");
-    if c.in_process {
+    assert_eq!(chain.rc, Some(rc), "{name}: chain {chain:#?}");
+    if in_process {
         assert!(
             chain.sh_runs >= 1,
             "{name}: the chain must run /bin/sh: {chain:#?}"
@@ -223,61 +223,46 @@ P=\"$S\"/other:"
     );
     assert_eq!(front.stderr, chain.stderr, "{name}: stderr");
     assert_eq!(front.mounts, chain.mounts, "{name}: mountinfo");
-    if c.rc == 0 {
+    if rc == 0 {
         assert_eq!(
             front.mounts.len(),
             1,
             "{name}: one mount expected: {front:#?}"
         );
     }
-    let sh = if c.in_process { 0 } else { chain.sh_runs };
+    let sh = if in_process { 0 } else { chain.sh_runs };
     assert_eq!(front.sh_runs, sh, "{name}: /bin/sh runs through the front");
 }
 
-macro_rules! front_cases {
-    ($($name:ident: $prog:literal $source:literal [$($a:expr),*] other=$other:literal => rc $rc:literal, in_process $ip:literal;)*) => {$(
-        #[test]
-        fn $name() {
-            compare(stringify!($name), &Case {
-                prog: $prog,
-                source: $source,
-                args: &[$($a),*],
-                other_helper: $other,
-                rc: $rc,
-                in_process: $ip,
-            });
-        }
-    )*};
-}
-
-front_cases! {
-    plain: "mount.fuse" "overlay" ["-o", L, "-t", "nydus-overlayfs"] other=false => rc 0, in_process true;
-    containerd_form: "mount.fuse" "overlay" ["-o", "index=off", "-o", "workdir=$S/w", "-o", "upperdir=$S/u", "-o", L, "-o", "extraoption=eyJzb3VyY2UiOiIvYSJ9", "-t", "nydus-overlayfs"] other=false => rc 0, in_process true;
-    volatile_upper: "mount.fuse" "overlay" ["-o", "volatile", "-o", "workdir=$S/w", "-o", "upperdir=$S/u", "-o", L, "-t", "nydus-overlayfs"] other=false => rc 0, in_process true;
-    fuse3_name: "mount.fuse3" "overlay" ["-o", L, "-t", "nydus-overlayfs"] other=false => rc 0, in_process true;
-    dev_suid_given: "mount.fuse" "overlay" ["-o", "dev", "-o", "suid", "-o", L, "-t", "nydus-overlayfs"] other=false => rc 0, in_process true;
-    nodev: "mount.fuse" "overlay" ["-o", "nodev", "-o", L, "-t", "nydus-overlayfs"] other=false => rc 0, in_process true;
-    nosuid: "mount.fuse" "overlay" ["-o", "nosuid", "-o", L, "-t", "nydus-overlayfs"] other=false => rc 0, in_process true;
-    nodev_nosuid: "mount.fuse" "overlay" ["-o", "nosuid,nodev,noexec", "-o", L, "-t", "nydus-overlayfs"] other=false => rc 0, in_process true;
-    ro_with_upper: "mount.fuse" "overlay" ["-o", "ro", "-o", "workdir=$S/w", "-o", "upperdir=$S/u", "-o", L, "-t", "nydus-overlayfs"] other=false => rc 0, in_process true;
-    userspace_words: "mount.fuse" "overlay" ["-o", "user,nofail,nouser,users,auto,noauto,_netdev", "-o", "x-containerd.foo=1", "-o", L, "-t", "nydus-overlayfs"] other=false => rc 0, in_process true;
-    empty_items: "mount.fuse" "overlay" ["-o", ",,", "-o", "", "-o", "lowerdir=$S/l1:$S/l2,,,relatime,", "-t", "nydus-overlayfs"] other=false => rc 0, in_process true;
-    repeated_o_and_ignored_flags: "mount.fuse" "overlay" ["-s", "-o", "noatime", "-f", "-o", L, "-v", "-n", "-o", "nodiratime", "-t", "nydus-overlayfs"] other=false => rc 0, in_process true;
-    empty_source: "mount.fuse" "" ["-o", L, "-t", "nydus-overlayfs"] other=false => rc 0, in_process true;
-    type_from_source: "mount.fuse3" "nydus-overlayfs#mysrc" ["-o", L] other=false => rc 0, in_process true;
-    type_is_whole_source: "mount.fuse3" "nydus-overlayfs" ["-o", L] other=false => rc 0, in_process true;
-    quoted_source: "mount.fuse" "it's a 'src'" ["-o", L, "-t", "nydus-overlayfs"] other=false => rc 0, in_process true;
-    abs_path_type: "mount.fuse" "overlay" ["-o", L, "-t", "$S/bin/nydus-overlayfs"] other=false => rc 0, in_process true;
-    setuid_empty: "mount.fuse" "overlay" ["-o", "setuid=", "-o", L, "-t", "nydus-overlayfs"] other=false => rc 0, in_process true;
-    setuid_root: "mount.fuse" "overlay" ["-o", "setuid=root", "-o", L, "-t", "nydus-overlayfs"] other=false => rc 0, in_process false;
-    setuid_nobody: "mount.fuse" "overlay" ["-o", "setuid=nobody", "-o", L, "-t", "nydus-overlayfs"] other=false => rc 32, in_process false;
-    setuid_unknown_user: "mount.fuse" "overlay" ["-o", "setuid=no-such-user-x", "-o", L, "-t", "nydus-overlayfs"] other=false => rc 1, in_process false;
-    bad_options: "mount.fuse" "overlay" ["-o", "upperdir=$S/u", "-t", "nydus-overlayfs"] other=false => rc 1, in_process true;
-    missing_layer: "mount.fuse" "overlay" ["-o", "lowerdir=$S/none:$S/l2", "-t", "nydus-overlayfs"] other=false => rc 32, in_process true;
-    escaped_comma_mangled: "mount.fuse" "overlay" ["-o", "lowerdir=$S/l2:$S/l1\\,nofail", "-t", "nydus-overlayfs"] other=false => rc 32, in_process true;
-    other_program_named_like_helper: "mount.fuse" "overlay" ["-o", L, "-t", "nydus-overlayfs"] other=true => rc 0, in_process false;
-    fuse3_prefix_not_stripped: "mount.fuse3" "overlay" ["-o", L, "-t", "fuse3.nydus-overlayfs"] other=false => rc 127, in_process false;
-    no_type_source_is_type: "mount.fuse" "overlay" ["-o", L] other=false => rc 127, in_process false;
+cases! {
+    named compare;
+    plain: "mount.fuse", "overlay", &["-o", L, "-t", "nydus-overlayfs"], false => 0, true;
+    containerd_form: "mount.fuse", "overlay", &["-o", "index=off", "-o", "workdir=$S/w", "-o", "upperdir=$S/u", "-o", L, "-o", "extraoption=eyJzb3VyY2UiOiIvYSJ9", "-t", "nydus-overlayfs"], false => 0, true;
+    volatile_upper: "mount.fuse", "overlay", &["-o", "volatile", "-o", "workdir=$S/w", "-o", "upperdir=$S/u", "-o", L, "-t", "nydus-overlayfs"], false => 0, true;
+    fuse3_name: "mount.fuse3", "overlay", &["-o", L, "-t", "nydus-overlayfs"], false => 0, true;
+    dev_suid_given: "mount.fuse", "overlay", &["-o", "dev", "-o", "suid", "-o", L, "-t", "nydus-overlayfs"], false => 0, true;
+    nodev: "mount.fuse", "overlay", &["-o", "nodev", "-o", L, "-t", "nydus-overlayfs"], false => 0, true;
+    nosuid: "mount.fuse", "overlay", &["-o", "nosuid", "-o", L, "-t", "nydus-overlayfs"], false => 0, true;
+    nodev_nosuid: "mount.fuse", "overlay", &["-o", "nosuid,nodev,noexec", "-o", L, "-t", "nydus-overlayfs"], false => 0, true;
+    ro_with_upper: "mount.fuse", "overlay", &["-o", "ro", "-o", "workdir=$S/w", "-o", "upperdir=$S/u", "-o", L, "-t", "nydus-overlayfs"], false => 0, true;
+    userspace_words: "mount.fuse", "overlay", &["-o", "user,nofail,nouser,users,auto,noauto,_netdev", "-o", "x-containerd.foo=1", "-o", L, "-t", "nydus-overlayfs"], false => 0, true;
+    empty_items: "mount.fuse", "overlay", &["-o", ",,", "-o", "", "-o", "lowerdir=$S/l1:$S/l2,,,relatime,", "-t", "nydus-overlayfs"], false => 0, true;
+    repeated_o_and_ignored_flags: "mount.fuse", "overlay", &["-s", "-o", "noatime", "-f", "-o", L, "-v", "-n", "-o", "nodiratime", "-t", "nydus-overlayfs"], false => 0, true;
+    empty_source: "mount.fuse", "", &["-o", L, "-t", "nydus-overlayfs"], false => 0, true;
+    type_from_source: "mount.fuse3", "nydus-overlayfs#mysrc", &["-o", L], false => 0, true;
+    type_is_whole_source: "mount.fuse3", "nydus-overlayfs", &["-o", L], false => 0, true;
+    quoted_source: "mount.fuse", "it's a 'src'", &["-o", L, "-t", "nydus-overlayfs"], false => 0, true;
+    abs_path_type: "mount.fuse", "overlay", &["-o", L, "-t", "$S/bin/nydus-overlayfs"], false => 0, true;
+    setuid_empty: "mount.fuse", "overlay", &["-o", "setuid=", "-o", L, "-t", "nydus-overlayfs"], false => 0, true;
+    setuid_root: "mount.fuse", "overlay", &["-o", "setuid=root", "-o", L, "-t", "nydus-overlayfs"], false => 0, false;
+    setuid_nobody: "mount.fuse", "overlay", &["-o", "setuid=nobody", "-o", L, "-t", "nydus-overlayfs"], false => 32, false;
+    setuid_unknown_user: "mount.fuse", "overlay", &["-o", "setuid=no-such-user-x", "-o", L, "-t", "nydus-overlayfs"], false => 1, false;
+    bad_options: "mount.fuse", "overlay", &["-o", "upperdir=$S/u", "-t", "nydus-overlayfs"], false => 1, true;
+    missing_layer: "mount.fuse", "overlay", &["-o", "lowerdir=$S/none:$S/l2", "-t", "nydus-overlayfs"], false => 32, true;
+    escaped_comma_mangled: "mount.fuse", "overlay", &["-o", "lowerdir=$S/l2:$S/l1\\,nofail", "-t", "nydus-overlayfs"], false => 32, true;
+    other_program_named_like_helper: "mount.fuse", "overlay", &["-o", L, "-t", "nydus-overlayfs"], true => 0, false;
+    fuse3_prefix_not_stripped: "mount.fuse3", "overlay", &["-o", L, "-t", "fuse3.nydus-overlayfs"], false => 127, false;
+    no_type_source_is_type: "mount.fuse", "overlay", &["-o", L], false => 127, false;
 }
 
 /// A program that writes its argv and environment (`a<arg>\0`…, `e<var>\0`…) to `$S/record.out`
@@ -597,24 +582,39 @@ fn front_message(tag: &str, setup: &str, args: &str, want: &str) {
     assert!(o.mounts.is_empty() && o.sh_runs == 0, "{tag}: {o:#?}");
 }
 
-macro_rules! front_message_cases {
-    ($($name:ident: setup $setup:literal, args $args:literal => $want:literal;)*) => {$(
-        #[test]
-        fn $name() {
-            front_message(stringify!($name), $setup, $args, $want);
-        }
-    )*};
+cases! {
+    named front_message;
+    message_drop_privileges: "", "-o drop_privileges -t nydus-overlayfs"
+        => "drop_privileges is not supported for nydus-overlayfs: mount.fuse3 would mount FUSE on the target and hand the helper /dev/fd/N (overlay needs a path)";
+    message_no_real_program: "mount -t tmpfs none /usr/sbin || exit 91", "-o a -t sshfs"
+        => "mount.fuse3 front: no real mount.fuse3 in /usr/sbin, /sbin, /usr/bin, /bin to hand this mount over to";
+    message_only_fronts: "mount --bind \"$H\" /usr/sbin/mount.fuse3 || exit 91", "-o a -t sshfs"
+        => "mount.fuse3 front: refusing to run itself in a loop: no real mount.fuse3 in /usr/sbin, /sbin, /usr/bin, /bin (/usr/sbin/mount.fuse3, /sbin/mount.fuse3: a front)";
+    message_exec_failed: "echo x > \"$S\"/noexec; chmod 644 \"$S\"/noexec; mount --bind \"$S\"/noexec /usr/sbin/mount.fuse3 || exit 91", "-o a -t sshfs"
+        => "mount.fuse3 front: executing /usr/sbin/mount.fuse3: Permission denied [EACCES]";
 }
 
-front_message_cases! {
-    message_drop_privileges: setup "", args "-o drop_privileges -t nydus-overlayfs"
-        => "drop_privileges is not supported for nydus-overlayfs: mount.fuse3 would mount FUSE on the target and hand the helper /dev/fd/N (overlay needs a path)";
-    message_no_real_program: setup "mount -t tmpfs none /usr/sbin || exit 91", args "-o a -t sshfs"
-        => "mount.fuse3 front: no real mount.fuse3 in /usr/sbin, /sbin, /usr/bin, /bin to hand this mount over to";
-    message_only_fronts: setup "mount --bind \"$H\" /usr/sbin/mount.fuse3 || exit 91", args "-o a -t sshfs"
-        => "mount.fuse3 front: refusing to run itself in a loop: no real mount.fuse3 in /usr/sbin, /sbin, /usr/bin, /bin (/usr/sbin/mount.fuse3, /sbin/mount.fuse3: a front)";
-    message_exec_failed: setup "echo x > \"$S\"/noexec; chmod 644 \"$S\"/noexec; mount --bind \"$S\"/noexec /usr/sbin/mount.fuse3 || exit 91", args "-o a -t sshfs"
-        => "mount.fuse3 front: executing /usr/sbin/mount.fuse3: Permission denied [EACCES]";
+/// The real program starts as the chain would start it: SIGPIPE, which the helper ignores for
+/// itself, is back at its default across the exec (an ignored signal stays ignored, and a
+/// program that writes to a closed pipe would then see EPIPE where it expects to die).
+#[test]
+fn delegated_program_gets_sigpipe_at_its_default() {
+    let s = Scratch::new("sigpipe");
+    let script =
+        "printf '#!/bin/sh\\nexec grep ^SigIgn: /proc/self/status > \"$1\"\\n' > \"$S\"/real
+chmod +x \"$S\"/real
+mount --bind \"$S\"/real /usr/sbin/mount.fuse3 || exit 91
+run sig \"$S\"/front:\"$S\"/bin timeout 20 mount.fuse3 \"$S\"/status \"$S\"/m -o a -t sshfs
+";
+    let o = ns(&s, script.as_bytes()).get("sig");
+    assert_eq!(o.rc, Some(0), "{o:#?}");
+    let status = std::fs::read_to_string(s.dir.join("status")).unwrap();
+    let ignored = u64::from_str_radix(status.trim_start_matches("SigIgn:").trim(), 16).unwrap();
+    assert_eq!(
+        ignored & (1 << (libc::SIGPIPE - 1)),
+        0,
+        "SIGPIPE ignored: {status}"
+    );
 }
 
 /// The loop guard reads a bounded head of each candidate, never a whole file: the real
@@ -739,27 +739,23 @@ fn sh_rule(tag: &str, first: First, user: &str, runs_first: bool) {
     );
 }
 
-macro_rules! sh_rule_cases {
-    ($($name:ident: $first:expr, as $user:literal => $runs:ident;)*) => {$(
-        #[test]
-        fn $name() {
-            sh_rule(stringify!($name), $first, $user, stringify!($runs) == "first");
-        }
-    )*};
-}
+/// [`sh_rule`]'s verdict: sh runs the first `mount.fuse3` found, or the helper runs in-process.
+const FIRST: bool = true;
+const HELPER: bool = false;
 
-sh_rule_cases! {
-    root_mode_0100: First::Script(0o100), as "root" => first;
-    root_mode_0010: First::Script(0o010), as "root" => first;
-    root_mode_0001: First::Script(0o001), as "root" => first;
-    root_mode_0000: First::Script(0o000), as "root" => helper;
-    root_mode_0644: First::Script(0o644), as "root" => helper;
-    root_mode_0755: First::Script(0o755), as "root" => first;
-    root_noexec_mount: First::NoexecMount, as "root" => helper;
-    root_directory: First::Dir, as "root" => helper;
-    root_fifo: First::Fifo, as "root" => helper;
-    root_dangling_link: First::Dangling, as "root" => helper;
-    nobody_mode_0005: First::Script(0o005), as "65534" => first;
-    nobody_mode_0050_root_group: First::Script(0o050), as "65534" => helper;
-    nobody_mode_0750: First::Script(0o750), as "65534" => helper;
+cases! {
+    named sh_rule;
+    root_mode_0100: First::Script(0o100), "root" => FIRST;
+    root_mode_0010: First::Script(0o010), "root" => FIRST;
+    root_mode_0001: First::Script(0o001), "root" => FIRST;
+    root_mode_0000: First::Script(0o000), "root" => HELPER;
+    root_mode_0644: First::Script(0o644), "root" => HELPER;
+    root_mode_0755: First::Script(0o755), "root" => FIRST;
+    root_noexec_mount: First::NoexecMount, "root" => HELPER;
+    root_directory: First::Dir, "root" => HELPER;
+    root_fifo: First::Fifo, "root" => HELPER;
+    root_dangling_link: First::Dangling, "root" => HELPER;
+    nobody_mode_0005: First::Script(0o005), "65534" => FIRST;
+    nobody_mode_0050_root_group: First::Script(0o050), "65534" => HELPER;
+    nobody_mode_0750: First::Script(0o750), "65534" => HELPER;
 }

@@ -172,6 +172,47 @@ fn read_only_folds_upper_and_drops_volatile() {
     assert_eq!(r.out, ["upper", "read-only"]);
 }
 
+/// overlayfs keeps one fsync mode, the last word winning: `volatile,fsync=strict` is an
+/// fsync=strict mount. The helper runs no volatile rule for it (no boot record, no plan line),
+/// the kernel leaves no marker, and a marker an earlier volatile mount left stays: the kernel
+/// refuses the non-volatile mount over it.
+#[test]
+fn volatile_then_fsync_strict_is_not_a_volatile_mount() {
+    let st = setup("fsync-strict", 2);
+    let base = opts(&st.lower, Some((&st.upper, &st.work)));
+    let strict = with(with(base.clone(), b"volatile"), b"fsync=strict");
+    let vol = with(base, b"volatile");
+    let marker = st.work.join("work/incompat/volatile");
+    let r = run_ns(
+        r#"rc "$H" -v overlay "$M" -o "$S"; mi "$M"
+test -e "$MK" && echo marker-after-strict; test -e "$W/.nydus-overlayfs-volatile-boot" && echo record-after-strict
+umount "$M"; rc "$H" overlay "$M" -o "$V"; umount "$M"
+rc "$H" overlay "$M" -o "$S"; test -d "$MK" && echo marker-kept"#,
+        &env(&[
+            ("M", t(&st.m)),
+            ("W", t(&st.work)),
+            ("MK", t(&marker)),
+            ("S", &strict),
+            ("V", &vol),
+        ]),
+    );
+    r.assert_rcs(&[0, 0, 32]);
+    let e = r.mount_at(&st.m).expect("the fsync=strict mount");
+    assert_eq!(
+        e.super_opt("fsync").as_deref(),
+        Some(&b"strict"[..]),
+        "{e:?}"
+    );
+    assert!(e.super_opt("volatile").is_none(), "{e:?}");
+    assert_eq!(r.out, ["marker-kept"], "{r:#?}");
+    assert!(!r.stderr.contains("volatile: yes"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("keeps the kernel's marker"),
+        "{}",
+        r.stderr
+    );
+}
+
 #[test]
 fn volatile_remount_works_and_stale_markers_are_refused() {
     let st = setup("volatile", 2);
@@ -493,18 +534,19 @@ fn check_failure(f: &FailSetup, name: &str, mut argv: Vec<Vec<u8>>, code: i32, n
 
 /// Each failure as a named test: exit code, one line on stderr naming the problem, and no
 /// mount left.
-macro_rules! failure_cases {
-    ($($name:ident: |$f:ident| $argv:expr, $code:expr, $needle:expr;)*) => {$(
-        #[test]
-        fn $name() {
-            let $f = FailSetup::new(stringify!($name));
-            let argv = $argv;
-            check_failure(&$f, stringify!($name), argv, $code, $needle);
-        }
-    )*};
+fn failure_case(
+    name: &str,
+    argv: impl FnOnce(&FailSetup) -> Vec<Vec<u8>>,
+    code: i32,
+    needle: &str,
+) {
+    let f = FailSetup::new(name);
+    let argv = argv(&f);
+    check_failure(&f, name, argv, code, needle);
 }
 
-failure_cases! {
+cases! {
+    named failure_case;
     fails_missing_layer: |f| f.mount(opts(&[f.st.lower[0].clone(), f.missing.clone()], None)),
         32, "lower layer 2";
     fails_layer_path_with_newline: |f| f.mount(opts(&[f.st.lower[0].clone(), f.st.s.path(b"no\nsuch\x1b")], None)),

@@ -122,31 +122,140 @@ rc {} {} 2>"$D/err"; mi "$M"; cat "$D/err""#,
     }
 }
 
-/// One module per mode, one test per sink: `output::help::out_full` and so on.
-macro_rules! output_matrix {
-    ($($mode:ident => mounted: $mounted:expr, [$($sink:ident: $status:expr),* $(,)?];)*) => {$(
-        mod $mode {
-            $(
-                #[test]
-                #[allow(non_snake_case)]
-                fn $sink() {
-                    super::check(stringify!($mode), super::Sink::$sink, $status, $mounted);
-                }
-            )*
-        }
-    )*};
+/// One module per mode, one test per sink: `output::help::OutFull` and so on.
+mod help {
+    #![allow(non_snake_case)]
+    use super::{check, Sink};
+
+    crate::cases! {
+        check;
+        OutFull: "help", Sink::OutFull => 1, false;
+        ErrFull: "help", Sink::ErrFull => 0, false;
+        OutBroken: "help", Sink::OutBroken => 1, false;
+        ErrBroken: "help", Sink::ErrBroken => 0, false;
+        OutClosed: "help", Sink::OutClosed => 0, false;
+        ErrClosed: "help", Sink::ErrClosed => 0, false;
+    }
 }
 
-output_matrix! {
-    help => mounted: false, [OutFull: 1, ErrFull: 0, OutBroken: 1, ErrBroken: 0, OutClosed: 0, ErrClosed: 0];
-    version => mounted: false, [OutFull: 1, ErrFull: 0, OutBroken: 1, ErrBroken: 0, OutClosed: 0, ErrClosed: 0];
-    explain => mounted: false, [OutFull: 1, ErrFull: 0, OutBroken: 1, ErrBroken: 0, OutClosed: 0, ErrClosed: 0];
-    explain_stdin => mounted: false, [OutFull: 1, ErrFull: 0, OutBroken: 1, ErrBroken: 0, OutClosed: 0, ErrClosed: 0];
-    verbose_mount => mounted: true, [OutFull: 0, ErrFull: 0, OutBroken: 0, ErrBroken: 0, OutClosed: 0, ErrClosed: 0];
-    fake => mounted: false, [OutFull: 0, ErrFull: 0, OutBroken: 0, ErrBroken: 0, OutClosed: 0, ErrClosed: 0];
-    bad_invocation => mounted: false, [OutFull: 1, ErrFull: 1, OutBroken: 1, ErrBroken: 1, OutClosed: 1, ErrClosed: 1];
-    refused_option => mounted: false, [OutFull: 1, ErrFull: 1, OutBroken: 1, ErrBroken: 1, OutClosed: 1, ErrClosed: 1];
-    mount_fails => mounted: false, [OutFull: 32, ErrFull: 32, OutBroken: 32, ErrBroken: 32, OutClosed: 32, ErrClosed: 32];
+mod version {
+    #![allow(non_snake_case)]
+    use super::{check, Sink};
+
+    crate::cases! {
+        check;
+        OutFull: "version", Sink::OutFull => 1, false;
+        ErrFull: "version", Sink::ErrFull => 0, false;
+        OutBroken: "version", Sink::OutBroken => 1, false;
+        ErrBroken: "version", Sink::ErrBroken => 0, false;
+        OutClosed: "version", Sink::OutClosed => 0, false;
+        ErrClosed: "version", Sink::ErrClosed => 0, false;
+    }
+}
+
+mod explain {
+    #![allow(non_snake_case)]
+    use super::{check, Sink};
+
+    crate::cases! {
+        check;
+        OutFull: "explain", Sink::OutFull => 1, false;
+        ErrFull: "explain", Sink::ErrFull => 0, false;
+        OutBroken: "explain", Sink::OutBroken => 1, false;
+        ErrBroken: "explain", Sink::ErrBroken => 0, false;
+        OutClosed: "explain", Sink::OutClosed => 0, false;
+        ErrClosed: "explain", Sink::ErrClosed => 0, false;
+    }
+}
+
+mod explain_stdin {
+    #![allow(non_snake_case)]
+    use super::{check, Sink};
+
+    crate::cases! {
+        check;
+        OutFull: "explain_stdin", Sink::OutFull => 1, false;
+        ErrFull: "explain_stdin", Sink::ErrFull => 0, false;
+        OutBroken: "explain_stdin", Sink::OutBroken => 1, false;
+        ErrBroken: "explain_stdin", Sink::ErrBroken => 0, false;
+        OutClosed: "explain_stdin", Sink::OutClosed => 0, false;
+        ErrClosed: "explain_stdin", Sink::ErrClosed => 0, false;
+    }
+}
+
+mod verbose_mount {
+    #![allow(non_snake_case)]
+    use super::{check, Sink};
+
+    crate::cases! {
+        check;
+        OutFull: "verbose_mount", Sink::OutFull => 0, true;
+        ErrFull: "verbose_mount", Sink::ErrFull => 0, true;
+        OutBroken: "verbose_mount", Sink::OutBroken => 0, true;
+        ErrBroken: "verbose_mount", Sink::ErrBroken => 0, true;
+        OutClosed: "verbose_mount", Sink::OutClosed => 0, true;
+        ErrClosed: "verbose_mount", Sink::ErrClosed => 0, true;
+    }
+}
+
+mod fake {
+    #![allow(non_snake_case)]
+    use super::{check, Sink};
+
+    crate::cases! {
+        check;
+        OutFull: "fake", Sink::OutFull => 0, false;
+        ErrFull: "fake", Sink::ErrFull => 0, false;
+        OutBroken: "fake", Sink::OutBroken => 0, false;
+        ErrBroken: "fake", Sink::ErrBroken => 0, false;
+        OutClosed: "fake", Sink::OutClosed => 0, false;
+        ErrClosed: "fake", Sink::ErrClosed => 0, false;
+    }
+}
+
+mod bad_invocation {
+    #![allow(non_snake_case)]
+    use super::{check, Sink};
+
+    crate::cases! {
+        check;
+        OutFull: "bad_invocation", Sink::OutFull => 1, false;
+        ErrFull: "bad_invocation", Sink::ErrFull => 1, false;
+        OutBroken: "bad_invocation", Sink::OutBroken => 1, false;
+        ErrBroken: "bad_invocation", Sink::ErrBroken => 1, false;
+        OutClosed: "bad_invocation", Sink::OutClosed => 1, false;
+        ErrClosed: "bad_invocation", Sink::ErrClosed => 1, false;
+    }
+}
+
+mod refused_option {
+    #![allow(non_snake_case)]
+    use super::{check, Sink};
+
+    crate::cases! {
+        check;
+        OutFull: "refused_option", Sink::OutFull => 1, false;
+        ErrFull: "refused_option", Sink::ErrFull => 1, false;
+        OutBroken: "refused_option", Sink::OutBroken => 1, false;
+        ErrBroken: "refused_option", Sink::ErrBroken => 1, false;
+        OutClosed: "refused_option", Sink::OutClosed => 1, false;
+        ErrClosed: "refused_option", Sink::ErrClosed => 1, false;
+    }
+}
+
+mod mount_fails {
+    #![allow(non_snake_case)]
+    use super::{check, Sink};
+
+    crate::cases! {
+        check;
+        OutFull: "mount_fails", Sink::OutFull => 32, false;
+        ErrFull: "mount_fails", Sink::ErrFull => 32, false;
+        OutBroken: "mount_fails", Sink::OutBroken => 32, false;
+        ErrBroken: "mount_fails", Sink::ErrBroken => 32, false;
+        OutClosed: "mount_fails", Sink::OutClosed => 32, false;
+        ErrClosed: "mount_fails", Sink::ErrClosed => 32, false;
+    }
 }
 
 /// `--explain` reads a bounded stdin (issue 15): an endless one (`/dev/zero`) ends in bounded

@@ -176,17 +176,9 @@ fn check(case: &str, more: &str) {
     }
 }
 
-/// One test per case, each through all five paths.
-macro_rules! parity_cases {
-    ($($name:ident: $more:expr;)*) => {$(
-        #[test]
-        fn $name() {
-            check(stringify!($name), $more);
-        }
-    )*};
-}
-
-parity_cases! {
+// One test per case, each through all five paths.
+cases! {
+    named check;
     // Every flag word.
     flag_ro: "ro";
     flag_rw: "rw";

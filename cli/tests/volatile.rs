@@ -222,7 +222,7 @@ fn lazily_unmounted_overlay_of_the_work_dir_alone_is_refused() {
     lazily_unmounted_open_mount_refused(
         "lazy-work",
         r#"mkdir "$D/u2"; rc "$H" overlay "$D/t" -o "$(opts "$D/u2" "$D/alias/w")""#,
-        "workdir is in use by a live overlay (the kernel holds its in-use lock",
+        "workdir is in use by a live overlay (the kernel holds the in-use lock of ",
     );
 }
 
@@ -347,7 +347,8 @@ overlays; test -f "$D/q/w/work/incompat/volatile/dirty" && echo marker"#,
 }
 
 /// The first volatile mount, unmounted, then `change` (a shell fragment) to WORKDIR, then a
-/// second volatile mount under `timeout`: refused with one line holding `why`, the marker
+/// second volatile mount under `timeout`: refused with one line holding `why` (`$D` in it is
+/// the scratch directory), the marker
 /// and its `dirty` file kept, no overlay left.
 fn changed_workdir_refused(tag: &str, change: &str, why: &str) -> NsRun {
     let s = scratch(tag);
@@ -363,7 +364,7 @@ overlays; marker"#
     r.assert_rcs(&[0, 32]);
     assert!(said(&r, "overlays=0"), "{r:#?}");
     assert_eq!(r.stderr.lines().count(), 1, "{r:#?}");
-    assert_stderr_has(&r, why);
+    assert_stderr_has(&r, &why.replace("$D", &s.dir.display().to_string()));
     r
 }
 
@@ -374,7 +375,7 @@ fn a_fifo_as_the_boot_record_is_refused_without_waiting() {
     let r = changed_workdir_refused(
         "fifo",
         "rm .nydus-overlayfs-volatile-boot; mkfifo .nydus-overlayfs-volatile-boot",
-        "the boot record workdir/.nydus-overlayfs-volatile-boot is not a regular file; \
+        "the boot record $D/w/.nydus-overlayfs-volatile-boot is not a regular file; \
          leaving the volatile marker",
     );
     assert!(said(&r, "marker"), "{r:#?}");
@@ -385,7 +386,7 @@ fn a_boot_record_larger_than_its_bound_is_refused() {
     let r = changed_workdir_refused(
         "big-record",
         "head -c 5000 /dev/zero >> .nydus-overlayfs-volatile-boot",
-        "the boot record workdir/.nydus-overlayfs-volatile-boot is larger than 4096 bytes; \
+        "the boot record $D/w/.nydus-overlayfs-volatile-boot is larger than 4096 bytes; \
          leaving the volatile marker",
     );
     assert!(said(&r, "marker"), "{r:#?}");
@@ -412,7 +413,7 @@ overlays; marker; cat "$D/w/work/incompat/volatile/foreign""#,
     assert_eq!(
         r.stderr,
         format!(
-            "nydus-overlayfs: mounting overlay on {}/t2: workdir/work/incompat/volatile holds \
+            "nydus-overlayfs: mounting overlay on {0}/t2: {0}/w/work/incompat/volatile holds \
              foreign, not only the kernel's dirty file; leaving the volatile marker\n",
             s.dir.display()
         )
@@ -425,7 +426,7 @@ fn marker_not_a_directory(tag: &str, make: &str) {
     let r = changed_workdir_refused(
         tag,
         &format!("rm -r work/incompat/volatile; {make} work/incompat/volatile"),
-        "cannot inspect workdir/work/incompat/volatile: Not a directory [ENOTDIR]",
+        "cannot inspect $D/w/work/incompat/volatile: Not a directory [ENOTDIR]",
     );
     assert!(said(&r, "no-marker"), "{r:#?}");
 }
@@ -468,7 +469,7 @@ setpriv --reuid=65534 --regid=65534 --clear-groups -- unshare -Urm -- bash -c '
   mkdir "$P/zl" "$P/zu" "$P/zw" "$P/zt" "$P/fu" "$P/lo"
   mount -t overlay overlay -o "lowerdir=$P/zl,upperdir=$P/zu,workdir=$P/zw,userxattr" "$P/zt"
   "$D/fuse_stall" "$D/fuse" "$P/fu" > "$D/pub/server" & echo $! > "$D/pub/pid"
-  until grep -q ready "$D/pub/server"; do sleep 0.05; done
+  until grep -q ready "$D/pub/server" 2>/dev/null; do sleep 0.05; done
   mount -t overlay overlay -o "lowerdir=$P/fu:$P/lo" "$P"
   kill -USR1 "$(cat "$D/pub/pid")"; wait' &
 for i in $(seq 200); do grep -q stalled "$D/pub/server" 2>/dev/null && break; sleep 0.05; done
@@ -585,8 +586,8 @@ overlays; marker"#,
     assert_eq!(
         r.stderr,
         format!(
-            "nydus-overlayfs: mounting overlay on {}/t2: the kernel's in-use probe cannot answer \
-             for upperdir, which is on an unbindable mount; leaving the volatile marker\n",
+            "nydus-overlayfs: mounting overlay on {0}/t2: the kernel's in-use probe cannot answer \
+             for upperdir {0}.ub/u, which is on an unbindable mount; leaving the volatile marker\n",
             s.dir.display()
         )
     );
@@ -626,7 +627,7 @@ fn a_boot_record_not_in_the_helpers_format_is_refused() {
     let r = changed_workdir_refused(
         "malformed-record",
         r#"printf '%s\nnot numbers\n' "$(head -n 1 .nydus-overlayfs-volatile-boot)" > x && mv x .nydus-overlayfs-volatile-boot"#,
-        "the boot record workdir/.nydus-overlayfs-volatile-boot is not in this helper's \
+        "the boot record $D/w/.nydus-overlayfs-volatile-boot is not in this helper's \
          format; leaving the volatile marker",
     );
     assert!(said(&r, "marker"), "{r:#?}");
@@ -650,8 +651,8 @@ overlays; marker"#,
     assert_eq!(
         r.stderr,
         format!(
-            "nydus-overlayfs: mounting overlay on {}/t2: the kernel's in-use probe cannot answer \
-             for upperdir, which is on a read-only mount; leaving the volatile marker\n",
+            "nydus-overlayfs: mounting overlay on {0}/t2: the kernel's in-use probe cannot answer \
+             for upperdir {0}.ro/u, which is on a read-only mount; leaving the volatile marker\n",
             s.dir.display()
         )
     );
@@ -671,4 +672,207 @@ marker"#,
     r.assert_rcs(&[0]);
     assert!(said(&r, "recorded") && said(&r, "marker"), "{r:#?}");
     assert_eq!(r.stderr, "", "{r:#?}");
+}
+
+/// Issue 15 F11: with `-N`, the target namespace's /proc is not trusted. There, /proc is a
+/// tmpfs whose `self/fd/*` all lead to a decoy directory holding only `dirty`: the helper
+/// used to list the decoy as the marker directory and probe the decoy for the in-use lock,
+/// and removed the marker of a pair a live overlay holds.
+#[test]
+fn a_fake_proc_in_the_target_namespace_does_not_hide_a_live_overlay() {
+    let s = scratch("fake-proc");
+    let r = run(
+        &s,
+        r#"mkdir "$D/decoy" "$D/rp"; touch "$D/decoy/dirty"
+rc "$H" overlay "$D/t" -o "$PLAIN"; umount "$D/t"
+rm -r "$D/w/work"
+mount -t overlay overlay -o "$PLAIN" "$D/t"
+cat /proc/sys/kernel/random/boot_id > "$D/bootid"
+mkfifo "$D/go"
+unshare --mount --propagation private -- bash -c '
+  mount -t proc proc "$D/rp"; mount -t tmpfs fake /proc
+  mkdir -p /proc/sys/kernel/random /proc/fake/fd; cat "$D/bootid" > /proc/sys/kernel/random/boot_id
+  for f in ns uid_map gid_map setgroups mountinfo status; do ln -s "$D/rp/self/$f" /proc/fake/$f; done
+  for i in $(seq 0 63); do ln -s "$D/decoy" /proc/fake/fd/$i; done
+  ln -s /proc/fake /proc/self; ln -s /proc/fake /proc/thread-self
+  echo ready > "$D/go"; exec sleep 30' & P=$!
+read x < "$D/go"
+rc timeout -s KILL 20 "$H" -N "$P" overlay "$D/t2" -o "$PLAIN"
+marker; kill $P; wait"#,
+    );
+    r.assert_rcs(&[0, 32]);
+    assert!(said(&r, "marker"), "{r:#?}");
+    assert_stderr_has(&r, "leaving the volatile marker");
+}
+
+/// With `-N` into a namespace whose /proc belongs to another PID namespace (the helper has
+/// no `/proc/self` there), a free pair's marker is still removed and the pair mounted.
+#[test]
+fn a_namespace_with_another_pid_namespaces_proc_still_removes_a_free_marker() {
+    let s = scratch("pid-ns");
+    let r = run(
+        &s,
+        r#"rc "$H" overlay "$D/t" -o "$PLAIN"; umount "$D/t"
+mkfifo "$D/go"
+unshare --mount --propagation private --pid --fork --mount-proc -- bash -c 'echo ready > "$D/go"; exec sleep 30' & P=$!
+read x < "$D/go"; sleep 0.2
+rc "$H" -N "$(pgrep -P $P sleep || echo $P)" overlay "$D/t2" -o "$PLAIN"
+kill $P; wait"#,
+    );
+    r.assert_rcs(&[0, 0]);
+    assert_eq!(r.stderr, "", "{r:#?}");
+}
+
+/// Issue 15 F1: any user who can open WORKDIR could hold a flock on it and make every volatile
+/// mount wait forever. The helper's lock is a file only it can open; the mount finishes.
+#[test]
+fn another_users_flock_on_workdir_does_not_stall_the_mount() {
+    let s = scratch("flock");
+    let r = run(
+        &s,
+        r#"chmod 755 "$D" "$D/w"
+setpriv --reuid=65534 --regid=65534 --clear-groups flock -x "$D/w" sleep 60 </dev/null & F=$!
+sleep 0.3
+rc timeout -s KILL 10 "$H" overlay "$D/t" -o "$PLAIN"; umount "$D/t"
+rc timeout -s KILL 10 "$H" overlay "$D/t" -o "$PLAIN"
+overlays; marker; pkill -P $F; wait"#,
+    );
+    r.assert_rcs(&[0, 0]);
+    assert!(said(&r, "overlays=1") && said(&r, "marker"), "{r:#?}");
+    assert_eq!(r.stderr, "", "{r:#?}");
+}
+
+/// Issue 15 F10: a workdir (and upperdir) named through a symlink is what the kernel mounts;
+/// the helper used to refuse it ("cannot open workdir: Not a directory").
+#[test]
+fn a_pair_named_through_symlinks_mounts_and_remounts() {
+    let s = scratch("symlinked-pair");
+    let r = run(
+        &s,
+        r#"ln -s "$D/w" "$D/wl"; ln -s u "$D/ul"
+rc "$H" overlay "$D/t" -o "$(opts "$D/ul" "$D/wl")"; umount "$D/t"
+rc "$H" overlay "$D/t" -o "$(opts "$D/ul" "$D/wl")"
+overlays; marker"#,
+    );
+    r.assert_rcs(&[0, 0]);
+    assert!(said(&r, "overlays=1") && said(&r, "marker"), "{r:#?}");
+    assert_eq!(r.stderr, "", "{r:#?}");
+}
+
+/// Issue 15 F2: a directory outside WORKDIR bind-mounted (same filesystem) onto the marker's
+/// path: the walk must not cross it, and nothing outside WORKDIR is removed.
+#[test]
+fn a_bind_mount_on_the_marker_path_is_not_crossed() {
+    let s = scratch("bind-cross");
+    let r = run(
+        &s,
+        r#"rc "$H" overlay "$D/t" -o "$PLAIN"; umount "$D/t"
+mkdir -p "$D/out/incompat/volatile"; touch "$D/out/incompat/volatile/dirty"
+mount --bind "$D/out" "$D/w/work"
+rc "$H" overlay "$D/t2" -o "$PLAIN"
+umount "$D/w/work"
+test -f "$D/out/incompat/volatile/dirty" && echo outside-kept
+overlays; marker"#,
+    );
+    r.assert_rcs(&[0, 32]);
+    assert!(said(&r, "outside-kept") && said(&r, "overlays=0"), "{r:#?}");
+    assert_eq!(r.stderr.lines().count(), 1, "{r:#?}");
+    assert_stderr_has(&r, "crosses a mount");
+}
+
+/// Issue 15 F5 and F3: the marker directory must hold exactly the kernel's empty `dirty`
+/// file, and `incompat` only `volatile`; anything else is refused before anything is removed.
+#[test]
+fn an_empty_marker_directory_is_refused() {
+    let r = changed_workdir_refused(
+        "marker-empty",
+        "rm work/incompat/volatile/dirty",
+        "$D/w/work/incompat/volatile does not hold the kernel's dirty file; leaving the volatile marker",
+    );
+    assert!(said(&r, "no-marker"), "{r:#?}");
+}
+
+#[test]
+fn a_dirty_file_with_content_is_refused() {
+    let r = changed_workdir_refused(
+        "dirty-content",
+        "echo x > work/incompat/volatile/dirty",
+        "$D/w/work/incompat/volatile/dirty is not the kernel's empty file; leaving the volatile marker",
+    );
+    assert!(said(&r, "marker"), "{r:#?}");
+}
+
+#[test]
+fn another_entry_beside_the_marker_is_refused() {
+    let r = changed_workdir_refused(
+        "incompat-other",
+        "mkdir work/incompat/other",
+        "$D/w/work/incompat holds other, not only the volatile marker; leaving the volatile marker",
+    );
+    assert!(said(&r, "marker"), "{r:#?}");
+}
+
+/// Issue 15 F4: an entry created in the marker directory after the helper listed it (a test
+/// program waits for the listing, `tests/c/marker_race.c`). The helper used to have unlinked
+/// `dirty` when its `rmdir` failed: the refusal changed the disk. Now `dirty` is back.
+#[test]
+fn an_entry_created_after_the_check_leaves_the_marker_as_it_was() {
+    let s = scratch("late-entry");
+    let ok = std::process::Command::new("gcc")
+        .args(["-O2", "-Wall", "-Wextra", "-Werror", "-o"])
+        .arg(s.path(b"marker_race"))
+        .arg(support::repo_file("tests/c/marker_race.c"))
+        .status()
+        .expect("running gcc");
+    assert!(ok.success(), "building tests/c/marker_race.c");
+    let r = run(
+        &s,
+        r#"rc "$H" overlay "$D/t" -o "$PLAIN"; umount "$D/t"
+mkfifo "$D/go"
+"$D/marker_race" "$D/w/work/incompat/volatile" > "$D/go" & R=$!
+read x < "$D/go"; echo "$x"
+rc "$H" overlay "$D/t2" -o "$PLAIN"
+wait $R
+overlays; marker; ls "$D/w/work/incompat/volatile""#,
+    );
+    assert!(said(&r, "watching"), "{r:#?}");
+    r.assert_rcs(&[0, 32]);
+    assert!(
+        said(&r, "overlays=0") && said(&r, "marker") && said(&r, "late"),
+        "{r:#?}"
+    );
+    assert_eq!(r.stderr.lines().count(), 1, "{r:#?}");
+    assert_stderr_has(&r, "leaving the volatile marker");
+}
+
+/// Issue 15 F7: a boot record that cannot be written (a directory where its temporary file
+/// goes) used to leave a mounted overlay, its marker and no record, with a line on stderr and
+/// exit 0. The record is now written before the mount: exit 32, one line naming the path in
+/// the way, nothing mounted and no marker, so the next mount is no worse off.
+#[test]
+fn a_boot_record_that_cannot_be_written_stops_the_mount_first() {
+    let s = scratch("unwritable-record");
+    let r = run(
+        &s,
+        r#"mkdir "$D/w/.nydus-overlayfs-volatile-boot.tmp"
+rc "$H" overlay "$D/t" -o "$PLAIN"
+overlays; marker
+rmdir "$D/w/.nydus-overlayfs-volatile-boot.tmp"
+rc "$H" overlay "$D/t" -o "$PLAIN"
+overlays; marker"#,
+    );
+    r.assert_rcs(&[32, 0]);
+    assert!(
+        said(&r, "overlays=0") && said(&r, "no-marker") && said(&r, "overlays=1"),
+        "{r:#?}"
+    );
+    assert_eq!(
+        r.stderr,
+        format!(
+            "nydus-overlayfs: mounting overlay on {0}/t: cannot write the boot record \
+             {0}/w/.nydus-overlayfs-volatile-boot (by way of \
+             {0}/w/.nydus-overlayfs-volatile-boot.tmp): Is a directory [EISDIR]\n",
+            s.dir.display()
+        )
+    );
 }

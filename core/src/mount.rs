@@ -61,8 +61,20 @@ impl fmt::Debug for MountOptions<'_> {
     }
 }
 
-fn is_volatile(raw: &[u8]) -> bool {
-    raw == b"volatile" || raw == b"fsync=volatile"
+/// What one overlay data item does to overlayfs's fsync mode: `None` when it leaves the mode
+/// alone, `Some(true)` when it sets the volatile mode (`volatile`, `fsync=volatile`), and
+/// `Some(false)` when it sets another one (`fsync=strict`, `fsync=auto`, or a value the kernel
+/// refuses). The kernel keeps one mode and the last such word wins, so `volatile,fsync=strict`
+/// is not a volatile mount. Words are matched exactly, as the kernel's parser does.
+fn sets_volatile(raw: &[u8]) -> Option<bool> {
+    if raw == b"volatile" {
+        return Some(true);
+    }
+    let (key, value) = match raw.iter().position(|&b| b == b'=') {
+        Some(eq) => (&raw[..eq], Some(&raw[eq + 1..])),
+        None => (raw, None),
+    };
+    (key == b"fsync").then_some(value == Some(&b"volatile"[..]))
 }
 
 /// What the kernel data makes of one item.
@@ -78,14 +90,16 @@ enum InKernel {
 
 /// The one rule of which items reach the kernel (SPEC section 3): overlay data and the three
 /// path options, less what read-only folding drops (`upperdir=`, `workdir=`, `volatile`,
-/// `fsync=volatile`).
+/// `fsync=volatile`). A folded mount has no upper layer, where the kernel ignores the volatile
+/// mode; an `fsync=strict` or `fsync=auto` it keeps changes nothing there either (nothing is
+/// copied up), so what the kernel makes of the mount stays the same.
 fn in_kernel(class: Class, raw: &[u8], folded: bool) -> InKernel {
     match class {
         Class::LowerDir if folded => InKernel::WithUpperOnTop,
         Class::LowerDir => InKernel::AsIs,
         Class::UpperDir | Class::WorkDir if folded => InKernel::Dropped,
         Class::UpperDir | Class::WorkDir => InKernel::AsIs,
-        Class::Data if folded && is_volatile(raw) => InKernel::Dropped,
+        Class::Data if folded && sets_volatile(raw) == Some(true) => InKernel::Dropped,
         Class::Data => InKernel::AsIs,
         Class::HelperOnly(_)
         | Class::Flag(_)
@@ -145,7 +159,11 @@ impl<'a> MountOptions<'a> {
             Class::LowerDir => set_once(&mut self.lower, item, "lowerdir")?,
             Class::UpperDir => set_once(&mut self.upper, item, "upperdir")?,
             Class::WorkDir => set_once(&mut self.work, item, "workdir")?,
-            Class::Data => self.volatile |= is_volatile(item.raw),
+            Class::Data => {
+                if let Some(v) = sets_volatile(item.raw) {
+                    self.volatile = v;
+                }
+            }
         }
         Ok(())
     }
@@ -206,9 +224,11 @@ impl<'a> MountOptions<'a> {
         self.flags & crate::flags::ms::RDONLY != 0 && self.upper.is_some()
     }
 
-    /// `true` when `volatile` or `fsync=volatile` is given (and not dropped by folding).
+    /// `true` when the kernel mounts this in its volatile mode: the last of the words that set
+    /// overlayfs's fsync mode (`volatile`, `fsync=...`) is `volatile` or `fsync=volatile`, and
+    /// there is an upper directory after folding (without one the kernel ignores the mode).
     pub fn volatile(&self) -> bool {
-        self.volatile && !self.folded()
+        self.volatile && self.upper_dir().is_some()
     }
 
     /// The upper directory item after folding (escaped), if any.

@@ -56,7 +56,8 @@ pub struct nydus_overlay_options {
     pub data_only_count: u32,
     /// 1 when `ro` folds the upper directory into the lower layers.
     pub folded: u32,
-    /// 1 when `volatile` or `fsync=volatile` stays after folding.
+    /// 1 when the kernel mounts in its volatile mode: the last of `volatile` and the `fsync=`
+    /// words is `volatile` or `fsync=volatile`, and an upper directory stays after folding.
     pub is_volatile: u32,
     /// The `upperdir=` value after folding.
     pub upperdir: nydus_overlay_span,

@@ -69,16 +69,11 @@ fn take(s: JsonStr<'_>, out: &mut [u8]) -> usize {
 
 fn core_extra(value: &[u8], buf: &mut [u8], text: &mut [u8]) -> usize {
     let e = extra::decode(value, buf).unwrap();
-    [
-        e.source,
-        e.config.map(Secret::expose),
-        e.snapshotdir,
-        e.fs_version,
-    ]
-    .into_iter()
-    .flatten()
-    .map(|s| take(s, text))
-    .sum()
+    nydus_overlay_tests::extra_fields(&e)
+        .into_iter()
+        .flatten()
+        .map(|s| take(s, text))
+        .sum()
 }
 
 fn core_kata(value: &[u8], buf: &mut [u8], text: &mut [u8]) -> usize {
@@ -128,31 +123,49 @@ fn peer_kata(value: &[u8]) -> usize {
     k.volume_type.len() + k.options.len() + k.nydus_image.map_or(0, |n| n.config.len())
 }
 
+/// The buffers a core decode of `value` needs: the decoded blob and the unescaped text.
+fn buffers(value: &[u8]) -> (Vec<u8>, Vec<u8>) {
+    (
+        vec![0u8; decoded_len_max(value.len())],
+        vec![0u8; value.len()],
+    )
+}
+
+/// core's decode of an extraoption (`is_extra`) or Kata volume value.
+fn core_decode(is_extra: bool, value: &[u8], buf: &mut [u8], text: &mut [u8]) -> usize {
+    if is_extra {
+        core_extra(value, buf, text)
+    } else {
+        core_kata(value, buf, text)
+    }
+}
+
+/// The peer's decode of an extraoption (`is_extra`) or Kata volume value.
+fn peer_decode(is_extra: bool, value: &[u8]) -> usize {
+    if is_extra {
+        peer_extra(value)
+    } else {
+        peer_kata(value)
+    }
+}
+
 fn blobs(c: &mut Criterion) {
     let mut g = c.benchmark_group("decode");
     for f in fixtures() {
-        let eq = f.option.iter().position(|&b| b == b'=').unwrap();
-        let (key, value) = (&f.option[..eq], f.option[eq + 1..].to_vec());
-        let mut buf = vec![0u8; decoded_len_max(value.len())];
-        let mut text = vec![0u8; value.len()];
-        let is_extra = key == b"extraoption";
+        let (is_extra, value) = (f.key_value().0 == b"extraoption", f.key_value().1.to_vec());
+        let (mut buf, mut text) = buffers(&value);
         g.bench_function(format!("core/{}", f.name), |b| {
             b.iter(|| {
-                if is_extra {
-                    black_box(core_extra(black_box(&value), &mut buf, &mut text))
-                } else {
-                    black_box(core_kata(black_box(&value), &mut buf, &mut text))
-                }
+                black_box(core_decode(
+                    is_extra,
+                    black_box(&value),
+                    &mut buf,
+                    &mut text,
+                ))
             })
         });
         g.bench_function(format!("peer/{}", f.name), |b| {
-            b.iter(|| {
-                if is_extra {
-                    black_box(peer_extra(black_box(&value)))
-                } else {
-                    black_box(peer_kata(black_box(&value)))
-                }
-            })
+            b.iter(|| black_box(peer_decode(is_extra, black_box(&value))))
         });
     }
     g.finish();
@@ -194,16 +207,11 @@ fn phases(c: &mut Criterion) {
     let e = extra::decode_json(&json).unwrap();
     g.bench_function("unescape_fields", |b| {
         b.iter(|| {
-            [
-                e.source,
-                e.config.map(Secret::expose),
-                e.snapshotdir,
-                e.fs_version,
-            ]
-            .into_iter()
-            .flatten()
-            .map(|s| take(black_box(s), &mut text))
-            .sum::<usize>()
+            nydus_overlay_tests::extra_fields(&e)
+                .into_iter()
+                .flatten()
+                .map(|s| take(black_box(s), &mut text))
+                .sum::<usize>()
         })
     });
     g.bench_function("peer_serde_json_only", |b| {
@@ -232,30 +240,24 @@ fn paired(_: &mut Criterion) {
     const BATCH: u32 = 200;
     println!("paired core/peer, median of {ROUNDS} alternating rounds of {BATCH} decodes each:");
     for f in fixtures() {
-        let eq = f.option.iter().position(|&b| b == b'=').unwrap();
-        let (key, value) = (&f.option[..eq], f.option[eq + 1..].to_vec());
-        let mut buf = vec![0u8; decoded_len_max(value.len())];
-        let mut text = vec![0u8; value.len()];
-        let is_extra = key == b"extraoption";
+        let (is_extra, value) = (f.key_value().0 == b"extraoption", f.key_value().1.to_vec());
+        let (mut buf, mut text) = buffers(&value);
         let mut core = || {
             let t = std::time::Instant::now();
             for _ in 0..BATCH {
-                black_box(if is_extra {
-                    core_extra(black_box(&value), &mut buf, &mut text)
-                } else {
-                    core_kata(black_box(&value), &mut buf, &mut text)
-                });
+                black_box(core_decode(
+                    is_extra,
+                    black_box(&value),
+                    &mut buf,
+                    &mut text,
+                ));
             }
             t.elapsed().as_nanos() as f64 / f64::from(BATCH)
         };
         let peer = || {
             let t = std::time::Instant::now();
             for _ in 0..BATCH {
-                black_box(if is_extra {
-                    peer_extra(black_box(&value))
-                } else {
-                    peer_kata(black_box(&value))
-                });
+                black_box(peer_decode(is_extra, black_box(&value)));
             }
             t.elapsed().as_nanos() as f64 / f64::from(BATCH)
         };

@@ -48,8 +48,8 @@ fn options(c: &mut Criterion) {
 fn blobs(c: &mut Criterion) {
     let mut g = c.benchmark_group("blobs");
     for f in fixtures() {
-        let eq = f.option.iter().position(|&b| b == b'=').unwrap();
-        let (key, value) = (&f.option[..eq], f.option[eq + 1..].to_vec());
+        let (key, value) = f.key_value();
+        let value = value.to_vec();
         let mut buf = vec![0u8; decoded_len_max(value.len())];
         let mut text = vec![0u8; value.len()];
         g.throughput(Throughput::Bytes(value.len() as u64));

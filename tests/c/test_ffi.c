@@ -7,17 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int passed, failed;
-
-#define CHECK(cond)                                                        \
-    do {                                                                   \
-        if (cond) {                                                        \
-            passed++;                                                      \
-        } else {                                                           \
-            failed++;                                                      \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-        }                                                                  \
-    } while (0)
+#include "check.h"
 
 #define EQ_RESULT(got, want)                                                              \
     do {                                                                                  \
@@ -30,26 +20,6 @@ static int passed, failed;
             passed++;                                                                     \
         }                                                                                 \
     } while (0)
-
-static const uint8_t *B(const char *s) { return (const uint8_t *)s; }
-
-/* Reads DIR/NAME.option into a malloc'd buffer without the trailing newline. */
-static char *read_option(const char *dir, const char *name, size_t *len) {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s.option", dir, name);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        perror(path);
-        exit(2);
-    }
-    char *buf = malloc(65536);
-    size_t n = fread(buf, 1, 65535, f);
-    fclose(f);
-    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r')) n--;
-    buf[n] = 0;
-    *len = n;
-    return buf;
-}
 
 /* Unescapes a JSON span of buf into a NUL-terminated malloc'd string. */
 static char *json_field(const uint8_t *buf, nydus_overlay_span s) {

@@ -9,19 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int passed, failed;
-
-#define CHECK(cond)                                                                   \
-    do {                                                                              \
-        if (cond) {                                                                   \
-            passed++;                                                                 \
-        } else {                                                                      \
-            failed++;                                                                 \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-        }                                                                             \
-    } while (0)
-
-static const uint8_t *B(const char *s) { return (const uint8_t *)s; }
+#include "check.h"
 
 static void test_layers(void) {
     const char *cases[] = {"lowerdir=/a:/b", "lowerdir=/a\\:x:/b::/d1::/d2",
@@ -106,22 +94,13 @@ static void test_kata(size_t entries) {
     free(j);
 }
 
+/* Reads DIR/NAME.option and returns the value after PREFIX, moved to the buffer's start. */
 static char *read_value(const char *dir, const char *name, const char *prefix, size_t *len) {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s.option", dir, name);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        perror(path);
-        exit(2);
-    }
-    char *buf = malloc(65536);
-    size_t n = fread(buf, 1, 65535, f);
-    fclose(f);
-    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r')) n--;
-    buf[n] = 0;
+    size_t n;
+    char *buf = read_option(dir, name, &n);
     size_t p = strlen(prefix);
     if (n < p || memcmp(buf, prefix, p) != 0) {
-        fprintf(stderr, "%s: no %s\n", path, prefix);
+        fprintf(stderr, "%s/%s.option: no %s\n", dir, name, prefix);
         exit(2);
     }
     memmove(buf, buf + p, n - p + 1);

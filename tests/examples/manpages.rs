@@ -25,7 +25,9 @@ use nydus_overlay_core::mount::MAX_LAYERS;
 use nydus_overlayfs::front::{DROPPED_WORDS, REAL_DIRS};
 use nydus_overlayfs::overlay::{MAX_DATA, MAX_PARAM};
 use nydus_overlayfs::run::{MOUNT_FAILED, OK, STDIN_MAX, USAGE};
-use nydus_overlayfs::volatile::{BOOT_RECORD, RECORD_LIMIT, RECORD_MOUNTS};
+use nydus_overlayfs::volatile::{
+    BOOT_RECORD, LOCK_FILE, LOCK_WAIT_SECS, RECORD_LIMIT, RECORD_MOUNTS,
+};
 
 const HEADER: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -310,9 +312,17 @@ See
 .TP
 .B \-f
 Fake: do everything but the mount, and change nothing on disk. A target, layer, upper or work
-directory that is missing or not a directory, or an upper/work pair overlayfs refuses (not on
-one mount, the same directory, or one inside the other), fails with the line and the exit
-status ({MOUNT_FAILED}) of the real run.
+directory that is missing or not a directory, an upper or work directory on a read-only mount
+or filesystem or on an overlay, an upper/work pair overlayfs refuses (not on one mount, the
+same directory, or one inside the other), the kernel's volatile marker under a mount without
+.BR volatile ,
+or a lower layer that is the upper, the work or another layer's directory or lies inside one,
+fails with the line and the exit status ({MOUNT_FAILED}) of the real run.
+.B \-f
+looks only at the paths the mount names; it does not foresee what needs more: an option value
+or a feature the kernel refuses, an upper or work directory in use by another overlay, a lower
+layer inside another layer seen only through a different mount (a bind mount of a
+subdirectory), or what the upper filesystem cannot do.
 .TP
 .B \-v
 Verbose: print the plan (layers, flags, kernel data, which mount path is taken) to standard
@@ -525,11 +535,20 @@ fn volatile(w: &mut String) {
     let _ = writeln!(
         w,
         r#".SH VOLATILE
-A
+A mount is volatile when the last of its
 .B volatile
-(or
-.BR fsync=volatile )
-mount leaves
+and
+.B fsync=
+words is
+.B volatile
+or
+.B fsync=volatile
+and it keeps an upper layer: overlayfs keeps one fsync mode, the last word winning, so
+.B volatile,fsync=strict
+is an
+.B fsync=strict
+mount, and the helper treats it as one.
+A volatile mount leaves
 .IB workdir /work/incompat/volatile
 behind, and the kernel then refuses every later mount of that upper and work directory, so
 containerd's own temporary mounts of a snapshot would break the container's mount.
@@ -543,11 +562,22 @@ the record holds the current boot id (no reboot, so no crash, since); no mounted
 any mount namespace and by whatever path it named them, uses the upper or work directory; and
 .BR syncfs (2)
 on the upper filesystem succeeds. Otherwise it refuses with exit status {MOUNT_FAILED}, says
-why, and changes nothing: the marker directory must hold exactly the kernel's
+why (naming the path that is wrong), and changes nothing:
+.I work/incompat
+must hold only the marker and the marker only the kernel's empty
 .B dirty
-file, and the record must be a regular file of at most {limit} bytes, opened without following
-a symlink or waiting on a FIFO. It holds a lock on the work directory meanwhile, never probes
-a mount that carries no marker, and never removes anything with
+file, the walk below the work directory follows no symlink and crosses no mount, and the
+record must be a regular file of at most {limit} bytes, opened without following a symlink or
+waiting on a FIFO. The record of this boot is written before the marker goes and before the
+mount, so a record that cannot be written stops the mount with nothing changed. Meanwhile the
+helper holds a lock on
+.IB workdir /{lock},
+a file it creates with mode 0600 so that no other user can hold it, and waits at most
+{wait} seconds for another helper's lock. With
+.B \-N
+nothing is read through the target namespace's
+.IR /proc .
+It never probes a mount that carries no marker, and never removes anything with
 .BR \-f .
 .PP
 \(lqIn use\(rq is the kernel's answer: overlayfs holds an in\-use lock on the upper and work
@@ -571,6 +601,8 @@ one that lives on only through another mount of it (a bind mount, or a copy in a
 namespace made after it) or lazily unmounted and still open, one pushed out of the record by
 {mounts} newer volatile mounts of the pair, and any on kernels before 6.11."#,
         boot = esc(&BOOT_RECORD.to_string_lossy()),
+        lock = esc(&LOCK_FILE.to_string_lossy()),
+        wait = LOCK_WAIT_SECS,
         limit = RECORD_LIMIT,
         mounts = RECORD_MOUNTS,
     );
@@ -629,13 +661,20 @@ The kernel's volatile marker.
 .IB workdir /{boot}
 The boot id of the volatile mounts this helper made on the pair, and which overlays they are.
 .TP
+.IB workdir /{lock}
+The lock the helper holds while it checks, removes and records (mode 0600).
+.TP
 .B /proc/sys/kernel/random/boot_id
-The current boot id.
+The current boot id (read before
+.B \-N
+enters another mount namespace).
 .TP
 .BI /proc/self/fd/ n
-How the in\-use probe names the upper and the work directory to the kernel: the directory the
-helper already opened, not its path again."#,
+How the in\-use probe names the upper and the work directory to a kernel before 6.13, once
+checked to be procfs and to lead to the directory the helper already opened; from 6.13 the
+probe passes the directory itself."#,
         boot = esc(&BOOT_RECORD.to_string_lossy()),
+        lock = esc(&LOCK_FILE.to_string_lossy()),
     );
 }
 

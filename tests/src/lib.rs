@@ -3,24 +3,10 @@
 
 use std::path::PathBuf;
 
-use nydus_overlay_core::json::JsonStr;
+use nydus_overlay_core::extra::ExtraOption;
+use nydus_overlay_core::json::{JsonStr, Secret};
 
-/// Table cases as named tests, the one test-case macro of the workspace's test crates:
-/// `cases! { check; name: a, b => want, ...; ... }` makes one `#[test] fn name()` per row that
-/// calls `check(a, b, want, ...)` (the `=> ...` part is optional; it reads as "gives"), so a
-/// failing row neither hides the others nor loses its name. Attributes (`#[cfg(...)]`, doc
-/// comments) before a row apply to its test.
-#[macro_export]
-macro_rules! cases {
-    ($check:expr; $($(#[$m:meta])* $name:ident: $($arg:expr),+ $(=> $($want:expr),+)?;)*) => {$(
-        $(#[$m])*
-        #[test]
-        fn $name() {
-            $check($($arg),+ $(, $($want),+)?)
-        }
-    )*};
-}
-
+mod cases;
 pub mod cli_output;
 pub mod debug_props;
 pub mod list_ffi;
@@ -29,6 +15,19 @@ pub mod mount_props;
 pub mod parse_ffi;
 pub mod props;
 pub mod secrets;
+
+/// The names of an extraoption's string fields, in the order [`extra_fields`] gives them.
+pub const EXTRA_FIELD_NAMES: [&str; 4] = ["source", "config", "snapshotdir", "fs_version"];
+
+/// An extraoption's string fields in declaration order, the secret `config` exposed.
+pub fn extra_fields<'a>(e: &ExtraOption<'a>) -> [Option<JsonStr<'a>>; 4] {
+    [
+        e.source,
+        e.config.map(Secret::expose),
+        e.snapshotdir,
+        e.fs_version,
+    ]
+}
 
 /// The directory of the test data (`tests/data`), found from this crate's manifest.
 pub fn data_dir() -> PathBuf {
@@ -43,6 +42,18 @@ pub struct Fixture {
     pub option: Vec<u8>,
     /// The `decoded` member of the `.json` file.
     pub decoded: serde_json::Value,
+}
+
+impl Fixture {
+    /// The option item's key (`extraoption`, `io.katacontainers.volume`) and its base64 value.
+    pub fn key_value(&self) -> (&[u8], &[u8]) {
+        let eq = self
+            .option
+            .iter()
+            .position(|&b| b == b'=')
+            .expect("KEY=VALUE");
+        (&self.option[..eq], &self.option[eq + 1..])
+    }
 }
 
 /// All fixtures in `tests/data`, sorted by name. Panics if there are none, so that a missing

@@ -6,7 +6,6 @@
 
 use nydus_overlay::*;
 use nydus_overlay_core::extra::{decoded_len_max, ExtraOption, Rules};
-use nydus_overlay_core::json::Secret;
 use nydus_overlay_core::option_list;
 
 /// The C code of `rules`.
@@ -95,13 +94,7 @@ pub fn string_decode(opts: &[u8], rules: u32, cap: usize) -> (i32, nydus_overlay
 
 /// The spans `e` gives, as the C library writes them.
 fn spans(e: &ExtraOption<'_>) -> [(u64, u64, u32); 4] {
-    [
-        e.source,
-        e.config.map(Secret::expose),
-        e.snapshotdir,
-        e.fs_version,
-    ]
-    .map(|f| {
+    crate::extra_fields(e).map(|f| {
         e.span_of(f)
             .map_or((0, 0, 0), |s| (s.offset as u64, s.len as u64, 1))
     })

@@ -16,7 +16,7 @@
 
 use nydus_overlay_core::error::{Error, ErrorKind};
 use nydus_overlay_core::extra::{self, decoded_len_max, ExtraOption, Rules};
-use nydus_overlay_core::json::{JsonStr, Secret};
+use nydus_overlay_core::json::JsonStr;
 use nydus_overlay_core::option_list;
 
 const PREFIX: &[u8] = b"extraoption=";
@@ -91,12 +91,8 @@ fn text(s: Option<JsonStr<'_>>) -> Option<String> {
 /// source, config, snapshotdir, fs_version: Go wants the first three non-empty; Rust wants all
 /// four present and fs_version `v5` or `v6`.
 pub fn model_fields(e: &ExtraOption<'_>, rules: Rules) -> Result<(), Error> {
-    let fields = [
-        ("source", text(e.source)),
-        ("config", text(e.config.map(Secret::expose))),
-        ("snapshotdir", text(e.snapshotdir)),
-        ("fs_version", text(e.fs_version)),
-    ];
+    let f = crate::extra_fields(e);
+    let fields: [_; 4] = std::array::from_fn(|i| (crate::EXTRA_FIELD_NAMES[i], text(f[i])));
     match rules {
         Rules::Go => match fields[..3]
             .iter()

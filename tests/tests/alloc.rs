@@ -7,7 +7,6 @@ use std::cell::Cell;
 use std::sync::OnceLock;
 
 use nydus_overlay_core::extra::{self, decoded_len_max, Rules};
-use nydus_overlay_core::json::Secret;
 use nydus_overlay_core::kata;
 use nydus_overlay_core::{option_list, MountOptions};
 use nydus_overlay_tests::{cases, fixtures, Fixture};
@@ -84,25 +83,25 @@ fn options_with_everything() -> Vec<u8> {
 /// A parse of [`big_options`] allocates nothing, and neither does the call after it (given the
 /// parsed options and a 64 KiB scratch buffer allocated beforehand); the call's result must
 /// depend on the work done, so that it is not optimised away or vacuous.
-fn no_alloc(call: impl Fn(&MountOptions<'_>, &mut [u8]) -> usize) {
+fn no_alloc_case(name: &str, call: impl FnOnce(&MountOptions<'_>, &mut [u8]) -> usize) {
     let opts = big_options();
     let mut scratch = vec![0u8; 64 * 1024];
     let (m, allocs) = count(|| MountOptions::parse(opts).unwrap());
     assert_eq!(allocs, 0, "MountOptions::parse allocated");
     let (work, allocs) = count(|| call(&m, &mut scratch));
-    assert_eq!(allocs, 0, "the call allocated {allocs} times");
+    assert_eq!(allocs, 0, "{name} allocated {allocs} times");
     assert!(work > 0, "the call did some work");
 }
 
 cases! {
-    no_alloc;
-    no_alloc_parse: |m, _buf| m.lower_count();
-    no_alloc_data_len: |m, _buf| m.data_len();
+    named no_alloc_case;
+    no_alloc_parse: |m, _| m.lower_count();
+    no_alloc_data_len: |m, _| m.data_len();
     no_alloc_write_data: |m, buf| m.write_data(buf).unwrap();
     no_alloc_layers_path_into: |m, buf| {
         m.layers().map(|l| l.path_into(buf).unwrap().len()).sum::<usize>()
     };
-    no_alloc_layer_cursor: |m, _buf| {
+    no_alloc_layer_cursor: |m, _| {
         let (mut c, mut n) = (0, 0);
         while let Some((_, next)) = m.layer_at(c) {
             n += 1;
@@ -110,49 +109,47 @@ cases! {
         }
         n
     };
-    no_alloc_data_items: |m, _buf| m.data_items().count();
-    no_alloc_kata_volumes: |m, _buf| m.kata_volumes().count();
-    no_alloc_extraoption_select: |m, _buf| {
+    no_alloc_data_items: |m, _| m.data_items().count();
+    no_alloc_kata_volumes: |m, _| m.kata_volumes().count();
+    no_alloc_extraoption_select: |m, _| {
         option_list::select_in_string(m.input(), Rules::Go).unwrap().value.len()
     };
 }
 
-/// Decoding each fixture blob, checking it and unescaping its strings allocate nothing.
-macro_rules! blob_cases {
-    ($($name:ident: $fixture:literal;)*) => {
-        $(
-            #[test]
-            fn $name() {
-                let f = all_fixtures().iter().find(|f| f.name == $fixture).expect("fixture");
-                let eq = f.option.iter().position(|&b| b == b'=').unwrap();
-                let value = &f.option[eq + 1..];
-                let mut blob = vec![0u8; decoded_len_max(value.len())];
-                let mut text = vec![0u8; value.len()];
-                let (n, allocs) = count(|| decode_fixture(&f.option[..eq], value, &mut blob, &mut text));
-                assert_eq!(allocs, 0, "decoding {} allocated", $fixture);
-                assert!(n > 0);
-            }
-        )*
+/// Decodes one fixture blob, checked and its strings unescaped, returning how much it read and
+/// how many times it allocated.
+fn decode_counted(f: &Fixture) -> (usize, usize) {
+    let (key, value) = f.key_value();
+    let mut blob = vec![0u8; decoded_len_max(value.len())];
+    let mut text = vec![0u8; value.len()];
+    count(|| decode_fixture(key, value, &mut blob, &mut text))
+}
 
-        /// Fixtures not named above are decoded too (without allocating), so that a new one
-        /// is checked before it gets its own case.
-        #[test]
-        fn unlisted_fixtures_do_not_allocate_either() {
-            let listed = [$($fixture),*];
-            let mut allocating = Vec::new();
-            for f in all_fixtures().iter().filter(|f| !listed.contains(&f.name.as_str())) {
-                let eq = f.option.iter().position(|&b| b == b'=').unwrap();
-                let value = &f.option[eq + 1..];
-                let mut blob = vec![0u8; decoded_len_max(value.len())];
-                let mut text = vec![0u8; value.len()];
-                let (_, allocs) = count(|| decode_fixture(&f.option[..eq], value, &mut blob, &mut text));
-                if allocs > 0 {
-                    allocating.push(f.name.as_str());
-                }
-            }
-            assert_eq!(allocating, Vec::<&str>::new());
+/// Decoding each fixture blob, checking it and unescaping its strings allocate nothing.
+fn blob_case(fixture: &str) {
+    let f = all_fixtures()
+        .iter()
+        .find(|f| f.name == fixture)
+        .expect("fixture");
+    let (n, allocs) = decode_counted(f);
+    assert_eq!(allocs, 0, "decoding {fixture} allocated");
+    assert!(n > 0);
+}
+
+/// Fixtures not named in the cases are decoded too (without allocating), so that a new one is
+/// checked before it gets its own case.
+#[test]
+fn unlisted_fixtures_do_not_allocate_either() {
+    let mut allocating = Vec::new();
+    for f in all_fixtures()
+        .iter()
+        .filter(|f| !BLOB_FIXTURES.contains(&f.name.as_str()))
+    {
+        if decode_counted(f).1 > 0 {
+            allocating.push(f.name.as_str());
         }
-    };
+    }
+    assert_eq!(allocating, Vec::<&str>::new());
 }
 
 /// Decodes one fixture the way a caller would, returning how much it read.
@@ -161,16 +158,11 @@ fn decode_fixture(key: &[u8], value: &[u8], blob: &mut [u8], text: &mut [u8]) ->
         let e = extra::decode(value, blob).unwrap();
         let _ = e.check(Rules::Go);
         let _ = e.check(Rules::Rust);
-        [
-            e.source,
-            e.config.map(Secret::expose),
-            e.snapshotdir,
-            e.fs_version,
-        ]
-        .into_iter()
-        .flatten()
-        .map(|s| s.unescape_into(text).unwrap().len())
-        .sum::<usize>()
+        nydus_overlay_tests::extra_fields(&e)
+            .into_iter()
+            .flatten()
+            .map(|s| s.unescape_into(text).unwrap().len())
+            .sum::<usize>()
             + 1
     } else {
         let k = kata::decode(value, blob).unwrap();
@@ -181,7 +173,8 @@ fn decode_fixture(key: &[u8], value: &[u8], blob: &mut [u8], text: &mut [u8]) ->
     }
 }
 
-blob_cases! {
+cases! {
+    blob_case; listed BLOB_FIXTURES: &str;
     no_alloc_extra_no_fs_version: "extra-no-fs-version";
     no_alloc_extra_unknown_field: "extra-unknown-field";
     no_alloc_extra_v5_escapes: "extra-v5-escapes";

@@ -1,11 +1,11 @@
 //! The fixture blobs decode to exactly their `.json`, and the strict JSON rules hold.
 
 use nydus_overlay_core::extra::{self, decoded_len_max, Rules};
-use nydus_overlay_core::json::{unescape_into, unescaped_len, validate, Secret, MAX_DEPTH};
+use nydus_overlay_core::json::{unescape_into, unescaped_len, validate, JsonStr, MAX_DEPTH};
 use nydus_overlay_core::kata::{self, KataVolume};
 use nydus_overlay_core::option_list::select_in_string;
 use nydus_overlay_core::{ErrorKind, MountOptions};
-use nydus_overlay_tests::{cases, fixtures, props, unescape};
+use nydus_overlay_tests::{cases, extra_fields, fixtures, props, unescape, EXTRA_FIELD_NAMES};
 use serde_json::{json, Map, Value};
 use ErrorKind::*;
 
@@ -15,12 +15,7 @@ fn b64(s: &str) -> String {
 
 fn extra_to_json(e: &extra::ExtraOption<'_>) -> Value {
     let mut m = Map::new();
-    for (k, v) in [
-        ("source", e.source),
-        ("config", e.config.map(Secret::expose)),
-        ("snapshotdir", e.snapshotdir),
-        ("fs_version", e.fs_version),
-    ] {
+    for (k, v) in EXTRA_FIELD_NAMES.into_iter().zip(extra_fields(e)) {
         if let Some(v) = v {
             m.insert(k.into(), Value::String(unescape(v)));
         }
@@ -77,10 +72,7 @@ fn kata_to_json(k: &KataVolume<'_>) -> Value {
 #[test]
 fn every_fixture_decodes_to_its_json() {
     for f in fixtures() {
-        let (key, value) = {
-            let i = f.option.iter().position(|&b| b == b'=').unwrap();
-            (&f.option[..i], &f.option[i + 1..])
-        };
+        let (key, value) = f.key_value();
         let mut buf = vec![0u8; decoded_len_max(value.len())];
         match key {
             b"extraoption" => {
@@ -256,36 +248,32 @@ cases! {
     kata_metadata_not_strings: r#"{"volume_type":"direct_block","image_pull":{"metadata":{"a":1}}}"# => JsonType, 44;
 }
 
-/// A row `name: json => "field", Some("unescaped") | None;`: `json` decodes as an
-/// extraoption and `field` reads as given.
-fn extra_accepts(json: &str, field: &str, want: Option<&str>) {
+/// `json` decodes as an extraoption whose field (read by `field`) unescapes to `want`.
+fn extra_accepts<'j>(
+    json: &'j str,
+    field: impl FnOnce(&extra::ExtraOption<'j>) -> Option<JsonStr<'j>>,
+    want: Option<&str>,
+) {
     let e = extra::decode_json(json.as_bytes()).unwrap_or_else(|e| panic!("{json}: {e}"));
-    let value = match field {
-        "source" => e.source,
-        "config" => e.config.map(Secret::expose),
-        "snapshotdir" => e.snapshotdir,
-        "fs_version" => e.fs_version,
-        _ => panic!("no field {field}"),
-    };
-    assert_eq!(value.map(unescape).as_deref(), want, "{json}");
+    assert_eq!(field(&e).map(unescape).as_deref(), want, "{json}");
 }
 
 cases! {
     extra_accepts;
     // Go's json.Marshal escapes <, >, & in map keys: unknown escaped keys are skipped.
-    escaped_unknown_top_level_key: r#"{"x\u0026":1,"source":"/s"}"# => "source", Some("/s");
-    escaped_unknown_key_in_a_map: r#"{"labels":{"a\u003cb":"c","\u003e":{}},"source":"/s"}"# => "source", Some("/s");
-    escaped_unknown_key_like_a_field: r#"{"sourc\u0065x":"no","source":"/s"}"# => "source", Some("/s");
+    escaped_unknown_top_level_key: r#"{"x\u0026":1,"source":"/s"}"#, |e| e.source => Some("/s");
+    escaped_unknown_key_in_a_map: r#"{"labels":{"a\u003cb":"c","\u003e":{}},"source":"/s"}"#, |e| e.source => Some("/s");
+    escaped_unknown_key_like_a_field: r#"{"sourc\u0065x":"no","source":"/s"}"#, |e| e.source => Some("/s");
     // A known field name written with escapes is that field.
-    escaped_known_key: r#"{"sour\u0063e":"/s"}"# => "source", Some("/s");
-    escaped_known_key_all_escapes: r#"{"\u0066\u0073\u005f\u0076\u0065\u0072\u0073\u0069\u006f\u006e":"v6"}"# => "fs_version", Some("v6");
-    escaped_known_key_solidus: r#"{"snapshot\/dir":"/d","snapshotdir":"/e"}"# => "snapshotdir", Some("/e");
+    escaped_known_key: r#"{"sour\u0063e":"/s"}"#, |e| e.source => Some("/s");
+    escaped_known_key_all_escapes: r#"{"\u0066\u0073\u005f\u0076\u0065\u0072\u0073\u0069\u006f\u006e":"v6"}"#, |e| e.fs_version => Some("v6");
+    escaped_known_key_solidus: r#"{"snapshot\/dir":"/d","snapshotdir":"/e"}"#, |e| e.snapshotdir => Some("/e");
     // Keys are compared exactly after unescaping: no case folding (Go folds case; SPEC §6).
-    key_case_matters: r#"{"Source":"/x"}"# => "source", None;
+    key_case_matters: r#"{"Source":"/x"}"#, |e| e.source => None;
     // `null` for a known string field reads as absent: Go's encoding/json leaves the field
     // at "" and Kata's Rust runtime refuses it, and the rule sets give the same verdicts
     // (see `null_fields_give_kata_verdicts`).
-    null_is_absent: r#"{"source":null,"config":"{}"}"# => "source", None;
+    null_is_absent: r#"{"source":null,"config":"{}"}"#, |e| e.source => None;
 }
 
 #[test]

@@ -6,6 +6,7 @@
 
 use std::path::PathBuf;
 
+use nydus_overlay_tests::cases;
 use nydus_overlay_tests::props::{Check, TARGETS};
 
 fn dir(kind: &str) -> PathBuf {
@@ -38,51 +39,50 @@ fn replay(kind: &str, target: &str) -> usize {
     n
 }
 
-macro_rules! replay_cases {
-    ($($name:ident: $kind:literal / $target:literal, at least $min:literal;)*) => {
-        $(
-            #[test]
-            fn $name() {
-                let n = replay($kind, $target);
-                assert!(n >= $min, "{n} files in fuzz/{}/{}, expected at least {}", $kind, $target, $min);
-            }
-        )*
-
-        /// Targets and regression directories not named above are replayed too, so that a new
-        /// one is checked before it gets its own case; a fuzz target needs a corpus.
-        #[test]
-        fn unlisted_targets_and_directories_replay_too() {
-            let listed = [$(($kind, $target)),*];
-            let mut missing = Vec::new();
-            for (target, _) in TARGETS {
-                if !listed.contains(&("corpus", *target)) && replay("corpus", target) == 0 {
-                    missing.push(format!("corpus/{target}"));
-                }
-            }
-            for e in std::fs::read_dir(dir("regressions")).unwrap() {
-                let name = e.unwrap().file_name().into_string().unwrap();
-                if !listed.contains(&("regressions", name.as_str())) && replay("regressions", &name) == 0 {
-                    missing.push(format!("regressions/{name}"));
-                }
-            }
-            assert_eq!(missing, Vec::<String>::new(), "empty fuzz directories");
-        }
-    };
+/// `kind/target` (a directory of `fuzz/`) replays at least `min` files.
+fn replays(path: &str, min: usize) {
+    let (kind, target) = path.split_once('/').unwrap();
+    let n = replay(kind, target);
+    assert!(
+        n >= min,
+        "{n} files in fuzz/{path}, expected at least {min}"
+    );
 }
 
-replay_cases! {
-    corpus_options: "corpus" / "options", at least 13;
-    corpus_layers: "corpus" / "layers", at least 2;
-    corpus_extra_raw: "corpus" / "extra_raw", at least 8;
-    corpus_extra_go: "corpus" / "extra_go", at least 1;
-    corpus_json_unescape: "corpus" / "json_unescape", at least 24;
-    corpus_kata_volume: "corpus" / "kata_volume", at least 3;
-    corpus_ffi: "corpus" / "ffi", at least 24;
-    corpus_cli_args: "corpus" / "cli_args", at least 2;
-    regressions_cli_args: "regressions" / "cli_args", at least 1;
-    regressions_extra_raw: "regressions" / "extra_raw", at least 1;
-    regressions_kata_volume: "regressions" / "kata_volume", at least 1;
-    regressions_layers: "regressions" / "layers", at least 1;
+/// Targets and regression directories not named in the cases are replayed too, so that a new
+/// one is checked before it gets its own case; a fuzz target needs a corpus.
+#[test]
+fn unlisted_targets_and_directories_replay_too() {
+    let listed = |kind: &str, target: &str| REPLAYED.contains(&format!("{kind}/{target}").as_str());
+    let mut missing = Vec::new();
+    for (target, _) in TARGETS {
+        if !listed("corpus", target) && replay("corpus", target) == 0 {
+            missing.push(format!("corpus/{target}"));
+        }
+    }
+    for e in std::fs::read_dir(dir("regressions")).unwrap() {
+        let name = e.unwrap().file_name().into_string().unwrap();
+        if !listed("regressions", &name) && replay("regressions", &name) == 0 {
+            missing.push(format!("regressions/{name}"));
+        }
+    }
+    assert_eq!(missing, Vec::<String>::new(), "empty fuzz directories");
+}
+
+cases! {
+    replays; listed REPLAYED: &str;
+    corpus_options: "corpus/options" => 13;
+    corpus_layers: "corpus/layers" => 2;
+    corpus_extra_raw: "corpus/extra_raw" => 8;
+    corpus_extra_go: "corpus/extra_go" => 1;
+    corpus_json_unescape: "corpus/json_unescape" => 24;
+    corpus_kata_volume: "corpus/kata_volume" => 3;
+    corpus_ffi: "corpus/ffi" => 24;
+    corpus_cli_args: "corpus/cli_args" => 2;
+    regressions_cli_args: "regressions/cli_args" => 1;
+    regressions_extra_raw: "regressions/extra_raw" => 1;
+    regressions_kata_volume: "regressions/kata_volume" => 1;
+    regressions_layers: "regressions/layers" => 1;
 }
 
 // The structured seeds decode, through `arbitrary`, to the values scripts/fuzz-seeds.py means

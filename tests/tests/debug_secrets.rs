@@ -92,7 +92,7 @@ fn debug_hides(name: &str, at_least: usize) {
     let extraoption = f
         .option
         .starts_with(option_list::EXTRA_OPTION_PREFIX.as_bytes());
-    let value = &f.option[f.option.iter().position(|&b| b == b'=').unwrap() + 1..];
+    let (_, value) = f.key_value();
     let (out, raw) = debug_everything(extraoption, value);
     let mut secrets = secret_values(&f.decoded);
     secrets.extend(raw.into_iter().filter(|s| s.len() >= 8));

@@ -96,6 +96,77 @@ cases! {
         => "a=1,b=2,c=3,d=4,e=5,f=6,g=7,lowerdir=/a:/b,h=8,volatile,i=9", 0;
     many_data_items_folded_late: "a=1,b=2,c=3,d=4,e=5,f=6,g=7,h=8,volatile,upperdir=/u,i=9,workdir=/w,lowerdir=/a,ro"
         => "a=1,b=2,c=3,d=4,e=5,f=6,g=7,h=8,i=9,lowerdir=/u:/a", ms::RDONLY;
+    ro_fold_keeps_a_later_fsync_strict: "ro,lowerdir=/a,upperdir=/u,workdir=/w,volatile,fsync=strict"
+        => "lowerdir=/u:/a,fsync=strict", ms::RDONLY;
+    ro_fold_drops_fsync_volatile_after_auto: "ro,lowerdir=/a,upperdir=/u,workdir=/w,fsync=auto,fsync=volatile"
+        => "lowerdir=/u:/a,fsync=auto", ms::RDONLY;
+    rw_keeps_every_fsync_word: "lowerdir=/a,upperdir=/u,workdir=/w,volatile,fsync=strict"
+        => "lowerdir=/a,upperdir=/u,workdir=/w,volatile,fsync=strict", 0;
+}
+
+/// A row of the volatile table: whether the mount `words` ask for (after
+/// `lowerdir=/a,upperdir=/u,workdir=/w,`) runs in the kernel's volatile mode. overlayfs keeps
+/// one fsync mode that `volatile` and every `fsync=` word set, the last one winning; read-only
+/// folding leaves no upper layer, where the kernel ignores the mode.
+fn volatile_case(words: &str, want: bool) {
+    let input = format!("lowerdir=/a,upperdir=/u,workdir=/w,{words}");
+    let m = MountOptions::parse(input.as_bytes()).unwrap_or_else(|e| panic!("{input}: {e:?}"));
+    assert_eq!(m.volatile(), want, "{input}");
+}
+
+cases! {
+    volatile_case;
+    volatile_word: "volatile" => true;
+    fsync_volatile: "fsync=volatile" => true;
+    volatile_then_fsync_strict: "volatile,fsync=strict" => false;
+    fsync_strict_then_volatile: "fsync=strict,volatile" => true;
+    volatile_then_fsync_auto: "volatile,fsync=auto" => false;
+    fsync_volatile_then_fsync_auto: "fsync=volatile,fsync=auto" => false;
+    fsync_auto_then_fsync_volatile: "fsync=auto,fsync=volatile" => true;
+    fsync_strict_alone: "fsync=strict" => false;
+    volatile_then_unknown_fsync_value: "volatile,fsync=bogus" => false;
+    volatile_with_other_data_after: "volatile,index=off,redirect_dir=on" => true;
+    no_fsync_word: "index=off" => false;
+    volatile_is_case_sensitive: "VOLATILE" => false;
+    fsync_value_is_case_sensitive: "fsync=VOLATILE" => false;
+    fsync_key_is_case_sensitive: "volatile,FSYNC=strict" => true;
+    volatile_with_a_value_is_not_the_flag: "volatile=1" => false;
+    ro_volatile: "ro,volatile" => false;
+    ro_fsync_volatile: "fsync=volatile,ro" => false;
+    ro_then_rw_volatile: "ro,volatile,rw" => true;
+}
+
+/// The C ABI's `is_volatile` (and the Go package's `Volatile`, which reads it) is core's answer.
+#[test]
+fn c_abi_is_volatile_follows_the_last_fsync_word() {
+    use nydus_overlay::*;
+    let is_volatile = |opts: &[u8]| {
+        let mut o = nydus_overlay_options::default();
+        // SAFETY: `opts` is valid for its length and `o` is writable.
+        let rc = unsafe { nydus_overlay_parse(opts.as_ptr(), opts.len(), &mut o) };
+        assert_eq!(rc, 0);
+        o.is_volatile
+    };
+    assert_eq!(
+        is_volatile(b"lowerdir=/a,upperdir=/u,workdir=/w,volatile"),
+        1
+    );
+    assert_eq!(
+        is_volatile(b"lowerdir=/a,upperdir=/u,workdir=/w,volatile,fsync=strict"),
+        0
+    );
+    assert_eq!(
+        is_volatile(b"lowerdir=/a,upperdir=/u,workdir=/w,fsync=auto,fsync=volatile"),
+        1
+    );
+}
+
+/// Without an upper layer the kernel ignores the volatile mode ("meaningless in a non-upper
+/// mount"): nothing to mark, nothing to remove.
+#[test]
+fn volatile_without_upper_is_not_volatile() {
+    let m = MountOptions::parse(b"lowerdir=/a:/b,volatile").unwrap();
+    assert!(!m.volatile());
 }
 
 cases! {
@@ -215,28 +286,26 @@ cases! {
     limit_500_layers_and_folded_upper_refused: folded_opt(500) => Err(ErrorKind::TooManyLayers);
 }
 
-/// Every flag word with its meaning as SPEC section 3 states it, checked against the table
-/// and through a parse. A clearing word is given after the word that sets its bit.
-macro_rules! flag_cases {
-    ($($name:ident: $word:literal => $op:ident $bit:ident;)*) => {
-        $(
-            #[test]
-            fn $name() {
-                check_flag_word($word, stringify!($op) == "sets", ms::$bit);
-            }
-        )*
+/// Whether a flag word sets its bit or clears it.
+const SETS: bool = true;
+const CLEARS: bool = false;
 
-        #[test]
-        fn flag_cases_cover_the_table() {
-            let mut listed = vec![$($word),*];
-            let mut table: Vec<&str> = FLAG_WORDS.iter().map(|f| f.word).collect();
-            listed.sort_unstable();
-            table.sort_unstable();
-            assert_eq!(listed, table);
-        }
-    };
+#[test]
+fn flag_cases_cover_the_table() {
+    covers(FLAG_CASE_WORDS, FLAG_WORDS.iter().map(|f| f.word));
 }
 
+/// The words of a table's cases are exactly the table's words.
+fn covers<'a>(listed: &[&'a str], table: impl Iterator<Item = &'a str>) {
+    let mut listed = listed.to_vec();
+    let mut table: Vec<&str> = table.collect();
+    listed.sort_unstable();
+    table.sort_unstable();
+    assert_eq!(listed, table);
+}
+
+/// Every flag word with its meaning as SPEC section 3 states it, checked against the table
+/// and through a parse. A clearing word is given after the word that sets its bit.
 fn check_flag_word(word: &str, set: bool, bit: u64) {
     let entry = FLAG_WORDS
         .iter()
@@ -257,64 +326,61 @@ fn check_flag_word(word: &str, set: bool, bit: u64) {
     assert_eq!(p.data, "lowerdir=/c:/d", "kernel data of {input}");
 }
 
-flag_cases! {
-    flag_ro: "ro" => sets RDONLY;
-    flag_rw: "rw" => clears RDONLY;
-    flag_nosuid: "nosuid" => sets NOSUID;
-    flag_suid: "suid" => clears NOSUID;
-    flag_nodev: "nodev" => sets NODEV;
-    flag_dev: "dev" => clears NODEV;
-    flag_noexec: "noexec" => sets NOEXEC;
-    flag_exec: "exec" => clears NOEXEC;
-    flag_sync: "sync" => sets SYNCHRONOUS;
-    flag_async: "async" => clears SYNCHRONOUS;
-    flag_dirsync: "dirsync" => sets DIRSYNC;
-    flag_mand: "mand" => sets MANDLOCK;
-    flag_nomand: "nomand" => clears MANDLOCK;
-    flag_noatime: "noatime" => sets NOATIME;
-    flag_atime: "atime" => clears NOATIME;
-    flag_nodiratime: "nodiratime" => sets NODIRATIME;
-    flag_diratime: "diratime" => clears NODIRATIME;
-    flag_relatime: "relatime" => sets RELATIME;
-    flag_norelatime: "norelatime" => clears RELATIME;
-    flag_strictatime: "strictatime" => sets STRICTATIME;
-    flag_nostrictatime: "nostrictatime" => clears STRICTATIME;
-    flag_lazytime: "lazytime" => sets LAZYTIME;
-    flag_nolazytime: "nolazytime" => clears LAZYTIME;
-    flag_nosymfollow: "nosymfollow" => sets NOSYMFOLLOW;
-    flag_symfollow: "symfollow" => clears NOSYMFOLLOW;
-    flag_silent: "silent" => sets SILENT;
-    flag_loud: "loud" => clears SILENT;
-    flag_iversion: "iversion" => sets I_VERSION;
-    flag_noiversion: "noiversion" => clears I_VERSION;
+cases! {
+    check_flag_word; listed FLAG_CASE_WORDS: &str;
+    flag_ro: "ro" => SETS, ms::RDONLY;
+    flag_rw: "rw" => CLEARS, ms::RDONLY;
+    flag_nosuid: "nosuid" => SETS, ms::NOSUID;
+    flag_suid: "suid" => CLEARS, ms::NOSUID;
+    flag_nodev: "nodev" => SETS, ms::NODEV;
+    flag_dev: "dev" => CLEARS, ms::NODEV;
+    flag_noexec: "noexec" => SETS, ms::NOEXEC;
+    flag_exec: "exec" => CLEARS, ms::NOEXEC;
+    flag_sync: "sync" => SETS, ms::SYNCHRONOUS;
+    flag_async: "async" => CLEARS, ms::SYNCHRONOUS;
+    flag_dirsync: "dirsync" => SETS, ms::DIRSYNC;
+    flag_mand: "mand" => SETS, ms::MANDLOCK;
+    flag_nomand: "nomand" => CLEARS, ms::MANDLOCK;
+    flag_noatime: "noatime" => SETS, ms::NOATIME;
+    flag_atime: "atime" => CLEARS, ms::NOATIME;
+    flag_nodiratime: "nodiratime" => SETS, ms::NODIRATIME;
+    flag_diratime: "diratime" => CLEARS, ms::NODIRATIME;
+    flag_relatime: "relatime" => SETS, ms::RELATIME;
+    flag_norelatime: "norelatime" => CLEARS, ms::RELATIME;
+    flag_strictatime: "strictatime" => SETS, ms::STRICTATIME;
+    flag_nostrictatime: "nostrictatime" => CLEARS, ms::STRICTATIME;
+    flag_lazytime: "lazytime" => SETS, ms::LAZYTIME;
+    flag_nolazytime: "nolazytime" => CLEARS, ms::LAZYTIME;
+    flag_nosymfollow: "nosymfollow" => SETS, ms::NOSYMFOLLOW;
+    flag_symfollow: "symfollow" => CLEARS, ms::NOSYMFOLLOW;
+    flag_silent: "silent" => SETS, ms::SILENT;
+    flag_loud: "loud" => CLEARS, ms::SILENT;
+    flag_iversion: "iversion" => SETS, ms::I_VERSION;
+    flag_noiversion: "noiversion" => CLEARS, ms::I_VERSION;
 }
 
 /// Every propagation word with the flags of its propagation call; given after `shared`, it
 /// wins, and it never reaches the kernel data.
-macro_rules! propagation_cases {
-    ($($name:ident: $word:literal => $flags:expr;)*) => {
-        $(
-            #[test]
-            fn $name() {
-                let entry = PROPAGATION_WORDS.iter().find(|w| w.word == $word).expect("in the table");
-                assert_eq!(entry.flags, $flags, "table entry");
-                let p = parse(concat!("shared,", $word, ",lowerdir=/a:/b").as_bytes()).unwrap();
-                assert_eq!((p.propagation, p.data.as_str()), ($flags, "lowerdir=/a:/b"));
-            }
-        )*
-
-        #[test]
-        fn propagation_cases_cover_the_table() {
-            let mut listed = vec![$($word),*];
-            let mut table: Vec<&str> = PROPAGATION_WORDS.iter().map(|w| w.word).collect();
-            listed.sort_unstable();
-            table.sort_unstable();
-            assert_eq!(listed, table);
-        }
-    };
+fn propagation_case(word: &str, flags: u64) {
+    let entry = PROPAGATION_WORDS
+        .iter()
+        .find(|w| w.word == word)
+        .expect("in the table");
+    assert_eq!(entry.flags, flags, "table entry");
+    let p = parse(format!("shared,{word},lowerdir=/a:/b").as_bytes()).unwrap();
+    assert_eq!((p.propagation, p.data.as_str()), (flags, "lowerdir=/a:/b"));
 }
 
-propagation_cases! {
+#[test]
+fn propagation_cases_cover_the_table() {
+    covers(
+        PROPAGATION_CASE_WORDS,
+        PROPAGATION_WORDS.iter().map(|w| w.word),
+    );
+}
+
+cases! {
+    propagation_case; listed PROPAGATION_CASE_WORDS: &str;
     propagation_shared: "shared" => ms::SHARED;
     propagation_rshared: "rshared" => ms::SHARED | ms::REC;
     propagation_private: "private" => ms::PRIVATE;
@@ -332,29 +398,32 @@ fn no_propagation_word_no_propagation_call() {
 
 /// Every helper-only word or prefix of SPEC section 3 (`$entry` as the table spells it), with
 /// an item it matches (`$item`): the item never reaches the kernel.
-macro_rules! helper_only_cases {
-    ($($name:ident: $entry:literal, $item:literal;)*) => {
-        $(
-            #[test]
-            fn $name() {
-                let entry = HELPER_ONLY_WORDS.iter().find(|h| h.word == $entry).expect("in the table");
-                assert!(if entry.prefix { $item.starts_with($entry) } else { $item == $entry });
-                assert_eq!(data_of(concat!($item, ",lowerdir=/a:/b,index=off")), "lowerdir=/a:/b,index=off");
-            }
-        )*
-
-        #[test]
-        fn helper_only_cases_cover_the_table() {
-            let mut listed = vec![$($entry),*];
-            let mut table: Vec<&str> = HELPER_ONLY_WORDS.iter().map(|h| h.word).collect();
-            listed.sort_unstable();
-            table.sort_unstable();
-            assert_eq!(listed, table);
-        }
-    };
+fn helper_only_case(entry: &str, item: &str) {
+    let h = HELPER_ONLY_WORDS
+        .iter()
+        .find(|h| h.word == entry)
+        .expect("in the table");
+    assert!(if h.prefix {
+        item.starts_with(entry)
+    } else {
+        item == entry
+    });
+    assert_eq!(
+        data_of(&format!("{item},lowerdir=/a:/b,index=off")),
+        "lowerdir=/a:/b,index=off"
+    );
 }
 
-helper_only_cases! {
+#[test]
+fn helper_only_cases_cover_the_table() {
+    covers(
+        HELPER_ONLY_CASE_ENTRIES,
+        HELPER_ONLY_WORDS.iter().map(|h| h.word),
+    );
+}
+
+cases! {
+    helper_only_case; listed HELPER_ONLY_CASE_ENTRIES: &str;
     helper_only_extraoption: "extraoption=", "extraoption=eyJhIjoxfQ==";
     helper_only_kata_volume: "io.katacontainers.volume=", "io.katacontainers.volume=e30=";
     helper_only_x_dash: "x-", "x-systemd.automount";

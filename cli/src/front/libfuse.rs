@@ -169,16 +169,16 @@ pub(super) mod tests {
         String::from_utf8(call(argv).unwrap().options).unwrap()
     }
 
-    macro_rules! rewrite_cases {
-        ($($name:ident: [$($a:expr),*] => $want:expr;)*) => {$(
-            #[test]
-            fn $name() {
-                assert_eq!(opts(&["mount.fuse", "overlay", "/t", $($a),*]), $want);
-            }
-        )*};
+    fn rewrites<const N: usize>(args: [&str; N], want: &str) {
+        let argv: Vec<&str> = ["mount.fuse", "overlay", "/t"]
+            .into_iter()
+            .chain(args)
+            .collect();
+        assert_eq!(opts(&argv), want);
     }
 
-    rewrite_cases! {
+    cases! {
+        rewrites;
         plain: ["-o", "lowerdir=/a:/b", "-t", "nydus-overlayfs"] => "lowerdir=/a:/b,dev,suid";
         nodev_keeps_suid: ["-o", "nodev,lowerdir=/a:/b"] => "nodev,lowerdir=/a:/b,suid";
         nosuid_keeps_dev: ["-o", "nosuid", "-o", "x"] => "nosuid,x,dev";

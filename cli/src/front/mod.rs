@@ -22,11 +22,10 @@
 mod libfuse;
 mod sh;
 
-use std::ffi::{OsStr, OsString};
+use std::ffi::{CString, OsStr, OsString};
 use std::io::{self, Read};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
-use std::os::unix::process::CommandExt;
 
 pub use libfuse::{parse_fuse, FuseCall, DROPPED_WORDS};
 pub use sh::{sh_resolve, FileId};
@@ -244,11 +243,21 @@ pub fn delegate(front: Front, argv: &[OsString], me: Option<FileId>) -> FrontErr
         Ok(p) => p,
         Err(e) => return e,
     };
-    let mut cmd = std::process::Command::new(&real);
-    if let Some(a0) = argv.first() {
-        cmd.arg0(a0);
-    }
-    let err = cmd.args(argv.iter().skip(1)).exec();
+    // With no argv[0] given, the program's path stands in for it.
+    let args = if argv.is_empty() {
+        std::slice::from_ref(&real)
+    } else {
+        argv
+    };
+    let c = |s: &OsStr| CString::new(s.as_bytes());
+    let err = match (
+        c(&real),
+        args.iter().map(|a| c(a)).collect::<Result<Vec<_>, _>>(),
+    ) {
+        (Ok(path), Ok(args)) => sys::exec(&path, &args),
+        // Not from a command line, whose arguments are C strings; as std's exec would refuse it.
+        _ => io::Error::from_raw_os_error(libc::EINVAL),
+    };
     FrontError::Exec { front, real, err }
 }
 

@@ -20,7 +20,7 @@ pub mod compact;
 pub mod new_api;
 mod preflight;
 
-pub use preflight::{diagnose, preflight, Diagnosis, PairProblem};
+pub use preflight::{diagnose, preflight, Diagnosis, OtherLayer, PairProblem, Unwritable};
 
 use crate::sys::{self, MountFlags, OFlags, UnmountFlags};
 

@@ -12,6 +12,10 @@
 // Each test file compiles its own copy of this module and uses a different part of it.
 #![allow(dead_code)]
 
+/// The workspace's one test-case macro, `cases!`, exported at the test crate's root.
+#[path = "../../../tests/src/cases.rs"]
+mod cases;
+
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
