@@ -18,7 +18,8 @@
 #               plan, run, main), with cli's unit tests and tests/'s in-process helper tests (cli_output:
 #               every mode over arbitrary argv; corpus: the cli_args and explain_secrets fuzz
 #               corpora; manpages: --help and the man pages) and exit_status (the binary run
-#               with -V, -h, no or refused arguments). No real mount: seconds a mutant.
+#               with -V, -h, no or refused arguments) and diagnosis_text (the errno tail of a
+#               diagnosis), explain_allow_list and shown_cut. No real mount: seconds a mutant.
 #   cli-mounts  the modules only a real mount reaches (sys, volatile, front/, overlay/) with
 #               cli's real-mount tests (root, private mount namespaces): about a minute a
 #               mutant, so give it --shard K/N or --in-diff.
@@ -94,7 +95,8 @@ for set in "${sets[@]}"; do
     cli) args=(-p nydus-overlayfs --test-package=nydus-overlayfs,nydus-overlay-tests
         -f cli/src/args.rs -f cli/src/diagnostics.rs -f cli/src/display.rs -f cli/src/explain.rs
         -f cli/src/plan.rs -f cli/src/run.rs -f cli/src/main.rs)
-      tests=(--lib --test cli_output --test corpus --test manpages --test exit_status) ;;
+      tests=(--lib --test cli_output --test corpus --test manpages --test exit_status
+        --test diagnosis_text --test explain_allow_list --test shown_cut) ;;
     cli-mounts) args=(-p nydus-overlayfs --test-package=nydus-overlayfs
         -f cli/src/sys.rs -f 'cli/src/sys/*.rs' -f cli/src/volatile.rs -f 'cli/src/front/*.rs'
         -f 'cli/src/overlay/*.rs')

@@ -113,8 +113,13 @@ fn as_mount_fuse3_its_own_type_gets_the_helpers_status() {
     let mounted = front("lowerdir=/a:/b");
     let refused = front("drop_privileges,lowerdir=/a:/b");
     std::fs::remove_dir_all(&dir).unwrap();
-    for (out, status) in [(mounted, 32), (refused, 1)] {
+    for (out, status, says) in [
+        (mounted, 32, "mount point does not exist"),
+        (refused, 1, "drop_privileges is not supported"),
+    ] {
         assert_eq!(out.status.code(), Some(status), "{out:?}");
-        assert_eq!(out.stderr.iter().filter(|&&b| b == b'\n').count(), 1);
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(err.matches('\n').count(), 1, "{err}");
+        assert!(err.contains(says), "{err}");
     }
 }

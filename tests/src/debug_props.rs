@@ -44,3 +44,49 @@ pub fn kata(k: &KataVolume<'_>) {
         hidden(&debug, config.expose().raw(), &shown);
     }
 }
+
+/// Every option-level `Debug` (the parsed mount, its items and their iterator, its layers and
+/// theirs, an unescaping walk) shows a blob item's value only as its length: no
+/// `extraoption=` or `io.katacontainers.volume=` value of 8 bytes or more appears in any of
+/// them, unless a shown item holds the same text.
+pub fn options(input: &[u8], m: &nydus_overlay_core::MountOptions<'_>) {
+    use nydus_overlay_core::flags::Class;
+    use nydus_overlay_core::lowerdir::layers;
+    use nydus_overlay_core::options::{items, Unescape};
+    let all: Vec<_> = items(input).flatten().collect();
+    let mut debug = format!("{m:?} {m:#?} {:?}", items(input));
+    for item in &all {
+        debug += &format!(" {item:?} {:?}", Unescape::new(item.raw));
+        if item.class() == Class::LowerDir {
+            let value = item.value().unwrap_or_default();
+            debug += &format!(" {:?}", layers(value, item.value_offset()));
+            for layer in layers(value, item.value_offset()).flatten() {
+                debug += &format!(" {layer:?}");
+            }
+        }
+    }
+    let blob =
+        |i: &&nydus_overlay_core::options::Item<'_>| matches!(i.class(), Class::HelperOnly(_));
+    for item in all.iter().filter(blob) {
+        let Some(value) = item.value().filter(|v| v.len() >= 8) else {
+            continue;
+        };
+        let shown = all
+            .iter()
+            .filter(|i| !blob(i))
+            .any(|i| i.raw.windows(value.len()).any(|w| w == value));
+        let text = value.escape_ascii().to_string();
+        assert!(shown || !debug.contains(&text), "a blob value in {debug}");
+    }
+}
+
+/// An `option_list` pick shows its value only as a length.
+pub fn selected(s: &nydus_overlay_core::option_list::Selected<'_>) {
+    let debug = format!("{s:?}");
+    if s.value.len() >= 8 {
+        assert!(
+            !debug.contains(&s.value.escape_ascii().to_string()),
+            "{debug}"
+        );
+    }
+}

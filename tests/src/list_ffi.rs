@@ -112,6 +112,7 @@ pub fn check(list: &[&[u8]], rules: Rules, joined: Option<(&[u8], &[usize])>) {
     let (r, out) = list_select(list, c);
     assert_eq!(r, code(&core), "{rules:?} list select");
     if let Ok(s) = &core {
+        crate::debug_props::selected(s);
         let start: usize = list[..s.position].iter().map(|i| i.len()).sum();
         assert_eq!(out.position, s.position as u64);
         assert_eq!(out.count, s.count as u32);

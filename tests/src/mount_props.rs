@@ -11,6 +11,7 @@ use nydus_overlay_core::{ErrorKind, MountOptions};
 pub fn parsed(input: &[u8], m: &MountOptions<'_>, data: &[u8]) {
     flags(m.flags());
     layer_paths(m);
+    crate::debug_props::options(input, m);
     // The directories as given are the input's own items, whether or not folding drops them.
     let given = |class: Class| items(input).flatten().find(|i| i.class() == class);
     assert_eq!(
