@@ -414,17 +414,6 @@ impl fmt::Display for Role {
     }
 }
 
-impl MarkerPart {
-    /// Its path below WORKDIR.
-    fn below(self) -> &'static [u8] {
-        match self {
-            MarkerPart::Work => b"work",
-            MarkerPart::Incompat => b"work/incompat",
-            MarkerPart::Volatile => b"work/incompat/volatile",
-        }
-    }
-}
-
 impl fmt::Display for Blind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {

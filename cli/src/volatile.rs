@@ -79,6 +79,26 @@ pub enum MarkerPart {
     Volatile,
 }
 
+impl MarkerPart {
+    /// Its path below WORKDIR: the one spelling of the marker's path.
+    pub fn below(self) -> &'static [u8] {
+        match self {
+            MarkerPart::Work => b"work",
+            MarkerPart::Incompat => b"work/incompat",
+            MarkerPart::Volatile => b"work/incompat/volatile",
+        }
+    }
+
+    /// Its own name, the last part of [`MarkerPart::below`], for the walk down to it.
+    fn name(self) -> &'static CStr {
+        match self {
+            MarkerPart::Work => c"work",
+            MarkerPart::Incompat => c"incompat",
+            MarkerPart::Volatile => c"volatile",
+        }
+    }
+}
+
 /// What is wrong with the marker's directories.
 #[derive(Debug)]
 pub enum MarkerProblem {
@@ -475,12 +495,8 @@ struct Marker {
 }
 
 /// One directory on the way to the marker; `None` when it does not exist.
-fn marker_step(
-    parent: &OwnedFd,
-    part: MarkerPart,
-    name: &CStr,
-) -> Result<Option<OwnedFd>, Refusal> {
-    match dir_at(parent, name) {
+fn marker_step(parent: &OwnedFd, part: MarkerPart) -> Result<Option<OwnedFd>, Refusal> {
+    match dir_at(parent, part.name()) {
         Ok(d) => Ok(Some(d)),
         Err(e) if e.raw_os_error() == Some(libc::ENOENT) => Ok(None),
         Err(e) => Err(Refusal::Marker(MarkerProblem::Inspect(part, e))),
@@ -488,13 +504,13 @@ fn marker_step(
 }
 
 fn find_marker(wfd: &OwnedFd) -> Result<Option<Marker>, Refusal> {
-    let Some(work) = marker_step(wfd, MarkerPart::Work, c"work")? else {
+    let Some(work) = marker_step(wfd, MarkerPart::Work)? else {
         return Ok(None);
     };
-    let Some(incompat) = marker_step(&work, MarkerPart::Incompat, c"incompat")? else {
+    let Some(incompat) = marker_step(&work, MarkerPart::Incompat)? else {
         return Ok(None);
     };
-    let Some(volatile) = marker_step(&incompat, MarkerPart::Volatile, c"volatile")? else {
+    let Some(volatile) = marker_step(&incompat, MarkerPart::Volatile)? else {
         return Ok(None);
     };
     // The device and the mount (a same-device bind mount on `work` would lead outside
@@ -575,7 +591,7 @@ fn remove_marker(m: &Marker) -> Result<(), Refusal> {
         .map(|st| st.st_mode & 0o7777)
         .map_err(|e| failed(e, true))?;
     sys::unlinkat(&m.volatile, c"dirty", AtFlags::NONE).map_err(|e| failed(e, true))?;
-    sys::unlinkat(&m.incompat, c"volatile", AtFlags::REMOVEDIR).map_err(|err| {
+    sys::unlinkat(&m.incompat, MarkerPart::Volatile.name(), AtFlags::REMOVEDIR).map_err(|err| {
         let restored = sys::openat(
             Some(m.volatile.as_fd()),
             c"dirty",
@@ -704,13 +720,8 @@ impl Guard {
 mod tests {
     use super::*;
 
-    macro_rules! record_cases {
-        ($($name:ident: $input:expr => $want:expr;)*) => {$(
-            #[test]
-            fn $name() {
-                assert_eq!(Record::parse($input), $want);
-            }
-        )*};
+    fn parses(input: &[u8], want: Option<Record>) {
+        assert_eq!(Record::parse(input), want);
     }
 
     fn rec(boot: &str, mounts: &[(u64, u64)]) -> Option<Record> {
@@ -720,7 +731,8 @@ mod tests {
         })
     }
 
-    record_cases! {
+    cases! {
+        parses;
         record_of_an_older_helper: b"abc-123\n" => rec("abc-123", &[]);
         record_without_newline: b" abc-123 " => rec("abc-123", &[]);
         record_with_mounts: b"abc\n5 7\n6 8\n" => rec("abc", &[(5, 7), (6, 8)]);
@@ -751,16 +763,12 @@ mod tests {
         Err(io::Error::from_raw_os_error(n))
     }
 
-    macro_rules! answer_cases {
-        ($($name:ident: $answer:expr, $log:expr => $want:expr;)*) => {$(
-            #[test]
-            fn $name() {
-                assert_eq!(verdict($answer, $log), $want);
-            }
-        )*};
+    fn answers(answer: io::Result<()>, log: &str, want: &str) {
+        assert_eq!(verdict(answer, log), want);
     }
 
-    answer_cases! {
+    cases! {
+        answers;
         answer_ebusy_without_log: errno(libc::EBUSY), "" => "in use";
         answer_ebusy_with_its_text: errno(libc::EBUSY), "overlay: upperdir is in-use as upperdir/workdir of another mount, mount with '-o index=off' to override exclusive upperdir protection." => "in use";
         answer_ebusy_with_another_text: errno(libc::EBUSY), "overlay: something else" => "unexpected";

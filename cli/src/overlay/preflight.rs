@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use nydus_overlay_core::MountOptions;
 
 use super::{item_path, unescaped, upper_and_work, MountError};
+use crate::volatile::MarkerPart;
 
 /// Why a mount fails, seen from its paths; its text is `crate::diagnostics`'.
 #[derive(Debug)]
@@ -326,7 +327,7 @@ fn upper_work_problem(m: &MountOptions<'_>, errno: Option<i32>) -> Option<Diagno
             errno,
         });
     }
-    let marker = [work.as_slice(), b"/work/incompat/volatile"].concat();
+    let marker = [work.as_slice(), b"/", MarkerPart::Volatile.below()].concat();
     if !m.volatile() && exists(&marker) {
         return Some(Diagnosis::Marker { marker, errno });
     }
