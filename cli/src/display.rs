@@ -152,8 +152,18 @@ pub fn errno_name(e: i32) -> &'static str {
 
 /// The words of an OS error: std's text without its "(os error N)" tail.
 pub fn os_words(e: &io::Error) -> String {
-    let s = e.to_string();
-    s.split(" (os error").next().unwrap_or(&s).to_owned()
+    let mut s = e.to_string();
+    if let Some(at) = find(s.as_bytes(), b" (os error") {
+        s.truncate(at);
+    }
+    s
+}
+
+/// Where `needle` first occurs in `hay`. A plain window scan: the texts are a line long, and
+/// `str::find` with a `&str` pattern would link std's Two-Way searcher into the helper for them.
+/// `needle` is never empty.
+pub fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
 }
 
 /// ` [ENOENT]` for an OS error, empty for another.
@@ -200,6 +210,30 @@ pub(crate) mod tests {
         invalid_utf8: b"/t\xff\xfe" => "/t\\xff\\xfe";
         truncated_utf8: b"a\xc3" => "a\\xc3";
         empty: b"" => "";
+    }
+
+    fn words(e: io::Error, want: &str) {
+        assert_eq!(os_words(&e), want);
+    }
+
+    cases! {
+        words;
+        os_error_loses_its_tail: io::Error::from_raw_os_error(libc::ENOENT) => "No such file or directory";
+        custom_error_kept_whole: io::Error::other("boot record unreadable") => "boot record unreadable";
+        custom_error_cut_at_the_first_tail: io::Error::other("a (os error 1) b (os error 2)") => "a";
+    }
+
+    fn finds(hay: &[u8], needle: &[u8], want: Option<usize>) {
+        assert_eq!(find(hay, needle), want);
+    }
+
+    cases! {
+        finds;
+        find_at_start: b"abc", b"ab" => Some(0);
+        find_first_of_two: b"xabab", b"ab" => Some(1);
+        find_at_end: b"xyab", b"ab" => Some(2);
+        find_none: b"aab", b"abc" => None;
+        find_in_shorter_hay: b"a", b"ab" => None;
     }
 
     #[test]

@@ -13,6 +13,7 @@ use nydus_overlay_core::options::{escaped_item_len, Unescape};
 use nydus_overlay_core::MountOptions;
 
 use super::{as_cstr, cstr, escape_value, in_dir, Fresh, MountError, MountStep, MAX_PARAM};
+use crate::display;
 use crate::sys::{self, MountAttrs, OFlags};
 
 /// What the kernel's answer to a probe means for this path.
@@ -40,7 +41,9 @@ pub fn after_fsopen(errno: Option<i32>) -> KernelAnswer {
 pub fn after_lowerdir_plus(errno: Option<i32>, log: &str) -> KernelAnswer {
     match errno {
         None => KernelAnswer::Supported,
-        Some(libc::EINVAL) if log.contains("Unknown parameter") => KernelAnswer::Unsupported,
+        Some(libc::EINVAL) if display::find(log.as_bytes(), b"Unknown parameter").is_some() => {
+            KernelAnswer::Unsupported
+        }
         Some(_) => KernelAnswer::Error,
     }
 }
