@@ -48,7 +48,10 @@ pub const BOOT_RECORD_TMP: &CStr = c".nydus-overlayfs-volatile-boot.tmp";
 pub const LOCK_FILE: &CStr = c".nydus-overlayfs-volatile-lock";
 /// How many seconds the helper waits for another helper's lock before it refuses.
 pub const LOCK_WAIT_SECS: u64 = 5;
-const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(LOCK_WAIT_SECS);
+/// The pause between two tries for the lock; [`LOCK_WAIT_SECS`] is counted in these pauses
+/// (no clock read: `Instant` would link std's time code into the helper for this one wait).
+const LOCK_PAUSE: std::time::Duration = std::time::Duration::from_millis(10);
+const LOCK_TRIES: u64 = LOCK_WAIT_SECS * 100;
 /// The most bytes a boot record may hold.
 pub const RECORD_LIMIT: usize = 4096;
 /// The most volatile overlays a boot record lists (the oldest is dropped first).
@@ -314,11 +317,15 @@ fn read_boot_id() -> io::Result<Vec<u8>> {
 
 /// Whether this process is in the initial user namespace (its `uid_map` maps everything).
 fn read_initial_userns() -> bool {
-    std::fs::read("/proc/self/uid_map").is_ok_and(|m| {
-        m.split(|b| b.is_ascii_whitespace())
-            .filter(|w| !w.is_empty())
-            .eq([&b"0"[..], b"0", b"4294967295"])
-    })
+    std::fs::read("/proc/self/uid_map").is_ok_and(|m| maps_everything(&m))
+}
+
+/// Whether a `uid_map` is the initial namespace's one line, `0 0 4294967295`.
+fn maps_everything(uid_map: &[u8]) -> bool {
+    uid_map
+        .split(|b| b.is_ascii_whitespace())
+        .filter(|w| !w.is_empty())
+        .eq([&b"0"[..], b"0", b"4294967295"])
 }
 
 /// What the helper reads from its own /proc before `-N` enters another mount namespace, whose
@@ -604,7 +611,7 @@ fn remove_marker(m: &Marker) -> Result<(), Refusal> {
 }
 
 /// Takes the exclusive lock on [`LOCK_FILE`] in WORKDIR, creating it (`0600`) unless `fake`;
-/// another helper's lock is waited for, up to [`LOCK_WAIT`]. `None`: fake mode and no file.
+/// another helper's lock is waited for, up to [`LOCK_WAIT_SECS`] (in [`LOCK_PAUSE`]s). `None`: fake mode and no file.
 fn lock(wfd: &OwnedFd, fake: bool) -> Result<Option<OwnedFd>, Refusal> {
     let mut flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY;
     if !fake {
@@ -619,14 +626,13 @@ fn lock(wfd: &OwnedFd, fake: bool) -> Result<Option<OwnedFd>, Refusal> {
     if st.st_mode & libc::S_IFMT != libc::S_IFREG || st.st_uid != sys::euid() {
         return Err(Refusal::LockNotOurs);
     }
-    let start = std::time::Instant::now();
-    while !sys::try_lock_exclusive(&f).map_err(Refusal::LockWorkdir)? {
-        if start.elapsed() >= LOCK_WAIT {
-            return Err(Refusal::LockBusy);
+    for _ in 0..LOCK_TRIES {
+        if sys::try_lock_exclusive(&f).map_err(Refusal::LockWorkdir)? {
+            return Ok(Some(f));
         }
-        std::thread::sleep(std::time::Duration::from_millis(10));
+        std::thread::sleep(LOCK_PAUSE);
     }
-    Ok(Some(f))
+    Err(Refusal::LockBusy)
 }
 
 /// Checks for the marker under an exclusive lock and removes it when every condition holds;
@@ -779,6 +785,41 @@ mod tests {
         answer_other_errno: errno(libc::ELOOP), "" => "unexpected";
         answer_eperm: errno(libc::EPERM), "" => "unexpected";
         answer_accepted: Ok(()), "" => "unexpected";
+    }
+
+    fn initial(uid_map: &[u8], want: bool) {
+        assert_eq!(maps_everything(uid_map), want);
+    }
+
+    cases! {
+        initial;
+        uid_map_initial: b"         0          0 4294967295\n" => true;
+        uid_map_initial_bare: b"0 0 4294967295" => true;
+        uid_map_shifted: b"         0     100000      65536\n" => false;
+        uid_map_two_lines: b"0 0 4294967295\n0 0 4294967295\n" => false;
+        uid_map_empty: b"" => false;
+    }
+
+    /// Another open file holds the lock: `lock` tries for [`LOCK_WAIT_SECS`] of pauses, then
+    /// refuses; the wait is counted in pauses, so it is never shorter than promised.
+    #[test]
+    fn a_held_lock_is_waited_for_then_refused() {
+        let dir = std::env::temp_dir().join(format!("nydus-lock-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let cdir = CString::new(dir.as_os_str().as_encoded_bytes()).unwrap();
+        let wfd = named_dir(&cdir).unwrap();
+        let flags = OFlags::RDONLY | OFlags::CREAT;
+        let holder = sys::openat(Some(wfd.as_fd()), LOCK_FILE, flags).unwrap();
+        assert!(sys::try_lock_exclusive(&holder).unwrap());
+        let start = std::time::Instant::now();
+        let got = lock(&wfd, false);
+        let waited = start.elapsed();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(matches!(got, Err(Refusal::LockBusy)), "{got:?}");
+        assert!(
+            waited >= std::time::Duration::from_secs(LOCK_WAIT_SECS),
+            "{waited:?}"
+        );
     }
 
     #[test]
