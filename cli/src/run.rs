@@ -242,7 +242,12 @@ fn volatile_rule(
     target: &[u8],
     io: &mut Io<'_>,
 ) -> Result<Option<(volatile::Guard, diagnostics::Pair)>, Failure> {
-    let (Some((u, w)), true) = (overlay::upper_and_work(m), m.volatile()) else {
+    // `volatile` first: the paths are unescaped (two allocations) only for a mount that
+    // needs them.
+    if !m.volatile() {
+        return Ok(None);
+    }
+    let Some((u, w)) = overlay::upper_and_work(m) else {
         return Ok(None);
     };
     let pair = diagnostics::Pair {
