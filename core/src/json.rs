@@ -840,7 +840,7 @@ impl<'a> Secret<'a> {
 
 impl fmt::Debug for Secret<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "<redacted {} bytes>", self.len())
+        fmt::Debug::fmt(&crate::show::Redacted(self.len()), f)
     }
 }
 

@@ -1,6 +1,7 @@
 //! Entry points over an overlay option string: parse, walk the layers, unescape a path, write
 //! the kernel data.
 
+use nydus_overlay_core::lowerdir::Layer;
 use nydus_overlay_core::mount::LAYERS_END;
 use nydus_overlay_core::options::{unescape_into, unescaped_len, Item};
 use nydus_overlay_core::{Error, ErrorKind, MountOptions};
@@ -160,17 +161,12 @@ ffi_fn! {
         let m = MountOptions::parse(input)?;
         let c = usize::try_from(cursor).map_err(|_| Code::INVALID_ARGUMENT)?;
         let (layer, next) = m.layer_at(c).ok_or(Code::INVALID_ARGUMENT)?;
-        let l = nydus_overlay_layer {
-            raw: nydus_overlay_span::at(layer.offset, layer.raw.len()),
-            path_len: layer.path_len() as u64,
-            data_only: layer.data_only.into(),
-            reserved: 0,
-            next: if next == LAYERS_END {
-                NYDUS_OVERLAY_CURSOR_END
-            } else {
-                next as u64
-            },
+        let next = if next == LAYERS_END {
+            NYDUS_OVERLAY_CURSOR_END
+        } else {
+            next as u64
         };
+        let l = layer_out(&layer, next);
         // SAFETY: checked non-null; the caller guarantees it is writable.
         unsafe { put(out, l) };
         Ok(())
@@ -226,5 +222,17 @@ ffi_fn! {
         let m = MountOptions::parse(input)?;
         // SAFETY: `out_len` checked non-null; the caller guarantees it is writable.
         unsafe { write_sized(out, out_len, m.data_len(), |out| m.write_data(out)) }
+    }
+}
+
+/// A layer as the C API writes it, whose following layer is at cursor `next` (the one spelling
+/// for `nydus_overlay_next_layer` and `nydus_overlay_layers`).
+pub(crate) fn layer_out(layer: &Layer<'_>, next: u64) -> nydus_overlay_layer {
+    nydus_overlay_layer {
+        raw: nydus_overlay_span::at(layer.offset, layer.raw.len()),
+        path_len: layer.path_len() as u64,
+        data_only: layer.data_only.into(),
+        reserved: 0,
+        next,
     }
 }

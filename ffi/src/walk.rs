@@ -13,7 +13,9 @@ use nydus_overlay_core::MountOptions;
 
 use crate::blobs::{decode_kata, metadata_of, span};
 use crate::guard::{ffi_fn, input, output, put, Ret};
-use crate::options::{nydus_overlay_layer, nydus_overlay_span, NYDUS_OVERLAY_CURSOR_END};
+use crate::options::{
+    layer_out, nydus_overlay_layer, nydus_overlay_span, NYDUS_OVERLAY_CURSOR_END,
+};
 use crate::result::Code;
 
 /// One entry of a Kata metadata map: key and value spans. An entry is two spans with nothing
@@ -88,13 +90,7 @@ ffi_fn! {
             let next = layers
                 .peek()
                 .map_or(NYDUS_OVERLAY_CURSOR_END, |l| l.offset as u64);
-            Some(nydus_overlay_layer {
-                raw: nydus_overlay_span::at(layer.offset, layer.raw.len()),
-                path_len: layer.path_len() as u64,
-                data_only: layer.data_only.into(),
-                reserved: 0,
-                next,
-            })
+            Some(layer_out(&layer, next))
         });
         // SAFETY: the caller's contract above; `count` checked non-null.
         unsafe { fill(out, cap, count, m.lower_count(), walk) }
