@@ -275,18 +275,23 @@ fn volatile_rule(
 
 fn run_mount(a: &Args, io: &mut Io<'_>) -> Result<(), Failure> {
     let target = a.target.as_deref().unwrap_or_default();
+    // Parsing reads only the bytes, so it comes first; its failures are still reported after
+    // the namespace's, as before.
+    let parsed = a.options.as_deref().map(MountOptions::parse);
     if let Some(ns) = &a.namespace {
-        volatile::before_entering_namespace();
+        // What the volatile rule must not read through the other namespace's /proc, read
+        // here only for a mount that will need it.
+        if matches!(&parsed, Some(Ok(m)) if m.volatile()) {
+            volatile::before_entering_namespace();
+        }
         enter_namespace(ns)?;
     }
-    let opts = a
-        .options
-        .as_deref()
-        .ok_or_else(|| Failure::NoOptions(target.to_vec()))?;
-    let m = MountOptions::parse(opts).map_err(|err| Failure::Options {
-        target: Some(target.to_vec()),
-        err,
-    })?;
+    let m = parsed
+        .ok_or_else(|| Failure::NoOptions(target.to_vec()))?
+        .map_err(|err| Failure::Options {
+            target: Some(target.to_vec()),
+            err,
+        })?;
     let source = a.source.as_deref().unwrap_or(b"overlay");
     let plan = overlay::plan(&m);
     if a.verbose {

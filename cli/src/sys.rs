@@ -328,6 +328,10 @@ pub fn mount_id(path: &CStr) -> io::Result<Option<u64>> {
     Ok((stx.stx_mask & libc::STATX_MNT_ID != 0).then_some(stx.stx_mnt_id))
 }
 
+/// `OVERLAYFS_SUPER_MAGIC`: the `f_type` of `statfs(2)` and the `sb_magic` of `statmount(2)`
+/// for an overlay.
+pub const OVERLAY_MAGIC: u64 = 0x794c_7630;
+
 /// What `statfs(2)` says of the filesystem `path` lies on (following symlinks).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FsInfo {
@@ -683,8 +687,7 @@ pub mod mounts {
 
     /// Whether the helper runs as root (effective uid 0; `geteuid(2)`).
     pub fn is_root() -> bool {
-        // SAFETY: geteuid takes no arguments and cannot fail.
-        unsafe { libc::geteuid() == 0 }
+        super::euid() == 0
     }
 
     /// Whether the filesystem `fd` lies on is mounted read-only there (`fstatvfs(2)`,

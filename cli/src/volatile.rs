@@ -36,6 +36,7 @@ use std::ffi::{CStr, CString};
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 
+use crate::display::find;
 use crate::sys::{self, mounts, AtFlags, OFlags};
 
 /// The file the helper keeps in WORKDIR: the boot id of the volatile mounts it made on the
@@ -59,8 +60,6 @@ pub const RECORD_MOUNTS: usize = 16;
 /// How many bytes of the record helpers before the mount list read (and trimmed) as the boot
 /// id.
 const OLD_READ: usize = 64;
-/// `OVERLAYFS_SUPER_MAGIC`.
-const OVERLAY_MAGIC: u64 = 0x794c_7630;
 
 /// Which directory of the pair.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -445,7 +444,7 @@ fn kernel_says_free(dir: &OwnedFd, role: Role) -> Result<(), Refusal> {
 /// The kernel's answer to the probe of `role`: its errno, and the error text of the fs
 /// context's log (empty when the kernel logged elsewhere). `Ok` is a clear "not in use".
 fn read_answer(role: Role, answer: io::Result<()>, log: String) -> Result<(), Refusal> {
-    let says = |text: &str| log.is_empty() || log.contains(text);
+    let says = |text: &str| log.is_empty() || find(log.as_bytes(), text.as_bytes()).is_some();
     match answer {
         Err(e) if e.raw_os_error() == Some(libc::EBUSY) && says(IN_USE_TEXT) => {
             Err(Refusal::Probe(role, ProbeAnswer::InUse))
@@ -689,7 +688,7 @@ pub fn prepare(upper: &[u8], work: &[u8], fake: bool) -> Result<(Guard, Outcome)
 fn mounted_overlay(target: &[u8]) -> Option<Recorded> {
     let id = mounts::unique_id(&CString::new(target).ok()?).ok()??;
     let m = mounts::stat(id, 0, mounts::Ask::SB_BASIC.and(mounts::Ask::MNT_NS_ID)).ok()?;
-    (m.sb_magic == Some(OVERLAY_MAGIC)).then_some(Recorded { ns: m.ns_id?, id })
+    (m.sb_magic == Some(sys::OVERLAY_MAGIC)).then_some(Recorded { ns: m.ns_id?, id })
 }
 
 impl Guard {

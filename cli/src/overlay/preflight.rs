@@ -125,9 +125,6 @@ const REFUSED_PAIR: i32 = libc::EINVAL;
 /// What overlayfs answers for overlapping layers: the errno [`preflight`] gives them.
 const OVERLAPPING: i32 = libc::ELOOP;
 
-/// `OVERLAYFS_SUPER_MAGIC`.
-const OVERLAY_MAGIC: u64 = 0x794c_7630;
-
 /// Where a diagnosis takes its errno from: the kernel's known answer (`-f`), or the failed
 /// mount's error (the real run).
 #[derive(Debug, Clone, Copy)]
@@ -222,7 +219,7 @@ fn unwritable(m: &MountOptions<'_>, errno: Errno) -> Option<Diagnosis> {
         else {
             continue;
         };
-        let why = if fs.magic == OVERLAY_MAGIC {
+        let why = if fs.magic == crate::sys::OVERLAY_MAGIC {
             Unwritable::Overlay
         } else if fs.read_only {
             Unwritable::ReadOnly
