@@ -302,3 +302,16 @@ fn scalars_debug_shows_no_text() {
     assert_hidden("Debug of Scalars", &out, MARKER);
     assert!(!out.contains("auth") && !out.contains("after"), "{out}");
 }
+
+/// The layer iterator's `Debug` shows where it stands in the `lowerdir=` value (its text, its
+/// offset in the option string, its position), so a runtime debugging a walk sees it.
+#[test]
+fn layers_debug_shows_the_walk_position() {
+    let m = MountOptions::parse(b"lowerdir=/p/a:/p/b").unwrap();
+    let mut walk = m.layers();
+    walk.next();
+    let out = format!("{walk:?}");
+    for shown in ["Layers", "\"/p/a:/p/b\"", "base: 9", "pos: 5"] {
+        assert!(out.contains(shown), "Debug lost {shown}: {out}");
+    }
+}
