@@ -517,6 +517,7 @@ cases! {
     cursor_data_only_with_upper: b"lowerdir=/l1:/l2::/d1::/d2,upperdir=/u,workdir=/w";
     cursor_folded_single_layer: b"ro,lowerdir=/only,upperdir=/u,workdir=/w";
     cursor_one_byte_layers: b"lowerdir=a:b::c";
+    cursor_after_an_escaped_colon_is_refused: br"lowerdir=/a\:b:/c";
 }
 
 /// The cursors of the walk, and what an offset no call returned gives.
