@@ -3,59 +3,111 @@
 //! checks it on every blob the `extra_raw` and `kata_volume` targets decode, so the fuzz
 //! corpora reach every redacting `Debug`.
 
-use nydus_overlay_core::extra::ExtraOption;
-use nydus_overlay_core::json::JsonStr;
-use nydus_overlay_core::kata::KataVolume;
+use std::ops::Range;
 
-/// `secret`'s raw text is not in `debug`, unless it is short or also a shown value (then its
-/// presence proves nothing).
-fn hidden(debug: &str, secret: &str, shown: &[Option<JsonStr<'_>>]) {
-    let also_shown = shown.iter().flatten().any(|s| s.raw().contains(secret));
-    if secret.len() >= 8 && !also_shown {
-        assert!(!debug.contains(secret), "{secret:?} in {debug}");
-    }
+use nydus_overlay_core::extra::{self, ExtraOption};
+use nydus_overlay_core::kata::{self, KataVolume};
+
+/// Where `part`, a slice of `whole`, lies in it.
+fn span_in(whole: &[u8], part: &[u8]) -> Range<usize> {
+    let start = (part.as_ptr() as usize)
+        .checked_sub(whole.as_ptr() as usize)
+        .expect("a slice of the text");
+    assert!(start + part.len() <= whole.len(), "a slice of the text");
+    start..start + part.len()
 }
 
-/// The `extraoption`'s config is redacted in its `Debug`.
-pub fn extra(e: &ExtraOption<'_>) {
-    let debug = format!("{e:?}");
-    if let Some(config) = e.config {
-        hidden(
-            &debug,
-            config.expose().raw(),
-            &[e.source, e.snapshotdir, e.fs_version],
-        );
+/// `text` with the letters and digits of `span` changed (`q` for any other, `z` for `q`), the
+/// byte after a `\` and the four after `\u` kept, so an escape stays the same escape and the
+/// text parses into the same items, fields and lengths.
+fn reletter(text: &[u8], span: Range<usize>) -> Vec<u8> {
+    let mut out = text.to_vec();
+    let mut i = span.start;
+    while i < span.end {
+        match out[i] {
+            b'\\' if out.get(i + 1) == Some(&b'u') => i += 6,
+            b'\\' => i += 2,
+            b'q' => (out[i], i) = (b'z', i + 1),
+            b if b.is_ascii_alphanumeric() => (out[i], i) = (b'q', i + 1),
+            _ => i += 1,
+        }
     }
+    out
+}
+
+/// The `Debug` of what `decode` makes of `text` does not change when the letters of `secret`,
+/// a slice of `text`, do: it shows at most the secret's length. A comparison, not a search, so a
+/// secret that spells a field's name (`snapshotdir`) is no false alarm.
+fn hidden(text: &[u8], secret: &str, debug: impl Fn(&[u8]) -> String) {
+    let changed = reletter(text, span_in(text, secret.as_bytes()));
+    assert!(
+        debug(text) == debug(&changed),
+        "a secret of {} bytes shows in a Debug",
+        secret.len()
+    );
+}
+
+/// The `extraoption`'s config, decoded from `json`, is redacted in its `Debug`.
+pub fn extra(json: &[u8], e: &ExtraOption<'_>) {
+    if let Some(config) = e.config {
+        hidden(json, config.expose().raw(), |t| {
+            let e = extra::decode_json(t).expect("the same document with other letters decodes");
+            format!("{e:?}")
+        });
+    }
+    let debug = format!("{e:?}");
     assert!(!debug.contains(e.expose_json()) || e.expose_json().len() < 8);
 }
 
-/// A Kata volume's options and nydus config are redacted in its `Debug`.
-pub fn kata(k: &KataVolume<'_>) {
-    let debug = format!("{k:?}");
-    let shown = [
-        k.source,
-        k.fs_type,
-        k.nydus_image.and_then(|n| n.snapshot_dir),
-    ];
+/// A Kata volume's options and nydus config, decoded from `json`, are redacted in its `Debug`.
+pub fn kata(json: &[u8], k: &KataVolume<'_>) {
+    let debug = |t: &[u8]| {
+        let k = kata::decode_json(t).expect("the same document with other letters decodes");
+        format!("{k:?}")
+    };
     for option in k.options() {
-        hidden(&debug, option.expose().raw(), &shown);
+        hidden(json, option.expose().raw(), debug);
     }
     if let Some(config) = k.nydus_image.and_then(|n| n.config) {
-        hidden(&debug, config.expose().raw(), &shown);
+        hidden(json, config.expose().raw(), debug);
     }
 }
 
 /// Every option-level `Debug` (the parsed mount, its items and their iterator, its layers and
-/// theirs, an unescaping walk) shows a blob item's value only as its length: no
-/// `extraoption=` or `io.katacontainers.volume=` value of 8 bytes or more appears in any of
-/// them, unless a shown item (a kernel item, or a helper-only item's key) holds the same text.
+/// theirs, an unescaping walk) shows a blob item's value only as its length: changing the
+/// letters and digits of one `extraoption=` or `io.katacontainers.volume=` value (separators
+/// and escapes kept, so the items stay the same) changes none of them. A comparison, not a
+/// search: a value such as `volatile` may also be a field's name in the text.
 pub fn options(input: &[u8], m: &nydus_overlay_core::MountOptions<'_>) {
+    use nydus_overlay_core::flags::Class;
+    use nydus_overlay_core::options::items;
+    let before = all_debug(input, m);
+    for item in items(input).flatten() {
+        if !matches!(item.class(), Class::HelperOnly(_)) {
+            continue;
+        }
+        let Some(value) = item.value() else {
+            continue;
+        };
+        let changed = reletter(input, span_in(input, value));
+        let again = nydus_overlay_core::MountOptions::parse(&changed)
+            .expect("the same items with other letters parse alike");
+        assert!(
+            all_debug(&changed, &again) == before,
+            "a blob value of {} bytes shows in a Debug",
+            value.len()
+        );
+    }
+}
+
+/// The `Debug` of `m`, of every item of `input` with its unescaping walk, and of every
+/// `lowerdir=` item's layers, in one string.
+fn all_debug(input: &[u8], m: &nydus_overlay_core::MountOptions<'_>) -> String {
     use nydus_overlay_core::flags::Class;
     use nydus_overlay_core::lowerdir::layers;
     use nydus_overlay_core::options::{items, Unescape};
-    let all: Vec<_> = items(input).flatten().collect();
     let mut debug = format!("{m:?} {m:#?} {:?}", items(input));
-    for item in &all {
+    for item in items(input).flatten() {
         debug += &format!(" {item:?} {:?}", Unescape::new(item.raw));
         if item.class() == Class::LowerDir {
             let value = item.value().unwrap_or_default();
@@ -65,33 +117,20 @@ pub fn options(input: &[u8], m: &nydus_overlay_core::MountOptions<'_>) {
             }
         }
     }
-    let blob =
-        |i: &&nydus_overlay_core::options::Item<'_>| matches!(i.class(), Class::HelperOnly(_));
-    for item in all.iter().filter(blob) {
-        let Some(value) = item.value().filter(|v| v.len() >= 8) else {
-            continue;
-        };
-        // What a Debug may show: a kernel item whole, a helper-only item's key (all of it
-        // when it has no `=`, as `x-foo` may not).
-        let shown = all.iter().any(|i| {
-            let visible = if blob(&i) { i.key() } else { i.raw };
-            visible.windows(value.len()).any(|w| w == value)
-        });
-        let text = value.escape_ascii().to_string();
-        assert!(
-            shown || !debug.contains(&text),
-            "a blob value {text} in {debug}"
-        );
-    }
+    debug
 }
 
-/// An `option_list` pick shows its value only as a length.
+/// An `option_list` pick shows its value only as a length: its `Debug` is the same for any
+/// other value of that length.
 pub fn selected(s: &nydus_overlay_core::option_list::Selected<'_>) {
-    let debug = format!("{s:?}");
-    if s.value.len() >= 8 {
-        assert!(
-            !debug.contains(&s.value.escape_ascii().to_string()),
-            "{debug}"
-        );
-    }
+    let other = reletter(s.value, 0..s.value.len());
+    let changed = nydus_overlay_core::option_list::Selected {
+        value: &other,
+        ..*s
+    };
+    assert!(
+        format!("{s:?}") == format!("{changed:?}"),
+        "a picked value of {} bytes shows in its Debug",
+        s.value.len()
+    );
 }

@@ -268,7 +268,7 @@ pub fn extra_raw(data: &[u8]) {
     check_str(e.fs_version, obj.get("fs_version"));
     let _ = e.check(extra::Rules::Go);
     let _ = e.check(extra::Rules::Rust);
-    crate::debug_props::extra(&e);
+    crate::debug_props::extra(json, &e);
 }
 
 /// Values encoded as Go encodes them.
@@ -336,7 +336,7 @@ pub fn kata_volume(data: &[u8]) {
     let Ok(k) = kata::decode_json(data) else {
         return;
     };
-    crate::debug_props::kata(&k);
+    crate::debug_props::kata(data, &k);
     let Some(v) = serde_value(data) else { return };
     assert_eq!(v["volume_type"].as_str(), Some(k.volume_type.as_str()));
     check_str(k.source, v.get("source"));
