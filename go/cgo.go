@@ -113,6 +113,22 @@ func unescapeSpans(op string, json []byte, spans []C.nydus_overlay_span, out []b
 	return newText(out, 0, uint64(n)), nil
 }
 
+// halves makes a buffer of two halves of half bytes each and runs call on the first: the
+// library writes the decoded JSON there, and the unescaped strings go into the second (they
+// never need more than the JSON's length). When call answers that the JSON needs more (its
+// second result), it runs once more with halves that large. It returns the buffer, the size
+// of a half and call's result.
+func halves(half int, call func(first []byte) (C.int32_t, int)) ([]byte, int, C.int32_t) {
+	buf := make([]byte, 2*half)
+	r, need := call(buf[:half])
+	if r == C.NYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL && need > half {
+		half = need
+		buf = make([]byte, 2*half)
+		r, _ = call(buf[:half])
+	}
+	return buf, half, r
+}
+
 // scratch is a decode buffer the library writes into; the results are copied out of it (one
 // string per decode), so it is reused, through a pool, instead of allocated per call.
 type scratch struct{ b []byte }

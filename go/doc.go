@@ -50,8 +50,9 @@
 // [DecodeExtraOption] is one call into the library, which decodes the value and unescapes every
 // field into one buffer; the fields are substrings of one string copied from it.
 // [DecodeKataVolume] makes a fixed number of calls whatever the number of options and metadata
-// entries, and [Layers] one, so each takes time linear in its input. BENCHMARKS.md compares
-// them with encoding/base64 + encoding/json.
+// entries; [Layers] makes one to find every layer and one per layer to unescape its path. So
+// each takes time linear in its input. BENCHMARKS.md compares them with encoding/base64 +
+// encoding/json.
 //
 // # Errors
 //

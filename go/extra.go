@@ -113,24 +113,18 @@ func (d *extraDecode) fields(t text, spans *[4]C.nydus_overlay_span) *ExtraOptio
 // inLen bytes, which bound the selected value), then unescapes the fields into the second half
 // in one more call.
 func (d *extraDecode) decode(op string, inLen int, call func(buf []byte) C.int32_t) (*ExtraOption, error) {
-	half := decodedLenGuess(inLen)
-	buf := make([]byte, 2*half)
-	r := call(buf[:half])
-	if r == C.NYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL && int(d.c.json_len) > half {
-		half = int(d.c.json_len)
-		buf = make([]byte, 2*half)
-		r = call(buf[:half])
-	}
+	buf, half, r := halves(decodedLenGuess(inLen), func(first []byte) (C.int32_t, int) {
+		return call(first), int(d.c.json_len)
+	})
 	if r != C.NYDUS_OVERLAY_OK {
 		return nil, newError(op, r)
 	}
 	spans := [4]C.nydus_overlay_span{d.c.source, d.c.config, d.c.snapshotdir, d.c.fs_version}
-	json, out := buf[:d.c.json_len], buf[half:]
-	var n C.size_t
-	if r := C.nydus_overlay_json_unescape_spans(ptr(json), size(json), &spans[0], 4, ptr(out), size(out), &n); r != C.NYDUS_OVERLAY_OK {
-		return nil, newError(op, r)
+	t, err := unescapeSpans(op, buf[:d.c.json_len], spans[:], buf[half:])
+	if err != nil {
+		return nil, err
 	}
-	return d.fields(newText(out, 0, uint64(n)), &spans), nil
+	return d.fields(t, &spans), nil
 }
 
 // ExtraOptionFromOptions picks the extraoption= item from a mount's option list, as Kata's

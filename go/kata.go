@@ -200,16 +200,9 @@ const (
 // linear in the size of the volume.
 func decodeKata(op string, b64 string) (*KataVolume, error) {
 	var k C.nydus_overlay_kata_volume
-	half := decodedLenGuess(len(b64))
-	// The JSON goes into the first half, the unescaped strings into the second (they never
-	// need more than the JSON's length).
-	buf := make([]byte, 2*half)
-	r := C.nydus_overlay_kata_decode(strPtr(b64), C.size_t(len(b64)), ptr(buf), C.size_t(half), &k)
-	if r == C.NYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL && int(k.json_len) > half {
-		half = int(k.json_len)
-		buf = make([]byte, 2*half)
-		r = C.nydus_overlay_kata_decode(strPtr(b64), C.size_t(len(b64)), ptr(buf), C.size_t(half), &k)
-	}
+	buf, half, r := halves(decodedLenGuess(len(b64)), func(first []byte) (C.int32_t, int) {
+		return C.nydus_overlay_kata_decode(strPtr(b64), C.size_t(len(b64)), ptr(first), size(first), &k), int(k.json_len)
+	})
 	if r != C.NYDUS_OVERLAY_OK {
 		return nil, newError(op, r)
 	}
