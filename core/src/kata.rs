@@ -138,32 +138,29 @@ json_object! {
     }
 }
 
-/// How many strings a JSON array of strings, or a JSON object of string values, holds. The
+/// Counts the strings of a JSON array of strings, or of a JSON object of string values. The
 /// mapping checks the shape and counts; the strings themselves are read later, in place, by a
 /// [`Scanner`] from the member's position.
-#[derive(Copy, Clone, Debug, Default)]
-struct Count(usize);
-
 struct CountVisitor;
 
 impl<'de> Visitor<'de> for CountVisitor {
-    type Value = Count;
+    type Value = usize;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("an array of strings or a map of strings")
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> core::result::Result<Count, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> core::result::Result<usize, A::Error> {
         let mut n = 0;
         while seq.next_element::<JsonStr<'de>>()?.is_some() {
             n += 1;
         }
-        Ok(Count(n))
+        Ok(n)
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> core::result::Result<Count, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> core::result::Result<usize, A::Error> {
         let mut n = 0;
         while map.next_entry::<JsonStr<'de>, JsonStr<'de>>()?.is_some() {
             n += 1;
         }
-        Ok(Count(n))
+        Ok(n)
     }
 }
 
@@ -172,7 +169,7 @@ impl<'de> Visitor<'de> for CountVisitor {
 struct StrList(usize);
 impl<'de> Deserialize<'de> for StrList {
     fn deserialize<D: Deserializer<'de>>(d: D) -> core::result::Result<Self, D::Error> {
-        d.deserialize_seq(CountVisitor).map(|c| StrList(c.0))
+        d.deserialize_seq(CountVisitor).map(StrList)
     }
 }
 
@@ -182,7 +179,7 @@ struct StrMap<'a>(usize, PhantomData<&'a str>);
 impl<'de> Deserialize<'de> for StrMap<'_> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> core::result::Result<Self, D::Error> {
         d.deserialize_map(CountVisitor)
-            .map(|c| StrMap(c.0, PhantomData))
+            .map(|n| StrMap(n, PhantomData))
     }
 }
 
@@ -206,20 +203,26 @@ json_object! {
 }
 
 /// The `options` strings of a Kata volume, in order. Each is a [`Secret`]: producers put
-/// credentials there. `Debug` shows no text.
+/// credentials there. `Debug` shows no text. Its length is known (the mapping counted them).
 #[derive(Clone)]
-pub struct Options<'a>(Option<Scanner<'a>>);
+pub struct Options<'a>(Walk<'a>);
 
 impl<'a> Iterator for Options<'a> {
     type Item = Secret<'a>;
     fn next(&mut self) -> Option<Secret<'a>> {
         // The mapping checked that the array holds only strings.
-        self.0.as_mut()?.find_map(|t| match t {
-            Ok(Token::Value(Value::String(s), _)) => Some(Secret::new(s)),
+        let s = self.0.tokens()?.find_map(|t| match t {
+            Ok(Token::Value(Value::String(s), _)) => Some(s),
             _ => None,
-        })
+        });
+        self.0.took(s).map(Secret::new)
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.0.left, Some(self.0.left))
     }
 }
+
+impl ExactSizeIterator for Options<'_> {}
 
 impl fmt::Debug for Options<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -229,23 +232,51 @@ impl fmt::Debug for Options<'_> {
 
 /// Key/value pairs of a metadata map, in JSON order (duplicates kept, as written). Keys are
 /// plain [`JsonStr`]s (label names); values are [`Secret`]s (snapshot labels can carry
-/// credentials). `Debug` shows no text.
+/// credentials). `Debug` shows no text. Its length is known (the mapping counted them).
 #[derive(Clone)]
-pub struct Metadata<'a>(Option<Scanner<'a>>);
+pub struct Metadata<'a>(Walk<'a>);
 
 impl<'a> Iterator for Metadata<'a> {
     type Item = (JsonStr<'a>, Secret<'a>);
     fn next(&mut self) -> Option<Self::Item> {
         // The mapping checked that every value is a string: a key is followed by its value.
-        let tokens = self.0.as_mut()?;
+        let tokens = self.0.tokens()?;
         let key = tokens.find_map(|t| match t {
             Ok(Token::Key(k, _)) => Some(k),
             _ => None,
-        })?;
-        match tokens.next()? {
-            Ok(Token::Value(Value::String(v), _)) => Some((key, Secret::new(v))),
+        });
+        let entry = match (key, tokens.next()) {
+            (Some(k), Some(Ok(Token::Value(Value::String(v), _)))) => Some((k, Secret::new(v))),
             _ => None,
-        }
+        };
+        self.0.took(entry)
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.0.left, Some(self.0.left))
+    }
+}
+
+impl ExactSizeIterator for Metadata<'_> {}
+
+/// The walk behind [`Options`] and [`Metadata`]: the tokens of the member from its value on,
+/// and how many strings or entries are left (the mapping's count).
+#[derive(Clone)]
+struct Walk<'a> {
+    tokens: Option<Scanner<'a>>,
+    left: usize,
+}
+
+impl<'a> Walk<'a> {
+    /// The tokens, while some string or entry is left.
+    fn tokens(&mut self) -> Option<&mut Scanner<'a>> {
+        self.tokens.as_mut().filter(|_| self.left > 0)
+    }
+
+    /// Counts `found` as taken; a walk that ends early (it cannot: the mapping counted) ends
+    /// for good.
+    fn took<T>(&mut self, found: Option<T>) -> Option<T> {
+        self.left = if found.is_some() { self.left - 1 } else { 0 };
+        found
     }
 }
 
@@ -375,12 +406,15 @@ impl<'a> KataVolume<'a> {
 
     /// The `options` strings, in order (none if absent).
     pub fn options(&self) -> Options<'a> {
-        Options(self.strings(self.options))
+        Options(self.walk(self.options))
     }
 
-    /// A scanner over the member `m` holds, if it is given.
-    fn strings(&self, m: Strings) -> Option<Scanner<'a>> {
-        m.at.map(|at| Scanner::value_at(self.json, at))
+    /// A walk over the strings the member `m` holds (none when it is not given).
+    fn walk(&self, m: Strings) -> Walk<'a> {
+        Walk {
+            tokens: m.at.map(|at| Scanner::value_at(self.json, at)),
+            left: m.len,
+        }
     }
 
     /// The number of `options` strings.
@@ -389,7 +423,7 @@ impl<'a> KataVolume<'a> {
     }
 
     fn map(&self, m: Option<Strings>) -> Option<Metadata<'a>> {
-        m.map(|m| Metadata(self.strings(m)))
+        m.map(|m| Metadata(self.walk(m)))
     }
 
     /// `direct_volume.metadata` as key/value pairs in JSON order, if `direct_volume` is given.

@@ -66,15 +66,12 @@ impl fmt::Debug for MountOptions<'_> {
 /// `Some(false)` when it sets another one (`fsync=strict`, `fsync=auto`, or a value the kernel
 /// refuses). The kernel keeps one mode and the last such word wins, so `volatile,fsync=strict`
 /// is not a volatile mount. Words are matched exactly, as the kernel's parser does.
-fn sets_volatile(raw: &[u8]) -> Option<bool> {
-    if raw == b"volatile" {
-        return Some(true);
+fn sets_volatile(item: &Item<'_>) -> Option<bool> {
+    match (item.key(), item.value()) {
+        (b"volatile", None) => Some(true),
+        (b"fsync", value) => Some(value == Some(b"volatile")),
+        _ => None,
     }
-    let (key, value) = match raw.iter().position(|&b| b == b'=') {
-        Some(eq) => (&raw[..eq], Some(&raw[eq + 1..])),
-        None => (raw, None),
-    };
-    (key == b"fsync").then_some(value == Some(&b"volatile"[..]))
 }
 
 /// What the kernel data makes of one item.
@@ -93,13 +90,13 @@ enum InKernel {
 /// `fsync=volatile`). A folded mount has no upper layer, where the kernel ignores the volatile
 /// mode; an `fsync=strict` or `fsync=auto` it keeps changes nothing there either (nothing is
 /// copied up), so what the kernel makes of the mount stays the same.
-fn in_kernel(class: Class, raw: &[u8], folded: bool) -> InKernel {
+fn in_kernel(class: Class, item: &Item<'_>, folded: bool) -> InKernel {
     match class {
         Class::LowerDir if folded => InKernel::WithUpperOnTop,
         Class::LowerDir => InKernel::AsIs,
         Class::UpperDir | Class::WorkDir if folded => InKernel::Dropped,
         Class::UpperDir | Class::WorkDir => InKernel::AsIs,
-        Class::Data if folded && sets_volatile(raw) == Some(true) => InKernel::Dropped,
+        Class::Data if folded && sets_volatile(item) == Some(true) => InKernel::Dropped,
         Class::Data => InKernel::AsIs,
         Class::HelperOnly(_)
         | Class::Flag(_)
@@ -160,7 +157,7 @@ impl<'a> MountOptions<'a> {
             Class::UpperDir => set_once(&mut self.upper, item, "upperdir")?,
             Class::WorkDir => set_once(&mut self.work, item, "workdir")?,
             Class::Data => {
-                if let Some(v) = sets_volatile(item.raw) {
+                if let Some(v) = sets_volatile(&item) {
                     self.volatile = v;
                 }
             }
@@ -370,7 +367,7 @@ impl<'a> MountOptions<'a> {
         let mut first = true;
         // Parsing succeeded, so tokenizing again cannot fail.
         for item in items(self.input).flatten() {
-            let fate = in_kernel(item.class(), item.raw, folded);
+            let fate = in_kernel(item.class(), &item, folded);
             self.emit_item(sink, item, fate, &mut first)?;
         }
         Ok(())
@@ -471,7 +468,7 @@ impl<'a> Iterator for DataItems<'a> {
         let folded = self.folded;
         self.items.by_ref().flatten().find(|i| {
             let class = i.class();
-            class == Class::Data && in_kernel(class, i.raw, folded) == InKernel::AsIs
+            class == Class::Data && in_kernel(class, i, folded) == InKernel::AsIs
         })
     }
 }

@@ -36,10 +36,7 @@ impl<'a> Item<'a> {
 
     /// The part after the first `=`, if there is one (it may contain more `=`).
     pub fn value(&self) -> Option<&'a [u8]> {
-        self.raw
-            .iter()
-            .position(|&b| b == b'=')
-            .map(|i| &self.raw[i + 1..])
+        memchr::memchr(b'=', self.raw).map(|i| &self.raw[i + 1..])
     }
 
     /// Where [`value`](Item::value) starts in the option string.

@@ -6,7 +6,7 @@
 use std::ffi::{c_char, CStr};
 
 use nydus_overlay_core::extra::{self, decoded_len_max, Rules, Span};
-use nydus_overlay_core::json::{unescape_into, unescaped_len, JsonStr, Secret};
+use nydus_overlay_core::json::{unescape_into, unescaped_len, Secret};
 use nydus_overlay_core::kata::{self, KataVolume, VolumeType};
 use nydus_overlay_core::{option_list, MountOptions};
 
@@ -145,6 +145,17 @@ pub(crate) fn span(s: Option<Span>) -> nydus_overlay_span {
     })
 }
 
+/// The four fields of a decoded `extraoption` as spans into its JSON, and the JSON's length.
+pub(crate) fn extra_out(e: &extra::ExtraOption<'_>) -> nydus_overlay_extra {
+    nydus_overlay_extra {
+        source: span(e.span_of(e.source)),
+        config: span(e.span_of(e.config.map(Secret::expose))),
+        snapshotdir: span(e.span_of(e.snapshotdir)),
+        fs_version: span(e.span_of(e.fs_version)),
+        json_len: e.expose_json().len() as u64,
+    }
+}
+
 /// Decodes padded base64 into `buf` and returns the JSON part of it; a too small `buf` gives
 /// the size needed.
 fn decode_blob<'b>(b64: &[u8], buf: &'b mut [u8]) -> Result<&'b [u8], Result<usize, Code>> {
@@ -214,16 +225,7 @@ ffi_fn! {
         cap: usize,
         out: *mut nydus_overlay_extra,
     ) -> Code nonnull(out) {
-        let map = |json: &[u8]| {
-            let e = extra::decode_json(json)?;
-            Ok(nydus_overlay_extra {
-                source: span(e.span_of(e.source)),
-                config: span(e.span_of(e.config.map(Secret::expose))),
-                snapshotdir: span(e.span_of(e.snapshotdir)),
-                fs_version: span(e.span_of(e.fs_version)),
-                json_len: json.len() as u64,
-            })
-        };
+        let map = |json: &[u8]| Ok(extra_out(&extra::decode_json(json)?));
         // SAFETY: the caller's contract above; `json_len` is a field of the checked `*out`.
         unsafe { decode_into((b64, b64_len), (buf, cap), out, &raw mut (*out).json_len, map) }
     }
@@ -267,23 +269,13 @@ ffi_fn! {
         }
         let (json, text) = buf.split_at_mut(half);
         let n = extra::decode_base64(b64, json)?;
-        let e = extra::decode_json(&json[..n])?;
-        let mut at = 0;
-        let mut unescape = |field: Option<JsonStr<'_>>| -> Result<nydus_overlay_span, Code> {
-            let Some(f) = field else {
-                return Ok(nydus_overlay_span::default());
-            };
-            let len = f.unescape_into(&mut text[at..])?.len();
-            at += len;
-            Ok(nydus_overlay_span::at(half + at - len, len))
-        };
-        let v = nydus_overlay_extra {
-            source: unescape(e.source)?,
-            config: unescape(e.config.map(Secret::expose))?,
-            snapshotdir: unescape(e.snapshotdir)?,
-            fs_version: unescape(e.fs_version)?,
-            json_len: n as u64,
-        };
+        let json = &json[..n];
+        let mut v = extra_out(&extra::decode_json(json)?);
+        // The four fields are disjoint parts of the JSON, so `text` (as long as the JSON can
+        // be) holds them unescaped.
+        let mut spans = [v.source, v.config, v.snapshotdir, v.fs_version];
+        crate::walk::unescape_spans(json, &mut spans, text, half)?;
+        [v.source, v.config, v.snapshotdir, v.fs_version] = spans;
         // SAFETY: checked non-null; the caller guarantees it is writable.
         unsafe { put(out, v) };
         Ok(())
@@ -374,7 +366,7 @@ pub(crate) fn metadata_of<'a>(
 
 fn kata_volume(json: &[u8], k: &KataVolume<'_>) -> nydus_overlay_kata_volume {
     let d = k.dm_verity.unwrap_or_default();
-    let count = |m: Option<kata::Metadata<'_>>| m.map_or(0, |m| m.count() as u32);
+    let count = |m: Option<kata::Metadata<'_>>| m.map_or(0, |m| m.len() as u32);
     nydus_overlay_kata_volume {
         volume_type: k.volume_type.code(),
         options_count: k.options_len() as u32,

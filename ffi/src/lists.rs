@@ -8,10 +8,9 @@
 //! first `i` items.
 
 use nydus_overlay_core::extra::{decoded_len_max, Rules};
-use nydus_overlay_core::json::Secret;
 use nydus_overlay_core::option_list::{self, Selected};
 
-use crate::blobs::{nydus_overlay_extra, rules, span};
+use crate::blobs::{extra_out, nydus_overlay_extra, rules};
 use crate::guard::{ffi_fn, input, output, put, Ret};
 use crate::options::nydus_overlay_span;
 use crate::result::Code;
@@ -112,15 +111,8 @@ unsafe fn decode_selected(
         return Err(Code::BUFFER_TOO_SMALL);
     }
     let e = option_list::decode_selected(s, rules, buf)?;
-    let v = nydus_overlay_extra {
-        source: span(e.span_of(e.source)),
-        config: span(e.span_of(e.config.map(Secret::expose))),
-        snapshotdir: span(e.span_of(e.snapshotdir)),
-        fs_version: span(e.span_of(e.fs_version)),
-        json_len: e.expose_json().len() as u64,
-    };
     // SAFETY: the caller's contract.
-    unsafe { put(out, v) };
+    unsafe { put(out, extra_out(&e)) };
     Ok(())
 }
 

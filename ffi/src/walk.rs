@@ -233,16 +233,31 @@ ffi_fn! {
         }
         // Every span was checked above, so nothing below fails: the spans are rewritten only
         // on success.
-        let mut at = 0;
-        for s in spans.iter_mut() {
-            if let Some(raw) = raw_of(json, s)? {
-                let n = nydus_overlay_core::json::unescape_into(raw, &mut buf[at..])?.len();
-                *s = nydus_overlay_span::at(at, n);
-                at += n;
-            }
-        }
+        let at = unescape_spans(json, spans, buf, 0)?;
         // SAFETY: `out_len` checked non-null; the caller guarantees it is writable.
         unsafe { put(out_len, at) };
         Ok(())
     }
+}
+
+/// Unescapes the JSON strings that `spans` name in `json` into `buf`, one after another, and
+/// rewrites each present span to name its unescaped bytes, counted from `base` (where `buf`
+/// lies in the caller's buffer). Returns the bytes written. `buf` too small fails part way,
+/// so callers make sure of its room first (the unescaped strings of disjoint spans never need
+/// more than `json`'s length).
+pub(crate) fn unescape_spans(
+    json: &[u8],
+    spans: &mut [nydus_overlay_span],
+    buf: &mut [u8],
+    base: usize,
+) -> Result<usize, Code> {
+    let mut at = 0;
+    for s in spans.iter_mut() {
+        if let Some(raw) = raw_of(json, s)? {
+            let n = nydus_overlay_core::json::unescape_into(raw, &mut buf[at..])?.len();
+            *s = nydus_overlay_span::at(base + at, n);
+            at += n;
+        }
+    }
+    Ok(at)
 }

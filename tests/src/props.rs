@@ -331,12 +331,28 @@ pub fn json_unescape(data: &[u8]) {
     }
 }
 
+/// An iterator's `len` is what it still yields, at every step.
+fn exact_len<I: ExactSizeIterator>(mut it: I) {
+    loop {
+        let left = it.len();
+        assert_eq!(it.size_hint(), (left, Some(left)));
+        if it.next().is_none() {
+            assert_eq!(left, 0, "len said {left} more");
+            return;
+        }
+        assert!(left > 0, "len said none were left");
+    }
+}
+
 /// Kata volumes from raw JSON: accepted ones agree with serde_json on every field we expose.
 pub fn kata_volume(data: &[u8]) {
     let Ok(k) = kata::decode_json(data) else {
         return;
     };
     crate::debug_props::kata(data, &k);
+    exact_len(k.options());
+    k.direct_volume_metadata().into_iter().for_each(exact_len);
+    k.image_pull_metadata().into_iter().for_each(exact_len);
     let Some(v) = serde_value(data) else { return };
     assert_eq!(v["volume_type"].as_str(), Some(k.volume_type.as_str()));
     check_str(k.source, v.get("source"));
