@@ -325,9 +325,7 @@ fn run_mount(a: &Args, io: &mut Io<'_>) -> Result<(), Failure> {
         // The record gains the new overlay; should that fail, the mount is undone (the record
         // written before it still holds this boot).
         if let Err(refusal) = guard.record_boot(Some(target)) {
-            let undone = cstr(target)
-                .ok()
-                .is_some_and(|t| sys::umount(&t, sys::UnmountFlags::DETACH).is_ok());
+            let undone = cstr(target).is_ok_and(|t| overlay::Fresh::new(&t).undo());
             return Err(Failure::Volatile {
                 target: target.to_vec(),
                 pair,

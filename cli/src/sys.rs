@@ -270,11 +270,37 @@ pub fn set_propagation(mnt: impl AsFd, propagation: u64, recursive: bool) -> io:
     check(r).map(drop)
 }
 
-/// Reads one message from an fs context's log into `buf`; `None` when the log is empty.
-pub fn read_log(fs: impl AsFd, buf: &mut [u8]) -> Option<usize> {
-    // SAFETY: `buf` is writable for its whole length.
-    let n = unsafe { libc::read(fs.as_fd().as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
-    (n > 0).then_some(n as usize)
+/// One message of an fs context's log: `e overlay: ...` is level `Some(b'e')` (`w` warning,
+/// `i` info) and text `overlay: ...`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogMessage {
+    /// The level letter, when the message starts with one and a space.
+    pub level: Option<u8>,
+    /// The message without its level and trailing whitespace.
+    pub text: String,
+}
+
+/// The messages of an fs context's log, oldest first, each read once (reading empties the
+/// log). The kernel keeps at most 8; the walk stops after 16 in case a kernel keeps more.
+pub fn read_log(fs: BorrowedFd<'_>) -> impl Iterator<Item = LogMessage> + '_ {
+    let mut buf = [0u8; 512];
+    (0..16).map_while(move |_| {
+        // SAFETY: `buf` is writable for its whole length and `fs` is open.
+        let n = unsafe { libc::read(fs.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
+        let line = buf.get(..usize::try_from(n).ok().filter(|&n| n > 0)?)?;
+        let line = String::from_utf8_lossy(line);
+        let line = line.trim_end();
+        Some(match line.as_bytes() {
+            [level, b' ', ..] => LogMessage {
+                level: Some(*level),
+                text: line[2..].to_owned(),
+            },
+            _ => LogMessage {
+                level: None,
+                text: line.to_owned(),
+            },
+        })
+    })
 }
 
 /// `openat(2)` returning an owned descriptor; `dir` of `None` means the current directory.
@@ -308,31 +334,43 @@ pub fn fstat(fd: impl AsFd) -> io::Result<libc::stat> {
 }
 
 /// The id of the mount `path` lies on (`statx(2)` with `STATX_MNT_ID`, following symlinks),
-/// or `None` when the kernel does not report it. Made as a raw system call: the static build's
-/// musl may predate its `statx` wrapper.
+/// or `None` when the kernel does not report it.
 pub fn mount_id(path: &CStr) -> io::Result<Option<u64>> {
+    statx_mount_id(libc::AT_FDCWD, path, 0, libc::STATX_MNT_ID)
+}
+
+/// `statx(2)` of `path` in `dir` (with `flags`) asking only for a mount id: `mask` is
+/// `STATX_MNT_ID` or `STATX_MNT_ID_UNIQUE`; `None` when the kernel did not fill that one in.
+/// A raw system call: the static build's musl may predate its `statx` wrapper.
+fn statx_mount_id(
+    dir: RawFd,
+    path: &CStr,
+    flags: libc::c_int,
+    mask: u32,
+) -> io::Result<Option<u64>> {
     // SAFETY: an all-zero `statx` is a valid value; the kernel fills it in.
     let mut stx: libc::statx = unsafe { std::mem::zeroed() };
-    // SAFETY: `path` is NUL-terminated, `stx` is writable and as large as the kernel's struct.
+    // SAFETY: `path` is NUL-terminated, `stx` is writable and as large as the kernel's struct;
+    // `dir` is the cwd or an open descriptor the caller borrows.
     let r = unsafe {
         libc::syscall(
             libc::SYS_statx,
-            libc::AT_FDCWD,
+            dir,
             path.as_ptr(),
-            0,
-            libc::STATX_MNT_ID,
+            flags,
+            mask,
             &mut stx as *mut libc::statx,
         )
     };
     check_int(r as libc::c_int)?;
-    Ok((stx.stx_mask & libc::STATX_MNT_ID != 0).then_some(stx.stx_mnt_id))
+    Ok((stx.stx_mask & mask != 0).then_some(stx.stx_mnt_id))
 }
 
 /// `OVERLAYFS_SUPER_MAGIC`: the `f_type` of `statfs(2)` and the `sb_magic` of `statmount(2)`
 /// for an overlay.
 pub const OVERLAY_MAGIC: u64 = 0x794c_7630;
 
-/// What `statfs(2)` says of the filesystem `path` lies on (following symlinks).
+/// What `fstatfs(2)` and `fstatvfs(3)` say of the filesystem a descriptor lies on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FsInfo {
     /// The filesystem's magic number (`f_type`: `OVERLAYFS_SUPER_MAGIC`, ...).
@@ -341,17 +379,18 @@ pub struct FsInfo {
     pub read_only: bool,
 }
 
-/// `statfs(2)` of `path` for the magic number, `statvfs(3)` for the read-only flag (the libc
-/// crate's glibc `statfs` has no `f_flags`).
-pub fn statfs(path: &CStr) -> io::Result<FsInfo> {
+/// `fstatfs(2)` of `fd` for the magic number, `fstatvfs(3)` for the read-only flag (the libc
+/// crate's glibc `statfs` has no `f_flags`). Any descriptor will do, `O_PATH` included.
+pub fn fs_info(fd: impl AsFd) -> io::Result<FsInfo> {
+    let fd = fd.as_fd().as_raw_fd();
     // SAFETY: an all-zero `statfs` is a valid value; the kernel fills it in.
     let mut st: libc::statfs = unsafe { std::mem::zeroed() };
-    // SAFETY: `path` is NUL-terminated and `st` is writable; both outlive the call.
-    check_int(unsafe { libc::statfs(path.as_ptr(), &mut st) })?;
+    // SAFETY: `st` is writable and `fd` is open; both outlive the call.
+    check_int(unsafe { libc::fstatfs(fd, &mut st) })?;
     // SAFETY: an all-zero `statvfs` is a valid value; the kernel fills it in.
     let mut vfs: libc::statvfs = unsafe { std::mem::zeroed() };
     // SAFETY: as above.
-    check_int(unsafe { libc::statvfs(path.as_ptr(), &mut vfs) })?;
+    check_int(unsafe { libc::fstatvfs(fd, &mut vfs) })?;
     Ok(FsInfo {
         magic: st.f_type as u64,
         read_only: vfs.f_flag & libc::ST_RDONLY != 0,
@@ -425,31 +464,12 @@ pub fn list_dir(dir: impl AsFd, max: usize) -> io::Result<Vec<Vec<u8>>> {
 /// The mount id of the mount `fd` lies on (`statx(2)` with `STATX_MNT_ID`, `AT_EMPTY_PATH`),
 /// or `None` when the kernel does not report it.
 pub fn mount_id_of(fd: impl AsFd) -> io::Result<Option<u64>> {
-    // SAFETY: an all-zero `statx` is a valid value; the kernel fills it in.
-    let mut stx: libc::statx = unsafe { std::mem::zeroed() };
-    // SAFETY: the path is an empty NUL-terminated string, `stx` is writable and as large as
-    // the kernel's struct; `fd` is open.
-    let r = unsafe {
-        libc::syscall(
-            libc::SYS_statx,
-            fd.as_fd().as_raw_fd(),
-            c"".as_ptr(),
-            libc::AT_EMPTY_PATH,
-            libc::STATX_MNT_ID,
-            &mut stx as *mut libc::statx,
-        )
-    };
-    check_int(r as libc::c_int)?;
-    Ok((stx.stx_mask & libc::STATX_MNT_ID != 0).then_some(stx.stx_mnt_id))
-}
-
-/// The filesystem magic of what `fd` lies on (`fstatfs(2)`'s `f_type`).
-pub fn fs_magic(fd: impl AsFd) -> io::Result<u64> {
-    // SAFETY: an all-zero `statfs` is a valid value; the kernel fills it in.
-    let mut st: libc::statfs = unsafe { std::mem::zeroed() };
-    // SAFETY: `st` is writable and `fd` is open.
-    check_int(unsafe { libc::fstatfs(fd.as_fd().as_raw_fd(), &mut st) })?;
-    Ok(st.f_type as u64)
+    statx_mount_id(
+        fd.as_fd().as_raw_fd(),
+        c"",
+        libc::AT_EMPTY_PATH,
+        libc::STATX_MNT_ID,
+    )
 }
 
 /// The effective user id (`geteuid(2)`).
@@ -535,7 +555,7 @@ pub fn unshare_fs() -> io::Result<()> {
 pub mod mounts {
     use std::ffi::CStr;
     use std::io;
-    use std::os::fd::{AsFd, AsRawFd, RawFd};
+    use std::os::fd::{AsFd, AsRawFd};
 
     use super::check_int;
 
@@ -617,33 +637,13 @@ pub mod mounts {
     /// The unique id of the mount `path` lies on (following symlinks). `None` when the kernel
     /// has no unique mount ids (before Linux 6.8).
     pub fn unique_id(path: &CStr) -> io::Result<Option<u64>> {
-        statx_unique(libc::AT_FDCWD, path, 0)
+        super::statx_mount_id(libc::AT_FDCWD, path, 0, STATX_MNT_ID_UNIQUE)
     }
 
     /// The unique id of the mount `fd` lies on; `None` as for [`unique_id`].
     pub fn unique_id_of(fd: impl AsFd) -> io::Result<Option<u64>> {
-        statx_unique(fd.as_fd().as_raw_fd(), c"", libc::AT_EMPTY_PATH)
-    }
-
-    /// `statx(2)` asking only for the unique mount id. A raw system call: the static build's
-    /// musl may predate its `statx` wrapper.
-    fn statx_unique(dir: RawFd, path: &CStr, flags: libc::c_int) -> io::Result<Option<u64>> {
-        // SAFETY: an all-zero `statx` is a valid value; the kernel fills it in.
-        let mut stx: libc::statx = unsafe { std::mem::zeroed() };
-        // SAFETY: `path` is NUL-terminated, `stx` is writable and as large as the kernel's
-        // struct; `dir` is the cwd or an open descriptor.
-        let r = unsafe {
-            libc::syscall(
-                libc::SYS_statx,
-                dir,
-                path.as_ptr(),
-                flags,
-                STATX_MNT_ID_UNIQUE,
-                &mut stx as *mut libc::statx,
-            )
-        };
-        check_int(r as libc::c_int)?;
-        Ok((stx.stx_mask & STATX_MNT_ID_UNIQUE != 0).then_some(stx.stx_mnt_id))
+        let fd = fd.as_fd().as_raw_fd();
+        super::statx_mount_id(fd, c"", libc::AT_EMPTY_PATH, STATX_MNT_ID_UNIQUE)
     }
 
     /// `statmount(2)` of the mount with unique id `id` in the mount namespace `ns_id` (0: the
@@ -688,16 +688,6 @@ pub mod mounts {
     /// Whether the helper runs as root (effective uid 0; `geteuid(2)`).
     pub fn is_root() -> bool {
         super::euid() == 0
-    }
-
-    /// Whether the filesystem `fd` lies on is mounted read-only there (`fstatvfs(2)`,
-    /// `ST_RDONLY`: the mount's flag or the superblock's).
-    pub fn read_only(fd: impl AsFd) -> io::Result<bool> {
-        // SAFETY: an all-zero `statvfs` is a valid value; the kernel fills it in.
-        let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
-        // SAFETY: `st` is writable and the descriptor is open.
-        check_int(unsafe { libc::fstatvfs(fd.as_fd().as_raw_fd(), &mut st) })?;
-        Ok(st.f_flag & libc::ST_RDONLY != 0)
     }
 }
 

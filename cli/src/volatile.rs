@@ -35,6 +35,7 @@
 use std::ffi::{CStr, CString};
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::sync::OnceLock;
 
 use crate::display::find;
 use crate::sys::{self, mounts, AtFlags, OFlags};
@@ -327,32 +328,29 @@ fn maps_everything(uid_map: &[u8]) -> bool {
         .eq([&b"0"[..], b"0", b"4294967295"])
 }
 
-/// What the helper reads from its own /proc before `-N` enters another mount namespace, whose
-/// /proc it does not trust (it may be anything its owner mounted there).
-struct Early {
-    boot: Option<Vec<u8>>,
-    initial_userns: bool,
-}
+/// The boot id, read once per run. With `-N`, [`before_entering_namespace`] reads it while
+/// /proc is still the caller's: the /proc of the namespace entered may be anything its owner
+/// mounted there. A failure keeps its errno.
+static BOOT_ID: OnceLock<Result<Vec<u8>, i32>> = OnceLock::new();
 
-static EARLY: std::sync::OnceLock<Early> = std::sync::OnceLock::new();
+/// Whether this process is in the initial user namespace, read once, as the boot id is.
+static INITIAL_USERNS: OnceLock<bool> = OnceLock::new();
 
 /// Reads, while /proc is still the caller's, what the rule needs from it later: call before
 /// entering another mount namespace.
 pub fn before_entering_namespace() {
-    EARLY.get_or_init(|| Early {
-        boot: read_boot_id().ok(),
-        initial_userns: read_initial_userns(),
-    });
+    let _ = (boot_id(), initial_userns());
 }
 
 fn boot_id() -> Result<Vec<u8>, Refusal> {
-    match EARLY.get() {
-        Some(early) => early
-            .boot
-            .clone()
-            .ok_or_else(|| Refusal::BootId(io::Error::from_raw_os_error(libc::ENOENT))),
-        None => read_boot_id().map_err(Refusal::BootId),
-    }
+    BOOT_ID
+        .get_or_init(|| read_boot_id().map_err(|e| e.raw_os_error().unwrap_or(libc::EIO)))
+        .clone()
+        .map_err(|errno| Refusal::BootId(io::Error::from_raw_os_error(errno)))
+}
+
+fn initial_userns() -> bool {
+    *INITIAL_USERNS.get_or_init(read_initial_userns)
 }
 
 /// What the kernel's log says when the lock is held, and when it is free.
@@ -361,18 +359,10 @@ const FREE_TEXT: &str = "workdir and upperdir must be separate subtrees";
 
 /// The error-level messages of an fs context's log (`e overlay: ...`), joined by `; `.
 fn log_errors(fs: &OwnedFd) -> String {
-    let mut errors = Vec::new();
-    let mut buf = [0u8; 512];
-    // The log keeps at most 8 messages; a bound in case a kernel keeps more.
-    for _ in 0..16 {
-        let Some(n) = sys::read_log(fs, &mut buf) else {
-            break;
-        };
-        let msg = String::from_utf8_lossy(&buf[..n]);
-        if let Some(text) = msg.strip_prefix("e ") {
-            errors.push(text.trim_end().to_owned());
-        }
-    }
+    let errors: Vec<String> = sys::read_log(fs.as_fd())
+        .filter(|m| m.level == Some(b'e'))
+        .map(|m| m.text)
+        .collect();
     errors.join("; ")
 }
 
@@ -381,7 +371,7 @@ fn log_errors(fs: &OwnedFd) -> String {
 /// mount of another namespace. `None`: the answer means what it says (or, on a kernel
 /// without `statmount`, what can be checked was).
 fn blind_spot(dir: &OwnedFd) -> Option<Blind> {
-    if mounts::read_only(dir).unwrap_or(false) {
+    if sys::fs_info(dir).is_ok_and(|fs| fs.read_only) {
         return Some(Blind::ReadOnly);
     }
     let id = mounts::unique_id_of(dir).ok().flatten()?;
@@ -400,7 +390,7 @@ const PROC_MAGIC: u64 = 0x9fa0;
 fn proc_path_of(dir: &OwnedFd) -> io::Result<CString> {
     let wrong = || io::Error::from_raw_os_error(libc::EXDEV);
     let fds = sys::openat(None, c"/proc/self/fd", OFlags::RDONLY | OFlags::DIRECTORY)?;
-    if sys::fs_magic(&fds)? != PROC_MAGIC {
+    if sys::fs_info(&fds)?.magic != PROC_MAGIC {
         return Err(wrong());
     }
     let name = CString::new(dir.as_raw_fd().to_string()).map_err(|_| wrong())?;
@@ -470,11 +460,7 @@ fn enoent_is_gone(ns: u64) -> bool {
         .ok()
         .flatten()
         .and_then(|id| mounts::stat(id, 0, mounts::Ask::MNT_NS_ID).ok()?.ns_id);
-    own == Some(ns)
-        || (mounts::is_root()
-            && EARLY
-                .get()
-                .map_or_else(read_initial_userns, |e| e.initial_userns))
+    own == Some(ns) || (mounts::is_root() && initial_userns())
 }
 
 /// Refuses when a volatile overlay the record lists is still mounted.

@@ -259,11 +259,22 @@ impl<'a> Fresh<'a> {
     pub(crate) fn kept(self) {
         std::mem::forget(self);
     }
+
+    /// Detaches the mount now, as a drop would, and says whether the kernel did.
+    pub(crate) fn undo(self) -> bool {
+        let done = self.detach();
+        std::mem::forget(self);
+        done
+    }
+
+    fn detach(&self) -> bool {
+        sys::umount(self.target, UnmountFlags::DETACH).is_ok()
+    }
 }
 
 impl Drop for Fresh<'_> {
     fn drop(&mut self) {
-        let _ = sys::umount(self.target, UnmountFlags::DETACH);
+        self.detach();
     }
 }
 

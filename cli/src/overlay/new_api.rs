@@ -6,7 +6,7 @@
 
 use std::ffi::CStr;
 use std::io;
-use std::os::fd::OwnedFd;
+use std::os::fd::{AsFd, OwnedFd};
 
 use nydus_overlay_core::flags::{ms, NewApiFlags, ADD_DATA_LAYER, ADD_LOWER_LAYER};
 use nydus_overlay_core::options::{escaped_item_len, Unescape};
@@ -100,19 +100,8 @@ struct FsContext {
 impl FsContext {
     /// The fs-context log, joined into one line.
     fn drain_log(&self) -> String {
-        let mut out = String::new();
-        let mut buf = [0u8; 512];
-        while let Some(n) = sys::read_log(&self.fs, &mut buf) {
-            let line = String::from_utf8_lossy(&buf[..n]);
-            let line = line.trim_end();
-            // Messages start with "e ", "w " or "i " (error, warning, info).
-            let text = line.get(2..).unwrap_or(line);
-            if !out.is_empty() {
-                out.push_str("; ");
-            }
-            out.push_str(text);
-        }
-        out
+        let lines: Vec<String> = sys::read_log(self.fs.as_fd()).map(|m| m.text).collect();
+        lines.join("; ")
     }
 
     /// A failed step, with the kernel's own words from the log.

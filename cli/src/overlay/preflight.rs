@@ -215,7 +215,8 @@ fn unwritable(m: &MountOptions<'_>, errno: Errno) -> Option<Diagnosis> {
         let path = item_path(item);
         let Some(fs) = std::ffi::CString::new(path.as_slice())
             .ok()
-            .and_then(|c| crate::sys::statfs(&c).ok())
+            .and_then(|c| crate::sys::openat(None, &c, crate::sys::OFlags::PATH).ok())
+            .and_then(|fd| crate::sys::fs_info(fd).ok())
         else {
             continue;
         };
