@@ -43,3 +43,35 @@ cases! {
     attr_nodiratime: attr::NODIRATIME, libc::MOUNT_ATTR_NODIRATIME;
     attr_nosymfollow: attr::NOSYMFOLLOW, libc::MOUNT_ATTR_NOSYMFOLLOW;
 }
+
+/// Each setting flag word has a bit of its own, so the flags of a mount are the bits of its
+/// words, however they combine.
+#[test]
+fn flag_words_set_distinct_bits() {
+    use nydus_overlay_core::flags::FLAG_WORDS;
+    let set: Vec<_> = FLAG_WORDS.iter().filter(|f| f.set).collect();
+    for (i, a) in set.iter().enumerate() {
+        assert_eq!(a.flag.count_ones(), 1, "{}", a.word);
+        for b in &set[i + 1..] {
+            assert_eq!(a.flag & b.flag, 0, "{} and {}", a.word, b.word);
+        }
+    }
+}
+
+/// A propagation word is one of the four propagation bits, with `MS_REC` for its `r` form.
+#[test]
+fn propagation_words_combine_distinct_bits() {
+    use nydus_overlay_core::flags::PROPAGATION_WORDS;
+    let kinds = [ms::SHARED, ms::PRIVATE, ms::SLAVE, ms::UNBINDABLE];
+    for p in PROPAGATION_WORDS {
+        let kind = p.flags & !ms::REC;
+        assert!(kinds.contains(&kind), "{}", p.word);
+        assert_eq!(p.flags & ms::REC != 0, p.word.starts_with('r'), "{}", p.word);
+    }
+    for (i, a) in kinds.iter().enumerate() {
+        assert_eq!(a & ms::REC, 0);
+        for b in &kinds[i + 1..] {
+            assert_eq!(a & b, 0);
+        }
+    }
+}
