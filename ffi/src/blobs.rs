@@ -269,12 +269,15 @@ ffi_fn! {
         }
         let (json, text) = buf.split_at_mut(half);
         let n = extra::decode_base64(b64, json)?;
-        let json = &json[..n];
-        let mut v = extra_out(&extra::decode_json(json)?);
+        let e = extra::decode_json(&json[..n])?;
+        let mut v = extra_out(&e);
         // The four fields are disjoint parts of the JSON, so `text` (as long as the JSON can
         // be) holds them unescaped.
+        let fields = [e.source, e.config.map(Secret::expose), e.snapshotdir, e.fs_version];
         let mut spans = [v.source, v.config, v.snapshotdir, v.fs_version];
-        crate::walk::unescape_spans(json, &mut spans, text, half)?;
+        crate::walk::unescape_spans(&mut spans, text, half, |i, _, out| {
+            Ok(fields[i].map(|f| f.unescape_into(out)).transpose()?.map(str::len))
+        })?;
         [v.source, v.config, v.snapshotdir, v.fs_version] = spans;
         // SAFETY: checked non-null; the caller guarantees it is writable.
         unsafe { put(out, v) };

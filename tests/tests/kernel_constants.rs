@@ -66,7 +66,12 @@ fn propagation_words_combine_distinct_bits() {
     for p in PROPAGATION_WORDS {
         let kind = p.flags & !ms::REC;
         assert!(kinds.contains(&kind), "{}", p.word);
-        assert_eq!(p.flags & ms::REC != 0, p.word.starts_with('r'), "{}", p.word);
+        assert_eq!(
+            p.flags & ms::REC != 0,
+            p.word.starts_with('r'),
+            "{}",
+            p.word
+        );
     }
     for (i, a) in kinds.iter().enumerate() {
         assert_eq!(a & ms::REC, 0);
