@@ -77,6 +77,8 @@ cases! {
         => "lowerdir=/a,upperdir=/u,workdir=/w,volatile", 0;
     later_word_wins_set: "dev,nodev,lowerdir=/a:/b" => "lowerdir=/a:/b", ms::NODEV;
     later_word_wins_clear: "nodev,dev,nosuid,suid,lowerdir=/a:/b" => "lowerdir=/a:/b", 0;
+    a_word_twice_stays_set: "nodev,nodev,nosuid,lowerdir=/a:/b,nosuid" => "lowerdir=/a:/b", ms::NODEV | ms::NOSUID;
+    a_clearing_word_twice_stays_clear: "rw,rw,lowerdir=/a:/b" => "lowerdir=/a:/b", 0;
     many_flags: "ro,nosuid,nodev,noexec,noatime,lowerdir=/a:/b"
         => "lowerdir=/a:/b", ms::RDONLY | ms::NOSUID | ms::NODEV | ms::NOEXEC | ms::NOATIME;
     helper_only_dropped: "x-foo,X-containerd.mkdir.path=/x,comment=hi,_netdev,nofail,auto,noauto,user,users,nouser,owner,group,defaults,io.katacontainers.volume=YQ==,io.katacontainers.volume=Yg==,extraoption=a,extraoption=b,lowerdir=/a:/b"
