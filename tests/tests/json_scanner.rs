@@ -24,3 +24,80 @@ cases! {
     nested_objects: r#"{"a":{"b":{"c":null}},"d":true}"# => &[1, 1, 2, 2, 3, 3, 3, 2, 1, 1, 1, 0];
     array_of_arrays: "[[],[[]]]" => &[1, 2, 1, 2, 3, 2, 1, 0];
 }
+
+/// Every token of `doc`, as `{`, `}`, `[`, `]`, `k:NAME` or `v:RAW`, each with its offset.
+fn tokens(doc: &str, want: &[&str]) {
+    use nydus_overlay_core::json::{Token, Value};
+    let got: Vec<String> = Scanner::new(doc)
+        .map(|t| match t.expect("a valid document") {
+            Token::ObjectStart(at) => format!("{{@{at}"),
+            Token::ObjectEnd(at) => format!("}}@{at}"),
+            Token::ArrayStart(at) => format!("[@{at}"),
+            Token::ArrayEnd(at) => format!("]@{at}"),
+            Token::Key(k, at) => format!("k:{}@{at}", k.raw()),
+            Token::Value(Value::String(s), at) => format!("s:{}@{at}", s.raw()),
+            Token::Value(Value::Number(n), at) => format!("n:{n}@{at}"),
+            Token::Value(Value::Bool(b), at) => format!("b:{b}@{at}"),
+            Token::Value(Value::Null, at) => format!("null@{at}"),
+        })
+        .collect();
+    assert_eq!(got, want, "{doc}");
+}
+
+cases! {
+    tokens;
+    each_end_closes_its_own_kind: r#"{"a":[{"b":[]}]}"#
+        => &["{@0", "k:a@1", "[@5", "{@6", "k:b@7", "[@11", "]@12", "}@13", "]@14", "}@15"];
+    ends_after_a_deep_array: "[[[[1]]],{}]"
+        => &["[@0", "[@1", "[@2", "[@3", "n:1@4", "]@5", "]@6", "]@7", "{@9", "}@10", "]@11"];
+    scalars_of_every_kind: r#"[true,false,null,"x",-2.5e3]"#
+        => &["[@0", "b:true@1", "b:false@6", "null@12", "s:x@17", "n:-2.5e3@21", "]@27"];
+}
+
+/// The path of every leaf of `doc`, as `a.0.b`, with the leaf as written.
+fn leaf_paths(doc: &str, want: &[(&str, &str)]) {
+    use nydus_overlay_core::json::{PathStep, Scalars};
+    let mut it = Scalars::new(doc);
+    let mut got = Vec::new();
+    while let Some(leaf) = it.next() {
+        let leaf = leaf.expect("a valid document");
+        let path: Vec<String> = it
+            .path()
+            .iter()
+            .map(|s| match s {
+                PathStep::Key(k) => k.raw().to_owned(),
+                PathStep::Index(i) => i.to_string(),
+            })
+            .collect();
+        got.push((path.join("."), leaf.raw.to_owned()));
+    }
+    let want: Vec<(String, String)> = want
+        .iter()
+        .map(|(p, r)| (p.to_string(), r.to_string()))
+        .collect();
+    assert_eq!(got, want, "{doc}");
+}
+
+cases! {
+    leaf_paths;
+    array_elements_are_counted: r#"{"a":["x","y",{"b":1},[2,3]],"c":null}"#
+        => &[("a.0", r#""x""#), ("a.1", r#""y""#), ("a.2.b", "1"), ("a.3.0", "2"), ("a.3.1", "3"), ("c", "null")];
+    a_scalar_document_has_an_empty_path: "true" => &[("", "true")];
+}
+
+/// `Debug` of a scanner and of a leaf walk shows where they are and how deep, nothing of the
+/// text (which may be a nydusd configuration).
+#[test]
+fn debug_shows_position_and_depth_only() {
+    use nydus_overlay_core::json::Scalars;
+    let doc = r#"{"secret":["S3CRET"]}"#;
+    let mut s = Scanner::new(doc);
+    s.nth(2);
+    assert_eq!(format!("{s:?}"), "Scanner { at: 11, depth: 2, .. }");
+    let mut leaves = Scalars::new(doc);
+    leaves.next();
+    assert_eq!(
+        format!("{leaves:?}"),
+        "Scalars { tokens: Scanner { at: 19, depth: 2, .. }, depth: 2, .. }"
+    );
+}
