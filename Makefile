@@ -94,7 +94,8 @@ demo: deps build
 	scripts/demo.sh
 
 # Not part of `make test`: an hour or more. TESTING.md has the scores and what each set runs.
-mutants: deps
+mutants:
+	scripts/deps.sh mutants
 	scripts/mutants.sh core ffi cli
 
 fuzz-coverage: deps

@@ -1,7 +1,14 @@
 #!/usr/bin/env bash
-# Installs everything the build, the tests and the demo need on a fresh Debian 12 machine.
+# Installs everything the build, the tests and the demo need on a fresh Debian 12 machine;
+# `scripts/deps.sh mutants` also what `make mutants` needs (cargo-mutants, python3).
 # Idempotent: it only installs what is missing. Needs root for apt-get.
 set -euo pipefail
+for_mutants=false
+case ${1:-} in
+  "") ;;
+  mutants) for_mutants=true ;;
+  *) echo "deps: unknown argument $1 (none, or mutants)" >&2; exit 2 ;;
+esac
 
 CBINDGEN_VERSION=0.29.4
 CARGO_FUZZ_VERSION=0.13.2
@@ -12,6 +19,7 @@ apt_pkgs=(fuse3 golang-go clang valgrind pkg-config hyperfine libclang-rt-14-dev
   dpkg-dev lintian  # make deb (dpkg-shlibdeps, dpkg-architecture), its lint
   attr  # getfattr for cli/tests/volatile.rs
   golang-1.22-go)  # log/slog (Go >= 1.21) for the Go package's slog tests; from bookworm-backports
+$for_mutants && apt_pkgs+=(python3)  # scripts/mutants.sh scores the runs with it
 missing=()
 for p in "${apt_pkgs[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
@@ -25,7 +33,10 @@ URIs: http://deb.debian.org/debian
 Suites: bookworm-backports
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg'
-if [ "$(cat "$backports" 2>/dev/null)" != "$backports_text" ]; then
+# Written only when a package is missing and no other source lists the suite (a second entry
+# for it with another Signed-By would stop apt).
+if [ ${#missing[@]} -gt 0 ] && [ "$(cat "$backports" 2>/dev/null)" != "$backports_text" ] &&
+  ! grep -rqs --exclude="$(basename "$backports")" bookworm-backports /etc/apt/sources.list /etc/apt/sources.list.d/; then
   printf '%s\n' "$backports_text" >"$backports"
 fi
 if [ ${#missing[@]} -gt 0 ]; then
@@ -46,6 +57,6 @@ fi
 if ! grep -q "$CARGO_FUZZ_VERSION" <<<"$(cargo fuzz --version 2>/dev/null)"; then
   cargo install --locked cargo-fuzz --version "$CARGO_FUZZ_VERSION"
 fi
-if ! grep -q "$CARGO_MUTANTS_VERSION" <<<"$(cargo mutants --version 2>/dev/null)"; then
+if $for_mutants && ! grep -q "$CARGO_MUTANTS_VERSION" <<<"$(cargo mutants --version 2>/dev/null)"; then
   cargo install --locked cargo-mutants --version "$CARGO_MUTANTS_VERSION"
 fi

@@ -11,7 +11,7 @@ log=$(mktemp /tmp/nydus-overlay-test.XXXXXX)
 exec > >(tee "$log") 2>&1
 
 [ "$(id -u)" = 0 ] || { echo "test: the real-mount tests need root (mount namespaces, overlay mounts)" >&2; exit 1; }
-for tool in unshare mount.fuse3 mount gcc go /usr/lib/go-1.22/bin/go valgrind pkg-config cbindgen readelf groff mandoc lintian dpkg-deb; do
+for tool in unshare mount.fuse3 mount gcc go "${NYDUS_OVERLAY_GO_NEW:-/usr/lib/go-1.22/bin/go}" valgrind pkg-config cbindgen readelf groff mandoc lintian dpkg-deb; do
   command -v "$tool" >/dev/null || { echo "test: $tool is missing (run scripts/deps.sh)" >&2; exit 1; }
 done
 
