@@ -52,6 +52,12 @@ cases! {
         => &["[@0", "[@1", "[@2", "[@3", "n:1@4", "]@5", "]@6", "]@7", "{@9", "}@10", "]@11"];
     scalars_of_every_kind: r#"[true,false,null,"x",-2.5e3]"#
         => &["[@0", "b:true@1", "b:false@6", "null@12", "s:x@17", "n:-2.5e3@21", "]@27"];
+    exponents_with_a_sign: "[1e+5,2E-3,0.5e7]"
+        => &["[@0", "n:1e+5@1", "n:2E-3@6", "n:0.5e7@11", "]@16"];
+    // A document with raw control characters (its newlines and tabs) has every string checked
+    // for them one by one: a space inside a string is not one.
+    lines_and_tabs_between_tokens: "{\n\t\"a b\": \"x y\"\r\n}"
+        => &["{@0", "k:a b@3", "s:x y@10", "}@17"];
 }
 
 /// The path of every leaf of `doc`, as `a.0.b`, with the leaf as written.
