@@ -93,6 +93,7 @@ mount.fuse.nydus-overlayfs. SOURCE (default \"overlay\") is passed to the kernel
               an upper in use by another overlay, nesting seen only through another mount,
               what the upper filesystem cannot do)
   -v          verbose: print the plan (layers, flags, data, mount path) to stderr
+              once the mount is done
               (the Go helper took -v for version; here it is -V)
   -s, -n      accepted and ignored (sloppy, no mtab)
   -t TYPE     checked: nydus-overlayfs, fuse.nydus-overlayfs, fuse./path/to/helper
@@ -240,7 +241,7 @@ fn volatile_rule(
     m: &MountOptions<'_>,
     a: &Args,
     target: &[u8],
-    io: &mut Io<'_>,
+    notes: &mut String,
 ) -> Result<Option<(volatile::Guard, diagnostics::Pair)>, Failure> {
     // `volatile` first: the paths are unescaped (two allocations) only for a mount that
     // needs them.
@@ -266,14 +267,23 @@ fn volatile_rule(
         } else {
             "removed"
         };
-        io.note(&format!(
+        notes.push_str(&format!(
             "volatile marker: {what} (same boot, upper not mounted, syncfs ok)\n"
         ));
     }
     Ok(Some((guard, pair)))
 }
 
+/// A mount, its `-v` notes written when it is done: stderr that blocks (a full pipe nobody
+/// reads) then delays the exit, never the mount.
 fn run_mount(a: &Args, io: &mut Io<'_>) -> Result<(), Failure> {
+    let mut notes = String::new();
+    let done = mount_with_notes(a, &mut notes);
+    io.note(&notes);
+    done
+}
+
+fn mount_with_notes(a: &Args, notes: &mut String) -> Result<(), Failure> {
     let target = a.target.as_deref().unwrap_or_default();
     // Parsing reads only the bytes, so it comes first; its failures are still reported after
     // the namespace's, as before.
@@ -295,9 +305,9 @@ fn run_mount(a: &Args, io: &mut Io<'_>) -> Result<(), Failure> {
     let source = a.source.as_deref().unwrap_or(b"overlay");
     let plan = overlay::plan(&m);
     if a.verbose {
-        io.note(&plan::text(&m, &plan, source, Some(target)));
+        notes.push_str(&plan::text(&m, &plan, source, Some(target)));
     }
-    let guard = volatile_rule(&m, a, target, io)?;
+    let guard = volatile_rule(&m, a, target, notes)?;
     if a.fake {
         // What the real run would diagnose after its mount failed, said without mounting.
         if let Some(d) = overlay::preflight(&m, target) {
@@ -307,7 +317,7 @@ fn run_mount(a: &Args, io: &mut Io<'_>) -> Result<(), Failure> {
             });
         }
         if a.verbose {
-            io.note("fake mode (-f): not mounting\n");
+            notes.push_str("fake mode (-f): not mounting\n");
         }
         return Ok(());
     }
@@ -319,7 +329,7 @@ fn run_mount(a: &Args, io: &mut Io<'_>) -> Result<(), Failure> {
         },
     })?;
     if a.verbose {
-        io.note(&format!("mounted via: {}\n", taken.describe()));
+        notes.push_str(&format!("mounted via: {}\n", taken.describe()));
     }
     if let Some((guard, pair)) = guard {
         // The record gains the new overlay; should that fail, the mount is undone (the record

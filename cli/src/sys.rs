@@ -312,6 +312,36 @@ pub fn openat(dir: Option<BorrowedFd<'_>>, path: &CStr, flags: OFlags) -> io::Re
     )
 }
 
+/// `openat2(2)` of `name` in `dir` that stays on `dir`'s mount and follows no symlink
+/// (`RESOLVE_NO_XDEV | RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH`): a name that is a mount point
+/// gives `EXDEV` before the filesystem mounted there is asked anything (a FUSE server that
+/// stopped answering cannot make the call wait), a symlink `ELOOP`. Before Linux 5.6 (no
+/// `openat2`), `openat` with `O_NOFOLLOW`, which does enter a mount point.
+pub fn openat_here(dir: BorrowedFd<'_>, name: &CStr, flags: OFlags) -> io::Result<OwnedFd> {
+    let flags = flags.0 | libc::O_CLOEXEC | libc::O_NOFOLLOW;
+    // SAFETY: an all-zero `open_how` is a valid value (three integers).
+    let mut how: libc::open_how = unsafe { std::mem::zeroed() };
+    how.flags = flags as u64;
+    // openat2 refuses a mode without O_CREAT.
+    how.mode = if flags & libc::O_CREAT != 0 { 0o600 } else { 0 };
+    how.resolve = libc::RESOLVE_NO_XDEV | libc::RESOLVE_NO_SYMLINKS | libc::RESOLVE_BENEATH;
+    // SAFETY: `name` is NUL-terminated and `how` is a valid `struct open_how` of the size
+    // passed; both outlive the call, which returns a new descriptor or -1.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_openat2,
+            dir.as_raw_fd(),
+            name.as_ptr(),
+            &how as *const libc::open_how,
+            std::mem::size_of::<libc::open_how>(),
+        )
+    };
+    match owned(r) {
+        Err(e) if e.raw_os_error() == Some(libc::ENOSYS) => openat(Some(dir), name, OFlags(flags)),
+        other => other,
+    }
+}
+
 /// `fchdir(2)`.
 pub fn fchdir(dir: impl AsFd) -> io::Result<()> {
     // SAFETY: `dir` is an open descriptor.

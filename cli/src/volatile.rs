@@ -293,13 +293,9 @@ pub struct Guard {
     kept: Vec<Recorded>,
 }
 
-/// A directory below WORKDIR, never through a symlink.
+/// A directory below WORKDIR, never through a symlink nor into another mount (`EXDEV`).
 fn dir_at(parent: &OwnedFd, name: &CStr) -> io::Result<OwnedFd> {
-    sys::openat(
-        Some(parent.as_fd()),
-        name,
-        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW,
-    )
+    sys::openat_here(parent.as_fd(), name, OFlags::RDONLY | OFlags::DIRECTORY)
 }
 
 /// WORKDIR or the upper directory, resolved as the kernel resolves the mount's path
@@ -491,6 +487,9 @@ fn marker_step(parent: &OwnedFd, part: MarkerPart) -> Result<Option<OwnedFd>, Re
     match dir_at(parent, part.name()) {
         Ok(d) => Ok(Some(d)),
         Err(e) if e.raw_os_error() == Some(libc::ENOENT) => Ok(None),
+        Err(e) if e.raw_os_error() == Some(libc::EXDEV) => {
+            Err(Refusal::Marker(MarkerProblem::CrossesMount(part)))
+        }
         Err(e) => Err(Refusal::Marker(MarkerProblem::Inspect(part, e))),
     }
 }
@@ -541,24 +540,46 @@ fn check_marker_holds_only_dirty(m: &Marker) -> Result<(), Refusal> {
     if names.is_empty() {
         return Err(Refusal::Marker(MarkerProblem::NoDirty));
     }
-    let st = sys::fstatat_nofollow(&m.volatile, c"dirty")
-        .map_err(|e| Refusal::Marker(MarkerProblem::List(e)))?;
+    let st = match dirty_stat(m) {
+        Err(e) if e.raw_os_error() == Some(libc::EXDEV) => {
+            return Err(Refusal::Marker(MarkerProblem::DirtyNotEmptyFile))
+        }
+        st => st.map_err(|e| Refusal::Marker(MarkerProblem::List(e)))?,
+    };
     if st.st_mode & libc::S_IFMT != libc::S_IFREG || st.st_size != 0 {
         return Err(Refusal::Marker(MarkerProblem::DirtyNotEmptyFile));
     }
     Ok(())
 }
 
-/// The boot record in WORKDIR: opened without following a symlink and without waiting (a
-/// FIFO there answers at once), accepted only as a regular file of at most [`RECORD_LIMIT`]
-/// bytes. `Ok(None)`: there is none, or it cannot be opened.
+/// `stat` of the marker's `dirty` without entering a mount on it (`EXDEV`) or following a
+/// symlink (then the link's own).
+fn dirty_stat(m: &Marker) -> io::Result<libc::stat> {
+    let dirty = sys::openat_here(m.volatile.as_fd(), c"dirty", OFlags::PATH);
+    match dirty {
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+            sys::fstatat_nofollow(&m.volatile, c"dirty")
+        }
+        dirty => sys::fstat(dirty?),
+    }
+}
+
+/// The boot record in WORKDIR: opened without following a symlink, without entering a mount
+/// and without waiting (a FIFO there answers at once), accepted only as a regular file of at
+/// most [`RECORD_LIMIT`] bytes. `Ok(None)`: there is none, or it cannot be opened.
 fn read_record(wfd: &OwnedFd) -> Result<Option<Record>, Refusal> {
-    let Ok(f) = sys::openat(
-        Some(wfd.as_fd()),
+    let opened = sys::openat_here(
+        wfd.as_fd(),
         BOOT_RECORD,
-        OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY,
-    ) else {
-        return Ok(None);
+        OFlags::RDONLY | OFlags::NONBLOCK | OFlags::NOCTTY,
+    );
+    let f = match opened {
+        Ok(f) => f,
+        // A symlink, or a mount point: not a file of WORKDIR's.
+        Err(e) if matches!(e.raw_os_error(), Some(libc::ELOOP | libc::EXDEV)) => {
+            return Err(Refusal::Record(RecordProblem::NotRegular))
+        }
+        Err(_) => return Ok(None),
     };
     let st = sys::fstat(&f).map_err(|e| Refusal::Record(RecordProblem::Read(e)))?;
     if st.st_mode & libc::S_IFMT != libc::S_IFREG {
@@ -574,20 +595,34 @@ fn read_record(wfd: &OwnedFd) -> Result<Option<Record>, Refusal> {
         .ok_or(Refusal::Record(RecordProblem::Malformed))
 }
 
+/// Refuses, in both modes and before anything is written, what the boot record cannot be
+/// renamed over: a directory (`EISDIR`, as the rename would answer) or a mount point (`EBUSY`).
+/// A symlink or any other file is replaced.
+fn record_replaceable(wfd: &OwnedFd) -> Result<(), Refusal> {
+    let os = |errno| Err(Refusal::RecordWrite(io::Error::from_raw_os_error(errno)));
+    match sys::openat_here(wfd.as_fd(), BOOT_RECORD, OFlags::PATH) {
+        Ok(f) if sys::fstat(&f).is_ok_and(|st| st.st_mode & libc::S_IFMT == libc::S_IFDIR) => {
+            os(libc::EISDIR)
+        }
+        Err(e) if e.raw_os_error() == Some(libc::EXDEV) => os(libc::EBUSY),
+        _ => Ok(()),
+    }
+}
+
 /// Removes `dirty`, then the marker directory; when the directory cannot go (an entry
 /// appeared after the check), puts back an empty `dirty` with the mode it had, so that a
 /// refusal leaves the marker as it was.
 fn remove_marker(m: &Marker) -> Result<(), Refusal> {
     let failed = |err, restored| Refusal::Marker(MarkerProblem::Remove { err, restored });
-    let mode = sys::fstatat_nofollow(&m.volatile, c"dirty")
+    let mode = dirty_stat(m)
         .map(|st| st.st_mode & 0o7777)
         .map_err(|e| failed(e, true))?;
     sys::unlinkat(&m.volatile, c"dirty", AtFlags::NONE).map_err(|e| failed(e, true))?;
     sys::unlinkat(&m.incompat, MarkerPart::Volatile.name(), AtFlags::REMOVEDIR).map_err(|err| {
-        let restored = sys::openat(
-            Some(m.volatile.as_fd()),
+        let restored = sys::openat_here(
+            m.volatile.as_fd(),
             c"dirty",
-            OFlags::WRONLY | OFlags::CREAT | OFlags::EXCL | OFlags::NOFOLLOW,
+            OFlags::WRONLY | OFlags::CREAT | OFlags::EXCL,
         )
         .and_then(|f| sys::fchmod(&f, mode))
         .is_ok();
@@ -598,13 +633,17 @@ fn remove_marker(m: &Marker) -> Result<(), Refusal> {
 /// Takes the exclusive lock on [`LOCK_FILE`] in WORKDIR, creating it (`0600`) unless `fake`;
 /// another helper's lock is waited for, up to [`LOCK_WAIT_SECS`] (in [`LOCK_PAUSE`]s). `None`: fake mode and no file.
 fn lock(wfd: &OwnedFd, fake: bool) -> Result<Option<OwnedFd>, Refusal> {
-    let mut flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY;
+    let mut flags = OFlags::RDONLY | OFlags::NONBLOCK | OFlags::NOCTTY;
     if !fake {
         flags = flags | OFlags::CREAT;
     }
-    let f = match sys::openat(Some(wfd.as_fd()), LOCK_FILE, flags) {
+    let f = match sys::openat_here(wfd.as_fd(), LOCK_FILE, flags) {
         Ok(f) => f,
         Err(e) if fake && e.raw_os_error() == Some(libc::ENOENT) => return Ok(None),
+        // A directory (what `-f`, opening without O_CREAT, finds by fstat), or a mount point.
+        Err(e) if matches!(e.raw_os_error(), Some(libc::EISDIR | libc::EXDEV)) => {
+            return Err(Refusal::LockNotOurs)
+        }
         Err(e) => return Err(Refusal::LockWorkdir(e)),
     };
     let st = sys::fstat(&f).map_err(Refusal::LockWorkdir)?;
@@ -640,6 +679,7 @@ pub fn prepare(upper: &[u8], work: &[u8], fake: bool) -> Result<(Guard, Outcome)
             _lock: lock,
             kept,
         };
+        record_replaceable(&guard.work)?;
         if !fake {
             guard.record_boot(None)?;
         }
@@ -695,15 +735,20 @@ impl Guard {
             _ => {}
         }
         // O_EXCL: never opens what is there (a FIFO would block, a symlink lead elsewhere).
-        let f = sys::openat(
-            Some(self.work.as_fd()),
+        let f = sys::openat_here(
+            self.work.as_fd(),
             BOOT_RECORD_TMP,
-            OFlags::WRONLY | OFlags::CREAT | OFlags::EXCL | OFlags::NOFOLLOW,
+            OFlags::WRONLY | OFlags::CREAT | OFlags::EXCL,
         )
         .map_err(Refusal::RecordWrite)?;
-        sys::write_all(&f, &record.render()).map_err(Refusal::RecordWrite)?;
+        let written = sys::write_all(&f, &record.render())
+            .and_then(|()| sys::renameat(&self.work, BOOT_RECORD_TMP, BOOT_RECORD));
         drop(f);
-        sys::renameat(&self.work, BOOT_RECORD_TMP, BOOT_RECORD).map_err(Refusal::RecordWrite)
+        written.map_err(|e| {
+            // The new file goes too: a refusal leaves WORKDIR as it found it.
+            let _ = sys::unlinkat(&self.work, BOOT_RECORD_TMP, AtFlags::NONE);
+            Refusal::RecordWrite(e)
+        })
     }
 }
 

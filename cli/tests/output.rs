@@ -292,3 +292,30 @@ fn explain_stops_at_the_stdin_cap() {
         )
     );
 }
+
+/// stderr on a pipe that is open for reading but never read, its buffer full: the `-v` plan
+/// cannot be written, and the mount happens all the same (the helper holds its notes until the
+/// mount is done, then blocks writing them; the script kills it after seeing the mount).
+#[test]
+fn verbose_mount_happens_with_stderr_on_a_full_unread_pipe() {
+    let s = Scratch::new("out-full-pipe");
+    let lower: Vec<PathBuf> = (0..2)
+        .map(|i| s.layer(format!("l{i}").as_bytes(), &[("f", "x")]))
+        .collect();
+    let m = s.layer(b"m", &[]);
+    let script = r#"mkfifo "$D/unread"; exec 6<>"$D/unread"
+timeout 2 cat /dev/zero >&6
+timeout 5 "$H" -v overlay "$M" -o "$OPTS" 2>&6 &
+for _ in $(seq 100); do awk -v t="$M" '$5 == t { found = 1 } END { exit !found }' /proc/self/mountinfo && break; sleep 0.05; done
+mi "$M"; wait"#;
+    let r = run_ns(
+        script,
+        &env(&[
+            ("M", bytes(&m)),
+            ("D", bytes(&s.dir)),
+            ("OPTS", &opts(&lower, None)),
+        ]),
+    );
+    assert_eq!(r.mounts.len(), 1, "{r:#?}");
+    assert_eq!(r.overlay_at(&m).layer_paths(), lower);
+}

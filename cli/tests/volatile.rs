@@ -876,3 +876,99 @@ overlays; marker"#,
         )
     );
 }
+
+/// A FUSE mount whose server stopped answering (`tests/c/fuse_stall.c`), made inside WORKDIR
+/// after `prepare` (run in `$D/w`) on `at`: the helper's walk, its lock and its boot record
+/// cross no mount, so they never wait on it. `-f` and the real run both refuse at once (each
+/// is killed after 20 s otherwise) with the same line, `why` (`$D` is the scratch directory).
+fn fuse_in_workdir(tag: &str, prepare: &str, at: &str, why: &str) {
+    let s = scratch(tag);
+    let ok = std::process::Command::new("gcc")
+        .args(["-O2", "-Wall", "-Wextra", "-Werror", "-o"])
+        .arg(s.path(b"fuse_stall"))
+        .arg(support::repo_file("tests/c/fuse_stall.c"))
+        .status()
+        .expect("running gcc");
+    assert!(ok.success(), "building tests/c/fuse_stall.c");
+    let r = run(
+        &s,
+        &format!(
+            r#"rc "$H" overlay "$D/t" -o "$PLAIN"; umount "$D/t"
+cd "$D/w"; {prepare}; cd /
+"$D/fuse_stall" /dev/fuse "$D/w/{at}" > "$D/server" & pid=$!
+trap 'kill $pid; wait' EXIT
+for i in $(seq 200); do grep -q ready "$D/server" && break; sleep 0.05; done
+kill -USR1 $pid
+for i in $(seq 200); do grep -q stalled "$D/server" && break; sleep 0.05; done
+cat "$D/server"
+rc timeout -s KILL 20 "$H" -f overlay "$D/t2" -o "$PLAIN"
+rc timeout -s KILL 20 "$H" overlay "$D/t2" -o "$PLAIN"
+overlays"#
+        ),
+    );
+    assert!(said(&r, "stalled"), "the FUSE server did not stall: {r:#?}");
+    r.assert_rcs(&[0, 32, 32]);
+    assert!(said(&r, "overlays=0"), "{r:#?}");
+    let line = format!(
+        "nydus-overlayfs: mounting overlay on {}/t2: {}\n",
+        s.dir.display(),
+        why.replace("$D", &s.dir.display().to_string())
+    );
+    assert_eq!(r.stderr, format!("{line}{line}"), "{r:#?}");
+}
+
+cases! {
+    fuse_in_workdir;
+    a_stalled_fuse_mount_on_the_marker_path_is_not_entered: "stall-incompat", ":", "work/incompat",
+        "$D/w/work/incompat crosses a mount boundary from workdir; leaving the volatile marker";
+    a_stalled_fuse_mount_on_the_marker_directory_is_not_entered: "stall-volatile", ":",
+        "work/incompat/volatile",
+        "$D/w/work/incompat/volatile crosses a mount boundary from workdir; leaving the volatile marker";
+    a_stalled_fuse_mount_as_the_boot_record_is_not_entered: "stall-record",
+        "rm .nydus-overlayfs-volatile-boot; mkdir .nydus-overlayfs-volatile-boot",
+        ".nydus-overlayfs-volatile-boot",
+        "the boot record $D/w/.nydus-overlayfs-volatile-boot is not a regular file; leaving the volatile marker";
+    a_stalled_fuse_mount_as_the_lock_file_is_not_entered: "stall-lock",
+        "rm .nydus-overlayfs-volatile-lock; mkdir .nydus-overlayfs-volatile-lock",
+        ".nydus-overlayfs-volatile-lock",
+        "$D/w/.nydus-overlayfs-volatile-lock is not a regular file of this user; leaving the volatile marker";
+}
+
+/// After `setup` (a shell fragment, `$D/w` its directory), `-f` and then the real run of a
+/// volatile mount both refuse with the one line `why` (`$D` is the scratch directory), and the
+/// real run leaves no file of its own behind it in WORKDIR (no `.tmp` record).
+fn refused_alike(tag: &str, setup: &str, why: &str) {
+    let s = scratch(tag);
+    let r = run(
+        &s,
+        &format!(
+            r#"cd "$D/w"; {setup}; cd /
+rc timeout -s KILL 20 "$H" -f overlay "$D/t2" -o "$PLAIN"
+rc timeout -s KILL 20 "$H" overlay "$D/t2" -o "$PLAIN"
+overlays; ls -A "$D/w" | grep -q 'volatile-boot.tmp' && echo tmp-left"#
+        ),
+    );
+    assert_eq!(r.rcs[r.rcs.len() - 2..], [32, 32], "{r:#?}");
+    assert!(said(&r, "overlays=0") && !said(&r, "tmp-left"), "{r:#?}");
+    let line = format!(
+        "nydus-overlayfs: mounting overlay on {}/t2: {}\n",
+        s.dir.display(),
+        why.replace("$D", &s.dir.display().to_string())
+    );
+    assert_eq!(r.stderr, format!("{line}{line}"), "{r:#?}");
+}
+
+cases! {
+    refused_alike;
+    a_directory_as_the_boot_record_of_a_new_pair: "record-dir",
+        "mkdir .nydus-overlayfs-volatile-boot",
+        "cannot write the boot record $D/w/.nydus-overlayfs-volatile-boot (by way of \
+         $D/w/.nydus-overlayfs-volatile-boot.tmp): Is a directory [EISDIR]";
+    a_directory_as_the_lock_file: "lock-dir",
+        "mkdir .nydus-overlayfs-volatile-lock",
+        "$D/w/.nydus-overlayfs-volatile-lock is not a regular file of this user; leaving the volatile marker";
+    a_symlink_as_the_boot_record_is_not_a_regular_file: "record-symlink",
+        r#"rc "$H" overlay "$D/t" -o "$PLAIN"; umount "$D/t"
+mv .nydus-overlayfs-volatile-boot real-record; ln -s real-record .nydus-overlayfs-volatile-boot"#,
+        "the boot record $D/w/.nydus-overlayfs-volatile-boot is not a regular file; leaving the volatile marker";
+}

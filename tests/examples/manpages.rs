@@ -326,7 +326,8 @@ subdirectory), or what the upper filesystem cannot do.
 .TP
 .B \-v
 Verbose: print the plan (layers, flags, kernel data, which mount path is taken) to standard
-error. The Go helper this one replaces took
+error, once the mount is done (a standard error that blocks holds up the exit, never the
+mount). The Go helper this one replaces took
 .B \-v
 for its version; here that is
 .BR \-V .
@@ -566,14 +567,21 @@ why (naming the path that is wrong), and changes nothing:
 .I work/incompat
 must hold only the marker and the marker only the kernel's empty
 .B dirty
-file, the walk below the work directory follows no symlink and crosses no mount, and the
-record must be a regular file of at most {limit} bytes, opened without following a symlink or
-waiting on a FIFO. The record of this boot is written before the marker goes and before the
-mount, so a record that cannot be written stops the mount with nothing changed. Meanwhile the
-helper holds a lock on
+file (a marker directory the kernel left without its
+.BR dirty ,
+for instance on a full filesystem, is refused too: remove
+.I work/incompat/volatile
+by hand once the upper layer is known to be intact), the walk below the work directory follows
+no symlink and crosses no mount (a name there that is a mount point is refused before the
+filesystem mounted on it is asked anything, so an unanswering FUSE mount inside the work
+directory cannot hold the helper up), and the record must be a regular file of at most
+{limit} bytes, opened the same way, without waiting on a FIFO. The record of this boot is
+written before the marker goes and before the mount, so a record that cannot be written stops
+the mount with nothing changed (a half\-written new record is removed). Meanwhile the helper
+holds a lock on
 .IB workdir /{lock},
-a file it creates with mode 0600 so that no other user can hold it, and waits at most
-{wait} seconds for another helper's lock. With
+a file it creates with mode 0600 so that no other user can hold it and leaves for the next
+mount, as it leaves the record, and waits at most {wait} seconds for another helper's lock. With
 .B \-N
 nothing is read through the target namespace's
 .IR /proc .
@@ -627,7 +635,10 @@ layers, ...
 The mount itself failed, or the volatile marker could not be removed safely.
 .PP
 On failure one line goes to standard error:
-.RI \(lq "nydus\-overlayfs: " "what failed" ": " why " [" ERRNO ]\(rq,
+.RI \(lq "nydus\-overlayfs: " "what failed" ": " why " [" ERRNO ]\(rq
+(the
+.RI [ ERRNO ]
+when a system call's error is the reason),
 naming the target and, for a missing path, the layer; containerd puts it into its own error.
 Output that cannot be written (standard output or error full, or a pipe nobody reads) never
 changes whether the mount happens, and a mount's status is the mount's;
