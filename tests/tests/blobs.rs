@@ -211,6 +211,8 @@ cases! {
     lone_high_surrogate: r#"{"source":"\ud800"}"# => JsonLoneSurrogate, 11;
     lone_low_surrogate: r#"{"source":"\udc00\ud800"}"# => JsonLoneSurrogate, 11;
     high_surrogate_then_letter: r#"{"source":"\ud800\u0041"}"# => JsonLoneSurrogate, 11;
+    // A bad second half of a surrogate pair is reported at its own `\`, six bytes on.
+    high_surrogate_then_bad_hex: r#"{"source":"\ud800\uZZZZ"}"# => JsonBadEscape, 17;
     bad_escape_in_unknown_key: r#"{"a\qb":1}"# => JsonBadEscape, 3;
     control_character: "{\"source\":\"a\tb\"}" => JsonControlCharacter, 12;
     control_character_in_key: "{\"a\nb\":1}" => JsonControlCharacter, 3;

@@ -356,6 +356,51 @@ mod tests {
         assert_eq!(std::mem::align_of::<Note>(), 4);
     }
 
+    /// The loop guard finds the note anywhere in a candidate's first 64 KiB, and reads no
+    /// further.
+    #[test]
+    fn a_front_copy_is_known_by_the_note_in_its_head() {
+        let dir = std::env::temp_dir().join(format!("nyov-front-note-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let with_note_at = |at: usize| {
+            let p = dir.join(format!("at-{at}"));
+            let mut bytes = vec![0u8; at];
+            bytes.extend_from_slice(&FRONT_NOTE.0);
+            bytes.extend_from_slice(&[0u8; 100]);
+            std::fs::write(&p, bytes).unwrap();
+            is_front_copy(p.as_os_str())
+        };
+        assert!(with_note_at(0));
+        assert!(with_note_at(60 * 1024));
+        assert!(with_note_at(64 * 1024 - FRONT_NOTE.0.len()));
+        assert!(!with_note_at(64 * 1024 - FRONT_NOTE.0.len() + 1));
+        assert!(!with_note_at(70 * 1024));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// `--help`'s front paragraph names every word the front drops and every directory it
+    /// looks in for the real program, from the tables.
+    #[test]
+    fn help_names_the_dropped_words_and_the_real_dirs() {
+        let h = help();
+        assert!(
+            h.starts_with("Front mode: installed as mount.fuse and mount.fuse3"),
+            "{h}"
+        );
+        let dropped = format!(
+            "dropped    empty items, setuid=, {}\n",
+            DROPPED_WORDS.join(" ")
+        );
+        assert!(h.contains(&dropped), "{h}");
+        assert!(
+            h.ends_with(&format!(
+                "the first of {} (mount.fuse or mount.fuse3) that is not a front.",
+                REAL_DIRS.join(" ")
+            )),
+            "{h}"
+        );
+    }
+
     #[test]
     fn names() {
         assert_eq!(invoked_as(b"mount.fuse"), Some(Front::Fuse));
