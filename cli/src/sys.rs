@@ -270,37 +270,34 @@ pub fn set_propagation(mnt: impl AsFd, propagation: u64, recursive: bool) -> io:
     check(r).map(drop)
 }
 
-/// One message of an fs context's log: `e overlay: ...` is level `Some(b'e')` (`w` warning,
-/// `i` info) and text `overlay: ...`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LogMessage {
-    /// The level letter, when the message starts with one and a space.
-    pub level: Option<u8>,
-    /// The message without its level and trailing whitespace.
-    pub text: String,
-}
-
-/// The messages of an fs context's log, oldest first, each read once (reading empties the
-/// log). The kernel keeps at most 8; the walk stops after 16 in case a kernel keeps more.
-pub fn read_log(fs: BorrowedFd<'_>) -> impl Iterator<Item = LogMessage> + '_ {
+/// The messages of an fs context's log, oldest first (reading empties the log), joined by
+/// `; `, each without its level (`e overlay: ...` gives `overlay: ...`); with `errors_only`,
+/// only the error-level (`e`) ones. The kernel keeps at most 8; the walk stops after 16 in
+/// case a kernel keeps more.
+pub fn read_log(fs: BorrowedFd<'_>, errors_only: bool) -> String {
+    let mut out = String::new();
     let mut buf = [0u8; 512];
-    (0..16).map_while(move |_| {
+    for _ in 0..16 {
         // SAFETY: `buf` is writable for its whole length and `fs` is open.
         let n = unsafe { libc::read(fs.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
-        let line = buf.get(..usize::try_from(n).ok().filter(|&n| n > 0)?)?;
+        let Some(line) = usize::try_from(n).ok().filter(|&n| n > 0).map(|n| &buf[..n]) else {
+            break;
+        };
         let line = String::from_utf8_lossy(line);
         let line = line.trim_end();
-        Some(match line.as_bytes() {
-            [level, b' ', ..] => LogMessage {
-                level: Some(*level),
-                text: line[2..].to_owned(),
-            },
-            _ => LogMessage {
-                level: None,
-                text: line.to_owned(),
-            },
-        })
-    })
+        let (level, text) = match line.as_bytes() {
+            [level, b' ', ..] => (Some(*level), &line[2..]),
+            _ => (None, line),
+        };
+        if errors_only && level != Some(b'e') {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str("; ");
+        }
+        out.push_str(text);
+    }
+    out
 }
 
 /// `openat(2)` returning an owned descriptor; `dir` of `None` means the current directory.

@@ -353,15 +353,6 @@ fn initial_userns() -> bool {
 const IN_USE_TEXT: &str = "in-use as upperdir/workdir of another mount";
 const FREE_TEXT: &str = "workdir and upperdir must be separate subtrees";
 
-/// The error-level messages of an fs context's log (`e overlay: ...`), joined by `; `.
-fn log_errors(fs: &OwnedFd) -> String {
-    let errors: Vec<String> = sys::read_log(fs.as_fd())
-        .filter(|m| m.level == Some(b'e'))
-        .map(|m| m.text)
-        .collect();
-    errors.join("; ")
-}
-
 /// Why the probe's `EINVAL` would not be the lock's answer for `dir`: the kernel gives one
 /// before it looks at the lock for an upper on a read-only or unbindable mount, or on a
 /// mount of another namespace. `None`: the answer means what it says (or, on a kernel
@@ -424,7 +415,7 @@ fn kernel_says_free(dir: &OwnedFd, role: Role) -> Result<(), Refusal> {
     sys::fsconfig_set_string(&fs, c"index", c"on")
         .map_err(|e| Refusal::Probe(role, ProbeAnswer::Failed(e)))?;
     let answer = sys::fsconfig_create(&fs);
-    read_answer(role, answer, log_errors(&fs))
+    read_answer(role, answer, sys::read_log(fs.as_fd(), true))
 }
 
 /// The kernel's answer to the probe of `role`: its errno, and the error text of the fs

@@ -100,8 +100,7 @@ struct FsContext {
 impl FsContext {
     /// The fs-context log, joined into one line.
     fn drain_log(&self) -> String {
-        let lines: Vec<String> = sys::read_log(self.fs.as_fd()).map(|m| m.text).collect();
-        lines.join("; ")
+        sys::read_log(self.fs.as_fd(), false)
     }
 
     /// A failed step, with the kernel's own words from the log.
