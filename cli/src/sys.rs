@@ -782,3 +782,23 @@ pub fn unshare_mount_ns() -> io::Result<()> {
     // SAFETY: no pointers involved.
     check_int(unsafe { libc::unshare(libc::CLONE_NEWNS) }).map(drop)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::mounts::{self, Ask};
+
+    /// `statmount` fills in only what it is asked for, and the answer says which: a field not
+    /// asked for is `None`, not the zero the buffer held.
+    #[test]
+    fn statmount_reports_only_what_was_asked() {
+        let id = mounts::unique_id(c"/")
+            .expect("statx of /")
+            .expect("a kernel with unique mount ids (Linux 6.8 and later)");
+        let m = mounts::stat(id, 0, Ask::MNT_NS_ID).expect("statmount (Linux 6.8 and later)");
+        assert!(m.ns_id.is_some(), "{m:?}");
+        assert_eq!((m.sb_magic, m.propagation, m.point), (None, None, None));
+        let m = mounts::stat(id, 0, Ask::MNT_POINT.and(Ask::SB_BASIC)).unwrap();
+        assert_eq!(m.point.as_deref(), Some(&b"/"[..]), "{m:?}");
+        assert!(m.sb_magic.is_some() && m.ns_id.is_none(), "{m:?}");
+    }
+}
