@@ -280,7 +280,11 @@ pub fn read_log(fs: BorrowedFd<'_>, errors_only: bool) -> String {
     for _ in 0..16 {
         // SAFETY: `buf` is writable for its whole length and `fs` is open.
         let n = unsafe { libc::read(fs.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
-        let Some(line) = usize::try_from(n).ok().filter(|&n| n > 0).map(|n| &buf[..n]) else {
+        let Some(line) = usize::try_from(n)
+            .ok()
+            .filter(|&n| n > 0)
+            .map(|n| &buf[..n])
+        else {
             break;
         };
         let line = String::from_utf8_lossy(line);

@@ -972,3 +972,25 @@ cases! {
 mv .nydus-overlayfs-volatile-boot real-record; ln -s real-record .nydus-overlayfs-volatile-boot"#,
         "the boot record $D/w/.nydus-overlayfs-volatile-boot is not a regular file; leaving the volatile marker";
 }
+
+/// Before Linux 5.6 there is no `openat2` (`tests/c/kernel_sim.c no-openat2`): the walk, the
+/// lock and the boot record open their names with `openat` and `O_NOFOLLOW` instead (the mount
+/// ids still checked after), and a volatile remount removes the marker and mounts as on a new
+/// kernel.
+#[test]
+fn without_openat2_the_rule_opens_with_openat() {
+    let s = scratch("no-openat2");
+    let r = run_ns(
+        &format!(
+            r#"{FUNCS}
+old() {{ "$SIM" no-openat2 "$@"; }}
+rc old "$H" overlay "$D/t" -o "$PLAIN"; umount "$D/t"
+rc old "$H" overlay "$D/t2" -o "$PLAIN"
+overlays; marker"#
+        ),
+        &[("D", s.dir.as_os_str()), ("SIM", kernel_sim().as_os_str())],
+    );
+    r.assert_rcs(&[0, 0]);
+    assert!(said(&r, "overlays=1") && said(&r, "marker"), "{r:#?}");
+    assert_eq!(r.stderr, "", "{r:#?}");
+}
