@@ -739,21 +739,27 @@ extern "C" {
 /// occurs twice (`getenv` returns the first). Walks the block in place; only the answer is
 /// copied.
 pub fn env_last(name: &[u8]) -> Option<Vec<u8>> {
-    let mut last: Option<&[u8]> = None;
+    let mut entries = Vec::new();
     // SAFETY: `environ` is a NULL-terminated array of NUL-terminated strings set up before
     // `main`. This single-threaded program changes no environment variable, so every entry
     // stays valid while it is read here; nothing borrowed outlives this function.
     unsafe {
         let mut p = environ;
         while !p.is_null() && !(*p).is_null() {
-            let entry = CStr::from_ptr(*p).to_bytes();
-            if entry.len() > name.len() && entry.starts_with(name) && entry[name.len()] == b'=' {
-                last = Some(&entry[name.len() + 1..]);
-            }
+            entries.push(CStr::from_ptr(*p).to_bytes());
             p = p.add(1);
         }
-        last.map(<[u8]>::to_vec)
     }
+    last_value(&entries, name).map(<[u8]>::to_vec)
+}
+
+/// The value of the last `NAME=` entry among `entries`; an entry without `=` (execve accepts
+/// one) names nothing.
+fn last_value<'e>(entries: &[&'e [u8]], name: &[u8]) -> Option<&'e [u8]> {
+    entries
+        .iter()
+        .rev()
+        .find_map(|e| e.strip_prefix(name)?.strip_prefix(b"="))
 }
 
 /// `execve(path, argv, environ)`: runs `path` in this process with this environment, the new
@@ -790,6 +796,20 @@ pub fn unshare_mount_ns() -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::mounts::{self, Ask};
+
+    /// The last `NAME=` entry wins, as `/bin/sh` imports it; an entry that is the name alone,
+    /// or a longer name, is none of it.
+    #[test]
+    fn the_last_entry_of_a_name_is_its_value() {
+        fn last(entries: &[&'static [u8]]) -> Option<&'static [u8]> {
+            super::last_value(entries, b"PATH")
+        }
+        assert_eq!(last(&[b"PATH=/a", b"X=1", b"PATH=/b"]), Some(&b"/b"[..]));
+        assert_eq!(last(&[b"PATH=/a", b"PATH", b"PATHS=/c"]), Some(&b"/a"[..]));
+        assert_eq!(last(&[b"PATH=", b"PATH"]), Some(&b""[..]));
+        assert_eq!(last(&[b"PATH", b"PAT=/x", b"path=/y"]), None);
+        assert_eq!(last(&[]), None);
+    }
 
     /// `statmount` fills in only what it is asked for, and the answer says which: a field not
     /// asked for is `None`, not the zero the buffer held.

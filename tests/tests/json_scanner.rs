@@ -107,3 +107,23 @@ fn debug_shows_position_and_depth_only() {
         "Scalars { tokens: Scanner { at: 19, depth: 2, .. }, depth: 2, .. }"
     );
 }
+
+/// Whether raw string content unescapes to exactly `s`, without a buffer.
+fn unescapes_to(raw: &str, s: &str, want: bool) {
+    assert_eq!(
+        nydus_overlay_core::json::unescaped_eq(raw, s),
+        want,
+        "{raw:?} against {s:?}"
+    );
+}
+
+cases! {
+    unescapes_to;
+    same_plain_text: "abc", "abc" => true;
+    escapes_unescaped: r#"a\"b\\c\/d\n\u00e9\ud83d\ude00"#, "a\"b\\c/d\né😀" => true;
+    other_text: "abc", "abd" => false;
+    a_prefix_is_not_equal: "abc", "ab" => false;
+    a_longer_text_is_not_equal: "ab", "abc" => false;
+    raw_escape_is_not_its_text: r"a\nb", r"a\nb" => false;
+    a_bad_escape_equals_nothing: r"a\qb", r"a\qb" => false;
+}
