@@ -127,3 +127,17 @@ cases! {
     raw_escape_is_not_its_text: r"a\nb", r"a\nb" => false;
     a_bad_escape_equals_nothing: r"a\qb", r"a\qb" => false;
 }
+
+/// A secret's length and emptiness are those of its raw text (what its `Debug` shows).
+#[test]
+fn a_secret_knows_its_length_and_emptiness() {
+    use nydus_overlay_core::extra::decode_json;
+    let e = decode_json(br#"{"config":""}"#).unwrap();
+    let empty = e.config.unwrap();
+    assert!(empty.is_empty() && empty.len() == 0);
+    let e = decode_json(br#"{"config":"a\"b"}"#).unwrap();
+    let config = e.config.unwrap();
+    assert!(!config.is_empty());
+    assert_eq!(config.len(), 4);
+    assert_eq!(format!("{config:?}"), "<redacted 4 bytes>");
+}
