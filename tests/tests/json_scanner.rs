@@ -134,7 +134,8 @@ fn a_secret_knows_its_length_and_emptiness() {
     use nydus_overlay_core::extra::decode_json;
     let e = decode_json(br#"{"config":""}"#).unwrap();
     let empty = e.config.unwrap();
-    assert!(empty.is_empty() && empty.len() == 0);
+    assert!(empty.is_empty());
+    assert_eq!(empty.len(), 0);
     let e = decode_json(br#"{"config":"a\"b"}"#).unwrap();
     let config = e.config.unwrap();
     assert!(!config.is_empty());
