@@ -514,7 +514,7 @@ pub fn ffi_input(input: &[u8], cap: usize) {
             r == NYDUS_OVERLAY_OK || r == NYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL
         );
         if pr == NYDUS_OVERLAY_OK {
-            let mut n = 0;
+            let mut walked = Vec::new();
             let mut cursor = 0u64;
             let mut l = sentinel::<nydus_overlay_layer>();
             while nydus_overlay_next_layer(f.input.as_ptr(), f.input.len(), cursor, &mut l)
@@ -523,12 +523,53 @@ pub fn ffi_input(input: &[u8], cap: usize) {
                 assert!(l.raw.offset + l.raw.len <= f.input.len() as u64);
                 span_ok(&l.raw, in_len, "layer");
                 assert_eq!(l.reserved, 0);
-                n += 1;
+                walked.push(l);
                 cursor = l.next;
                 l = sentinel();
             }
             assert_eq!(bytes_of(&l), bytes_of(&sentinel::<nydus_overlay_layer>()));
-            assert_eq!(n, o.lower_count);
+            assert_eq!(walked.len(), o.lower_count as usize);
+            // The one-pass walk gives the same layers: a size query, one short of room, room.
+            let mut count = usize::MAX;
+            let at = |out: *mut nydus_overlay_layer, cap, count: &mut usize| {
+                nydus_overlay_layers(f.input.as_ptr(), f.input.len(), out, cap, count)
+            };
+            let want = if walked.is_empty() {
+                NYDUS_OVERLAY_OK
+            } else {
+                NYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL
+            };
+            assert_eq!(at(std::ptr::null_mut(), 0, &mut count), want);
+            assert_eq!(count, walked.len());
+            let mut all = vec![sentinel::<nydus_overlay_layer>(); walked.len() + 1];
+            if !walked.is_empty() {
+                count = usize::MAX;
+                assert_eq!(
+                    at(all.as_mut_ptr(), walked.len() - 1, &mut count),
+                    NYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL
+                );
+                assert_eq!(count, walked.len());
+                assert!(all
+                    .iter()
+                    .all(|l| bytes_of(l) == bytes_of(&sentinel::<nydus_overlay_layer>())));
+            }
+            count = usize::MAX;
+            assert_eq!(
+                at(all.as_mut_ptr(), all.len(), &mut count),
+                NYDUS_OVERLAY_OK
+            );
+            assert_eq!(count, walked.len());
+            assert_eq!(
+                bytes_of(&all[count]),
+                bytes_of(&sentinel::<nydus_overlay_layer>())
+            );
+            for (a, b) in all.iter().zip(&walked) {
+                assert_eq!(
+                    bytes_of(a),
+                    bytes_of(b),
+                    "the walk and the one-pass call differ"
+                );
+            }
         }
         let mut e = sentinel::<nydus_overlay_extra>();
         let mut jbuf = vec![0xEEu8; cap + 16];
