@@ -271,6 +271,108 @@ pub fn extra_raw(data: &[u8]) {
     crate::debug_props::extra(json, &e);
 }
 
+/// The one-pass Kata walks of the C library (`nydus_overlay_kata_options`,
+/// `nydus_overlay_kata_metadata_entries`) give what the per-index calls give, and
+/// `nydus_overlay_json_unescape_spans` unescapes them all as `nydus_overlay_json_unescape`
+/// does one by one.
+fn kata_walks(json: &[u8], k: &nydus_overlay::nydus_overlay_kata_volume) {
+    use nydus_overlay::*;
+    let n = k.options_count as usize;
+    let mut spans = vec![nydus_overlay_span::default(); n];
+    let mut count = usize::MAX;
+    // SAFETY: `json` and `spans` are valid for the lengths given.
+    let r = unsafe {
+        nydus_overlay_kata_options(json.as_ptr(), json.len(), spans.as_mut_ptr(), n, &mut count)
+    };
+    assert_eq!((r, count), (NYDUS_OVERLAY_OK, n));
+    for (i, s) in spans.iter().enumerate() {
+        let mut one = nydus_overlay_span::default();
+        // SAFETY: as above; `one` is writable.
+        let r = unsafe { nydus_overlay_kata_option(json.as_ptr(), json.len(), i as u32, &mut one) };
+        assert_eq!((r, one), (NYDUS_OVERLAY_OK, *s), "option {i}");
+    }
+    for (which, n) in [
+        (
+            NYDUS_OVERLAY_METADATA_DIRECT_VOLUME,
+            k.direct_volume_metadata_count,
+        ),
+        (
+            NYDUS_OVERLAY_METADATA_IMAGE_PULL,
+            k.image_pull_metadata_count,
+        ),
+    ] {
+        let n = n as usize;
+        let mut entries = vec![nydus_overlay_entry::default(); n];
+        count = usize::MAX;
+        // SAFETY: as above.
+        let r = unsafe {
+            nydus_overlay_kata_metadata_entries(
+                json.as_ptr(),
+                json.len(),
+                which,
+                entries.as_mut_ptr(),
+                n,
+                &mut count,
+            )
+        };
+        assert_eq!((r, count), (NYDUS_OVERLAY_OK, n), "metadata {which}");
+        for (i, e) in entries.iter().enumerate() {
+            let (mut key, mut value) = Default::default();
+            // SAFETY: as above.
+            let r = unsafe {
+                nydus_overlay_kata_metadata(
+                    json.as_ptr(),
+                    json.len(),
+                    which,
+                    i as u32,
+                    &mut key,
+                    &mut value,
+                )
+            };
+            assert_eq!(
+                (r, key, value),
+                (NYDUS_OVERLAY_OK, e.key, e.value),
+                "metadata {which} {i}"
+            );
+        }
+        spans.extend(entries.iter().flat_map(|e| [e.key, e.value]));
+    }
+    let mut each = Vec::new();
+    for s in &spans {
+        let raw = &json[s.offset as usize..][..s.len as usize];
+        let mut out = vec![0u8; raw.len()];
+        let mut len = 0;
+        // SAFETY: `raw` and `out` are valid for their lengths.
+        let r = unsafe {
+            nydus_overlay_json_unescape(
+                raw.as_ptr(),
+                raw.len(),
+                out.as_mut_ptr(),
+                out.len(),
+                &mut len,
+            )
+        };
+        assert_eq!(r, NYDUS_OVERLAY_OK);
+        each.extend_from_slice(&out[..len]);
+    }
+    let mut all = vec![0u8; json.len()];
+    let mut len = usize::MAX;
+    // SAFETY: `json`, `spans` and `all` are valid for the lengths given.
+    let r = unsafe {
+        nydus_overlay_json_unescape_spans(
+            json.as_ptr(),
+            json.len(),
+            spans.as_mut_ptr(),
+            spans.len(),
+            all.as_mut_ptr(),
+            all.len(),
+            &mut len,
+        )
+    };
+    assert_eq!(r, NYDUS_OVERLAY_OK);
+    assert_eq!(&all[..len], &each[..], "unescaping the spans in one call");
+}
+
 /// Values encoded as Go encodes them.
 #[derive(Debug, Arbitrary)]
 pub struct GoExtra {
@@ -658,6 +760,7 @@ pub fn ffi_input(input: &[u8], cap: usize) {
             if k.nydus_image_present == 0 {
                 assert!(k.nydus_config.present == 0 && k.nydus_snapshot_dir.present == 0);
             }
+            kata_walks(&jbuf[..k.json_len as usize], &k);
         } else {
             let mut want = sentinel::<nydus_overlay_kata_volume>();
             if r == NYDUS_OVERLAY_ERR_BUFFER_TOO_SMALL {
