@@ -828,17 +828,21 @@ fn an_entry_created_after_the_check_leaves_the_marker_as_it_was() {
     let r = run(
         &s,
         r#"rc "$H" overlay "$D/t" -o "$PLAIN"; umount "$D/t"
+mode() { stat -c %a "$D/w/work/incompat/volatile/dirty"; }
+before=$(mode)
 mkfifo "$D/go"
 "$D/marker_race" "$D/w/work/incompat/volatile" > "$D/go" & R=$!
 read x < "$D/go"; echo "$x"
 rc "$H" overlay "$D/t2" -o "$PLAIN"
 wait $R
-overlays; marker; ls "$D/w/work/incompat/volatile""#,
+overlays; marker; ls "$D/w/work/incompat/volatile"
+test "$(mode)" = "$before" && echo same-mode"#,
     );
     assert!(said(&r, "watching"), "{r:#?}");
     r.assert_rcs(&[0, 32]);
+    // `dirty` is back with the mode it had.
     assert!(
-        said(&r, "overlays=0") && said(&r, "marker") && said(&r, "late"),
+        said(&r, "overlays=0") && said(&r, "marker") && said(&r, "late") && said(&r, "same-mode"),
         "{r:#?}"
     );
     assert_eq!(r.stderr.lines().count(), 1, "{r:#?}");

@@ -142,3 +142,17 @@ fn a_secret_knows_its_length_and_emptiness() {
     assert_eq!(config.len(), 4);
     assert_eq!(format!("{config:?}"), "<redacted 4 bytes>");
 }
+
+/// Each Kata volume type's stable number leads back to it; no other number names a type.
+#[test]
+fn volume_type_numbers_round_trip() {
+    use nydus_overlay_core::kata::{VolumeType, VOLUME_TYPES};
+    for (t, name) in VOLUME_TYPES {
+        assert_eq!(VolumeType::from_code(t.code()), Some(*t), "{name}");
+        assert_eq!(t.as_str(), *name);
+    }
+    let codes: Vec<u32> = VOLUME_TYPES.iter().map(|(t, _)| t.code()).collect();
+    for c in [0, 1 + codes.iter().max().unwrap(), u32::MAX] {
+        assert_eq!(VolumeType::from_code(c), None, "{c}");
+    }
+}
