@@ -1,5 +1,6 @@
-//! The validating scanner's position reports: the nesting depth after each token (a caller
-//! that walks a document with it, as the Kata walks do, knows where a member lies by it).
+//! Core's public API that the other tests reach only through the decoders: the validating
+//! scanner's tokens, offsets and depth, the leaf paths, `unescaped_eq`, a secret's length,
+//! the Kata volume type numbers. Each row pins what a caller of that API relies on.
 
 use nydus_overlay_core::json::Scanner;
 use nydus_overlay_tests::cases;
