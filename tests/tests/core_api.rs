@@ -157,3 +157,17 @@ fn volume_type_numbers_round_trip() {
         assert_eq!(VolumeType::from_code(c), None, "{c}");
     }
 }
+
+/// The Kata walks' `Debug` names the walk and shows no option or metadata text.
+#[test]
+fn kata_walks_debug_shows_no_text() {
+    let k = nydus_overlay_core::kata::decode_json(
+        br#"{"volume_type":"image_guest_pull","source":"s","options":["SECRET-O"],"image_pull":{"metadata":{"k":"SECRET-M"}}}"#,
+    )
+    .unwrap();
+    assert_eq!(format!("{:?}", k.options()), "Options { .. }");
+    assert_eq!(
+        format!("{:?}", k.image_pull_metadata().unwrap()),
+        "Metadata { .. }"
+    );
+}
