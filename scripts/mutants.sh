@@ -25,7 +25,8 @@
 #               mutant, so give it --shard K/N or --in-diff.
 # Results in target/mutants/<set>/mutants.out; the score line counts a timeout as caught
 # (the tests did not pass) and leaves out unviable mutants (they do not build). A mutant's
-# tests are cut off after MUTANTS_TIMEOUT seconds (default 60; unmutated they take about 5).
+# tests are cut off after MUTANTS_TIMEOUT seconds (default 60; unmutated they take about 5;
+# cli-mounts: 240, its tests take about a minute).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -112,7 +113,10 @@ for set in "${sets[@]}"; do
     { tail -n 30 "$out/baseline.log" >&2; echo "mutants: the $set tests fail unmutated" >&2; exit 1; }
   # Exit 2 means some mutants were missed: the score says which; anything else is a failure.
   rc=0
-  nice -n 19 cargo mutants --no-shuffle -j 1 --baseline skip --timeout "${MUTANTS_TIMEOUT:-60}" \
+  # cli-mounts' tests take about a minute unmutated, the others about 5 s.
+  timeout=${MUTANTS_TIMEOUT:-60}
+  [ "$set" = cli-mounts ] && timeout=${MUTANTS_TIMEOUT:-240}
+  nice -n 19 cargo mutants --no-shuffle -j 1 --baseline skip --timeout "$timeout" \
     "${args[@]}" -o "$out" "$@" -- "${tests[@]}" || rc=$?
   case $rc in 0 | 2 | 3) ;; *) echo "mutants: cargo-mutants failed ($rc) on $set" >&2; exit "$rc" ;; esac
   echo "== $set"
