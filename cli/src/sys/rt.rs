@@ -261,3 +261,40 @@ mod arena_tests {
         }
     }
 }
+
+#[cfg(test)]
+mod std_fd_tests {
+    /// A closed standard descriptor is opened on `/dev/null`; an open one is left as it is.
+    /// Checked in a forked child (the test threads share one descriptor table), which exits
+    /// 0 when descriptor 1, closed, came back as `/dev/null` and 0 stayed what it was.
+    #[test]
+    fn a_closed_standard_descriptor_becomes_dev_null() {
+        fn target(fd: i32, buf: &mut [u8; 64]) -> &[u8] {
+            let path = [c"/proc/self/fd/0", c"/proc/self/fd/1"][fd as usize];
+            // SAFETY: `path` is NUL-terminated and `buf` writable for its length.
+            let n = unsafe { libc::readlink(path.as_ptr(), buf.as_mut_ptr().cast(), buf.len()) };
+            &buf[..usize::try_from(n).unwrap_or(0)]
+        }
+        // SAFETY: the child calls only async-signal-safe functions (close, fcntl, open,
+        // readlink, _exit) and never returns into the test harness.
+        unsafe {
+            let pid = libc::fork();
+            assert!(pid >= 0, "fork");
+            if pid == 0 {
+                // Stack buffers only: a forked child of a threaded process must not allocate.
+                let (mut a, mut b, mut c) = ([0u8; 64], [0u8; 64], [0u8; 64]);
+                let before = target(0, &mut a);
+                libc::close(1);
+                super::keep_std_fds_open();
+                let ok = target(1, &mut b) == b"/dev/null" && target(0, &mut c) == before;
+                libc::_exit(if ok { 0 } else { 1 });
+            }
+            let mut status = 0;
+            assert_eq!(libc::waitpid(pid, &mut status, 0), pid);
+            assert!(
+                libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+                "{status:#x}"
+            );
+        }
+    }
+}
