@@ -171,3 +171,17 @@ fn kata_walks_debug_shows_no_text() {
         "Metadata { .. }"
     );
 }
+
+/// A `lowerdir=` value ending in a separator: the walk gives the error at once, in place of
+/// the layer before it (the kernel would see an empty path after it), at the value's end.
+#[test]
+fn a_trailing_separator_is_an_error_in_place_of_the_last_layer() {
+    use nydus_overlay_core::lowerdir::layers;
+    use nydus_overlay_core::ErrorKind;
+    for (value, layers_before) in [(&b"/a:"[..], 0), (b"/a:/b:", 1), (b"/a:/b:/c:", 2)] {
+        let walked: Vec<_> = layers(value, 9).collect();
+        assert_eq!(walked.len(), layers_before + 1, "{walked:?}");
+        let e = walked.last().unwrap().as_ref().unwrap_err();
+        assert_eq!((e.kind, e.offset), (ErrorKind::EmptyLayer, 9 + value.len()));
+    }
+}
