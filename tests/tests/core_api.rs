@@ -185,3 +185,16 @@ fn a_trailing_separator_is_an_error_in_place_of_the_last_layer() {
         assert_eq!((e.kind, e.offset), (ErrorKind::EmptyLayer, 9 + value.len()));
     }
 }
+
+/// A parsed mount counts its blob items: every `io.katacontainers.volume=` and every
+/// `extraoption=` (the helper drops them all; a caller may refuse more than one).
+#[test]
+fn a_mount_counts_its_blob_items() {
+    let m = nydus_overlay_core::MountOptions::parse(
+        b"io.katacontainers.volume=YQ==,lowerdir=/a:/b,extraoption=e30=,io.katacontainers.volume=Yg==,x-y",
+    )
+    .unwrap();
+    assert_eq!((m.kata_volume_count(), m.extraoption_count()), (2, 1));
+    let m = nydus_overlay_core::MountOptions::parse(b"lowerdir=/a:/b").unwrap();
+    assert_eq!((m.kata_volume_count(), m.extraoption_count()), (0, 0));
+}
