@@ -198,3 +198,13 @@ fn a_mount_counts_its_blob_items() {
     let m = nydus_overlay_core::MountOptions::parse(b"lowerdir=/a:/b").unwrap();
     assert_eq!((m.kata_volume_count(), m.extraoption_count()), (0, 0));
 }
+
+/// The item iterator's `Debug` shows the input's length and the position, no item text.
+#[test]
+fn items_debug_shows_length_and_position() {
+    use nydus_overlay_core::options::items;
+    let mut it = items(b"lowerdir=/a:/b,extraoption=SECRET");
+    assert_eq!(format!("{it:?}"), "Items { input_len: 33, pos: 0, .. }");
+    it.next();
+    assert_eq!(format!("{it:?}"), "Items { input_len: 33, pos: 15, .. }");
+}
