@@ -208,3 +208,22 @@ fn items_debug_shows_length_and_position() {
     it.next();
     assert_eq!(format!("{it:?}"), "Items { input_len: 33, pos: 15, .. }");
 }
+
+/// Raw string content from a caller (not a validated document) is checked as it is
+/// unescaped: a bare `"` is a syntax error and a raw control character its own error, each at
+/// its offset in the content, also after an escape.
+fn raw_content_error(raw: &str, want: nydus_overlay_core::ErrorKind, at: usize) {
+    use nydus_overlay_core::json::{unescape_into, unescaped_len};
+    let e = unescaped_len(raw).unwrap_err();
+    assert_eq!((e.kind, e.offset), (want, at), "unescaped_len({raw:?})");
+    let e = unescape_into(raw, &mut [0u8; 64]).unwrap_err();
+    assert_eq!((e.kind, e.offset), (want, at), "unescape_into({raw:?})");
+}
+
+cases! {
+    raw_content_error;
+    bare_quote_first: "\"x", nydus_overlay_core::ErrorKind::JsonSyntax => 0;
+    bare_quote_after_an_escape: "ab\\ncd\"ef", nydus_overlay_core::ErrorKind::JsonSyntax => 6;
+    control_after_an_escape: "ab\\ncd\u{1}ef", nydus_overlay_core::ErrorKind::JsonControlCharacter => 6;
+    control_after_two_escapes: "\\t\\u0041xyz\n", nydus_overlay_core::ErrorKind::JsonControlCharacter => 11;
+}
