@@ -227,3 +227,12 @@ cases! {
     control_after_an_escape: "ab\\ncd\u{1}ef", nydus_overlay_core::ErrorKind::JsonControlCharacter => 6;
     control_after_two_escapes: "\\t\\u0041xyz\n", nydus_overlay_core::ErrorKind::JsonControlCharacter => 11;
 }
+
+/// An unescaping walk's `Debug` shows the raw length and the position, no text.
+#[test]
+fn unescape_debug_shows_length_and_position() {
+    let mut u = nydus_overlay_core::options::Unescape::new(br"a\,SECRET");
+    assert_eq!(format!("{u:?}"), "Unescape { raw_len: 9, pos: 0 }");
+    u.next();
+    assert_eq!(format!("{u:?}"), "Unescape { raw_len: 9, pos: 1 }");
+}
