@@ -236,3 +236,25 @@ fn unescape_debug_shows_length_and_position() {
     u.next();
     assert_eq!(format!("{u:?}"), "Unescape { raw_len: 9, pos: 1 }");
 }
+
+/// Escaping a value for an option string backslashes exactly `\`, `,` and `"`, so that the
+/// tokenizer gives it back as one item; other bytes pass as they are.
+#[test]
+fn an_item_value_escapes_only_what_the_tokenizer_reads() {
+    use nydus_overlay_core::options::{escape_item_into, escaped_item_len, items, Unescape};
+    let value = b"a,b\\c\"d:e=f \x01\xff";
+    let mut out = [0u8; 64];
+    let n = escape_item_into(value, &mut out).unwrap();
+    assert_eq!(&out[..n], b"a\\,b\\\\c\\\"d:e=f \x01\xff");
+    assert_eq!(escaped_item_len(value), n);
+    let item = items(&out[..n]).next().unwrap().unwrap();
+    assert_eq!(item.raw.len(), n, "one item");
+    assert_eq!(Unescape::new(item.raw).collect::<Vec<u8>>(), value);
+}
+
+/// A NUL is reported first when it comes before another refusal in the same option string.
+#[test]
+fn a_nul_before_an_unterminated_quote_is_the_error() {
+    let e = nydus_overlay_core::MountOptions::parse(b"lowerdir=/a:/b,x\0,\"y").unwrap_err();
+    assert_eq!((e.kind, e.offset), (nydus_overlay_core::ErrorKind::NulByte, 16));
+}
