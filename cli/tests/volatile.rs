@@ -441,6 +441,17 @@ fn a_file_as_the_marker_directory_is_named() {
     marker_not_a_directory("marker-file", "touch");
 }
 
+/// Builds `tests/c/fuse_stall.c` as `$D/fuse_stall`.
+fn build_fuse_stall(s: &Scratch) {
+    let ok = std::process::Command::new("gcc")
+        .args(["-O2", "-Wall", "-Wextra", "-Werror", "-o"])
+        .arg(s.path(b"fuse_stall"))
+        .arg(support::repo_file("tests/c/fuse_stall.c"))
+        .status()
+        .expect("running gcc");
+    assert!(ok.success(), "building tests/c/fuse_stall.c");
+}
+
 /// Issue 15 case 1: an unprivileged user (uid 65534 in `unshare -Urm`) mounts a `userxattr`
 /// overlay, then mounts over its parent directory a read-only overlay whose top layer is a
 /// FUSE mount of its own (`tests/c/fuse_stall.c`), and makes that FUSE server stop answering.
@@ -452,13 +463,7 @@ fn a_file_as_the_marker_directory_is_named() {
 #[test]
 fn another_users_unanswering_fuse_mount_does_not_stall_the_remount() {
     let s = scratch("fuse-stall");
-    let ok = std::process::Command::new("gcc")
-        .args(["-O2", "-Wall", "-Wextra", "-Werror", "-o"])
-        .arg(s.path(b"fuse_stall"))
-        .arg(support::repo_file("tests/c/fuse_stall.c"))
-        .status()
-        .expect("running gcc");
-    assert!(ok.success(), "building tests/c/fuse_stall.c");
+    build_fuse_stall(&s);
     let r = run(
         &s,
         r#"mknod -m 666 "$D/fuse" c 10 229
@@ -881,19 +886,24 @@ overlays; marker"#,
     );
 }
 
+/// `-f` and the real run each said the one line of a refused mount on `$D/t2`, `why` (`$D`
+/// in it is the scratch directory).
+fn assert_said_twice(s: &Scratch, r: &NsRun, why: &str) {
+    let line = format!(
+        "nydus-overlayfs: mounting overlay on {}/t2: {}\n",
+        s.dir.display(),
+        why.replace("$D", &s.dir.display().to_string())
+    );
+    assert_eq!(r.stderr, format!("{line}{line}"), "{r:#?}");
+}
+
 /// A FUSE mount whose server stopped answering (`tests/c/fuse_stall.c`), made inside WORKDIR
 /// after `prepare` (run in `$D/w`) on `at`: the helper's walk, its lock and its boot record
 /// cross no mount, so they never wait on it. `-f` and the real run both refuse at once (each
 /// is killed after 20 s otherwise) with the same line, `why` (`$D` is the scratch directory).
 fn fuse_in_workdir(tag: &str, prepare: &str, at: &str, why: &str) {
     let s = scratch(tag);
-    let ok = std::process::Command::new("gcc")
-        .args(["-O2", "-Wall", "-Wextra", "-Werror", "-o"])
-        .arg(s.path(b"fuse_stall"))
-        .arg(support::repo_file("tests/c/fuse_stall.c"))
-        .status()
-        .expect("running gcc");
-    assert!(ok.success(), "building tests/c/fuse_stall.c");
+    build_fuse_stall(&s);
     let r = run(
         &s,
         &format!(
@@ -913,12 +923,7 @@ overlays"#
     assert!(said(&r, "stalled"), "the FUSE server did not stall: {r:#?}");
     r.assert_rcs(&[0, 32, 32]);
     assert!(said(&r, "overlays=0"), "{r:#?}");
-    let line = format!(
-        "nydus-overlayfs: mounting overlay on {}/t2: {}\n",
-        s.dir.display(),
-        why.replace("$D", &s.dir.display().to_string())
-    );
-    assert_eq!(r.stderr, format!("{line}{line}"), "{r:#?}");
+    assert_said_twice(&s, &r, why);
 }
 
 cases! {
@@ -954,12 +959,7 @@ overlays; ls -A "$D/w" | grep -q 'volatile-boot.tmp' && echo tmp-left"#
     );
     assert_eq!(r.rcs[r.rcs.len() - 2..], [32, 32], "{r:#?}");
     assert!(said(&r, "overlays=0") && !said(&r, "tmp-left"), "{r:#?}");
-    let line = format!(
-        "nydus-overlayfs: mounting overlay on {}/t2: {}\n",
-        s.dir.display(),
-        why.replace("$D", &s.dir.display().to_string())
-    );
-    assert_eq!(r.stderr, format!("{line}{line}"), "{r:#?}");
+    assert_said_twice(&s, &r, why);
 }
 
 cases! {

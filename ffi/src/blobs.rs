@@ -156,6 +156,29 @@ pub(crate) fn extra_out(e: &extra::ExtraOption<'_>) -> nydus_overlay_extra {
     }
 }
 
+/// Unescapes the JSON strings that `spans` name into `buf`, one after another, and rewrites
+/// each present span to name its unescaped bytes, counted from `base` (where `buf` lies in the
+/// caller's buffer). `unescape(i, span, out)` writes the `i`-th span's string into `out` and
+/// gives its length (`None` for an absent span): from raw text a C caller gave (checked), or
+/// from a decoded field (already checked, so the fast path). Returns the bytes written. `buf`
+/// too small fails part way, so callers make sure of its room first (the unescaped strings of
+/// disjoint spans never need more than their JSON's length).
+pub(crate) fn unescape_spans(
+    spans: &mut [nydus_overlay_span],
+    buf: &mut [u8],
+    base: usize,
+    mut unescape: impl FnMut(usize, &nydus_overlay_span, &mut [u8]) -> Result<Option<usize>, Code>,
+) -> Result<usize, Code> {
+    let mut at = 0;
+    for (i, s) in spans.iter_mut().enumerate() {
+        if let Some(n) = unescape(i, s, &mut buf[at..])? {
+            *s = nydus_overlay_span::at(base + at, n);
+            at += n;
+        }
+    }
+    Ok(at)
+}
+
 /// Decodes padded base64 into `buf` and returns the JSON part of it; a too small `buf` gives
 /// the size needed.
 fn decode_blob<'b>(b64: &[u8], buf: &'b mut [u8]) -> Result<&'b [u8], Result<usize, Code>> {
@@ -275,7 +298,7 @@ ffi_fn! {
         // be) holds them unescaped.
         let fields = [e.source, e.config.map(Secret::expose), e.snapshotdir, e.fs_version];
         let mut spans = [v.source, v.config, v.snapshotdir, v.fs_version];
-        crate::walk::unescape_spans(&mut spans, text, half, |i, _, out| {
+        unescape_spans(&mut spans, text, half, |i, _, out| {
             Ok(fields[i].map(|f| f.unescape_into(out)).transpose()?.map(str::len))
         })?;
         [v.source, v.config, v.snapshotdir, v.fs_version] = spans;

@@ -233,7 +233,7 @@ ffi_fn! {
         }
         // Every span was checked above, so nothing below fails: the spans are rewritten only
         // on success.
-        let at = unescape_spans(spans, buf, 0, |_, s, out| {
+        let at = crate::blobs::unescape_spans(spans, buf, 0, |_, s, out| {
             raw_of(json, s)?
                 .map(|raw| Ok(nydus_overlay_core::json::unescape_into(raw, out)?.len()))
                 .transpose()
@@ -242,27 +242,4 @@ ffi_fn! {
         unsafe { put(out_len, at) };
         Ok(())
     }
-}
-
-/// Unescapes the JSON strings that `spans` name into `buf`, one after another, and rewrites
-/// each present span to name its unescaped bytes, counted from `base` (where `buf` lies in the
-/// caller's buffer). `unescape(i, span, out)` writes the `i`-th span's string into `out` and
-/// gives its length (`None` for an absent span): from raw text a C caller gave (checked), or
-/// from a decoded field (already checked, so the fast path). Returns the bytes written. `buf`
-/// too small fails part way, so callers make sure of its room first (the unescaped strings of
-/// disjoint spans never need more than their JSON's length).
-pub(crate) fn unescape_spans(
-    spans: &mut [nydus_overlay_span],
-    buf: &mut [u8],
-    base: usize,
-    mut unescape: impl FnMut(usize, &nydus_overlay_span, &mut [u8]) -> Result<Option<usize>, Code>,
-) -> Result<usize, Code> {
-    let mut at = 0;
-    for (i, s) in spans.iter_mut().enumerate() {
-        if let Some(n) = unescape(i, s, &mut buf[at..])? {
-            *s = nydus_overlay_span::at(base + at, n);
-            at += n;
-        }
-    }
-    Ok(at)
 }

@@ -256,5 +256,8 @@ fn an_item_value_escapes_only_what_the_tokenizer_reads() {
 #[test]
 fn a_nul_before_an_unterminated_quote_is_the_error() {
     let e = nydus_overlay_core::MountOptions::parse(b"lowerdir=/a:/b,x\0,\"y").unwrap_err();
-    assert_eq!((e.kind, e.offset), (nydus_overlay_core::ErrorKind::NulByte, 16));
+    assert_eq!(
+        (e.kind, e.offset),
+        (nydus_overlay_core::ErrorKind::NulByte, 16)
+    );
 }
