@@ -252,12 +252,15 @@ fn an_item_value_escapes_only_what_the_tokenizer_reads() {
     assert_eq!(Unescape::new(item.raw).collect::<Vec<u8>>(), value);
 }
 
-/// A NUL is reported first when it comes before another refusal in the same option string.
+/// A NUL is reported first when it comes before another refusal, in the same item or an
+/// earlier one.
 #[test]
 fn a_nul_before_an_unterminated_quote_is_the_error() {
-    let e = nydus_overlay_core::MountOptions::parse(b"lowerdir=/a:/b,x\0,\"y").unwrap_err();
-    assert_eq!(
-        (e.kind, e.offset),
-        (nydus_overlay_core::ErrorKind::NulByte, 16)
-    );
+    for input in [&b"lowerdir=/a:/b,x\0\"y"[..], b"lowerdir=/a:/b,x\0,\"y"] {
+        let e = nydus_overlay_core::MountOptions::parse(input).unwrap_err();
+        assert_eq!(
+            (e.kind, e.offset),
+            (nydus_overlay_core::ErrorKind::NulByte, 16)
+        );
+    }
 }
