@@ -405,9 +405,20 @@ fn kernel_without_set_fd_hands_long_layers_over_by_parent() {
     );
 }
 
+/// A kernel before 5.2 (no `fsopen`) and one from 5.2 to 6.7 (no `lowerdir+`: it says so at
+/// the first layer) both take compaction.
 #[test]
 fn kernel_without_fsopen_falls_back_to_compaction() {
-    let s = Scratch::new("seccomp");
+    falls_back_to_compaction("no-fsopen");
+}
+
+#[test]
+fn kernel_without_lowerdir_plus_falls_back_to_compaction() {
+    falls_back_to_compaction("no-lowerdir-plus");
+}
+
+fn falls_back_to_compaction(kernel: &str) {
+    let s = Scratch::new(kernel);
     let prog = kernel_sim();
     let names: Vec<Vec<u8>> = (0..200)
         .map(|i| format!("layers/{i:04}").into_bytes())
@@ -417,8 +428,13 @@ fn kernel_without_fsopen_falls_back_to_compaction() {
     let o = opts(&lower, None);
     assert!(o.len() > 4095);
     let r = run_ns(
-        r#"rc "$P" no-fsopen "$H" overlay "$M" -v -o "$OPTS" 2>"$M.err"; mi "$M"; grep '^mounted via' "$M.err"; pwd"#,
-        &env(&[("M", t(&m)), ("OPTS", &o), ("P", t(prog))]),
+        r#"rc "$P" "$K" "$H" overlay "$M" -v -o "$OPTS" 2>"$M.err"; mi "$M"; grep '^mounted via' "$M.err"; pwd"#,
+        &env(&[
+            ("M", t(&m)),
+            ("OPTS", &o),
+            ("P", t(prog)),
+            ("K", kernel.as_bytes()),
+        ]),
     );
     r.assert_rcs(&[0]);
     let layers = r.mount_at(&m).expect("mounted").layers();
@@ -428,6 +444,26 @@ fn kernel_without_fsopen_falls_back_to_compaction() {
         "{:?}",
         r.out
     );
+    // A missing top layer is named, not taken for a kernel without lowerdir+.
+    let mut missing = lower.clone();
+    missing[0] = s.path(b"layers/gone");
+    let r = run_ns(
+        r#"rc "$P" "$K" "$H" overlay "$M" -o "$OPTS"; mi "$M""#,
+        &env(&[
+            ("M", t(&m)),
+            ("OPTS", &opts(&missing, None)),
+            ("P", t(prog)),
+            ("K", kernel.as_bytes()),
+        ]),
+    );
+    r.assert_rcs(&[32]);
+    assert!(
+        r.stderr.contains("layer 1 (")
+            && r.stderr.ends_with("No such file or directory [ENOENT]\n"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.mounts.is_empty());
     // Too long even relative to the common parent: a clear error, nothing mounted.
     let names: Vec<Vec<u8>> = (0..400)
         .map(|i| format!("p/a-rather-long-layer-directory-name-{i:04}").into_bytes())
@@ -435,8 +471,13 @@ fn kernel_without_fsopen_falls_back_to_compaction() {
     let lower: Vec<PathBuf> = names.iter().map(|n| s.layer(n, &[])).collect();
     let o = opts(&lower, None);
     let r = run_ns(
-        r#"rc "$P" no-fsopen "$H" overlay "$M" -o "$OPTS"; mi "$M""#,
-        &env(&[("M", t(&m)), ("OPTS", &o), ("P", t(prog))]),
+        r#"rc "$P" "$K" "$H" overlay "$M" -o "$OPTS"; mi "$M""#,
+        &env(&[
+            ("M", t(&m)),
+            ("OPTS", &o),
+            ("P", t(prog)),
+            ("K", kernel.as_bytes()),
+        ]),
     );
     r.assert_rcs(&[32]);
     let data = nydus_overlay_core::MountOptions::parse(&o)

@@ -9,7 +9,9 @@
 //! - the fd path: layer, upper and work paths longer than 255 bytes (`FSCONFIG_SET_FD`);
 //! - by parent: the same under `kernel_sim no-set-fd` (a 6.8 to 6.12 kernel);
 //! - compaction: the same under `kernel_sim no-fsopen` (a kernel before 5.2); the long paths
-//!   share one parent, so relative to it the data fits in a page.
+//!   share one parent, so relative to it the data fits in a page;
+//! - compaction after the new API: the same under `kernel_sim no-lowerdir-plus` (5.2 to 6.7:
+//!   `fsopen` works, the first `lowerdir+` is refused).
 
 mod support;
 
@@ -112,6 +114,11 @@ const PATHS: &[(&str, &str, &str)] = &[
         r#""$P" no-fsopen"#,
         "mounted via: mount(2) with paths relative",
     ),
+    (
+        "no_lowerdir_plus",
+        r#""$P" no-lowerdir-plus"#,
+        "mounted via: mount(2) with paths relative",
+    ),
 ];
 
 fn check(case: &str, more: &str) {
@@ -120,7 +127,7 @@ fn check(case: &str, more: &str) {
     // (uuid=auto decides by whether the upper is new), which would differ by mount order.
     let short = |i: usize| layout(&s.path(format!("short{i}").as_bytes()));
     // Seven components of 200 bytes: every path is over 255 bytes (and three of them over a
-    // page, for `ro` folding the upper into the layers), all four share the parent.
+    // page, for `ro` folding the upper into the layers), all of them share the parent.
     let long = |i: usize| {
         let deep: PathBuf = (0..7).fold(s.path(format!("deep{i}").as_bytes()), |p, c| {
             p.join(format!("{c}{}", "d".repeat(199)))
@@ -134,6 +141,7 @@ fn check(case: &str, more: &str) {
         long(2).opts(1, more),
         long(3).opts(1, more),
         long(4).opts(1, more),
+        long(5).opts(1, more),
     ];
     assert!(opts_of[0].len() <= 4095 && opts_of[1].len() > 4095 && opts_of[2].len() > 4095);
     let script: String = PATHS
@@ -159,7 +167,7 @@ fn check(case: &str, more: &str) {
         .map(|(k, v)| (k.as_str(), v.as_slice()))
         .collect();
     let r = run_ns(&script, &env(&pairs));
-    r.assert_rcs(&[0; 5]);
+    r.assert_rcs(&[0; PATHS.len()]);
     assert_eq!(r.mounts.len(), PATHS.len(), "{r:#?}");
     let first = seen(&r.mounts[0]);
     for (i, (name, _, via)) in PATHS.iter().enumerate() {

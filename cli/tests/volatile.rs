@@ -998,3 +998,29 @@ overlays; marker"#
     assert!(said(&r, "overlays=1") && said(&r, "marker"), "{r:#?}");
     assert_eq!(r.stderr, "", "{r:#?}");
 }
+
+/// A seccomp profile older than Linux 6.8 (container runtimes answer calls they do not know
+/// with `EPERM`; `tests/c/kernel_sim.c no-statmount`) hides `statmount`: the probe's blind
+/// spots that need it cannot be looked for, and that failure is not taken for a mount of
+/// another namespace. The probe is still asked: a remount of the free pair removes the marker
+/// and mounts, and a second mount while the first is live is refused by the kernel's lock.
+#[test]
+fn without_statmount_the_probe_still_decides() {
+    let s = scratch("no-statmount");
+    let r = run_ns(
+        &format!(
+            r#"{FUNCS}
+old() {{ "$SIM" no-statmount "$@"; }}
+rc old "$H" overlay "$D/t" -o "$PLAIN"; umount "$D/t"
+rc old "$H" overlay "$D/t2" -o "$PLAIN"
+rc old "$H" overlay "$D/t3" -o "$PLAIN"
+overlays; marker"#
+        ),
+        &[("D", s.dir.as_os_str()), ("SIM", kernel_sim().as_os_str())],
+    );
+    r.assert_rcs(&[0, 0, 32]);
+    assert!(said(&r, "overlays=1") && said(&r, "marker"), "{r:#?}");
+    let lines: Vec<&str> = r.stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "{r:#?}");
+    assert_stderr_has(&r, "in-use lock");
+}
