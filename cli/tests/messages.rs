@@ -203,6 +203,30 @@ fn an_unknown_option_name_quoted_by_the_kernel_log_is_shortened() {
     assert!(err.len() < 700, "{} bytes: {err}", err.len());
 }
 
+/// On the fsconfig path the kernel's own words follow the errno, each log message without its
+/// level letter (`e overlay: ...`): an unknown option and a bad value, line for line.
+#[test]
+fn the_fs_context_log_is_quoted_after_the_errno() {
+    let s = Scratch::new("fs-log");
+    let script = format!(
+        "{MANY_LAYERS}\nrc \"$H\" overlay \"$D/t\" -o \"$O,nosuchoption\"\n\
+         rc \"$H\" overlay \"$D/t\" -o \"$O,redirect_dir=bogus\""
+    );
+    let run = run_ns(&script, &support::env(&[("D", bytes(&s.dir))]));
+    run.assert_rcs(&[32, 32]);
+    let t = s.dir.join("t");
+    assert_eq!(
+        run.stderr,
+        format!(
+            "nydus-overlayfs: mounting overlay on {0}: fsconfig nosuchoption failed: Invalid \
+             argument: overlay: Unknown parameter 'nosuchoption' [EINVAL]\n\
+             nydus-overlayfs: mounting overlay on {0}: fsconfig redirect_dir failed: Invalid \
+             argument: overlay: Bad value for 'redirect_dir' [EINVAL]\n",
+            t.display()
+        )
+    );
+}
+
 /// Attack finding 8: every errno has its name (`[E?]` was printed for EISDIR).
 #[test]
 fn explain_reading_a_directory_names_eisdir() {
