@@ -392,6 +392,38 @@ fn a_boot_record_larger_than_its_bound_is_refused() {
     assert!(said(&r, "marker"), "{r:#?}");
 }
 
+/// The record's bound holds its own size: padded with blank lines (which the reader skips) to
+/// exactly 4096 bytes it is read and the pair remounts; one byte more is refused.
+#[test]
+fn a_boot_record_of_exactly_its_bound_is_read() {
+    let s = scratch("bound-record");
+    let r = run(
+        &s,
+        r#"pad() { n=$(stat -c %s "$D/w/.nydus-overlayfs-volatile-boot")
+  head -c $(($1 - n)) /dev/zero | tr '\0' '\n' >> "$D/w/.nydus-overlayfs-volatile-boot"
+  stat -c %s "$D/w/.nydus-overlayfs-volatile-boot"; }
+rc "$H" overlay "$D/t" -o "$PLAIN"; umount "$D/t"
+pad 4096
+rc "$H" overlay "$D/t2" -o "$PLAIN"; umount "$D/t2"
+pad 4097
+rc "$H" overlay "$D/t2" -o "$PLAIN"
+overlays; marker"#,
+    );
+    r.assert_rcs(&[0, 0, 32]);
+    assert!(said(&r, "4096") && said(&r, "4097"), "{r:#?}");
+    assert!(said(&r, "overlays=0") && said(&r, "marker"), "{r:#?}");
+    assert_eq!(
+        r.stderr,
+        format!(
+            "nydus-overlayfs: mounting overlay on {0}/t2: the boot record \
+             {0}/w/.nydus-overlayfs-volatile-boot is larger than 4096 bytes; leaving the \
+             volatile marker\n",
+            s.dir.display()
+        ),
+        "{r:#?}"
+    );
+}
+
 /// Issue 15 case 5: a marker directory holding a file of someone else's. The helper used to
 /// delete the kernel's `dirty` file and then fail on the directory: it changed the tree before
 /// refusing. Now nothing is removed.
@@ -1044,4 +1076,74 @@ overlays; marker"#
     let lines: Vec<&str> = r.stderr.lines().collect();
     assert_eq!(lines.len(), 1, "{r:#?}");
     assert_stderr_has(&r, "in-use lock");
+}
+
+/// `ENOENT` from `statmount` for a mount of another namespace means "gone" only to root of the
+/// initial user namespace: kernels without the fix that made it `EPERM` answer `ENOENT` to a
+/// caller without `CAP_SYS_ADMIN` over that namespace, whether the mount is there or not. The
+/// record lists an overlay of a namespace now gone: root in a user namespace of its own
+/// (`unshare -Urm`) is refused with what `statmount` said; root of the initial one removes the
+/// marker and mounts.
+#[test]
+fn enoent_from_another_namespace_is_gone_only_to_initial_root() {
+    let s = scratch("userns-enoent");
+    let r = run(
+        &s,
+        r#"hold; release
+rc unshare -Urm "$H" overlay "$D/t2" -o "$PLAIN"
+marker
+rc "$H" overlay "$D/t2" -o "$PLAIN"
+overlays; marker"#,
+    );
+    r.assert_rcs(&[32, 0]);
+    assert_eq!(r.out[0], "first=0", "{r:#?}");
+    assert!(said(&r, "marker") && said(&r, "overlays=1"), "{r:#?}");
+    assert_eq!(r.stderr.lines().count(), 1, "{r:#?}");
+    assert_stderr_has(
+        &r,
+        &format!(
+            "cannot ask the kernel whether the volatile overlay recorded in \
+             {}/w/.nydus-overlayfs-volatile-boot (mount id ",
+            s.dir.display()
+        ),
+    );
+    assert!(
+        r.stderr.ends_with(
+            "is still mounted; leaving the volatile marker: No such file or directory [ENOENT]\n"
+        ),
+        "{r:#?}"
+    );
+}
+
+/// The boot id cannot be read (here a directory where procfs has the file: the open works,
+/// the read fails): the marker cannot be judged nor a record written, so a remount, its `-f`
+/// run and a fresh pair are all refused with the reason and the read's errno, nothing mounted.
+#[test]
+fn an_unreadable_boot_id_refuses_with_its_errno() {
+    let s = scratch("boot-id-unreadable");
+    std::fs::create_dir(s.path(b"u2")).unwrap();
+    std::fs::create_dir(s.path(b"w2")).unwrap();
+    let r = run(
+        &s,
+        r#"rc "$H" overlay "$D/t" -o "$PLAIN"; umount "$D/t"
+mount -t tmpfs boot-id /proc/sys/kernel/random && mkdir /proc/sys/kernel/random/boot_id
+rc "$H" overlay "$D/t2" -o "$PLAIN"
+rc "$H" -f overlay "$D/t2" -o "$PLAIN"
+rc "$H" overlay "$D/t3" -o "$(opts "$D/u2" "$D/w2")"
+overlays; marker"#,
+    );
+    r.assert_rcs(&[0, 32, 32, 32]);
+    assert!(said(&r, "overlays=0") && said(&r, "marker"), "{r:#?}");
+    let line = |t: &str| {
+        format!(
+            "nydus-overlayfs: mounting overlay on {}/{t}: cannot read the boot id: Is a \
+             directory [EISDIR]\n",
+            s.dir.display()
+        )
+    };
+    assert_eq!(
+        r.stderr,
+        [line("t2"), line("t2"), line("t3")].concat(),
+        "{r:#?}"
+    );
 }
