@@ -169,6 +169,11 @@ mod tests {
             Some("/s")
         );
         assert_eq!(cp(&["/a//b/c/", "/a/b/d"]).as_deref(), Some("/a/b"));
+        // Each path keeps a name of its own: the parent stops above the last component, also
+        // when one path is another's parent or all are the same.
+        assert_eq!(cp(&["/a/b", "/a/b/c"]).as_deref(), Some("/a"));
+        assert_eq!(cp(&["/a/b/c", "/a/b/c"]).as_deref(), Some("/a/b"));
+        assert_eq!(cp(&["/a/b/c"]).as_deref(), Some("/a/b"));
         assert_eq!(cp(&["rel/a", "/b"]), None);
         assert_eq!(cp(&["/a/../b", "/a/c"]), None);
     }

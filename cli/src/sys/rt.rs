@@ -264,9 +264,10 @@ mod arena_tests {
 
 #[cfg(test)]
 mod std_fd_tests {
-    /// A closed standard descriptor is opened on `/dev/null`; an open one is left as it is.
-    /// Checked in a forked child (the test threads share one descriptor table), which exits
-    /// 0 when descriptor 1, closed, came back as `/dev/null` and 0 stayed what it was.
+    /// A closed standard descriptor is opened on `/dev/null`; an open one is left as it is,
+    /// and nothing else is opened. Checked in a forked child (the test threads share one
+    /// descriptor table), which exits 0 when descriptor 1, closed, came back as `/dev/null`,
+    /// 0 stayed what it was, and the lowest free descriptor is the same as before.
     #[test]
     fn a_closed_standard_descriptor_becomes_dev_null() {
         fn target(fd: i32, buf: &mut [u8; 64]) -> &[u8] {
@@ -284,9 +285,17 @@ mod std_fd_tests {
                 // Stack buffers only: a forked child of a threaded process must not allocate.
                 let (mut a, mut b, mut c) = ([0u8; 64], [0u8; 64], [0u8; 64]);
                 let before = target(0, &mut a);
+                let lowest_free = || {
+                    let fd = libc::dup(0);
+                    libc::close(fd);
+                    fd
+                };
+                let free_before = lowest_free();
                 libc::close(1);
                 super::keep_std_fds_open();
-                let ok = target(1, &mut b) == b"/dev/null" && target(0, &mut c) == before;
+                let ok = target(1, &mut b) == b"/dev/null"
+                    && target(0, &mut c) == before
+                    && lowest_free() == free_before;
                 libc::_exit(if ok { 0 } else { 1 });
             }
             let mut status = 0;
