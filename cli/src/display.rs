@@ -87,12 +87,6 @@ impl fmt::Display for Shown<'_> {
     }
 }
 
-impl fmt::Debug for Shown<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "\"{self}\"")
-    }
-}
-
 /// Writes one message line, `nydus-overlayfs: <msg>`, to `err`. The message is made one line
 /// again here (any control character escaped) in case a caller forgot [`shown`]. A failed write
 /// is ignored: output never changes what the helper does, and there is nowhere else to say it.
