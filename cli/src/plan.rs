@@ -111,6 +111,49 @@ fn blobs(m: &MountOptions<'_>, o: &mut String) {
 mod tests {
     use super::*;
 
+    /// The whole plan: every layer with its kind, the flag words and their bits, the
+    /// propagation word, volatile, the kernel data, the path, and the blobs only counted (the
+    /// last extraoption's length, never a value).
+    #[test]
+    fn the_plan_names_every_setting_and_counts_the_blobs() {
+        let m = MountOptions::parse(
+            b"lowerdir=/l1:/l2::/d,upperdir=/u,workdir=/w,nosuid,rshared,volatile,\
+              extraoption=QUJD,extraoption=QUJDREVG,io.katacontainers.volume=e30=",
+        )
+        .unwrap();
+        assert_eq!(
+            text(&m, &crate::overlay::plan(&m), b"overlay", Some(b"/t")),
+            "target: /t
+source: overlay (type overlay)
+layers: 3 lower, top first (1 data-only)
+    1 /l1
+    2 /l2
+    3 /d  (data-only)
+upperdir: /u
+workdir: /w
+flags: nosuid (0x2)
+propagation: rshared
+volatile: yes
+kernel data: 52 bytes: lowerdir=/l1:/l2::/d,upperdir=/u,workdir=/w,volatile
+mount path: mount(2)
+extraoption: 2 given (last: extraoption=<8 bytes>), dropped
+io.katacontainers.volume: 1 given, dropped
+"
+        );
+    }
+
+    /// Without a propagation word the plan says `none`; without blobs it has no blob lines.
+    #[test]
+    fn the_plan_of_plain_options_says_none_and_has_no_blob_lines() {
+        let m = MountOptions::parse(b"lowerdir=/l1,upperdir=/u,workdir=/w").unwrap();
+        let p = text(&m, &crate::overlay::plan(&m), b"overlay", None);
+        assert!(
+            p.contains("\nflags: none (0x0)\npropagation: none\n"),
+            "{p}"
+        );
+        assert!(p.ends_with("\nmount path: mount(2)\n"), "{p}");
+    }
+
     #[test]
     fn every_value_line_stays_one_line() {
         let m = MountOptions::parse(b"lowerdir=/a\nb:/c\x1b,upperdir=/u\r,workdir=/w\xff").unwrap();
