@@ -1147,3 +1147,55 @@ overlays; marker"#,
         "{r:#?}"
     );
 }
+
+/// Before Linux 6.13 `fsconfig` takes no descriptor for `upperdir` (`kernel_sim no-set-fd`):
+/// the probe names the directory by its `/proc/self/fd` path, once checked to lead to the
+/// directory itself. A remount of the free pair removes the marker and mounts; a second mount
+/// while the first is live is refused by the kernel's lock, as on a new kernel.
+#[test]
+fn without_set_fd_the_probe_names_the_directory_through_proc() {
+    let s = scratch("probe-by-path");
+    let r = run_ns(
+        &format!(
+            r#"{FUNCS}
+old() {{ "$SIM" no-set-fd "$@"; }}
+rc old "$H" overlay "$D/t" -o "$PLAIN"; umount "$D/t"
+rc old "$H" overlay "$D/t2" -o "$PLAIN"
+rc old "$H" overlay "$D/t3" -o "$PLAIN"
+overlays; marker"#
+        ),
+        &[("D", s.dir.as_os_str()), ("SIM", kernel_sim().as_os_str())],
+    );
+    r.assert_rcs(&[0, 0, 32]);
+    assert!(said(&r, "overlays=1") && said(&r, "marker"), "{r:#?}");
+    assert_eq!(r.stderr.lines().count(), 1, "{r:#?}");
+    assert_stderr_has(&r, "in-use lock");
+}
+
+/// The pair named through another mount namespace's root (`/proc/PID/root`, where only that
+/// namespace has a bind mount of the scratch directory): the kernel's probe answers `EINVAL`
+/// there before it looks at the lock, which is not its "not in use". The overlay holding the
+/// lock (mounted by hand) is not in the record, so only knowing the probe is blind there keeps
+/// the marker.
+#[test]
+fn a_pair_named_through_another_namespaces_mount_is_refused() {
+    let s = scratch("other-ns-path");
+    let r = run(
+        &s,
+        r#"mount -t overlay overlay -o "lowerdir=$D/l1:$D/l2,upperdir=$D/u,workdir=$D/w" "$D/t3"
+rc "$H" overlay "$D/t" -o "$PLAIN"; umount "$D/t"
+mkdir "$D.b"; mkfifo "$D/go"
+unshare --mount --propagation private -- bash -c 'mount --bind "$D" "$D.b"; echo ready > "$D/go"; exec sleep 30' & P=$!
+trap 'kill $P; wait; rmdir "$D.b"' EXIT
+read x < "$D/go"
+rc "$H" overlay "$D/t2" -o "$(opts "/proc/$P/root$D.b/u" "/proc/$P/root$D.b/w")"
+overlays; marker"#,
+    );
+    r.assert_rcs(&[0, 32]);
+    assert!(said(&r, "overlays=1") && said(&r, "marker"), "{r:#?}");
+    assert_eq!(r.stderr.lines().count(), 1, "{r:#?}");
+    assert_stderr_has(
+        &r,
+        "which is on a mount of another mount namespace; leaving the volatile marker",
+    );
+}
