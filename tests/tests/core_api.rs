@@ -172,6 +172,30 @@ fn kata_walks_debug_shows_no_text() {
     );
 }
 
+/// The Kata walks end with their member: the strings and keys of the members after it are not
+/// taken for more options or metadata, however often `next` is called past the end.
+#[test]
+fn kata_walks_end_with_their_member() {
+    let k = nydus_overlay_core::kata::decode_json(
+        br#"{"volume_type":"image_guest_pull","options":["o1","o2"],"source":"s","image_pull":{"metadata":{"k":"v"}},"fs_type":"ext4"}"#,
+    )
+    .unwrap();
+    let mut options = k.options();
+    let taken: Vec<String> = options
+        .by_ref()
+        .map(|o| o.expose().raw().to_owned())
+        .collect();
+    assert_eq!(taken, ["o1", "o2"]);
+    assert!(options.next().is_none() && options.next().is_none());
+    let mut metadata = k.image_pull_metadata().unwrap();
+    let taken: Vec<(String, String)> = metadata
+        .by_ref()
+        .map(|(key, v)| (key.raw().to_owned(), v.expose().raw().to_owned()))
+        .collect();
+    assert_eq!(taken, [("k".to_owned(), "v".to_owned())]);
+    assert!(metadata.next().is_none() && metadata.next().is_none());
+}
+
 /// A `lowerdir=` value ending in a separator: the walk gives the error at once, in place of
 /// the layer before it (the kernel would see an empty path after it), at the value's end.
 #[test]
