@@ -227,6 +227,29 @@ fn the_fs_context_log_is_quoted_after_the_errno() {
     );
 }
 
+/// On the fsconfig path the source goes as one parameter: 255 bytes, the most fsconfig takes,
+/// mount; 256 are refused before the kernel is asked, with the length and the limit.
+#[test]
+fn a_source_over_what_fsconfig_takes_is_refused_with_its_length() {
+    let s = Scratch::new("long-source");
+    let script = format!(
+        "{MANY_LAYERS}\nrc \"$H\" \"$(printf 'S%.0s' $(seq 255))\" \"$D/t\" -o \"$O\"\n\
+         grep -c \" $D/t .* - overlay S\\{{255\\}} \" /proc/self/mountinfo; umount \"$D/t\"\n\
+         rc \"$H\" \"$(printf 'S%.0s' $(seq 256))\" \"$D/t\" -o \"$O\""
+    );
+    let run = run_ns(&script, &support::env(&[("D", bytes(&s.dir))]));
+    run.assert_rcs(&[0, 32]);
+    assert_eq!(run.out[0], "1", "{run:#?}");
+    assert_eq!(
+        run.stderr,
+        format!(
+            "nydus-overlayfs: mounting overlay on {}: the source is 256 bytes, more than \
+             fsconfig takes (255) [ENAMETOOLONG]\n",
+            s.dir.join("t").display()
+        )
+    );
+}
+
 /// Attack finding 8: every errno has its name (`[E?]` was printed for EISDIR).
 #[test]
 fn explain_reading_a_directory_names_eisdir() {
