@@ -247,22 +247,21 @@ pub fn move_mount(mnt: impl AsFd, target: &CStr) -> io::Result<()> {
 }
 
 /// `mount_setattr(2)` setting only propagation (`MS_SHARED`, `MS_PRIVATE`, ...) on the mount
-/// behind `mnt`.
-pub fn set_propagation(mnt: impl AsFd, propagation: u64, recursive: bool) -> io::Result<()> {
+/// behind `mnt`, that mount alone.
+pub fn set_propagation(mnt: impl AsFd, propagation: u64) -> io::Result<()> {
     let attr = MountAttr {
         attr_set: 0,
         attr_clr: 0,
         propagation,
         userns_fd: 0,
     };
-    let flags = libc::AT_EMPTY_PATH | if recursive { libc::AT_RECURSIVE } else { 0 };
     // SAFETY: `attr` is a valid `struct mount_attr` of the size passed, alive for the call.
     let r = unsafe {
         libc::syscall(
             libc::SYS_mount_setattr,
             mnt.as_fd().as_raw_fd(),
             c"".as_ptr(),
-            flags,
+            libc::AT_EMPTY_PATH,
             &attr as *const MountAttr,
             std::mem::size_of::<MountAttr>(),
         )

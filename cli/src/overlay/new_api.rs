@@ -305,8 +305,9 @@ fn attach(mnt: OwnedFd, target: &CStr, propagation: u64) -> Result<(), MountErro
     sys::move_mount(&mnt, target).map_err(|e| MountError::step(MountStep::MoveMount, e))?;
     let fresh = Fresh::new(target);
     if propagation != 0 {
-        let recursive = propagation & ms::REC != 0;
-        let set = sys::set_propagation(&mnt, propagation & !ms::REC, recursive);
+        // The overlay has no mounts below it yet: `rshared` and `shared` set the same here,
+        // on this one mount.
+        let set = sys::set_propagation(&mnt, propagation & !ms::REC);
         // The mount descriptor pins the mount: close it before `fresh` may detach it, or the
         // unmount is EBUSY.
         drop(mnt);
