@@ -1199,3 +1199,54 @@ overlays; marker"#,
         "which is on a mount of another mount namespace; leaving the volatile marker",
     );
 }
+
+/// A filesystem without locks (`kernel_sim no-flock`: `flock` answers `ENOLCK`, as NFS without
+/// lockd does): the lock cannot be taken, and that is said at once with the errno, in both
+/// modes; it is not taken for another helper's lock and waited on.
+#[test]
+fn a_filesystem_without_locks_is_refused_at_once() {
+    let s = scratch("no-flock");
+    let r = run_ns(
+        &format!(
+            r#"{FUNCS}
+rc "$H" overlay "$D/t" -o "$PLAIN"; umount "$D/t"
+rc timeout -s KILL 5 "$SIM" no-flock "$H" overlay "$D/t2" -o "$PLAIN"
+rc timeout -s KILL 5 "$SIM" no-flock "$H" -f overlay "$D/t2" -o "$PLAIN"
+overlays; marker"#
+        ),
+        &[("D", s.dir.as_os_str()), ("SIM", kernel_sim().as_os_str())],
+    );
+    r.assert_rcs(&[0, 32, 32]);
+    assert!(said(&r, "overlays=0") && said(&r, "marker"), "{r:#?}");
+    let line = format!(
+        "nydus-overlayfs: mounting overlay on {0}/t2: cannot lock \
+         {0}/w/.nydus-overlayfs-volatile-lock: No locks available [ENOLCK]\n",
+        s.dir.display()
+    );
+    assert_eq!(r.stderr, [line.clone(), line].concat(), "{r:#?}");
+}
+
+/// The lock file must be this user's: run by another user (uid 65534, `-f`, which needs no
+/// privilege), a lock file root left readable is refused, not used.
+#[test]
+fn a_lock_file_of_another_user_is_refused() {
+    let s = scratch("lock-owner");
+    let r = run(
+        &s,
+        r#"rc "$H" overlay "$D/t" -o "$PLAIN"; umount "$D/t"
+chmod 755 "$D" "$D/w"; chmod 644 "$D/w/.nydus-overlayfs-volatile-lock"
+rc setpriv --reuid=65534 --regid=65534 --clear-groups "$H" -f overlay "$D/t2" -o "$PLAIN"
+marker"#,
+    );
+    r.assert_rcs(&[0, 32]);
+    assert!(said(&r, "marker"), "{r:#?}");
+    assert_eq!(
+        r.stderr,
+        format!(
+            "nydus-overlayfs: mounting overlay on {0}/t2: {0}/w/.nydus-overlayfs-volatile-lock \
+             is not a regular file of this user; leaving the volatile marker\n",
+            s.dir.display()
+        ),
+        "{r:#?}"
+    );
+}

@@ -6,6 +6,8 @@
  *   kernel_sim no-statmount CMD... statmount(2) fails with EPERM (a seccomp profile written
  *                                  before Linux 6.8, as container runtimes' defaults answer
  *                                  calls they do not know)
+ *   kernel_sim no-flock CMD...     flock(2) fails with ENOLCK (a filesystem without locks, such
+ *                                  as NFS mounted without lockd)
  *   kernel_sim no-lowerdir-plus CMD...
  *                                  a kernel from 5.2 to 6.7: fsconfig(2) with the key lowerdir+
  *                                  or datadir+ fails with EINVAL and the context's log says
@@ -186,7 +188,7 @@ static int without_lowerdir_plus(char **argv) {
 int main(int argc, char **argv) {
     if (argc < 3) {
         fprintf(stderr,
-                "usage: %s no-fsopen|no-set-fd|no-openat2|no-statmount|no-lowerdir-plus COMMAND [ARGS...]\n",
+                "usage: %s no-fsopen|no-set-fd|no-openat2|no-flock|no-statmount|no-lowerdir-plus COMMAND [ARGS...]\n",
                 argv[0]);
         return 2;
     }
@@ -217,6 +219,12 @@ int main(int argc, char **argv) {
         BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
     };
     if (strcmp(argv[1], "no-lowerdir-plus") == 0) return without_lowerdir_plus(argv + 2);
+    struct sock_filter no_flock[] = {
+        LOAD_NR_ON_X86_64,
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_flock, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOLCK),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
     struct sock_fprog prog;
     if (strcmp(argv[1], "no-fsopen") == 0) {
         prog.len = sizeof no_fsopen / sizeof no_fsopen[0];
@@ -227,6 +235,9 @@ int main(int argc, char **argv) {
     } else if (strcmp(argv[1], "no-openat2") == 0) {
         prog.len = sizeof no_openat2 / sizeof no_openat2[0];
         prog.filter = no_openat2;
+    } else if (strcmp(argv[1], "no-flock") == 0) {
+        prog.len = sizeof no_flock / sizeof no_flock[0];
+        prog.filter = no_flock;
     } else if (strcmp(argv[1], "no-statmount") == 0) {
         prog.len = sizeof no_statmount / sizeof no_statmount[0];
         prog.filter = no_statmount;
