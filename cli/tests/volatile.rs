@@ -381,6 +381,21 @@ fn a_fifo_as_the_boot_record_is_refused_without_waiting() {
     assert!(said(&r, "marker"), "{r:#?}");
 }
 
+/// A marker without a boot record (a volatile mount by hand, or the record deleted): the
+/// helper cannot tell whether the upper is intact and says so; a missing record is not "not a
+/// regular file".
+#[test]
+fn a_marker_without_a_boot_record_was_not_left_by_this_helper() {
+    let r = changed_workdir_refused(
+        "no-record",
+        "rm .nydus-overlayfs-volatile-boot",
+        "the volatile marker $D/w/work/incompat/volatile was not left by this helper (no boot \
+         record $D/w/.nydus-overlayfs-volatile-boot), so it cannot tell whether the upper \
+         layer is intact",
+    );
+    assert!(said(&r, "marker"), "{r:#?}");
+}
+
 #[test]
 fn a_boot_record_larger_than_its_bound_is_refused() {
     let r = changed_workdir_refused(
