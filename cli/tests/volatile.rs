@@ -46,20 +46,21 @@ hold() {
 release() { echo bye > "$D/done"; wait; }
 "#;
 
-/// Runs `script` in a new private mount namespace with `$D` and the functions above.
+/// Runs `script` in a new private mount namespace with `$D`, the functions above and `$SIM`,
+/// the kernel simulator (`tests/c/kernel_sim.c`: `"$SIM" MODE CMD...`).
 fn run(s: &Scratch, script: &str) -> NsRun {
-    run_ns(&format!("{FUNCS}\n{script}"), &[("D", s.dir.as_os_str())])
+    run_ns(
+        &format!("{FUNCS}\n{script}"),
+        &[("D", s.dir.as_os_str()), ("SIM", kernel_sim().as_os_str())],
+    )
 }
 
 /// Like [`run`], with `nofs CMD...`: runs a command where `fsopen` answers `ENOSYS` (as
-/// before Linux 5.2, `tests/c/kernel_sim.c`), so the kernel's in-use probe cannot be asked,
-/// in a PID namespace of its own so that only this test's processes and mounts are scanned.
+/// before Linux 5.2), so the kernel's in-use probe cannot be asked, in a PID namespace of its
+/// own so that only this test's processes and mounts are scanned.
 fn run_without_fsopen(s: &Scratch, script: &str) -> NsRun {
     let funcs = r#"nofs() { unshare --pid --fork --mount-proc -- "$SIM" no-fsopen "$@"; }"#;
-    run_ns(
-        &format!("{FUNCS}\n{funcs}\n{script}"),
-        &[("D", s.dir.as_os_str()), ("SIM", kernel_sim().as_os_str())],
-    )
+    run(s, &format!("{funcs}\n{script}"))
 }
 
 fn said(r: &NsRun, line: &str) -> bool {
@@ -827,10 +828,10 @@ fn without_openat2_a_bind_mount_on_the_marker_path_is_not_crossed() {
 
 fn bind_mount_on_the_marker_path(tag: &str, kernel: &str) {
     let s = scratch(tag);
-    let r = run_ns(
+    let r = run(
+        &s,
         &format!(
-            r#"{FUNCS}
-rc {kernel} "$H" overlay "$D/t" -o "$PLAIN"; umount "$D/t"
+            r#"rc {kernel} "$H" overlay "$D/t" -o "$PLAIN"; umount "$D/t"
 mkdir -p "$D/out/incompat/volatile"; touch "$D/out/incompat/volatile/dirty"
 mount --bind "$D/out" "$D/w/work"
 rc {kernel} "$H" overlay "$D/t2" -o "$PLAIN"
@@ -838,7 +839,6 @@ umount "$D/w/work"
 test -f "$D/out/incompat/volatile/dirty" && echo outside-kept
 overlays; marker"#
         ),
-        &[("D", s.dir.as_os_str()), ("SIM", kernel_sim().as_os_str())],
     );
     r.assert_rcs(&[0, 32]);
     assert!(said(&r, "outside-kept") && said(&r, "overlays=0"), "{r:#?}");
@@ -1052,15 +1052,11 @@ mv .nydus-overlayfs-volatile-boot real-record; ln -s real-record .nydus-overlayf
 #[test]
 fn without_openat2_the_rule_opens_with_openat() {
     let s = scratch("no-openat2");
-    let r = run_ns(
-        &format!(
-            r#"{FUNCS}
-old() {{ "$SIM" no-openat2 "$@"; }}
-rc old "$H" overlay "$D/t" -o "$PLAIN"; umount "$D/t"
-rc old "$H" overlay "$D/t2" -o "$PLAIN"
-overlays; marker"#
-        ),
-        &[("D", s.dir.as_os_str()), ("SIM", kernel_sim().as_os_str())],
+    let r = run(
+        &s,
+        r#"rc "$SIM" no-openat2 "$H" overlay "$D/t" -o "$PLAIN"; umount "$D/t"
+rc "$SIM" no-openat2 "$H" overlay "$D/t2" -o "$PLAIN"
+overlays; marker"#,
     );
     r.assert_rcs(&[0, 0]);
     assert!(said(&r, "overlays=1") && said(&r, "marker"), "{r:#?}");
@@ -1074,22 +1070,25 @@ overlays; marker"#
 /// and mounts, and a second mount while the first is live is refused by the kernel's lock.
 #[test]
 fn without_statmount_the_probe_still_decides() {
-    let s = scratch("no-statmount");
-    let r = run_ns(
+    the_probe_decides_under("no-statmount");
+}
+
+/// A remount of the free pair under `kernel_sim MODE` removes the marker and mounts; a second
+/// mount while the first is live is refused by the kernel's lock, as on a new kernel.
+fn the_probe_decides_under(mode: &str) {
+    let s = scratch(mode);
+    let r = run(
+        &s,
         &format!(
-            r#"{FUNCS}
-old() {{ "$SIM" no-statmount "$@"; }}
-rc old "$H" overlay "$D/t" -o "$PLAIN"; umount "$D/t"
-rc old "$H" overlay "$D/t2" -o "$PLAIN"
-rc old "$H" overlay "$D/t3" -o "$PLAIN"
+            r#"rc "$SIM" {mode} "$H" overlay "$D/t" -o "$PLAIN"; umount "$D/t"
+rc "$SIM" {mode} "$H" overlay "$D/t2" -o "$PLAIN"
+rc "$SIM" {mode} "$H" overlay "$D/t3" -o "$PLAIN"
 overlays; marker"#
         ),
-        &[("D", s.dir.as_os_str()), ("SIM", kernel_sim().as_os_str())],
     );
     r.assert_rcs(&[0, 0, 32]);
     assert!(said(&r, "overlays=1") && said(&r, "marker"), "{r:#?}");
-    let lines: Vec<&str> = r.stderr.lines().collect();
-    assert_eq!(lines.len(), 1, "{r:#?}");
+    assert_eq!(r.stderr.lines().count(), 1, "{r:#?}");
     assert_stderr_has(&r, "in-use lock");
 }
 
@@ -1169,22 +1168,7 @@ overlays; marker"#,
 /// while the first is live is refused by the kernel's lock, as on a new kernel.
 #[test]
 fn without_set_fd_the_probe_names_the_directory_through_proc() {
-    let s = scratch("probe-by-path");
-    let r = run_ns(
-        &format!(
-            r#"{FUNCS}
-old() {{ "$SIM" no-set-fd "$@"; }}
-rc old "$H" overlay "$D/t" -o "$PLAIN"; umount "$D/t"
-rc old "$H" overlay "$D/t2" -o "$PLAIN"
-rc old "$H" overlay "$D/t3" -o "$PLAIN"
-overlays; marker"#
-        ),
-        &[("D", s.dir.as_os_str()), ("SIM", kernel_sim().as_os_str())],
-    );
-    r.assert_rcs(&[0, 0, 32]);
-    assert!(said(&r, "overlays=1") && said(&r, "marker"), "{r:#?}");
-    assert_eq!(r.stderr.lines().count(), 1, "{r:#?}");
-    assert_stderr_has(&r, "in-use lock");
+    the_probe_decides_under("no-set-fd");
 }
 
 /// The pair named through another mount namespace's root (`/proc/PID/root`, where only that
@@ -1221,15 +1205,12 @@ overlays; marker"#,
 #[test]
 fn a_filesystem_without_locks_is_refused_at_once() {
     let s = scratch("no-flock");
-    let r = run_ns(
-        &format!(
-            r#"{FUNCS}
-rc "$H" overlay "$D/t" -o "$PLAIN"; umount "$D/t"
+    let r = run(
+        &s,
+        r#"rc "$H" overlay "$D/t" -o "$PLAIN"; umount "$D/t"
 rc timeout -s KILL 5 "$SIM" no-flock "$H" overlay "$D/t2" -o "$PLAIN"
 rc timeout -s KILL 5 "$SIM" no-flock "$H" -f overlay "$D/t2" -o "$PLAIN"
-overlays; marker"#
-        ),
-        &[("D", s.dir.as_os_str()), ("SIM", kernel_sim().as_os_str())],
+overlays; marker"#,
     );
     r.assert_rcs(&[0, 32, 32]);
     assert!(said(&r, "overlays=0") && said(&r, "marker"), "{r:#?}");

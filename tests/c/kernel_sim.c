@@ -185,6 +185,18 @@ static int without_lowerdir_plus(char **argv) {
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+/* The modes where one system call fails with one errno, whatever its arguments. */
+static const struct {
+    const char *mode;
+    unsigned nr;
+    unsigned err;
+} ONE_CALL[] = {
+    {"no-fsopen", SYS_fsopen, ENOSYS},
+    {"no-openat2", SYS_openat2, ENOSYS},
+    {"no-flock", SYS_flock, ENOLCK},
+    {"no-statmount", SYS_statmount, EPERM},
+};
+
 int main(int argc, char **argv) {
     if (argc < 3) {
         fprintf(stderr,
@@ -192,10 +204,11 @@ int main(int argc, char **argv) {
                 argv[0]);
         return 2;
     }
-    struct sock_filter no_fsopen[] = {
+    if (strcmp(argv[1], "no-lowerdir-plus") == 0) return without_lowerdir_plus(argv + 2);
+    struct sock_filter one_call[] = {
         LOAD_NR_ON_X86_64,
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_fsopen, 0, 1),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0 /* the call, set below */, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, 0 /* SECCOMP_RET_ERRNO | its errno, set below */),
         BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
     };
     struct sock_filter no_set_fd[] = {
@@ -206,44 +219,19 @@ int main(int argc, char **argv) {
         BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EINVAL),
         BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
     };
-    struct sock_filter no_openat2[] = {
-        LOAD_NR_ON_X86_64,
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_openat2, 0, 1),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-    };
-    struct sock_filter no_statmount[] = {
-        LOAD_NR_ON_X86_64,
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_statmount, 0, 1),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-    };
-    if (strcmp(argv[1], "no-lowerdir-plus") == 0) return without_lowerdir_plus(argv + 2);
-    struct sock_filter no_flock[] = {
-        LOAD_NR_ON_X86_64,
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_flock, 0, 1),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOLCK),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-    };
-    struct sock_fprog prog;
-    if (strcmp(argv[1], "no-fsopen") == 0) {
-        prog.len = sizeof no_fsopen / sizeof no_fsopen[0];
-        prog.filter = no_fsopen;
-    } else if (strcmp(argv[1], "no-set-fd") == 0) {
-        prog.len = sizeof no_set_fd / sizeof no_set_fd[0];
-        prog.filter = no_set_fd;
-    } else if (strcmp(argv[1], "no-openat2") == 0) {
-        prog.len = sizeof no_openat2 / sizeof no_openat2[0];
-        prog.filter = no_openat2;
-    } else if (strcmp(argv[1], "no-flock") == 0) {
-        prog.len = sizeof no_flock / sizeof no_flock[0];
-        prog.filter = no_flock;
-    } else if (strcmp(argv[1], "no-statmount") == 0) {
-        prog.len = sizeof no_statmount / sizeof no_statmount[0];
-        prog.filter = no_statmount;
-    } else {
-        fprintf(stderr, "%s: unknown mode %s\n", argv[0], argv[1]);
-        return 2;
+    struct sock_fprog prog = {.len = sizeof no_set_fd / sizeof no_set_fd[0], .filter = no_set_fd};
+    if (strcmp(argv[1], "no-set-fd") != 0) {
+        size_t i = 0;
+        while (i < sizeof ONE_CALL / sizeof ONE_CALL[0] && strcmp(argv[1], ONE_CALL[i].mode) != 0) i++;
+        if (i == sizeof ONE_CALL / sizeof ONE_CALL[0]) {
+            fprintf(stderr, "%s: unknown mode %s\n", argv[0], argv[1]);
+            return 2;
+        }
+        /* After the four statements of LOAD_NR_ON_X86_64: the jump, then the failing return. */
+        one_call[4].k = ONE_CALL[i].nr;
+        one_call[5].k = SECCOMP_RET_ERRNO | ONE_CALL[i].err;
+        prog.len = sizeof one_call / sizeof one_call[0];
+        prog.filter = one_call;
     }
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 || prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) != 0) {
         perror("seccomp");
